@@ -1,0 +1,3 @@
+"""Hyperparameter search for recurrent Keras models, declared in YAML."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,41 @@
+"""Pick the Keras backend and import Keras once, quietly.
+
+KERAS_BACKEND must be set before the first ``import keras``; the environment wins over the
+config. TensorFlow's C++ runtime prints several lines of start-up notices on stderr that no
+setting silences, so the import runs with stderr captured, and the capture is shown only if
+the import fails.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+
+def activate(backend: str) -> str:
+    """Import Keras on ``backend`` unless KERAS_BACKEND says otherwise; returns the one in use."""
+    os.environ.setdefault("KERAS_BACKEND", backend)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "keras" not in sys.modules:
+        _quiet_import()
+    import keras
+
+    return str(keras.backend.backend())
+
+
+def _quiet_import() -> None:
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            import keras  # noqa: F401
+        except BaseException:
+            os.dup2(saved, 2)
+            capture.seek(0)
+            sys.stderr.write(capture.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)

@@ -1,0 +1,167 @@
+"""The command line: tuner search | report | validate | evaluate.
+
+Only this module prints errors: bad input exits 2 with one line, anything else 1 with a
+short message (TUNER_DEBUG=1 shows the traceback), Ctrl-C 130 with finished trials kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tuner import source as yaml_source
+from tuner.config import Config, from_source
+from tuner.errors import ConfigError, TunerError, UserInputError
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.command(args))
+    except UserInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished trials are kept; run the same command to resume", file=sys.stderr)
+        return 130
+    except TunerError as exc:
+        if os.environ.get("TUNER_DEBUG"):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if os.environ.get("TUNER_DEBUG"):
+            raise
+        print(f"error: {exc.__class__.__name__}: {exc} (TUNER_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tuner", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    search = commands.add_parser("search", help="run (or resume) the search a config declares")
+    search.add_argument("config", type=Path, help="a YAML config, e.g. configs/mnist.yaml")
+    search.add_argument("--fresh", action="store_true", help="move an existing run aside and start over")
+    search.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                        help="override one config value, e.g. --set search.max_trials=5 (repeatable)")
+    search.add_argument("--runs", type=Path, default=Path("runs"), help="where runs live (default: runs)")
+    search.add_argument("--verbose", action="store_true", help="show Keras' per-epoch progress bars")
+    search.set_defaults(command=cmd_search)
+
+    report = commands.add_parser("report", help="write reports for runs (default: every run under runs/)")
+    report.add_argument("run_dirs", nargs="*", type=Path, metavar="RUN_DIR")
+    report.add_argument("--runs", type=Path, default=Path("runs"), help="where runs live (default: runs)")
+    report.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
+    report.set_defaults(command=cmd_report)
+
+    validate = commands.add_parser("validate", help="check configs without training; print each space")
+    validate.add_argument("configs", nargs="+", type=Path, metavar="CONFIG")
+    validate.set_defaults(command=cmd_validate)
+
+    evaluate = commands.add_parser("evaluate", help="metrics of a run's best model on your own data")
+    evaluate.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    evaluate.add_argument("--data", type=Path, required=True, metavar="FILE.npz", help="arrays x and y")
+    evaluate.set_defaults(command=cmd_evaluate)
+    return parser
+
+
+def load(path: Path, overrides: list[str] | None = None) -> Config:
+    src = yaml_source.load_file(path)
+    for override in overrides or []:
+        src = _override(src, override)
+    return from_source(src)
+
+
+def _override(src: yaml_source.Source, text: str) -> yaml_source.Source:
+    """Apply one --set key.path=value (the value is read as YAML)."""
+    import yaml
+
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise ConfigError(f"--set {text!r}: expected KEY.PATH=VALUE, e.g. search.max_trials=5")
+    data = src.data
+    parts = key.split(".")
+    for part in parts[:-1]:
+        node = data.get(part)
+        if node is None:
+            node = data[part] = {}
+        if not isinstance(node, dict):
+            raise ConfigError(f"--set {key}: {part} is not a mapping in {src.file}")
+        data = node
+    data[parts[-1]] = yaml.safe_load(value)
+    return src
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    config = load(args.config, args.overrides)
+    from tuner import backend, rundir
+
+    backend.activate(config.backend)
+    from tuner.data import load_dataset
+
+    run_dir = rundir.prepare(config, args.fresh, root=args.runs)
+    dataset = load_dataset(config.data, config.seed)
+    summary = dataset.summary()
+    print(f"{config.name}: {summary['dataset']} from {summary['origin']}; "
+          f"train {summary['train']}, validation {summary['validation']}, test {summary['test']}; "
+          f"{config.search.algorithm} search over {', '.join(config.space.varying) or 'a single point'}",
+          file=sys.stderr)
+    from tuner.export import export_best
+    from tuner.search import run_search
+
+    started = time.time()
+    status = "interrupted"
+    try:
+        tuner = run_search(config, dataset, run_dir, verbose=args.verbose)
+        status = "finished"
+    finally:
+        rundir.record_session(run_dir, summary, started, status)
+    best = export_best(tuner, config, dataset, run_dir)
+    _print_outcome(config, run_dir, best)
+    return 0
+
+
+def _print_outcome(config: Config, run_dir: Path, best: dict[str, Any] | None) -> None:
+    if best is None:
+        print(f"no trial completed; see the errors in {run_dir}/trials/", file=sys.stderr)
+        return
+    top = best["trials"][0]
+    tests = ", ".join(f"test {k} {v:.4f}" for k, v in top["test"].items())
+    print(f"best: trial {top['trial_id']} {config.objective} {top['score']:.4f}; {tests}")
+    print(f"saved {run_dir}/best/ (model.keras, hyperparameters.yaml, test.json); next: make report")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    for path in args.configs:
+        config = load(path)
+        size = config.space.size()
+        size_text = "continuous (a range without step)" if size == float("inf") else f"{size:,.0f} points"
+        print(f"{path}: ok: run '{config.name}', {config.search.algorithm} search, "
+              f"{config.search.max_trials} trials, space size {size_text}")
+        for param in config.space.params:
+            if param.given:
+                print(f"  {param.name:<22} {param.describe()}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from tuner.report import write_reports
+
+    written = write_reports(args.run_dirs or None, runs_root=args.runs, out=args.out)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from tuner.export import evaluate_file
+
+    metrics = evaluate_file(args.run_dir, args.data)
+    print(" ".join(f"{name}={value:.4f}" for name, value in metrics.items()))
+    return 0

@@ -1,0 +1,245 @@
+"""YAML config -> a typed, validated, frozen Config. No Keras import here.
+
+The sections ``data``, ``model``, ``search`` and ``report`` are pydantic models (strict,
+unknown keys forbidden); ``space`` is parsed by tuner.space. Every rejection becomes a
+one-line ConfigError naming the file, line and key path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tuner import source as yaml_source
+from tuner.errors import ConfigError
+from tuner.space import Space, parse_space
+
+CLASSIFICATION_DATASETS = ("mnist", "fashion_mnist", "digits")
+CLASSIFICATION_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+_MINIMIZED = ("loss", "error", "mae", "mse", "rmse")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)\s*$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class DataSection(_Section):
+    dataset: Literal["mnist", "fashion_mnist", "digits"] = "mnist"
+    source: Literal["auto", "keras", "bundled"] = "auto"
+    path: str | None = None
+    validation_split: float = Field(0.1, gt=0.0, lt=1.0)
+    test_split: float = Field(0.2, gt=0.0, lt=1.0)
+    limit: int | None = Field(None, ge=20)
+    normalize: bool = True
+
+
+class ModelSection(_Section):
+    cell: Literal["lstm", "gru", "simple_rnn"] = "lstm"
+    head: Literal["auto", "softmax"] = "auto"
+
+
+class EarlyStopping(_Section):
+    monitor: str = "val_loss"
+    patience: int = Field(3, ge=0)
+    min_delta: float = Field(0.0, ge=0.0)
+
+
+class SearchSection(_Section):
+    algorithm: Literal["random", "bayesian", "hyperband", "grid"] = "bayesian"
+    objective: str | None = None
+    max_trials: int = Field(10, ge=1)
+    epochs: int = Field(10, ge=1)
+    executions_per_trial: int = Field(1, ge=1)
+    early_stopping: EarlyStopping | None = EarlyStopping()
+    time_budget: str | None = None
+
+
+class ReportSection(_Section):
+    top_k: int = Field(5, ge=1)
+
+
+class Document(_Section):
+    name: str | None = None
+    seed: int = 42
+    backend: Literal["tensorflow", "jax", "torch"] = "tensorflow"
+    data: DataSection = DataSection()
+    model: ModelSection = ModelSection()
+    space: Any = None
+    search: SearchSection = SearchSection()
+    report: ReportSection = ReportSection()
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated config with every default resolved."""
+
+    name: str
+    seed: int
+    backend: str
+    data: DataSection
+    model: ModelSection
+    space: Space
+    search: SearchSection
+    report: ReportSection
+    objective: str
+    direction: str  # "min" | "max"
+    time_budget_s: float | None
+    file: str
+    raw_space: dict[str, Any]
+
+    @property
+    def task(self) -> str:
+        return "classification"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved config as plain data, in the YAML layout (written next to the results)."""
+        search = self.search.model_dump()
+        search["objective"] = self.objective
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "backend": self.backend,
+            "data": self.data.model_dump(),
+            "model": self.model.model_dump(),
+            "space": self.raw_space,
+            "search": search,
+            "report": self.report.model_dump(),
+        }
+
+
+# Keys whose change makes an existing run's results incomparable with the new config.
+SEARCH_DEFINING = ("seed", "data", "model", "space", "search")
+
+
+def load_config(path: str | Path) -> Config:
+    return from_source(yaml_source.load_file(path))
+
+
+def from_source(src: yaml_source.Source) -> Config:
+    try:
+        doc = Document.model_validate(src.data)
+    except ValidationError as exc:
+        raise _translate(src, exc) from None
+    stem = Path(src.file).stem
+    name = doc.name if doc.name is not None else stem
+    if not _NAME.match(name):
+        raise src.error(("name",), f"{name!r} cannot name a folder; use letters, digits, '.', '_', '-'")
+    if doc.model.cell != "lstm" and isinstance(doc.space, dict) and "cell" in doc.space:
+        raise src.error(("model", "cell"), "cell is set in model.cell and in space.cell; keep one")
+    space = parse_space(src, doc.space, {"cell": doc.model.cell})
+    objective = doc.search.objective or "val_accuracy"
+    _check_metric(src, ("search", "objective"), objective)
+    if doc.search.early_stopping is not None:
+        _check_metric(src, ("search", "early_stopping", "monitor"), doc.search.early_stopping.monitor)
+    if doc.search.algorithm == "grid":
+        _check_grid(src, space, doc.search.max_trials)
+    return Config(
+        name=name,
+        seed=doc.seed,
+        backend=doc.backend,
+        data=doc.data,
+        model=doc.model,
+        space=space,
+        search=doc.search,
+        report=doc.report,
+        objective=objective,
+        direction=direction_of(objective),
+        time_budget_s=_duration(src, doc.search.time_budget),
+        file=src.file,
+        raw_space=dict(doc.space),
+    )
+
+
+def direction_of(metric: str) -> str:
+    """loss/error/mae/mse are minimized, everything else (accuracy, auc) maximized."""
+    return "min" if any(word in metric for word in _MINIMIZED) else "max"
+
+
+def _check_metric(src: yaml_source.Source, path: yaml_source.Path_, metric: str) -> None:
+    if metric not in CLASSIFICATION_METRICS:
+        near = difflib.get_close_matches(metric, CLASSIFICATION_METRICS, n=1)
+        tip = f"did you mean '{near[0]}'?" if near else "use one of " + ", ".join(CLASSIFICATION_METRICS)
+        raise src.error(path, f"unknown metric '{metric}'; {tip}")
+
+
+def _check_grid(src: yaml_source.Source, space: Space, max_trials: int) -> None:
+    points = space.size(grid=True)
+    if points > max_trials:
+        raise src.error(
+            ("search", "max_trials"),
+            f"the grid has {points:.0f} points but max_trials is {max_trials}; "
+            f"raise max_trials to {points:.0f} or shrink the space",
+        )
+
+
+def _duration(src: yaml_source.Source, text: str | None) -> float | None:
+    if text is None:
+        return None
+    match = _DURATION.match(text)
+    if not match:
+        raise src.error(("search", "time_budget"), f"{text!r} is not a duration; write e.g. 90s, 30m or 2h")
+    return float(match[1]) * {"s": 1, "m": 60, "h": 3600}[match[2]]
+
+
+_KINDS = {
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "model_type": "a mapping of keys",
+    "dict_type": "a mapping of keys",
+}
+
+
+def _translate(src: yaml_source.Source, exc: ValidationError) -> ConfigError:
+    """The first pydantic error as one line; all unknown keys at once, with suggestions."""
+    errors = exc.errors()
+    extras = [e for e in errors if e["type"] == "extra_forbidden"]
+    if extras:
+        return _unknown_keys(src, extras)
+    err = errors[0]
+    path = tuple(p for p in err["loc"] if isinstance(p, str | int))
+    got = err.get("input")
+    kind = err["type"]
+    if kind in _KINDS:
+        problem = f"expected {_KINDS[kind]}, got {got!r}"
+    elif kind == "literal_error":
+        problem = f"{got!r} is not allowed; use {err['ctx']['expected']}"
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = next(iter(err["ctx"].items()))
+        sign = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}[bound[0]]
+        problem = f"must be {sign} {bound[1]}, got {got!r}"
+    else:
+        problem = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got!r}"
+    if not path:
+        problem = f"the file is not a mapping of config keys: {problem}"
+    return src.error(path, problem)
+
+
+def _unknown_keys(src: yaml_source.Source, extras: list[Any]) -> ConfigError:
+    loc = tuple(extras[0]["loc"])
+    parent_path, sections = loc[:-1], _fields_at(loc[:-1])
+    same_parent = [str(e["loc"][-1]) for e in extras if tuple(e["loc"][:-1]) == parent_path]
+    tips = []
+    for key in same_parent:
+        near = difflib.get_close_matches(key, sections, n=1)
+        tips.append(f"'{key}' (did you mean '{near[0]}'?)" if near else f"'{key}'")
+    noun = "key" if len(same_parent) == 1 else "keys"
+    problem = f"unknown {noun} {', '.join(tips)}; known: {', '.join(sections)}"
+    return ConfigError(problem, file=src.file, line=src.line_of(loc), key=yaml_source.dotted(parent_path))
+
+
+def _fields_at(path: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = Document
+    for part in path:
+        annotation = model.model_fields[str(part)].annotation
+        inner = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type)]
+        model = next(a for a in inner if issubclass(a, BaseModel))
+    return list(model.model_fields)

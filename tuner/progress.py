@@ -1,0 +1,71 @@
+"""What a search prints: one line per finished trial and a bar with the time left."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, TextIO
+
+BAR_WIDTH = 24
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+class Progress:
+    """Prints to ``stream`` (stderr by default) as trials finish; resumed trials count as done."""
+
+    def __init__(self, total: int, varying: list[str], done: int = 0, stream: TextIO | None = None):
+        self.total = total
+        self.varying = varying
+        self.done_before = done
+        self.done = done
+        self.stream = stream or sys.stderr
+        self.started = time.monotonic()
+
+    def trial_line(self, record: dict[str, Any], best: dict[str, Any] | None) -> str:
+        params = " ".join(
+            f"{name}={format_value(record['hyperparameters'][name])}"
+            for name in self.varying
+            if name in record["hyperparameters"]
+        )
+        if record["status"] == "completed":
+            outcome = f"{record['objective']}={record['score']:.4f}"
+        else:
+            outcome = f"FAILED ({record['error']})"
+        early = ", stopped early" if record["stopped_early"] else ""
+        best_text = f"best {best['score']:.4f} (trial {best['trial_id']})" if best else "no best yet"
+        width = len(str(self.total))
+        return (
+            f"[{self.done:>{width}}/{self.total}] trial {record['trial_id']} {params} -> {outcome} "
+            f"| {record['epochs_run']} epochs{early} | {format_seconds(record['seconds'])} | {best_text}"
+        )
+
+    def bar(self) -> str:
+        fraction = min(self.done / self.total, 1.0) if self.total else 1.0
+        filled = int(round(fraction * BAR_WIDTH))
+        elapsed = time.monotonic() - self.started
+        ran = self.done - self.done_before
+        left = ""
+        if 0 < ran and self.done < self.total:
+            left = f", ~{format_seconds(elapsed / ran * (self.total - self.done))} left"
+        return f"  [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {fraction:4.0%} {format_seconds(elapsed)} elapsed{left}"
+
+    def trial_finished(self, record: dict[str, Any], best: dict[str, Any] | None) -> None:
+        self.done += 1
+        print(self.trial_line(record, best), file=self.stream)
+        print(self.bar(), file=self.stream, flush=True)

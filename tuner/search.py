@@ -1,0 +1,212 @@
+"""Run a search: keras-tuner's oracle picks trials, our tuner subclass records each one.
+
+keras-tuner keeps only the best epoch's metrics, so the recorder writes its own record per
+finished trial with the full per-epoch history (tuner.records). Trials run with early
+stopping on the validation split and stop at once on a NaN/inf loss.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+import keras_tuner as kt
+import numpy as np
+from keras_tuner.src import config as kt_config
+
+from tuner import records
+from tuner.config import Config
+from tuner.data import Dataset
+from tuner.errors import TunerError
+from tuner.model import ModelSpec, build_model
+from tuner.progress import Progress
+from tuner.space import TUNABLES, to_hyperparameters
+
+KT_FOLDER = "kt"
+# keras-tuner prints every failed trial's traceback unless told otherwise; ours is one line.
+kt_config.DEBUG = bool(os.environ.get("TUNER_DEBUG"))
+
+
+class _Recorder:
+    """Mixed in before a keras-tuner Tuner class: per-trial records, seeds, batch size, budget."""
+
+    def __init__(self, *, config: Config, run_dir: Path, progress: Progress, **kwargs: Any):
+        self.config = config
+        self.run_dir = run_dir
+        self.progress = progress
+        self.search_started = time.monotonic()
+        self._started: dict[str, float] = {}
+        self._histories: dict[str, list[Any]] = {}
+        super().__init__(**kwargs)  # type: ignore[call-arg]
+
+    def pre_create_trial(self) -> None:
+        budget = self.config.time_budget_s
+        if budget is not None and time.monotonic() - self.search_started > budget:
+            # No new trial after the budget: keras-tuner stops once max_trials are created.
+            self.oracle.max_trials = len(self.oracle.trials)  # type: ignore[attr-defined]
+
+    def on_trial_begin(self, trial: kt.engine.trial.Trial) -> None:
+        self._started[trial.trial_id] = time.monotonic()
+        super().on_trial_begin(trial)  # type: ignore[misc]
+
+    def run_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> Any:
+        hp = trial.hyperparameters
+        keras.utils.set_random_seed(self.config.seed + int(trial.trial_id))
+        kwargs["batch_size"] = hp.get("batch_size")
+        kwargs["callbacks"] = [*kwargs.get("callbacks", []), keras.callbacks.TerminateOnNaN()]
+        histories = super().run_trial(trial, *args, **kwargs)  # type: ignore[misc]
+        self._histories[trial.trial_id] = histories
+        bad_epoch = _first_non_finite(histories[0].history.get("loss", []))
+        if bad_epoch is not None:
+            raise kt.errors.FailedTrialError(
+                f"loss became {histories[0].history['loss'][bad_epoch - 1]} at epoch {bad_epoch}"
+            )
+        return histories
+
+    def on_trial_end(self, trial: kt.engine.trial.Trial) -> None:
+        # Our record first: a kill between the two leaves a trial that keras-tuner re-runs.
+        record = self._record(trial)
+        records.write_record(self.run_dir, record)
+        super().on_trial_end(trial)  # type: ignore[misc]
+        ranked = records.ranked(records.read_records(self.run_dir)[0])
+        self.progress.trial_finished(record, ranked[0] if ranked else None)
+
+    def _record(self, trial: kt.engine.trial.Trial) -> dict[str, Any]:
+        histories = self._histories.pop(trial.trial_id, [])
+        history = _plain_history(histories[0].history) if histories else {}
+        failed = trial.status != kt.engine.trial.TrialStatus.COMPLETED
+        requested = _epochs_requested(trial, self.config.search.epochs)
+        epochs_run = len(history.get("loss", []))
+        score = None if failed else trial.metrics.get_best_value(self.config.objective)
+        model = histories[0].model if histories else None
+        values = trial.hyperparameters.values
+        return {
+            "trial_id": trial.trial_id,
+            "number": len(records.read_records(self.run_dir)[0]) + 1,
+            "status": records.FAILED if failed else records.COMPLETED,
+            "hyperparameters": {k: _plain(v) for k, v in values.items() if k in TUNABLES},
+            "schedule": {k: _plain(v) for k, v in values.items() if k.startswith("tuner/")},
+            "objective": self.config.objective,
+            "direction": self.config.direction,
+            "score": None if score is None else float(score),
+            "best_epoch": None if failed else _best_epoch(history, self.config),
+            "epochs_run": epochs_run,
+            "epochs_requested": requested,
+            "stopped_early": 0 < epochs_run < requested,
+            "history": history,
+            "seconds": round(time.monotonic() - self._started.pop(trial.trial_id, time.monotonic()), 3),
+            "parameters": int(model.count_params()) if model is not None else None,
+            "error": _first_error_line(trial.message) if failed else None,
+        }
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars (from the Bayesian oracle) -> Python, so JSON and YAML can hold them."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _plain_history(history: dict[str, list[Any]]) -> dict[str, list[float]]:
+    return {name: [float(v) for v in values] for name, values in history.items()}
+
+
+def _first_non_finite(values: list[float]) -> int | None:
+    for epoch, value in enumerate(values, start=1):
+        if not math.isfinite(float(value)):
+            return epoch
+    return None
+
+
+def _best_epoch(history: dict[str, list[float]], config: Config) -> int | None:
+    values = np.array(history.get(config.objective, []), dtype=float)
+    if not len(values) or np.isnan(values).all():
+        return None
+    pick = np.nanargmax if config.direction == "max" else np.nanargmin
+    return int(pick(values)) + 1
+
+
+def _epochs_requested(trial: kt.engine.trial.Trial, epochs: int) -> int:
+    values = trial.hyperparameters.values
+    if "tuner/epochs" in values:  # hyperband: this round's share of the epochs
+        return int(values["tuner/epochs"]) - int(values.get("tuner/initial_epoch", 0))
+    return epochs
+
+
+def _first_error_line(message: str | None) -> str:
+    """The exception line of a keras-tuner traceback message."""
+    lines = [line.strip() for line in (message or "").strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "unknown error"
+
+
+_TUNER_CLASSES = {
+    "random": kt.RandomSearch,
+    "bayesian": kt.BayesianOptimization,
+    "grid": kt.GridSearch,
+    "hyperband": kt.Hyperband,
+}
+
+
+def make_tuner(config: Config, dataset: Dataset, run_dir: Path, progress: Progress) -> Any:
+    spec = ModelSpec(dataset.input_shape, dataset.num_classes, dataset.mean, dataset.variance)
+    search = config.search
+    base = _TUNER_CLASSES[search.algorithm]
+    tuner_class = type(f"Recording{base.__name__}", (_Recorder, base), {})
+    options: dict[str, Any] = dict(
+        hypermodel=lambda hp: build_model(hp, spec),
+        objective=kt.Objective(config.objective, direction=config.direction),
+        hyperparameters=to_hyperparameters(config.space),
+        allow_new_entries=False,
+        tune_new_entries=False,
+        seed=config.seed,
+        executions_per_trial=search.executions_per_trial,
+        # A failed trial is recorded and the search goes on; only a factory bug should stop it.
+        max_consecutive_failed_trials=search.max_trials + 1,
+        directory=str(run_dir),
+        project_name=KT_FOLDER,
+        overwrite=False,
+    )
+    if search.algorithm == "hyperband":
+        options.update(max_epochs=search.epochs, factor=3, hyperband_iterations=1)
+    else:
+        options["max_trials"] = search.max_trials
+    tuner = tuner_class(config=config, run_dir=run_dir, progress=progress, **options)
+    if search.algorithm == "hyperband":
+        tuner.oracle.max_trials = search.max_trials  # the base Oracle stops at max_trials
+    return tuner
+
+
+def check_factory(config: Config, dataset: Dataset) -> None:
+    """Build the default model once so a factory bug fails before any trial."""
+    spec = ModelSpec(dataset.input_shape, dataset.num_classes, dataset.mean, dataset.variance)
+    try:
+        build_model(to_hyperparameters(config.space), spec)
+    except Exception as exc:
+        raise TunerError(f"the model cannot be built from the default values: {exc}") from exc
+    keras.backend.clear_session()
+
+
+def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = False) -> Any:
+    """Search until max_trials (or the time budget); returns the tuner for export."""
+    keras.utils.set_random_seed(config.seed)
+    check_factory(config, dataset)
+    done = len(records.read_records(run_dir)[0])
+    progress = Progress(config.search.max_trials, config.space.varying, done=done)
+    tuner = make_tuner(config, dataset, run_dir, progress)
+    callbacks = []
+    stop = config.search.early_stopping
+    if stop is not None:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(monitor=stop.monitor, patience=stop.patience, min_delta=stop.min_delta)
+        )
+    tuner.search(
+        dataset.x_train,
+        dataset.y_train,
+        validation_data=(dataset.x_val, dataset.y_val),
+        epochs=config.search.epochs,
+        callbacks=callbacks,
+        verbose=1 if verbose else 0,
+    )
+    return tuner

@@ -25,9 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("\ninterrupted: finished trials are kept; run the same command to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print("interrupted: finished trials are kept; run the same command to resume", file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
     except TunerError as exc:
         if os.environ.get("TUNER_DEBUG"):
             raise
@@ -99,7 +99,7 @@ def _override(src: yaml_source.Source, text: str) -> yaml_source.Source:
 
 def cmd_search(args: argparse.Namespace) -> int:
     config = load(args.config, args.overrides)
-    from tuner import backend, rundir
+    from tuner import backend, interrupt, rundir
 
     backend.activate(config.backend)
     from tuner.data import load_dataset
@@ -116,6 +116,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     started = time.time()
     status = "interrupted"
+    interrupt.install()
     try:
         tuner = run_search(config, dataset, run_dir, verbose=args.verbose)
         status = "finished"
@@ -159,7 +160,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from tuner import backend, rundir
+
+    backend.activate(rundir.read_backend(args.run_dir))
     from tuner.export import evaluate_file
 
     metrics = evaluate_file(args.run_dir, args.data)

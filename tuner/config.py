@@ -34,9 +34,9 @@ class DataSection(_Section):
     dataset: Literal["mnist", "fashion_mnist", "digits"] = "mnist"
     source: Literal["auto", "keras", "bundled"] = "auto"
     path: str | None = None
-    validation_split: float = Field(0.1, gt=0.0, lt=1.0)
-    test_split: float = Field(0.2, gt=0.0, lt=1.0)
-    limit: int | None = Field(None, ge=20)
+    validation_split: float = Field(default=0.1, gt=0.0, lt=1.0)
+    test_split: float = Field(default=0.2, gt=0.0, lt=1.0)
+    limit: int | None = Field(default=None, ge=20)
     normalize: bool = True
 
 
@@ -47,22 +47,22 @@ class ModelSection(_Section):
 
 class EarlyStopping(_Section):
     monitor: str = "val_loss"
-    patience: int = Field(3, ge=0)
-    min_delta: float = Field(0.0, ge=0.0)
+    patience: int = Field(default=3, ge=0)
+    min_delta: float = Field(default=0.0, ge=0.0)
 
 
 class SearchSection(_Section):
     algorithm: Literal["random", "bayesian", "hyperband", "grid"] = "bayesian"
     objective: str | None = None
-    max_trials: int = Field(10, ge=1)
-    epochs: int = Field(10, ge=1)
-    executions_per_trial: int = Field(1, ge=1)
+    max_trials: int = Field(default=10, ge=1)
+    epochs: int = Field(default=10, ge=1)
+    executions_per_trial: int = Field(default=1, ge=1)
     early_stopping: EarlyStopping | None = EarlyStopping()
-    time_budget: str | None = None
+    time_budget: str | int | float | None = None  # numbers are rejected with the duration message
 
 
 class ReportSection(_Section):
-    top_k: int = Field(5, ge=1)
+    top_k: int = Field(default=5, ge=1)
 
 
 class Document(_Section):
@@ -179,10 +179,10 @@ def _check_grid(src: yaml_source.Source, space: Space, max_trials: int) -> None:
         )
 
 
-def _duration(src: yaml_source.Source, text: str | None) -> float | None:
+def _duration(src: yaml_source.Source, text: str | float | None) -> float | None:
     if text is None:
         return None
-    match = _DURATION.match(text)
+    match = _DURATION.match(text) if isinstance(text, str) else None
     if not match:
         raise src.error(("search", "time_budget"), f"{text!r} is not a duration; write e.g. 90s, 30m or 2h")
     return float(match[1]) * {"s": 1, "m": 60, "h": 3600}[match[2]]

@@ -36,6 +36,8 @@ def export_best(tuner: Any, config: Config, dataset: Dataset, run_dir: Path) -> 
         results.append({"rank": rank, "trial_id": record["trial_id"], "score": record["score"],
                         "test": {k: float(v) for k, v in metrics.items()}})
         if rank == 1:
+            # Build the optimizer's slots so the saved file loads without a mismatch warning.
+            model.optimizer.build(model.trainable_variables)
             save_model(model, run_dir / BEST / "model.keras")
     summary = {"objective": config.objective, "test_samples": len(dataset.y_test), "trials": results}
     storage.write_json(run_dir / BEST / "test.json", summary)

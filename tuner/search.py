@@ -18,7 +18,7 @@ import keras_tuner as kt
 import numpy as np
 from keras_tuner.src import config as kt_config
 
-from tuner import records
+from tuner import interrupt, records
 from tuner.config import Config
 from tuner.data import Dataset
 from tuner.errors import TunerError
@@ -29,6 +29,16 @@ from tuner.space import TUNABLES, to_hyperparameters
 KT_FOLDER = "kt"
 # keras-tuner prints every failed trial's traceback unless told otherwise; ours is one line.
 kt_config.DEBUG = bool(os.environ.get("TUNER_DEBUG"))
+
+
+class _StopOnSignal(keras.callbacks.Callback):
+    """Ends training at the next batch after Ctrl-C or SIGTERM (see tuner.interrupt)."""
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        interrupt.check()
+
+    def on_test_batch_end(self, batch: int, logs: Any = None) -> None:
+        interrupt.check()
 
 
 class _Recorder:
@@ -44,6 +54,7 @@ class _Recorder:
         super().__init__(**kwargs)  # type: ignore[call-arg]
 
     def pre_create_trial(self) -> None:
+        interrupt.check()
         budget = self.config.time_budget_s
         if budget is not None and time.monotonic() - self.search_started > budget:
             # No new trial after the budget: keras-tuner stops once max_trials are created.
@@ -57,7 +68,8 @@ class _Recorder:
         hp = trial.hyperparameters
         keras.utils.set_random_seed(self.config.seed + int(trial.trial_id))
         kwargs["batch_size"] = hp.get("batch_size")
-        kwargs["callbacks"] = [*kwargs.get("callbacks", []), keras.callbacks.TerminateOnNaN()]
+        extra = [keras.callbacks.TerminateOnNaN(), _StopOnSignal()]
+        kwargs["callbacks"] = [*kwargs.get("callbacks", []), *extra]
         histories = super().run_trial(trial, *args, **kwargs)  # type: ignore[misc]
         self._histories[trial.trial_id] = histories
         bad_epoch = _first_non_finite(histories[0].history.get("loss", []))
@@ -97,6 +109,7 @@ class _Recorder:
             "epochs_run": epochs_run,
             "epochs_requested": requested,
             "stopped_early": 0 < epochs_run < requested,
+            "steps_per_epoch": histories[0].params.get("steps") if histories else None,
             "history": history,
             "seconds": round(time.monotonic() - self._started.pop(trial.trial_id, time.monotonic()), 3),
             "parameters": int(model.count_params()) if model is not None else None,
@@ -169,7 +182,8 @@ def make_tuner(config: Config, dataset: Dataset, run_dir: Path, progress: Progre
         overwrite=False,
     )
     if search.algorithm == "hyperband":
-        options.update(max_epochs=search.epochs, factor=3, hyperband_iterations=1)
+        # Unlimited brackets: the search ends at max_trials like the other algorithms.
+        options.update(max_epochs=search.epochs, factor=3, hyperband_iterations=None)
     else:
         options["max_trials"] = search.max_trials
     tuner = tuner_class(config=config, run_dir=run_dir, progress=progress, **options)

@@ -22,6 +22,8 @@ Path_ = tuple[str | int, ...]
 # Plain scalars that YAML 1.1 resolves to str although a person meant a number: "1e-4", "5E3".
 _NUMBER_AS_TEXT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 _TRUE_FALSE = {"true", "false"}
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,23 @@ def load_text(text: str, file: str = "<config>") -> Source:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = (exc.problem or "invalid YAML").strip()
-        raise ConfigError(f"YAML syntax error: {what}; fix the file there", file=file, line=line) from None
+        if "'\\t'" in what:
+            what = "a tab character; YAML indents with spaces only, replace the tab with spaces"
+        else:
+            what += "; fix the file there"
+        raise ConfigError(f"YAML syntax error: {what}", file=file, line=line) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ConfigError(
+            f"control character #x{char:04x} cannot appear in YAML; "
+            "remove it, or give a YAML text file",
+            file=file,
+            line=line,
+        ) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML ({exc}); fix the file", file=file) from None
+        what = " ".join(str(exc).split())
+        raise ConfigError(f"not valid YAML ({what}); fix the file", file=file) from None
     if node is None:
         raise ConfigError("the file is empty; write a config mapping (see configs/mnist.yaml)", file=file)
     if not isinstance(node, yaml.MappingNode):
@@ -96,8 +112,19 @@ def _check(node: yaml.Node, path: Path_, file: str, lines: dict[Path_, int]) -> 
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            key = key_node.value
             line = key_node.start_mark.line + 1
+            if key_node.tag == _MERGE:  # `<<: *base` merges another mapping's keys
+                _check(value_node, path, file, lines)
+                continue
+            if key_node.tag != _STR:
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
+                raise ConfigError(
+                    f"a key must be a name, got {shown}; write a name such as 'units'",
+                    file=file,
+                    line=line,
+                    key=dotted(path),
+                )
+            key = key_node.value
             if key in seen:
                 raise ConfigError(
                     f"duplicate key '{key}' (first on line {seen[key]}); keep one of them",
@@ -118,9 +145,12 @@ def _check(node: yaml.Node, path: Path_, file: str, lines: dict[Path_, int]) -> 
 
 def _check_plain_scalar(node: yaml.ScalarNode, path: Path_, file: str) -> None:
     line = node.start_mark.line + 1
-    if node.tag == "tag:yaml.org,2002:str" and _NUMBER_AS_TEXT.match(node.value):
+    if node.tag == _STR and _NUMBER_AS_TEXT.match(node.value):
+        # YAML 1.1 reads a float only with a dot in the mantissa and a sign in the exponent.
         mantissa, exponent = re.split("[eE]", node.value)
-        fixed = f"{mantissa if '.' in mantissa else mantissa + '.0'}e{exponent}"
+        mantissa = mantissa if "." in mantissa else mantissa + ".0"
+        exponent = exponent if exponent[0] in "+-" else "+" + exponent
+        fixed = f"{mantissa}e{exponent}"
         raise ConfigError(
             f"{node.value} was read as text; write {fixed}", file=file, line=line, key=dotted(path)
         )

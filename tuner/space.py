@@ -16,7 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tuner.source import Path_, Source
+from tuner.errors import ConfigError
+from tuner.source import Path_, Source, dotted
 
 if TYPE_CHECKING:
     import keras_tuner
@@ -129,7 +130,7 @@ class Param:
 
     def describe(self) -> str:
         cond = "".join(f" when {c.parent} in {list(c.values)}" for c in self.when)
-        if self.kind == "fixed":
+        if not self.varies:
             return f"{self.values[0]!r} (fixed){cond}"
         if self.kind == "choice":
             return f"one of {list(self.values)}{cond}"
@@ -180,9 +181,7 @@ def parse_space(source: Source, raw: Any, defaults: Mapping[str, Any]) -> Space:
         raise source.error(path, "the space is empty; give at least one tunable, e.g. 'units: [32, 64]'")
     if not isinstance(raw, dict):
         raise source.error(path, f"expected a mapping of tunable names, got {type(raw).__name__}")
-    unknown = [str(k) for k in raw if k not in TUNABLES]
-    if unknown:
-        raise source.error((*path, unknown[0]), _unknown_message(unknown, list(TUNABLES)))
+    _only(source, path, raw, tuple(TUNABLES))
     params = {name: _parse_param(source, name, value) for name, value in raw.items()}
     for name, tunable in TUNABLES.items():
         if name not in params:
@@ -230,8 +229,10 @@ def _parse_param(source: Source, name: str, raw: Any) -> Param:
 
 def _only(source: Source, path: Path_, raw: dict[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = [str(k) for k in raw if k not in allowed]
-    if unknown:
-        raise source.error((*path, unknown[0]), _unknown_message(unknown, list(allowed)))
+    if unknown:  # named by the mapping that holds them, on the line of the first
+        line = source.line_of((*path, unknown[0]))
+        problem = _unknown_message(unknown, list(allowed))
+        raise ConfigError(problem, file=source.file, line=line, key=dotted(path))
 
 
 def _value(source: Source, path: Path_, tunable: Tunable, value: Any) -> Any:
@@ -297,13 +298,23 @@ def _check_conditions(source: Source, params: dict[str, Param]) -> None:
     for param in params.values():
         for cond in param.when:
             where: Path_ = ("space", param.name, "when", cond.parent)
-            if cond.parent not in params or cond.parent == param.name:
-                tip = _unknown_message([cond.parent], [n for n in params if n != param.name])
-                raise source.error(where, f"names no other parameter: {tip}")
+            if cond.parent == param.name:
+                problem = f"{param.name} cannot depend on itself; name another parameter"
+                raise source.error(where, problem)
+            if cond.parent not in params:
+                near = difflib.get_close_matches(cond.parent, list(params), n=1)
+                tip = f"did you mean '{near[0]}'?" if near else f"use one of {', '.join(TUNABLES)}"
+                raise source.error(where, f"'{cond.parent}' is not a parameter; {tip}")
             parent = params[cond.parent]
             if parent.kind not in ("fixed", "choice"):
                 raise source.error(where, f"{cond.parent} is a range; `when` needs a list of choices")
             missing = [v for v in cond.values if v not in parent.values]
+            if missing and not parent.given:
+                raise source.error(
+                    where,
+                    f"{cond.parent} is not in the space (fixed at {parent.values[0]!r}); "
+                    f"add it, e.g. {cond.parent}: [{parent.values[0]}, {missing[0]}]",
+                )
             if missing:
                 raise source.error(
                     where, f"{missing[0]!r} is not a value of {cond.parent} ({list(parent.values)}); "

@@ -1,0 +1,42 @@
+# The first target run on a fresh clone creates .venv and installs the project into it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONFIG ?= configs/mnist.yaml
+ARGS ?=
+
+.PHONY: search report validate test test-fast lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip >/dev/null
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $(STAMP)
+
+search: $(STAMP)  ## tune: make search CONFIG=configs/mnist.yaml [ARGS="--fresh"]
+	$(BIN)/tuner search $(CONFIG) $(ARGS)
+
+report: $(STAMP)  ## reports/<run>/index.html for every run under runs/
+	$(BIN)/tuner report $(ARGS)
+
+validate: $(STAMP)  ## check every shipped config without training
+	$(BIN)/tuner validate configs/*.yaml
+
+test: $(STAMP)  ## the whole suite (CI runs this)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## everything but the end-to-end training tests
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check tuner tests
+	$(BIN)/ruff format --check tuner tests
+	$(BIN)/mypy tuner
+
+format: $(STAMP)
+	$(BIN)/ruff format tuner tests
+	$(BIN)/ruff check --fix tuner tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

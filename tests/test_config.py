@@ -1,0 +1,790 @@
+"""Config validation: every rejection in DESIGN.md, pinned message by message, and good configs.
+
+Each malformed config is written to ``bad.yaml`` in a temporary folder and loaded from
+there, so the expected message is the exact line the CLI prints after ``error: ``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tuner.config import Config, direction_of, load_config
+from tuner.errors import ConfigError, UserInputError
+from tuner.space import TUNABLES
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIGS = sorted((REPO / "configs").glob("*.yaml"))
+
+TOP_KEYS = "name, seed, backend, data, model, space, search, report"
+DATA_KEYS = "dataset, source, path, validation_split, test_split, limit, normalize"
+SEARCH_KEYS = (
+    "algorithm, objective, max_trials, epochs, executions_per_trial, early_stopping, time_budget"
+)
+SPACE_KEYS = ", ".join(TUNABLES)
+METRICS = "loss, accuracy, val_loss, val_accuracy"
+
+# (id, file content, the exact message). Line numbers count from the first line of the text.
+MALFORMED: list[tuple[str, str | bytes, str]] = [
+    # --- unknown keys, with "did you mean" ---
+    (
+        "unknown-top-level",
+        "nme: x\nspace:\n  units: 32\n",
+        f"bad.yaml:1: unknown key 'nme' (did you mean 'name'?); known: {TOP_KEYS}",
+    ),
+    (
+        "unknown-top-level-listed-together",
+        "space:\n  units: 32\nnme: x\nsed: 1\n",
+        "bad.yaml:3: unknown keys 'nme' (did you mean 'name'?), 'sed' (did you mean 'seed'?); "
+        f"known: {TOP_KEYS}",
+    ),
+    (
+        "unknown-top-level-no-suggestion",
+        "space:\n  units: 32\nzzz: 1\n",
+        f"bad.yaml:3: unknown key 'zzz'; known: {TOP_KEYS}",
+    ),
+    (
+        "unknown-in-data",
+        "data:\n  datset: mnist\nspace:\n  units: 32\n",
+        f"bad.yaml:2: data: unknown key 'datset' (did you mean 'dataset'?); known: {DATA_KEYS}",
+    ),
+    (
+        "unknown-in-search",
+        "space:\n  units: 32\nsearch:\n  max_trial: 3\n",
+        f"bad.yaml:4: search: unknown key 'max_trial' (did you mean 'max_trials'?); "
+        f"known: {SEARCH_KEYS}",
+    ),
+    (
+        "unknown-in-early-stopping",
+        "space:\n  units: 32\nsearch:\n  early_stopping:\n    patients: 3\n",
+        "bad.yaml:5: search.early_stopping: unknown key 'patients' (did you mean 'patience'?); "
+        "known: monitor, patience, min_delta",
+    ),
+    (
+        "unknown-in-report",
+        "space:\n  units: 32\nreport:\n  topk: 3\n",
+        "bad.yaml:4: report: unknown key 'topk' (did you mean 'top_k'?); known: top_k",
+    ),
+    (
+        "unknown-in-space",
+        "space:\n  units: 32\n  unit: 64\n",
+        f"bad.yaml:3: space: unknown key 'unit' (did you mean 'units'?); known: {SPACE_KEYS}",
+    ),
+    (
+        "unknown-in-space-listed-together",
+        "space:\n  lerning_rate: 0.1\n  layer: 2\n",
+        "bad.yaml:2: space: unknown keys 'lerning_rate' (did you mean 'learning_rate'?), "
+        f"'layer' (did you mean 'layers'?); known: {SPACE_KEYS}",
+    ),
+    (
+        "unknown-in-range",
+        "space:\n  units:\n    min: 1\n    max: 3\n    stpe: 1\n",
+        "bad.yaml:5: space.units: unknown key 'stpe' (did you mean 'step'?); "
+        "known: min, max, step, sampling, when",
+    ),
+    (
+        "unknown-in-choice-mapping",
+        "space:\n  units:\n    values: [32, 64]\n    step: 2\n",
+        "bad.yaml:4: space.units: unknown key 'step'; known: values, when",
+    ),
+    # --- wrong types ---
+    (
+        "string-for-int",
+        'seed: "42"\nspace:\n  units: 32\n',
+        "bad.yaml:1: seed: expected a whole number, got '42'",
+    ),
+    (
+        "float-for-int",
+        "seed: 4.5\nspace:\n  units: 32\n",
+        "bad.yaml:1: seed: expected a whole number, got 4.5",
+    ),
+    (
+        "float-for-int-in-search",
+        "space:\n  units: 32\nsearch:\n  max_trials: 2.5\n",
+        "bad.yaml:4: search.max_trials: expected a whole number, got 2.5",
+    ),
+    (
+        "bool-for-int",
+        "seed: true\nspace:\n  units: 32\n",
+        "bad.yaml:1: seed: expected a whole number, got True",
+    ),
+    (
+        "list-for-mapping",
+        "data: [1, 2]\nspace:\n  units: 32\n",
+        "bad.yaml:1: data: expected a mapping of keys, got [1, 2]",
+    ),
+    (
+        "list-for-space-mapping",
+        "space: [units, layers]\n",
+        "bad.yaml:1: space: expected a mapping of tunable names, got list",
+    ),
+    (
+        "scalar-for-mapping",
+        "space:\n  units: 32\nsearch:\n  early_stopping: 3\n",
+        "bad.yaml:4: search.early_stopping: expected a mapping of keys, got 3",
+    ),
+    (
+        "mapping-for-scalar",
+        "name:\n  a: 1\nspace:\n  units: 32\n",
+        "bad.yaml:1: name: expected text, got {'a': 1}",
+    ),
+    (
+        "string-for-bool",
+        'data:\n  normalize: "true"\nspace:\n  units: 32\n',
+        "bad.yaml:2: data.normalize: expected true or false, got 'true'",
+    ),
+    (
+        "string-for-float",
+        'data:\n  validation_split: "0.1"\nspace:\n  units: 32\n',
+        "bad.yaml:2: data.validation_split: expected a number, got '0.1'",
+    ),
+    (
+        "string-for-int-tunable",
+        'space:\n  units: "32"\n',
+        "bad.yaml:2: space.units: expected a number, got '32'",
+    ),
+    (
+        "float-for-int-tunable",
+        "space:\n  units: 32.5\n",
+        "bad.yaml:2: space.units: expected a whole number, got 32.5",
+    ),
+    (
+        "float-in-int-choice",
+        "space:\n  units: [32, 64.0]\n",
+        "bad.yaml:2: space.units[1]: expected a whole number, got 64.0",
+    ),
+    (
+        "number-for-bool-tunable",
+        "space:\n  nesterov: 1\n",
+        "bad.yaml:2: space.nesterov: expected true or false, got 1",
+    ),
+    (
+        "number-for-name-tunable",
+        "space:\n  optimizer: 3\n",
+        "bad.yaml:2: space.optimizer: expected a name, got 3; use one of "
+        "sgd, adam, rmsprop, adagrad, nadam",
+    ),
+    (
+        "range-for-name-tunable",
+        "space:\n  activation: {min: 1, max: 2}\n",
+        "bad.yaml:2: space.activation: activation takes names, not a range; "
+        "write a list like [tanh, softsign]",
+    ),
+    (
+        "values-not-a-list",
+        "space:\n  units:\n    values: 32\n",
+        "bad.yaml:3: space.units.values: expected a list, got 32; write e.g. [a, b]",
+    ),
+    (
+        "non-name-key",
+        "space:\n  units: 32\n1: x\n",
+        "bad.yaml:3: a key must be a name, got 1; write a name such as 'units'",
+    ),
+    (
+        "collection-as-key",
+        "space:\n  ? [units, layers]\n  : 32\n",
+        "bad.yaml:2: space: a key must be a name, got a collection; write a name such as 'units'",
+    ),
+    # --- ranges ---
+    (
+        "min-greater-than-max",
+        "space:\n  units: {min: 64, max: 32}\n",
+        "bad.yaml:2: space.units: `min <= max` must hold, but got min=64, max=32",
+    ),
+    (
+        "range-without-max",
+        "space:\n  units:\n    min: 32\n",
+        "bad.yaml:2: space.units: a range needs 'max'; write {min: ..., max: ...}",
+    ),
+    (
+        "log-with-zero-min",
+        "space:\n  l2:\n    min: 0.0\n    max: 0.01\n    sampling: log\n",
+        "bad.yaml:3: space.l2.min: log sampling needs min > 0, got 0.0; raise min",
+    ),
+    (
+        "reverse-log-with-zero-min",
+        "space:\n  dropout: {min: 0.0, max: 0.5, sampling: reverse_log}\n",
+        "bad.yaml:2: space.dropout.min: reverse_log sampling needs min > 0, got 0.0; raise min",
+    ),
+    (
+        "learning-rate-not-positive",
+        "space:\n  learning_rate:\n    min: -0.1\n    max: 0.1\n    sampling: log\n",
+        "bad.yaml:3: space.learning_rate.min: must be >= 1e-12, got -0.1; "
+        "the learning rate must be > 0",
+    ),
+    (
+        "unknown-sampling",
+        "space:\n  learning_rate:\n    min: 0.001\n    max: 0.1\n    sampling: logarithmic\n",
+        "bad.yaml:5: space.learning_rate.sampling: unknown sampling 'logarithmic'; "
+        "use one of linear, log, reverse_log",
+    ),
+    (
+        "fractional-step-for-int",
+        "space:\n  units: {min: 1, max: 4, step: 0.5}\n",
+        "bad.yaml:2: space.units.step: step must be a whole number > 0, got 0.5",
+    ),
+    (
+        "zero-step",
+        "space:\n  dropout: {min: 0.0, max: 0.5, step: 0}\n",
+        "bad.yaml:2: space.dropout.step: step must be a number > 0, got 0",
+    ),
+    (
+        "units-below-one",
+        "space:\n  units:\n    min: 0\n    max: 8\n",
+        "bad.yaml:3: space.units.min: must be >= 1, got 0",
+    ),
+    # --- dropout in [0, 1), non-negative L1/L2 ---
+    (
+        "dropout-one",
+        "space:\n  dropout: 1.0\n",
+        "bad.yaml:2: space.dropout: must be < 1.0, got 1.0",
+    ),
+    (
+        "dropout-range-max-one",
+        "space:\n  dropout:\n    min: 0.0\n    max: 1.0\n",
+        "bad.yaml:4: space.dropout.max: must be < 1.0, got 1.0",
+    ),
+    (
+        "dropout-negative",
+        "space:\n  dropout:\n    min: -0.1\n    max: 0.5\n",
+        "bad.yaml:3: space.dropout.min: must be >= 0.0, got -0.1",
+    ),
+    (
+        "recurrent-dropout-choice-above-one",
+        "space:\n  recurrent_dropout:\n    - 0.0\n    - 1.5\n",
+        "bad.yaml:4: space.recurrent_dropout[1]: must be < 1.0, got 1.5",
+    ),
+    (
+        "negative-l1",
+        "space:\n  l1: -0.01\n",
+        "bad.yaml:2: space.l1: must be >= 0.0, got -0.01; "
+        "regularization weights cannot be negative",
+    ),
+    (
+        "negative-l2-range",
+        "space:\n  l2: {min: -1.0e-3, max: 1.0e-2}\n",
+        "bad.yaml:2: space.l2.min: must be >= 0.0, got -0.001; "
+        "regularization weights cannot be negative",
+    ),
+    # --- names of optimizers, activations, cells ---
+    (
+        "unknown-optimizer",
+        "space:\n  optimizer: adamw\n",
+        "bad.yaml:2: space.optimizer: unknown name 'adamw'; did you mean 'adam'?",
+    ),
+    (
+        "unknown-activation-in-choice",
+        "space:\n  activation: [tanh, sofsign]\n",
+        "bad.yaml:2: space.activation[1]: unknown name 'sofsign'; did you mean 'softsign'?",
+    ),
+    (
+        "unknown-activation-no-suggestion",
+        "space:\n  recurrent_activation: zzz\n",
+        "bad.yaml:2: space.recurrent_activation: unknown name 'zzz'; use one of "
+        "tanh, softsign, relu, sigmoid, hard_sigmoid, elu, selu, gelu, swish, softplus, linear",
+    ),
+    (
+        "unknown-cell-in-space",
+        "space:\n  cell: [lstm, gruu]\n",
+        "bad.yaml:2: space.cell[1]: unknown name 'gruu'; did you mean 'gru'?",
+    ),
+    (
+        "unknown-cell-in-model",
+        "model:\n  cell: gru2\nspace:\n  units: 32\n",
+        "bad.yaml:2: model.cell: 'gru2' is not allowed; use 'lstm', 'gru' or 'simple_rnn'",
+    ),
+    (
+        "cell-in-model-and-space",
+        "model:\n  cell: gru\nspace:\n  cell: gru\n",
+        "bad.yaml:2: model.cell: cell is set in model.cell and in space.cell; keep one",
+    ),
+    (
+        "unknown-backend",
+        "backend: theano\nspace:\n  units: 32\n",
+        "bad.yaml:1: backend: 'theano' is not allowed; use 'tensorflow', 'jax' or 'torch'",
+    ),
+    (
+        "unknown-algorithm",
+        "space:\n  units: 32\nsearch:\n  algorithm: bayes\n",
+        "bad.yaml:4: search.algorithm: 'bayes' is not allowed; "
+        "use 'random', 'bayesian', 'hyperband' or 'grid'",
+    ),
+    # --- choices ---
+    (
+        "empty-choice",
+        "space:\n  units: []\n",
+        "bad.yaml:2: space.units: an empty list of choices; give at least one value",
+    ),
+    (
+        "repeated-choice",
+        "space:\n  units: [32, 64, 32]\n",
+        "bad.yaml:2: space.units: repeated choice 32; list each value once",
+    ),
+    # --- when ---
+    (
+        "when-unknown-parameter",
+        "space:\n  optimizer: [sgd, adam]\n  momentum:\n    min: 0.5\n    max: 0.9\n"
+        "    when: {optimiser: sgd}\n",
+        "bad.yaml:6: space.momentum.when.optimiser: 'optimiser' is not a parameter; "
+        "did you mean 'optimizer'?",
+    ),
+    (
+        "when-unknown-parameter-no-suggestion",
+        "space:\n  momentum: {min: 0.5, max: 0.9, when: {zzz: 1}}\n",
+        f"bad.yaml:2: space.momentum.when.zzz: 'zzz' is not a parameter; use one of {SPACE_KEYS}",
+    ),
+    (
+        "when-unknown-value",
+        "space:\n  optimizer: [sgd, adam]\n  momentum:\n    min: 0.5\n    max: 0.9\n"
+        "    when:\n      optimizer: rmsprop\n",
+        "bad.yaml:7: space.momentum.when.optimizer: 'rmsprop' is not a value of optimizer "
+        "(['sgd', 'adam']); use one of those",
+    ),
+    (
+        "when-parent-not-in-space",
+        "space:\n  momentum: {min: 0.5, max: 0.9, when: {optimizer: sgd}}\n",
+        "bad.yaml:2: space.momentum.when.optimizer: optimizer is not in the space "
+        "(fixed at 'adam'); add it, e.g. optimizer: [adam, sgd]",
+    ),
+    (
+        "when-on-itself",
+        "space:\n  nesterov:\n    values: [true, false]\n    when: {nesterov: true}\n",
+        "bad.yaml:4: space.nesterov.when.nesterov: nesterov cannot depend on itself; "
+        "name another parameter",
+    ),
+    (
+        "when-on-a-range",
+        "space:\n  units: {min: 1, max: 3}\n  layers:\n    values: [1, 2]\n    when: {units: 2}\n",
+        "bad.yaml:5: space.layers.when.units: units is a range; `when` needs a list of choices",
+    ),
+    (
+        "when-loop",
+        "space:\n  optimizer:\n    values: [sgd, adam]\n    when: {nesterov: true}\n"
+        "  nesterov:\n    values: [true, false]\n    when: {optimizer: sgd}\n",
+        "bad.yaml:4: space.optimizer.when: conditions form a loop "
+        "(optimizer -> nesterov -> optimizer); break it",
+    ),
+    (
+        "when-not-a-mapping",
+        "space:\n  momentum:\n    min: 0.5\n    max: 0.9\n    when: sgd\n",
+        "bad.yaml:5: space.momentum.when: expected a mapping like {optimizer: sgd}, got 'sgd'",
+    ),
+    # --- what PyYAML reads differently from what a person means ---
+    (
+        "number-read-as-text",
+        "space:\n  learning_rate:\n    min: 1e-4\n    max: 1.0e-1\n",
+        "bad.yaml:3: space.learning_rate.min: 1e-4 was read as text; write 1.0e-4",
+    ),
+    (
+        "number-read-as-text-unsigned-exponent",
+        "space:\n  units: 32\nsearch:\n  max_trials: 1e3\n",
+        "bad.yaml:4: search.max_trials: 1e3 was read as text; write 1.0e+3",
+    ),
+    (
+        "boolean-from-yes",
+        "data:\n  normalize: yes\nspace:\n  units: 32\n",
+        "bad.yaml:2: data.normalize: 'yes' is read as a boolean by YAML; write true or false, "
+        'or quote it ("yes") to mean the text',
+    ),
+    (
+        "boolean-from-off",
+        "data:\n  normalize: off\nspace:\n  units: 32\n",
+        "bad.yaml:2: data.normalize: 'off' is read as a boolean by YAML; write true or false, "
+        'or quote it ("off") to mean the text',
+    ),
+    (
+        "boolean-from-no-in-choice",
+        "space:\n  bidirectional:\n    - true\n    - no\n",
+        "bad.yaml:4: space.bidirectional[1]: 'no' is read as a boolean by YAML; "
+        'write true or false, or quote it ("no") to mean the text',
+    ),
+    (
+        "boolean-from-on-as-name",
+        "name: on\nspace:\n  units: 32\n",
+        "bad.yaml:1: name: 'on' is read as a boolean by YAML; write true or false, "
+        'or quote it ("on") to mean the text',
+    ),
+    # --- duplicate keys ---
+    (
+        "duplicate-top-level",
+        "seed: 1\nspace:\n  units: 32\nseed: 2\n",
+        "bad.yaml:4: duplicate key 'seed' (first on line 1); keep one of them",
+    ),
+    (
+        "duplicate-in-space",
+        "space:\n  units: 32\n  layers: 2\n  units: 64\n",
+        "bad.yaml:4: space: duplicate key 'units' (first on line 2); keep one of them",
+    ),
+    (
+        "duplicate-in-range",
+        "space:\n  units: {min: 1, max: 3,\n    min: 2}\n",
+        "bad.yaml:3: space.units: duplicate key 'min' (first on line 2); keep one of them",
+    ),
+    # --- empty space, grid too large ---
+    (
+        "empty-space",
+        "space: {}\n",
+        "bad.yaml:1: space: the space is empty; give at least one tunable, e.g. 'units: [32, 64]'",
+    ),
+    (
+        "null-space",
+        "seed: 1\nspace:\n",
+        "bad.yaml:2: space: the space is empty; give at least one tunable, e.g. 'units: [32, 64]'",
+    ),
+    (
+        "missing-space",
+        "seed: 1\n",
+        "bad.yaml: space: the space is empty; give at least one tunable, e.g. 'units: [32, 64]'",
+    ),
+    (
+        "grid-too-large",
+        "space:\n  units: [16, 32, 64, 128]\n  layers: [1, 2, 3]\n"
+        "search:\n  algorithm: grid\n  max_trials: 5\n",
+        "bad.yaml:6: search.max_trials: the grid has 12 points but max_trials is 5; "
+        "raise max_trials to 12 or shrink the space",
+    ),
+    (
+        "grid-too-large-float-range",
+        "space:\n  units: [32, 64]\n  learning_rate: {min: 1.0e-4, max: 1.0e-1, sampling: log}\n"
+        "search:\n  algorithm: grid\n",
+        "bad.yaml:4: search.max_trials: the grid has 20 points but max_trials is 10; "
+        "raise max_trials to 20 or shrink the space",
+    ),
+    # --- files that are not YAML mappings ---
+    (
+        "file-is-a-list",
+        "- units\n- layers\n",
+        "bad.yaml:1: the file is not a YAML mapping of keys to values; "
+        "start with e.g. 'name: my-run'",
+    ),
+    (
+        "file-is-a-scalar",
+        "# a comment\n42\n",
+        "bad.yaml:2: the file is not a YAML mapping of keys to values; "
+        "start with e.g. 'name: my-run'",
+    ),
+    (
+        "empty-file",
+        "",
+        "bad.yaml: the file is empty; write a config mapping (see configs/mnist.yaml)",
+    ),
+    (
+        "only-comments",
+        "# nothing here yet\n\n",
+        "bad.yaml: the file is empty; write a config mapping (see configs/mnist.yaml)",
+    ),
+    (
+        "yaml-syntax-error",
+        "space:\n  units: [32, 64\nseed: 1\n",
+        "bad.yaml:3: YAML syntax error: expected ',' or ']', but got ':'; fix the file there",
+    ),
+    (
+        "yaml-bad-indentation",
+        "space:\n  units: 32\n layers: 2\n",
+        "bad.yaml:3: YAML syntax error: expected <block end>, but found '<block mapping start>'; "
+        "fix the file there",
+    ),
+    (
+        "tab-indent",
+        "space:\n\tunits: 32\n",
+        "bad.yaml:2: YAML syntax error: a tab character; "
+        "YAML indents with spaces only, replace the tab with spaces",
+    ),
+    (
+        "binary-not-utf8",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe",
+        "bad.yaml: not a UTF-8 text file; give a YAML config",
+    ),
+    (
+        "binary-control-characters",
+        b"space:\n  units: 32\n\x00\x01\x02",
+        "bad.yaml:3: control character #x0000 cannot appear in YAML; "
+        "remove it, or give a YAML text file",
+    ),
+    # --- search and run settings ---
+    (
+        "unknown-objective",
+        "space:\n  units: 32\nsearch:\n  objective: val_acc\n",
+        "bad.yaml:4: search.objective: unknown metric 'val_acc'; did you mean 'val_accuracy'?",
+    ),
+    (
+        "unknown-objective-no-suggestion",
+        "space:\n  units: 32\nsearch:\n  objective: f1\n",
+        f"bad.yaml:4: search.objective: unknown metric 'f1'; use one of {METRICS}",
+    ),
+    (
+        "unknown-early-stopping-monitor",
+        "space:\n  units: 32\nsearch:\n  early_stopping:\n    monitor: val_los\n",
+        "bad.yaml:5: search.early_stopping.monitor: unknown metric 'val_los'; "
+        "did you mean 'val_loss'?",
+    ),
+    (
+        "bad-time-budget-text",
+        "space:\n  units: 32\nsearch:\n  time_budget: 3 days\n",
+        "bad.yaml:4: search.time_budget: '3 days' is not a duration; write e.g. 90s, 30m or 2h",
+    ),
+    (
+        "bad-time-budget-number",
+        "space:\n  units: 32\nsearch:\n  time_budget: 30\n",
+        "bad.yaml:4: search.time_budget: 30 is not a duration; write e.g. 90s, 30m or 2h",
+    ),
+    (
+        "max-trials-zero",
+        "space:\n  units: 32\nsearch:\n  max_trials: 0\n",
+        "bad.yaml:4: search.max_trials: must be >= 1, got 0",
+    ),
+    (
+        "validation-split-one",
+        "data:\n  validation_split: 1\nspace:\n  units: 32\n",
+        "bad.yaml:2: data.validation_split: must be < 1.0, got 1",
+    ),
+    (
+        "limit-too-small",
+        "data:\n  limit: 5\nspace:\n  units: 32\n",
+        "bad.yaml:2: data.limit: must be >= 20, got 5",
+    ),
+    (
+        "bad-name-slash",
+        "name: my run/x\nspace:\n  units: 32\n",
+        "bad.yaml:1: name: 'my run/x' cannot name a folder; use letters, digits, '.', '_', '-'",
+    ),
+    (
+        "bad-name-dot-first",
+        "name: ..\nspace:\n  units: 32\n",
+        "bad.yaml:1: name: '..' cannot name a folder; use letters, digits, '.', '_', '-'",
+    ),
+    (
+        "bad-name-empty",
+        'name: ""\nspace:\n  units: 32\n',
+        "bad.yaml:1: name: '' cannot name a folder; use letters, digits, '.', '_', '-'",
+    ),
+]
+
+
+def _load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str | bytes) -> Config:
+    monkeypatch.chdir(tmp_path)
+    path = Path("bad.yaml")
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return load_config(path)
+
+
+def test_the_table_is_large_and_ids_are_unique() -> None:
+    ids = [row[0] for row in MALFORMED]
+    assert len(ids) >= 40
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize(("content", "message"), [row[1:] for row in MALFORMED],
+                         ids=[row[0] for row in MALFORMED])  # fmt: skip
+def test_malformed_config_is_rejected_with_a_pinned_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str | bytes, message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, monkeypatch, content)
+    assert str(caught.value) == message
+    assert "\n" not in str(caught.value)
+
+
+def test_config_errors_are_user_input_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(UserInputError) as caught:
+        _load(tmp_path, monkeypatch, "space:\n  units: 32\n  unit: 64\n")
+    err = caught.value
+    assert (err.file, err.line, err.key) == ("bad.yaml", 3, "space")
+
+
+def test_missing_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        load_config("missing.yaml")
+    assert str(caught.value) == "missing.yaml: no such file; check the path"
+
+
+def test_a_folder_is_not_a_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("configs").mkdir()
+    with pytest.raises(ConfigError) as caught:
+        load_config("configs")
+    assert str(caught.value) == "configs: cannot read the file (Is a directory); check the path"
+
+
+@pytest.mark.parametrize("text", ["1e-4", "5E3", "1.5e5", "-2e-3", "+3e+2", ".5e1"])
+def test_the_suggested_number_is_read_as_a_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, monkeypatch, f"space:\n  l2: {text}\n")
+    suggestion = str(caught.value).rsplit("write ", 1)[1]
+    assert isinstance(yaml.safe_load(f"x: {suggestion}")["x"], float)
+    assert yaml.safe_load(f"x: {suggestion}")["x"] == float(text)
+
+
+# --- good configs -------------------------------------------------------------------------
+
+
+def test_the_configs_folder_has_configs() -> None:
+    configs = CONFIGS
+    assert configs, "no configs"
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
+def test_every_repo_config_validates(path: Path) -> None:
+    config = load_config(path)
+    assert config.space.params
+    assert config.name
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
+def test_every_repo_config_starts_with_a_header_comment(path: Path) -> None:
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# ") and len(first) > 10, f"{path.name}: first line {first!r}"
+
+
+def test_defaults_are_resolved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("my-run.yaml").write_text("space:\n  units: [32, 64]\n", encoding="utf-8")
+    config = load_config("my-run.yaml")
+    assert config.name == "my-run"
+    assert (config.seed, config.backend) == (42, "tensorflow")
+    assert (config.objective, config.direction) == ("val_accuracy", "max")
+    stop = config.search.early_stopping
+    assert stop is not None
+    assert (stop.monitor, stop.patience, stop.min_delta) == ("val_loss", 3, 0.0)
+    assert config.search.algorithm == "bayesian"
+    assert config.search.time_budget is None and config.time_budget_s is None
+    assert (config.data.dataset, config.data.source) == ("mnist", "auto")
+    assert (config.data.validation_split, config.data.test_split) == (0.1, 0.2)
+    assert config.data.normalize is True
+    assert (config.model.cell, config.model.head) == ("lstm", "auto")
+    assert config.report.top_k == 5
+    assert config.file == "my-run.yaml"
+
+
+@pytest.mark.parametrize(
+    ("objective", "direction"),
+    [("val_accuracy", "max"), ("accuracy", "max"), ("val_loss", "min"), ("loss", "min")],
+)
+def test_direction_follows_the_objective(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, objective: str, direction: str
+) -> None:
+    text = f"space:\n  units: 32\nsearch:\n  objective: {objective}\n"
+    config = _load(tmp_path, monkeypatch, text)
+    assert (config.objective, config.direction) == (objective, direction)
+
+
+@pytest.mark.parametrize(
+    ("metric", "direction"),
+    [("val_mae", "min"), ("val_mse", "min"), ("error", "min"), ("val_auc", "max")],
+)
+def test_direction_of(metric: str, direction: str) -> None:
+    assert direction_of(metric) == direction
+
+
+@pytest.mark.parametrize(
+    ("budget", "seconds"), [("90s", 90.0), ("30m", 1800.0), ("2h", 7200.0), ("1.5h", 5400.0)]
+)
+def test_time_budget_in_seconds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget: str, seconds: float
+) -> None:
+    config = _load(
+        tmp_path, monkeypatch, f"space:\n  units: 32\nsearch:\n  time_budget: {budget}\n"
+    )
+    assert config.time_budget_s == seconds
+
+
+def test_early_stopping_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "space:\n  units: 32\nsearch:\n  early_stopping: null\n"
+    assert _load(tmp_path, monkeypatch, text).search.early_stopping is None
+
+
+def test_quoted_text_is_not_a_boolean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _load(tmp_path, monkeypatch, 'name: "yes"\nspace:\n  units: 32\n').name == "yes"
+
+
+def test_merge_keys_are_allowed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "space:\n  <<: {units: 32, layers: 2}\n  dropout: 0.1\n"
+    config = _load(tmp_path, monkeypatch, text)
+    assert (config.space["units"].values, config.space["layers"].values) == ((32,), (2,))
+
+
+FULL = """\
+name: mnist-lstm
+seed: 7
+backend: jax
+data:
+  dataset: mnist
+  source: bundled
+  validation_split: 0.15
+  limit: 2000
+model:
+  cell: gru
+space:
+  units: [32, 64, 128]
+  layers: {min: 1, max: 3}
+  dropout: {min: 0.0, max: 0.5, step: 0.1}
+  l2: {min: 1.0e-6, max: 1.0e-2, sampling: log}
+  activation: [tanh, softsign]
+  optimizer: [sgd, adam, rmsprop, adagrad]
+  momentum: {min: 0.5, max: 0.99, when: {optimizer: sgd}}
+  nesterov: {values: [true], when: {optimizer: sgd}}
+  learning_rate: {min: 1.0e-4, max: 1.0e-1, sampling: log}
+  batch_size: 128
+search:
+  algorithm: random
+  objective: val_loss
+  max_trials: 30
+  epochs: 20
+  early_stopping: {monitor: val_loss, patience: 4, min_delta: 0.001}
+  time_budget: 30m
+report:
+  top_k: 3
+"""
+
+
+def test_to_dict_round_trips_through_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _load(tmp_path, monkeypatch, FULL)
+    Path("resolved.yaml").write_text(yaml.safe_dump(first.to_dict(), sort_keys=False))
+    second = load_config("resolved.yaml")
+    for field in ("name", "seed", "backend", "data", "model", "space", "search", "report"):
+        assert getattr(second, field) == getattr(first, field), field
+    assert (
+        (second.objective, second.direction)
+        == (first.objective, first.direction)
+        == (
+            "val_loss",
+            "min",
+        )
+    )
+    assert second.time_budget_s == first.time_budget_s == 1800.0
+    assert second.raw_space == first.raw_space
+    assert second.to_dict() == first.to_dict()
+
+
+def test_to_dict_writes_the_resolved_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resolved = _load(tmp_path, monkeypatch, "space:\n  units: 32\n").to_dict()
+    assert list(resolved) == [
+        "name",
+        "seed",
+        "backend",
+        "data",
+        "model",
+        "space",
+        "search",
+        "report",
+    ]
+    assert resolved["name"] == "bad"
+    assert resolved["search"]["objective"] == "val_accuracy"
+    assert resolved["search"]["early_stopping"] == {
+        "monitor": "val_loss",
+        "patience": 3,
+        "min_delta": 0.0,
+    }
+    assert resolved["space"] == {"units": 32}

@@ -1,0 +1,166 @@
+"""Figure data (compute) and figures (draw), each half on its own; Agg backend, no Keras."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+
+from tuner import plots
+from tuner.space import Param
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def record(trial_id: str, number: int, score: float | None, **extra: Any) -> dict[str, Any]:
+    """A trial record with a three-epoch history whose best epoch is the second."""
+    base = {
+        "trial_id": trial_id,
+        "number": number,
+        "status": "completed",
+        "hyperparameters": {"units": 16, "optimizer": "adam", "learning_rate": 1e-3},
+        "objective": "val_accuracy",
+        "direction": "max",
+        "score": score,
+        "best_epoch": 2,
+        "epochs_run": 3,
+        "history": {
+            "loss": [1.0, 0.8, 0.7],
+            "val_loss": [1.1, 0.9, 0.95],
+            "accuracy": [0.5, 0.6, 0.7],
+            "val_accuracy": [0.4, 0.55, 0.5],
+        },
+    }
+    return base | extra
+
+
+@pytest.fixture(autouse=True)
+def no_figure_left_open() -> Any:
+    yield
+    assert plt.get_fignums() == [], "a figure was drawn and not closed"
+
+
+def legend_labels(ax: Axes) -> list[str]:
+    legend = ax.get_legend()
+    assert legend is not None, f"no legend on {ax.get_title()!r}"
+    return [text.get_text() for text in legend.get_texts()]
+
+
+def scores(values: list[float | None], direction: str = "max") -> list[dict[str, Any]]:
+    return [
+        record(str(i), i + 1, v, direction=direction)
+        | ({} if v is not None else {"status": "failed", "best_epoch": None})
+        for i, v in enumerate(values)
+    ]
+
+
+def test_history_keeps_the_best_so_far_for_a_maximized_objective() -> None:
+    data = plots.history_data(scores([0.3, 0.5, None, 0.4, 0.7, 0.6]))
+    assert list(data["number"]) == [1, 2, 4, 5, 6]  # the failed trial has no score to draw
+    assert list(data["best_so_far"]) == [0.3, 0.5, 0.5, 0.7, 0.7]
+    assert data["best_so_far"].is_monotonic_increasing
+
+
+def test_history_keeps_the_best_so_far_for_a_minimized_objective() -> None:
+    data = plots.history_data(scores([0.9, 1.2, 0.4, 0.6, float("nan"), 0.2], direction="min"))
+    assert list(data["trial_id"]) == ["0", "1", "2", "3", "5"]  # NaN is not a score
+    assert list(data["best_so_far"]) == [0.9, 0.9, 0.4, 0.4, 0.2]
+    assert data["best_so_far"].is_monotonic_decreasing
+
+
+def test_history_of_no_trials_is_empty() -> None:
+    assert plots.history_data(scores([None])).empty and plots.history_data([]).empty
+
+
+def test_curves_keep_at_most_five_trials_in_rank_order_and_mark_the_best_epoch() -> None:
+    top = scores([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    data = plots.curves_data(top)
+    assert sorted(data["trial_id"].unique()) == ["0", "1", "2", "3", "4"]
+    assert len(data) == 5 * 4 * 3  # trials x metrics x epochs
+    assert set(data["metric"]) == {"loss", "accuracy"}
+    assert set(data["split"]) == {"train", "validation"}
+    best = data[data["best"]]
+    assert set(best["epoch"]) == {2} and len(best) == 5 * 4
+    first = data[(data["trial_id"] == "0") & (data["metric"] == "loss")]
+    assert list(first[first["split"] == "validation"]["value"]) == [1.1, 0.9, 0.95]
+
+
+def test_param_data_skips_failed_trials_and_inactive_parameters() -> None:
+    records = scores([0.5, None, 0.7])
+    records[0]["hyperparameters"] |= {"optimizer": "sgd", "momentum": 0.9}
+    data = plots.param_data(records, "momentum")
+    assert list(data["trial_id"]) == ["0"] and list(data["value"]) == [0.9]
+    assert list(plots.param_data(records, "units")["trial_id"]) == ["0", "2"]
+
+
+def test_axis_follows_the_sampling_and_kind_of_each_parameter() -> None:
+    log = Param("learning_rate", "float", min=1e-4, max=1e-1, sampling="log")
+    assert plots.axis_for("learning_rate", log, [1e-3]).scale == "log"
+    linear = Param("dropout", "float", min=0.0, max=0.5)
+    assert plots.axis_for("dropout", linear, [0.1]).scale == "linear"
+    choice = Param("optimizer", "choice", values=("sgd", "adam"))
+    axis = plots.axis_for("optimizer", choice, ["adam", "rmsprop"])
+    assert axis.scale == "category" and axis.categories == ("sgd", "adam", "rmsprop")
+    unknown = plots.axis_for("activation", None, ["tanh", "softsign"])
+    assert unknown.scale == "category" and unknown.categories == ("softsign", "tanh")
+
+
+def test_category_means_group_scores_in_declared_order() -> None:
+    data = pd.DataFrame(
+        {"trial_id": ["0", "1", "2"], "value": [True, False, True], "score": [0.2, 0.5, 0.4]}
+    )
+    groups = plots.category_means(data, plots.Axis("nesterov", "category", (False, True, "x")))
+    assert list(groups["trials"]) == [1, 2, 0]
+    assert groups["mean"][0] == 0.5 and groups["mean"][1] == pytest.approx(0.3)
+    assert math.isnan(groups["mean"][2])
+
+
+def test_history_figure_has_title_labels_and_a_legend_naming_the_best() -> None:
+    fig = plots.draw_history(plots.history_data(scores([0.3, 0.5, 0.4])), "val_accuracy")
+    ax = fig.axes[0]
+    assert "Optimization history" in ax.get_title() and ax.get_ylabel() == "val_accuracy"
+    labels = legend_labels(ax)
+    assert labels == ["trial", "best so far", "best: trial 1, finished #2 (0.5)"]
+    assert plots.to_png(fig).startswith(PNG)
+
+
+def test_curves_figure_has_a_panel_per_metric_and_names_the_trials() -> None:
+    fig = plots.draw_curves(plots.curves_data(scores([0.9, 0.8])))
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["Learning curves: loss", "Learning curves: accuracy"]
+    assert all(ax.get_xlabel() == "epoch" for ax in fig.axes)
+    labels = legend_labels(fig.axes[-1])
+    assert labels[:2] == ["#1 trial 0", "#2 trial 1"] and "best epoch" in labels
+    assert plots.to_png(fig).startswith(PNG)
+
+
+def test_a_log_sampled_parameter_is_drawn_on_a_log_axis() -> None:
+    records = scores([0.5, 0.7, 0.6])
+    for rec, rate in zip(records, [1e-4, 1e-3, 1e-2], strict=True):
+        rec["hyperparameters"]["learning_rate"] = rate
+    data = plots.param_data(records, "learning_rate")
+    param = Param("learning_rate", "float", min=1e-4, max=1e-1, sampling="log")
+    fig = plots.draw_param(data, plots.axis_for("learning_rate", param, [1e-3]), "val_acc", "1")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and "(log scale)" in ax.get_xlabel()
+    assert "best: trial 1" in legend_labels(ax)
+    assert plots.to_png(fig).startswith(PNG)
+
+
+def test_a_choice_is_drawn_grouped_with_a_tick_per_value() -> None:
+    records = scores([0.5, 0.7, 0.6])
+    for rec, optimizer in zip(records, ["sgd", "adam", "sgd"], strict=True):
+        rec["hyperparameters"]["optimizer"] = optimizer
+    choice = Param("optimizer", "choice", values=("sgd", "adam", "rmsprop"))
+    axis = plots.axis_for("optimizer", choice, ["sgd", "adam"])
+    fig = plots.draw_param(plots.param_data(records, "optimizer"), axis, "val_accuracy", "1")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "linear"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["sgd", "adam", "rmsprop"]
+    assert ax.get_title() == "val_accuracy against optimizer"
+    png = plots.to_png(fig)
+    assert png.startswith(PNG) and len(png) > 1000

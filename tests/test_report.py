@@ -1,0 +1,348 @@
+"""Reports from hand-made run folders: no training, no Keras."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from tuner import rundir, storage
+from tuner.config import load_config
+from tuner.errors import UserInputError
+from tuner.records import write_record
+from tuner.report import find_runs, load_run, write_reports
+from tuner.sections import duration, param_text, train_validation_gap
+
+PNG = b"\x89PNG\r\n\x1a\n"
+SPACE = """\
+space:
+  units: [16, 32]
+  optimizer: [sgd, adam]
+  momentum: {min: 0.5, max: 0.9, when: {optimizer: sgd}}
+  learning_rate: {min: 1.0e-4, max: 1.0e-1, sampling: log}
+"""
+
+
+def make_config(tmp_path: Path, name: str, objective: str = "val_accuracy", top_k: int = 2) -> Path:
+    """A config file as a user writes it, and runs/<name>/config.yaml as `search` saves it."""
+    source = tmp_path / f"{name}.yaml"
+    source.write_text(
+        f"name: {name}\ndata: {{dataset: digits}}\n{SPACE}"
+        f"search: {{algorithm: random, max_trials: 6, epochs: 4, objective: {objective}}}\n"
+        f"report: {{top_k: {top_k}}}\n"
+    )
+    return rundir.prepare(load_config(source), fresh=False, root=tmp_path / "runs")
+
+
+def make_record(trial_id: str, number: int, score: float | None, **extra: Any) -> dict[str, Any]:
+    """A trial record whose validation score peaks at ``best_epoch`` with ``score``."""
+    objective = extra.pop("objective", "val_accuracy")
+    direction = "min" if "loss" in objective else "max"
+    best_epoch, epochs = extra.pop("best_epoch", 2), extra.pop("epochs", 3)
+    val = [score if score is not None else 0.0] * epochs
+    history = {
+        "accuracy": [v + 0.05 for v in val],
+        "val_accuracy": val,
+        "loss": [1.0 - v for v in val],
+        "val_loss": [1.1 - v for v in val],
+    }
+    record = {
+        "trial_id": trial_id,
+        "number": number,
+        "status": "completed",
+        "hyperparameters": {"units": 16, "optimizer": "adam", "learning_rate": 1e-3},
+        "schedule": {},
+        "objective": objective,
+        "direction": direction,
+        "score": score,
+        "best_epoch": best_epoch,
+        "epochs_run": epochs,
+        "epochs_requested": 4,
+        "stopped_early": epochs < 4,
+        "history": history,
+        "seconds": 2.5,
+        "parameters": 12345,
+        "error": None,
+    }
+    record.update(extra)
+    return record
+
+
+def failed_record(trial_id: str, number: int, error: str) -> dict[str, Any]:
+    return make_record(trial_id, number, None, status="failed", best_epoch=None, error=error)
+
+
+def write_test_json(run_dir: Path, scores: dict[str, float]) -> None:
+    trials = [
+        {"rank": i, "trial_id": t, "score": 0.5, "test": {"accuracy": s, "loss": 1 - s}}
+        for i, (t, s) in enumerate(scores.items(), start=1)
+    ]
+    summary = {"objective": "val_accuracy", "test_samples": 100, "trials": trials}
+    storage.write_json(run_dir / "best" / "test.json", summary)
+
+
+@pytest.fixture
+def demo_run(tmp_path: Path) -> Path:
+    """Four completed trials (best: trial 2, lr 3e-2) and one failure; test.json for the top 2."""
+    run_dir = make_config(tmp_path, "demo")
+    hps = [
+        {"units": 16, "optimizer": "sgd", "momentum": 0.6, "learning_rate": 1e-4},
+        {"units": 32, "optimizer": "adam", "learning_rate": 1e-3},
+        {"units": 32, "optimizer": "sgd", "momentum": 0.9, "learning_rate": 3e-2},
+        {"units": 16, "optimizer": "adam", "learning_rate": 3e-3},
+    ]
+    for i, (score, hp) in enumerate(zip([0.61, 0.72, 0.9, 0.8], hps, strict=True)):
+        write_record(run_dir, make_record(str(i), i + 1, score, hyperparameters=hp))
+    write_record(run_dir, failed_record("4", 5, "loss became NaN at epoch 2"))
+    write_test_json(run_dir, {"2": 0.88, "3": 0.79})
+    sessions = [{"started": 100.0, "finished": 160.0, "status": "finished"}]
+    summary = {
+        "dataset": "digits",
+        "task": "classification",
+        "origin": "scikit-learn",
+        "input_shape": [8, 8],
+        "num_classes": 10,
+        "train": 1000,
+        "validation": 150,
+        "test": 360,
+    }
+    storage.write_json(run_dir / "run.json", {"dataset": summary, "sessions": sessions})
+    return run_dir
+
+
+def report(run_dir: Path, out: Path) -> tuple[str, str]:
+    """Report one run; return its report.md and index.html."""
+    write_reports([run_dir], runs_root=run_dir.parent, out=out)
+    folder = out / run_dir.name
+    return (folder / "report.md").read_text(), (folder / "index.html").read_text()
+
+
+def table_rows(markdown: str, heading: str) -> list[list[str]]:
+    """The body rows of the first table under ``## heading``."""
+    section = markdown.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("|")]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]
+
+
+def test_writes_every_file_of_a_run_and_the_comparison(demo_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    written = write_reports(None, runs_root=demo_run.parent, out=out)
+    assert out / "demo" / "index.html" in written and out / "index.html" in written
+    assert all(path.is_file() for path in written)
+    for name in ("report.md", "index.html", "trials.csv"):
+        assert (out / "demo" / name).stat().st_size > 0
+    assert (out / "comparison.md").is_file()
+    figures = sorted(p.name for p in (out / "demo" / "figures").iterdir())
+    expected = ["history", "learning_curves", "param_learning_rate", "param_momentum"]
+    expected += ["param_optimizer", "param_units"]
+    assert figures == sorted(f"{name}.png" for name in expected)
+    for png in (out / "demo" / "figures").iterdir():
+        assert png.read_bytes().startswith(PNG) and png.stat().st_size > 1000
+
+
+def test_trials_csv_has_a_row_per_trial_with_test_metrics(demo_run: Path, tmp_path: Path) -> None:
+    write_reports([demo_run], out=tmp_path / "reports")
+    table = pd.read_csv(tmp_path / "reports" / "demo" / "trials.csv")
+    assert len(table) == 5 and "params_learning_rate" in table
+    assert table.set_index("trial_id").loc[2, "test_accuracy"] == pytest.approx(0.88)
+
+
+def test_html_is_self_contained(demo_run: Path, tmp_path: Path) -> None:
+    _, html = report(demo_run, tmp_path / "reports")
+    assert html.count('src="data:image/png;base64,') == 6
+    assert not re.search(r"https?://", html)
+    assert "<script" not in html and "<link" not in html and "@import" not in html
+    references = re.findall(r'(?:src|href)="([^"]*)"', html)
+    local = ("data:image/png;base64,", "#", "../index.html", "trials.csv")
+    assert references and all(ref.startswith(local) for ref in references)
+
+
+def test_leaderboard_lists_the_best_trial_first(demo_run: Path, tmp_path: Path) -> None:
+    markdown, html = report(demo_run, tmp_path / "reports")
+    rows = table_rows(markdown, "Leaderboard")
+    assert [row[1] for row in rows] == ["2", "3", "1", "0"]  # trial ids, best first
+    best = rows[0]
+    assert "3.00e-02" in best  # learning rates in scientific notation
+    assert "0.9" in best and "0.88" in best  # validation score, test accuracy
+    assert "2 / 3 (stopped early)" in best
+    assert "12,345" in best
+    assert "Leaderboard" in html and "3.00e-02" in html
+
+
+def test_summary_names_dataset_trials_wall_time_and_best(demo_run: Path, tmp_path: Path) -> None:
+    markdown, _ = report(demo_run, tmp_path / "reports")
+    summary = markdown.split("## Summary", 1)[1].split("## Leaderboard", 1)[0]
+    assert "digits" in summary and "8 steps × 8 features" in summary
+    assert "1000 train, 150 validation, 360 test" in summary
+    assert "random" in summary and "classification" in summary
+    assert "5 finished: 4 completed, 1 failed" in summary
+    assert "1 min 00 s (1 search session(s))" in summary
+    assert "trial 2: val_accuracy 0.9; test accuracy 0.88, loss 0.12" in summary
+
+
+def test_failures_are_listed_with_their_error(demo_run: Path, tmp_path: Path) -> None:
+    markdown, _ = report(demo_run, tmp_path / "reports")
+    assert table_rows(markdown, "Failures")[0][-1] == "loss became NaN at epoch 2"
+
+
+def test_reproduce_gives_the_command_and_the_config(demo_run: Path, tmp_path: Path) -> None:
+    markdown, _ = report(demo_run, tmp_path / "reports")
+    section = markdown.split("## How to reproduce", 1)[1]
+    assert f"make search CONFIG={tmp_path / 'demo.yaml'}" in section
+    assert (demo_run / "config.yaml").read_text().strip() in section
+    (tmp_path / "demo.yaml").write_text((tmp_path / "demo.yaml").read_text() + "seed: 7\n")
+    markdown, _ = report(demo_run, tmp_path / "reports")
+    assert f"make search CONFIG={demo_run / 'config.yaml'}" in markdown
+
+
+def test_comparison_has_one_linked_row_per_run(demo_run: Path, tmp_path: Path) -> None:
+    make_config(tmp_path, "empty")
+    out = tmp_path / "reports"
+    write_reports(None, runs_root=tmp_path / "runs", out=out)
+    rows = table_rows((out / "comparison.md").read_text(), "Runs")
+    assert [row[0] for row in rows] == ["[demo](demo/report.md)", "[empty](empty/report.md)"]
+    demo = rows[0]
+    assert demo[1:] == [
+        "digits",
+        "random",
+        "5 (4 completed, 1 failed)",
+        "val_accuracy 0.9",
+        "test accuracy 0.88, loss 0.12",
+        "1 min 00 s",
+    ]
+    html = (out / "index.html").read_text()
+    assert 'href="demo/index.html"' in html and 'href="empty/index.html"' in html
+
+
+def test_a_run_with_no_trials_says_so(tmp_path: Path) -> None:
+    markdown, html = report(make_config(tmp_path, "fresh"), tmp_path / "reports")
+    assert "No trial has finished yet" in markdown and "No trial has finished yet" in html
+    assert "No figures" in markdown
+    assert "0 finished" in markdown
+    assert not (tmp_path / "reports" / "fresh" / "figures").exists()
+
+
+def test_a_run_with_only_failures_lists_them(tmp_path: Path) -> None:
+    run_dir = make_config(tmp_path, "broken")
+    write_record(run_dir, failed_record("a", 1, "ValueError: bad shape"))
+    write_record(run_dir, failed_record("b", 2, "loss became inf at epoch 1"))
+    markdown, html = report(run_dir, tmp_path / "reports")
+    assert "No trial completed: all 2 failed" in markdown
+    errors = [row[-1] for row in table_rows(markdown, "Failures")]
+    assert errors == ["ValueError: bad shape", "loss became inf at epoch 1"]
+    assert "loss became inf at epoch 1" in html
+
+
+def test_a_run_still_searching_says_test_scores_are_missing(tmp_path: Path) -> None:
+    run_dir = make_config(tmp_path, "running")
+    write_record(run_dir, make_record("0", 1, 0.5, seconds=4.0))
+    write_record(run_dir, make_record("1", 2, 0.6, seconds=6.0))
+    markdown, _ = report(run_dir, tmp_path / "reports")
+    assert "No test scores yet: best/test.json does not exist" in markdown
+    assert "10.0 s (sum of trial times" in markdown  # no run.json yet
+    assert "no test score yet" in markdown
+    assert table_rows(markdown, "Leaderboard")[0][1] == "1"
+
+
+def test_foreign_and_corrupt_trial_files_are_skipped_and_named(tmp_path: Path) -> None:
+    run_dir = make_config(tmp_path, "messy")
+    write_record(run_dir, make_record("0", 1, 0.5))
+    (run_dir / "trials" / "torn.json").write_text('{"trial_id": "1", "sta')
+    (run_dir / "trials" / "other.json").write_text('{"hello": "world"}')
+    (run_dir / "best").mkdir()
+    (run_dir / "best" / "test.json").write_text("[1, 2]")
+    markdown, html = report(run_dir, tmp_path / "reports")
+    assert "Skipped 2 file(s) in trials/" in markdown
+    assert "torn.json: unreadable" in markdown and "other.json: not a trial record" in html
+    assert "best/test.json is unreadable" in markdown
+    assert len(table_rows(markdown, "Leaderboard")) == 1
+
+
+def test_a_minimized_objective_ranks_the_lowest_first(tmp_path: Path) -> None:
+    run_dir = make_config(tmp_path, "losses", objective="val_loss")
+    for i, score in enumerate([0.7, 0.3, 0.5]):
+        write_record(run_dir, make_record(str(i), i + 1, score, objective="val_loss"))
+    markdown, _ = report(run_dir, tmp_path / "reports")
+    assert [row[1] for row in table_rows(markdown, "Leaderboard")] == ["1", "2", "0"]
+    assert "val_loss (minimized)" in markdown
+
+
+def test_moved_aside_runs_are_left_out_unless_named(demo_run: Path, tmp_path: Path) -> None:
+    old = demo_run.with_name("demo.old-20260101-120000")  # as `search --fresh` leaves it
+    shutil.copytree(demo_run, old)
+    (tmp_path / "runs" / "notes").mkdir()  # no config.yaml: not a run
+    assert find_runs(tmp_path / "runs") == [demo_run]
+    written = write_reports([old], out=tmp_path / "reports")
+    assert tmp_path / "reports" / old.name / "index.html" in written
+    assert not (tmp_path / "reports" / "demo").exists()  # config.name is still "demo"
+
+
+def test_a_folder_that_is_not_a_run_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UserInputError, match="not a run folder: no config.yaml"):
+        write_reports([tmp_path], out=tmp_path / "reports")
+
+
+def test_no_runs_at_all_still_writes_an_index(tmp_path: Path) -> None:
+    written = write_reports(None, runs_root=tmp_path / "runs", out=tmp_path / "reports")
+    assert written == [tmp_path / "reports" / "index.html", tmp_path / "reports" / "comparison.md"]
+    assert "No runs found" in written[0].read_text()
+
+
+def test_figures_that_no_longer_apply_are_removed(demo_run: Path, tmp_path: Path) -> None:
+    stale = tmp_path / "reports" / "demo" / "figures" / "param_dropout.png"
+    storage.write_bytes(stale, PNG)
+    report(demo_run, tmp_path / "reports")
+    assert not stale.exists()
+
+
+def test_load_run_reads_config_records_and_tests(demo_run: Path) -> None:
+    run = load_run(demo_run)
+    assert run.name == "demo" and run.objective == "val_accuracy" and run.top_k == 2
+    assert run.varying() == ["units", "optimizer", "momentum", "learning_rate"]
+    assert [r["trial_id"] for r in run.ranked] == ["2", "3", "1", "0"]
+    assert run.test == {
+        "2": {"accuracy": 0.88, "loss": pytest.approx(0.12)},
+        "3": {"accuracy": 0.79, "loss": pytest.approx(0.21)},
+    }
+
+
+def test_train_validation_gap_is_positive_when_overfitting() -> None:
+    accuracy = make_record("0", 1, 0.8)  # training accuracy 0.85 at the best epoch
+    assert train_validation_gap(accuracy) == pytest.approx(0.05)
+    loss = make_record("0", 1, 0.4, objective="val_loss")  # loss 0.55, val_loss 0.7
+    assert train_validation_gap(loss) == pytest.approx(0.1)
+    assert train_validation_gap(make_record("0", 1, 0.4, objective="loss")) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "text"),
+    [
+        ("learning_rate", 0.000123456, "1.23e-04"),
+        ("dropout", 0.123456, "0.1235"),
+        ("units", 64, "64"),
+        ("bidirectional", True, "true"),
+        ("momentum", None, "—"),
+    ],
+)
+def test_param_text_is_readable(name: str, value: Any, text: str) -> None:
+    assert param_text(name, value) == text
+
+
+def test_duration_is_readable() -> None:
+    assert [duration(s) for s in (4.21, 61, 3725)] == ["4.2 s", "1 min 01 s", "1 h 02 min"]
+
+
+def test_report_modules_do_not_import_keras() -> None:
+    code = (
+        "import sys, tuner.report, tuner.plots, tuner.config, tuner.sections, tuner.html\n"
+        "print(sorted(m for m in ('keras', 'tensorflow', 'keras_tuner') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

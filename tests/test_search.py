@@ -1,0 +1,194 @@
+"""End to end through the real CLI, real keras-tuner and real (tiny) Keras training."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+pytestmark = pytest.mark.slow
+
+TINY = {
+    "name": "tiny",
+    "seed": 7,
+    "data": {"dataset": "mnist", "source": "bundled", "limit": 300},
+    "space": {
+        "units": [8, 16],
+        "optimizer": ["sgd", "adam"],
+        "momentum": {"min": 0.5, "max": 0.9, "when": {"optimizer": "sgd"}},
+        "nesterov": {"value": True, "when": {"optimizer": "sgd"}},
+        "learning_rate": {"min": 1.0e-3, "max": 1.0e-2, "sampling": "log"},
+        "batch_size": 32,
+    },
+    "search": {"algorithm": "random", "max_trials": 2, "epochs": 2},
+    "report": {"top_k": 2},
+}
+
+
+def write_config(folder: Path, **changes: object) -> Path:
+    config = {**TINY, **changes}
+    path = folder / f"{config['name']}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def tuner(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tuner", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def records(run_dir: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((run_dir / "trials").glob("*.json"))]
+
+
+def test_search_then_report_then_evaluate(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    done = tuner("search", str(config), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "[2/2] trial" in done.stderr and "100%" in done.stderr
+    run = tmp_path / "runs" / "tiny"
+    assert (run / "config.yaml").exists() and (run / "kt" / "oracle.json").exists()
+
+    trials = records(run)
+    assert len(trials) == 2
+    for record in trials:
+        assert record["status"] == "completed"
+        assert len(record["history"]["loss"]) == record["epochs_run"] == 2
+        assert set(record["history"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+        assert record["history"]["val_accuracy"][record["best_epoch"] - 1] == record["score"]
+        assert record["steps_per_epoch"] == math.ceil(270 / 32)  # batch_size reaches fit()
+        assert record["parameters"] > 0 and record["seconds"] > 0
+
+    test = json.loads((run / "best" / "test.json").read_text())
+    assert [t["rank"] for t in test["trials"]] == [1, 2]
+    assert 0.0 <= test["trials"][0]["test"]["accuracy"] <= 1.0
+    assert test["test_samples"] == 1000
+    rerun = yaml.safe_load((run / "best" / "hyperparameters.yaml").read_text())
+    assert rerun["search"]["max_trials"] == 1
+    assert all(not isinstance(v, list | dict) for v in rerun["space"].values())
+
+    reported = tuner("report", cwd=tmp_path)
+    assert reported.returncode == 0, reported.stderr
+    out = tmp_path / "reports" / "tiny"
+    for name in ("index.html", "report.md", "trials.csv"):
+        assert (out / name).stat().st_size > 0
+    figures = list((out / "figures").glob("*.png"))
+    assert len(figures) >= 3
+    assert all(f.read_bytes().startswith(b"\x89PNG") for f in figures)
+    assert (tmp_path / "reports" / "index.html").exists()
+
+    # The exported model takes raw pixel rows and predicts without the toolkit.
+    rng = np.random.default_rng(0)
+    data = tmp_path / "mine.npz"
+    np.savez(data, x=rng.integers(0, 256, (40, 28, 28)).astype("float32"), y=np.arange(40) % 10)
+    evaluated = tuner("evaluate", str(run), "--data", str(data), cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "accuracy=" in evaluated.stdout and "loss=" in evaluated.stdout
+
+
+def test_evaluate_rejects_wrong_shapes(tmp_path: Path) -> None:
+    config = write_config(tmp_path, search={**TINY["search"], "max_trials": 1, "epochs": 1})
+    assert tuner("search", str(config), cwd=tmp_path).returncode == 0
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, x=np.zeros((5, 8, 8), dtype="float32"), y=np.zeros(5))
+    result = tuner("evaluate", "runs/tiny", "--data", str(bad), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: {bad}: x: x has shape (5, 8, 8), the model reads (n, 28, 28); reshape x"
+    )
+
+
+def test_interrupted_search_resumes_to_exactly_max_trials(tmp_path: Path) -> None:
+    config = write_config(tmp_path, search={**TINY["search"], "max_trials": 3})
+    run = tmp_path / "runs" / "tiny"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tuner", "search", str(config)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 180
+    while not records(run) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "finished trials are kept" in err
+    kept = {r["trial_id"]: r for r in records(run)}
+    assert 1 <= len(kept) < 3
+
+    resumed = tuner("search", str(config), cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    final = records(run)
+    assert len(final) == 3
+    assert len({r["trial_id"] for r in final}) == 3
+    assert all(final_r == kept[final_r["trial_id"]] for final_r in final if final_r["trial_id"] in kept)
+
+
+def test_changed_config_stops_unless_fresh(tmp_path: Path) -> None:
+    config = write_config(tmp_path, search={**TINY["search"], "max_trials": 1, "epochs": 1})
+    assert tuner("search", str(config), cwd=tmp_path).returncode == 0
+    changed = write_config(tmp_path, search={**TINY["search"], "max_trials": 1, "epochs": 2})
+    refused = tuner("search", str(changed), cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        f"error: {changed}: differs from the run in runs/tiny in search.epochs; add --fresh to "
+        "start over (the old run is moved aside) or restore those keys"
+    )
+    fresh = tuner("search", str(changed), "--fresh", cwd=tmp_path)
+    assert fresh.returncode == 0, fresh.stderr
+    old = [p for p in (tmp_path / "runs").iterdir() if p.name.startswith("tiny.old-")]
+    assert len(old) == 1 and len(records(old[0])) == 1  # moved aside, never deleted
+
+
+def test_same_config_and_seed_give_the_same_trials(tmp_path: Path) -> None:
+    search = {**TINY["search"], "algorithm": "bayesian", "max_trials": 3, "epochs": 1}
+    sequences = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        config = write_config(tmp_path / folder, search=search)
+        assert tuner("search", str(config), cwd=tmp_path / folder).returncode == 0
+        sequences.append([r["hyperparameters"] for r in records(tmp_path / folder / "runs/tiny")])
+    assert sequences[0] == sequences[1]
+    assert len({json.dumps(h, sort_keys=True) for h in sequences[0]}) == 3
+
+
+@pytest.mark.parametrize("algorithm", ["random", "bayesian", "hyperband", "grid"])
+def test_each_algorithm_runs_to_max_trials(tmp_path: Path, algorithm: str) -> None:
+    from tuner import backend
+
+    backend.activate("tensorflow")
+    from tuner.config import load_config
+    from tuner.data import load_dataset
+    from tuner.search import run_search
+
+    space = {"units": [4, 8], "learning_rate": [1.0e-3, 1.0e-2], "batch_size": 64}
+    search = {"algorithm": algorithm, "max_trials": 3, "epochs": 2}
+    if algorithm == "grid":  # the whole 2 x 2 grid, or validation refuses it
+        search["max_trials"] = 4
+    config = load_config(write_config(tmp_path, space=space, search=search))
+    dataset = load_dataset(config.data.model_copy(update={"limit": 120}), config.seed)
+    cwd = os.getcwd()
+    run_search(config, dataset, tmp_path / "run")
+    assert os.getcwd() == cwd
+    trials = records(tmp_path / "run")
+    assert len(trials) == search["max_trials"]
+    assert all(r["status"] == "completed" for r in trials)
+    if algorithm == "hyperband":
+        assert all("tuner/epochs" in r["schedule"] for r in trials)

@@ -1,0 +1,152 @@
+"""A report as sections of blocks, and the self-contained HTML page they make.
+
+The blocks are plain data shared by both outputs: tuner.report writes them as Markdown,
+this module as one HTML file that opens from the file system with no server and no
+network: CSS inline, figures embedded as base64 ``data:`` URIs, no scripts, no fonts.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from html import escape  # the standard library's module: absolute imports never mean this one
+from typing import TypeAlias
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Note:
+    """A statement the reader must not miss (nothing finished yet, files skipped, ...)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Labelled one-line facts, as in a summary."""
+
+    items: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Image:
+    """A rendered figure; ``name`` is its file stem under figures/."""
+
+    name: str
+    title: str
+    png: bytes
+
+
+@dataclass(frozen=True)
+class Code:
+    text: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A table cell or paragraph that links to another report, in either output format."""
+
+    text: str
+    html: str
+    markdown: str
+
+
+# A block is a paragraph (str), a table (a DataFrame of text or Link cells) or one of the above.
+Block: TypeAlias = str | Note | Facts | pd.DataFrame | Image | Code | Link
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    blocks: tuple[Block, ...]
+
+
+_CSS = """
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222;
+       margin: 0; background: #fafafa; }
+main { max-width: 1100px; margin: 0 auto; padding: 1.5em 2em 4em; background: #fff; }
+h1 { margin-bottom: 0.2em; } .subtitle { color: #666; margin-top: 0; }
+h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 14px; }
+th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tbody tr:nth-child(even) { background: #f8f8f8; }
+table.facts th { background: none; white-space: nowrap; }
+.scroll { overflow-x: auto; }
+.note { border-left: 4px solid #e0a000; background: #fff8e5; padding: 0.5em 1em; }
+figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 14px; }
+pre { background: #f4f4f4; padding: 0.8em 1em; overflow-x: auto; font-size: 13px; }
+nav a { margin-right: 1em; }
+"""
+_NUMBER = re.compile(r"^[-+]?(\d[\d,]*\.?\d*(e[-+]?\d+)?|\.\d+)$", re.IGNORECASE)
+
+
+def render_page(
+    title: str, subtitle: str, sections: list[Section], links: tuple[Link, ...] = ()
+) -> str:
+    """The whole page as one string; every resource it needs is inside it."""
+    nav = " ".join(f'<a href="#{_anchor(s.title)}">{escape(s.title)}</a>' for s in sections)
+    nav += "".join(f" · {_cell(link)}" for link in links)
+    body = "\n".join(_section(s) for s in sections)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
+        f'<h1>{escape(title)}</h1>\n<p class="subtitle">{escape(subtitle)}</p>\n'
+        f"<nav>{nav}</nav>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
+def _section(section: Section) -> str:
+    blocks = "\n".join(_block(b) for b in section.blocks)
+    title = escape(section.title)
+    return f'<section id="{_anchor(section.title)}">\n<h2>{title}</h2>\n{blocks}\n</section>'
+
+
+def _block(block: Block) -> str:
+    if isinstance(block, str):
+        return f"<p>{escape(block)}</p>"
+    if isinstance(block, Note):
+        return f'<p class="note">{escape(block.text)}</p>'
+    if isinstance(block, Link):
+        return f"<p>{_cell(block)}</p>"
+    if isinstance(block, Facts):
+        rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in block.items)
+        return f'<table class="facts">{rows}</table>'
+    if isinstance(block, pd.DataFrame):
+        return _table(block)
+    if isinstance(block, Image):
+        data = base64.b64encode(block.png).decode("ascii")
+        return (
+            f'<figure><img alt="{escape(block.title)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{escape(block.title)}</figcaption></figure>"
+        )
+    return f"<pre><code>{escape(block.text)}</code></pre>"
+
+
+def _table(table: pd.DataFrame) -> str:
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in table.columns)
+    rows = "\n".join(
+        "<tr>" + "".join(_td(value) for value in row) + "</tr>"
+        for row in table.itertuples(index=False)
+    )
+    table_html = f"<table><thead><tr>{head}</tr></thead><tbody>\n{rows}\n</tbody></table>"
+    return f'<div class="scroll">{table_html}</div>'
+
+
+def _td(value: object) -> str:
+    numeric = isinstance(value, str) and _NUMBER.match(value.split(" ")[0].strip())
+    return f'<td class="num">{_cell(value)}</td>' if numeric else f"<td>{_cell(value)}</td>"
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, Link):
+        return f'<a href="{escape(value.html)}">{escape(value.text)}</a>'
+    return escape(str(value))
+
+
+def _anchor(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")

@@ -1,0 +1,47 @@
+"""Ctrl-C and SIGTERM stop a search cleanly.
+
+A KeyboardInterrupt raised at an arbitrary point can land inside a weakref callback deep in
+TensorFlow, where Python only prints "Exception ignored" and training goes on. So the first
+signal only sets a flag; training checks it after every batch and raises Interrupted from a
+known place, which keras-tuner lets through (it catches Exception, not BaseException), leaving
+the unfinished trial for keras-tuner to re-run on resume. A second Ctrl-C stops at once.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+_received: list[int] = []
+
+
+class Interrupted(KeyboardInterrupt):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.exit_code = EXIT_CODES.get(signal.Signals(signum), 130)
+
+
+def install() -> None:
+    """Route SIGINT and SIGTERM to the flag (main thread only, as Python requires)."""
+    _received.clear()
+    signal.signal(signal.SIGINT, _handle)
+    signal.signal(signal.SIGTERM, _handle)
+
+
+def _handle(signum: int, frame: FrameType | None) -> None:
+    if _received:  # the second signal: stop now, wherever we are
+        raise Interrupted(signum)
+    _received.append(signum)
+    print(
+        f"\n{signal.Signals(signum).name}: stopping after this batch; finished trials are kept",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def check() -> None:
+    """Raise Interrupted if a stop was asked for."""
+    if _received:
+        raise Interrupted(_received[0])

@@ -1,0 +1,278 @@
+"""The sections of a run's report, computed from a Run (see tuner.report.load_run).
+
+Every state a run folder can be in (nothing finished yet, only failures, no best/test.json
+while the search runs, foreign files in trials/) becomes a sentence rather than an error.
+Never imports Keras.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from tuner import plots
+from tuner.config import load_config
+from tuner.errors import UserInputError
+from tuner.html import Code, Facts, Image, Note, Section
+from tuner.records import FAILED, best_epoch_metrics
+from tuner.rundir import CONFIG_FILE
+from tuner.space import Param
+
+if TYPE_CHECKING:
+    from tuner.report import Run  # report imports this module; Run is only a type here
+
+LEADERBOARD_ROWS = 10  # at least top_k; every trial is in trials.csv
+_SCIENTIFIC = ("learning_rate", "l1", "l2")  # spans decades: 1.00e-04 reads better than 0.0001
+Record = dict[str, Any]  # a trial record, see tuner.records
+
+
+def run_sections(run: Run) -> list[Section]:
+    sections = [summary(run), leaderboard(run), figures(run)]
+    if run.status_counts[FAILED]:
+        sections.append(failures(run))
+    return [*sections, reproduce(run)]
+
+
+# ---- Summary ------------------------------------------------------------------------------
+
+
+def summary(run: Run) -> Section:
+    best = run.ranked[0] if run.ranked else None
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(run.status_counts.items()))
+    elapsed, how = wall_time(run)
+    facts = [
+        ("Dataset", _dataset_text(run)),
+        ("Task", str((run.info.get("dataset") or {}).get("task", "classification"))),
+        ("Search", _search_text(run)),
+        ("Trials", f"{len(run.records)} finished" + (f": {counts}" if counts else "")),
+        ("Wall time", f"{elapsed} ({how})"),
+        ("Best trial", _best_text(run, best) if best else "none yet"),
+    ]
+    return Section("Summary", (Facts(tuple(facts)), *[Note(n) for n in _statements(run)]))
+
+
+def _statements(run: Run) -> list[str]:
+    """What is missing, in words, so an unfinished or broken run still reads clearly."""
+    said = list(run.notes)
+    if not run.records:
+        said.append(
+            "No trial has finished yet: trials/ holds no trial records. "
+            "The search may still be starting; run the report again later."
+        )
+    elif not run.ranked:
+        said.append(
+            f"No trial completed: all {len(run.records)} failed. "
+            "Their errors are listed under Failures."
+        )
+    if run.ranked and run.test is None and not (run.path / "best" / "test.json").exists():
+        said.append(
+            "No test scores yet: best/test.json does not exist. The search is still "
+            "running or stopped early; test scores appear when it finishes."
+        )
+    return said
+
+
+def _dataset_text(run: Run) -> str:
+    summary = run.info.get("dataset") or {}
+    if not summary:
+        return f"{run.dataset_name} (shapes unknown: run.json is missing)"
+    steps, features = (summary.get("input_shape") or ["?", "?"])[:2]
+    classes = f", {summary['num_classes']} classes" if summary.get("num_classes") else ""
+    return (
+        f"{summary.get('dataset')} ({summary.get('origin', 'origin unknown')}); inputs of "
+        f"{steps} steps × {features} features{classes}; {summary.get('train')} train, "
+        f"{summary.get('validation')} validation, {summary.get('test')} test samples"
+    )
+
+
+def _search_text(run: Run) -> str:
+    if run.config is None:
+        return f"objective {run.objective}"
+    search, verb = run.config.search, "maximized" if run.config.direction == "max" else "minimized"
+    return (
+        f"{search.algorithm}, objective {run.objective} ({verb}), up to {search.max_trials} "
+        f"trials of up to {search.epochs} epochs"
+    )
+
+
+def _best_text(run: Run, best: Record) -> str:
+    return f"trial {best['trial_id']}: {run.objective} {best['score']:.4g}; " + best_test_text(
+        run, best
+    )
+
+
+def best_test_text(run: Run, best: Record) -> str:
+    """The test metrics of a trial, the one matching the objective first."""
+    metrics = (run.test or {}).get(best["trial_id"])
+    if not metrics:
+        return "no test score yet"
+    first = run.objective.removeprefix("val_")
+    order = sorted(metrics, key=lambda m: m != first)
+    return "test " + ", ".join(f"{m} {metrics[m]:.4g}" for m in order)
+
+
+def wall_time(run: Run) -> tuple[str, str]:
+    """Readable wall time and where it comes from: search sessions, else summed trial times."""
+    sessions = [s for s in run.info.get("sessions", []) if _number(s.get("finished"))]
+    if sessions:
+        seconds = sum(s["finished"] - s["started"] for s in sessions if _number(s.get("started")))
+        return duration(seconds), f"{len(sessions)} search session(s)"
+    seconds = sum(r["seconds"] for r in run.records if _number(r.get("seconds")))
+    return duration(seconds), "sum of trial times; run.json records no finished session"
+
+
+def duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
+
+
+# ---- Leaderboard --------------------------------------------------------------------------
+
+
+def leaderboard(run: Run) -> Section:
+    rows = max(run.top_k, LEADERBOARD_ROWS)
+    top = run.ranked[:rows]
+    if not top:
+        return Section("Leaderboard", (Note("No completed trial to rank yet."),))
+    intro = (
+        f"The top {len(top)} of {len(run.ranked)} completed trials, best first; "
+        "all trials are in trials.csv. The gap is the training minus the validation score at "
+        "the best epoch, in the direction that means overfitting when positive."
+    )
+    return Section("Leaderboard", (intro, leaderboard_table(run, top)))
+
+
+def leaderboard_table(run: Run, top: list[Record]) -> pd.DataFrame:
+    tests = sorted({m for r in top for m in (run.test or {}).get(r["trial_id"], {})})
+    rows = []
+    for rank, record in enumerate(top, start=1):
+        row = {"rank": str(rank), "trial": str(record["trial_id"])}
+        for name in run.varying():
+            row[name] = param_text(name, record["hyperparameters"].get(name), run.param(name))
+        row[run.objective] = f"{record['score']:.4g}"
+        test = (run.test or {}).get(record["trial_id"], {})
+        row.update({f"test {m}": _score(test.get(m)) for m in tests})
+        early = " (stopped early)" if record.get("stopped_early") else ""
+        row["best epoch / run"] = f"{record['best_epoch']} / {record['epochs_run']}{early}"
+        row["train-val gap"] = _score(train_validation_gap(record))
+        row["parameters"] = f"{record['parameters']:,}" if record.get("parameters") else "—"
+        row["seconds"] = f"{record['seconds']:.1f}" if _number(record.get("seconds")) else "—"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def train_validation_gap(record: Record) -> float | None:
+    """Train minus validation score of the objective's metric at the best epoch, signed so that
+    a positive gap means overfitting (val_loss - loss for a minimized objective)."""
+    metrics = best_epoch_metrics(record)
+    objective = str(record["objective"])
+    base = objective.removeprefix("val_")
+    if objective == base or base not in metrics or objective not in metrics:
+        return None
+    gap = metrics[base] - metrics[objective]
+    return gap if record["direction"] == "max" else -gap
+
+
+def param_text(name: str, value: Any, param: Param | None = None) -> str:
+    """Readable value: scientific notation where a range spans decades, 4 significant digits."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        log = param is not None and param.sampling == "log"
+        return f"{value:.2e}" if log or name in _SCIENTIFIC else f"{value:.4g}"
+    return str(value)
+
+
+def _score(value: Any) -> str:
+    return f"{value:.4g}" if _number(value) else "—"
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# ---- Figures, failures, reproduction ------------------------------------------------------
+
+
+def figures(run: Run) -> Section:
+    history = plots.history_data(run.records)
+    if history.empty:
+        return Section("Figures", (Note("No figures: no trial has completed with a score yet."),))
+    images = [
+        Image(
+            "history",
+            "Optimization history",
+            plots.to_png(plots.draw_history(history, run.objective)),
+        )
+    ]
+    top = run.ranked[: min(run.top_k, plots.MAX_CURVES)]
+    curves = plots.curves_data(top)
+    if not curves.empty:
+        figure = plots.draw_curves(curves)
+        images.append(Image("learning_curves", "Learning curves", plots.to_png(figure)))
+    images += [_param_image(run, name) for name in run.varying() if _has_values(run, name)]
+    return Section("Figures", tuple(images))
+
+
+def _has_values(run: Run, name: str) -> bool:
+    return not plots.param_data(run.records, name).empty
+
+
+def _param_image(run: Run, name: str) -> Image:
+    data = plots.param_data(run.records, name)
+    axis = plots.axis_for(name, run.param(name), list(data["value"]))
+    figure = plots.draw_param(data, axis, run.objective, str(run.ranked[0]["trial_id"]))
+    return Image(f"param_{name}", f"{run.objective} against {name}", plots.to_png(figure))
+
+
+def failures(run: Run) -> Section:
+    failed = [r for r in run.records if r["status"] == FAILED]
+    rows = [
+        {"trial": str(r["trial_id"]), "finished #": str(r["number"])}
+        | {n: param_text(n, r["hyperparameters"].get(n), run.param(n)) for n in run.varying()}
+        | {"error": str(r.get("error") or "no error recorded")}
+        for r in failed
+    ]
+    intro = f"{len(failed)} trial(s) failed; the search went on without them."
+    return Section("Failures", (intro, pd.DataFrame(rows)))
+
+
+def reproduce(run: Run) -> Section:
+    source, why = _source_config(run)
+    blocks = [
+        why,
+        Code(f"make search CONFIG={source}"),
+        "It resumes where the run stopped; add ARGS=--fresh to start over (the old run is "
+        "moved aside, not deleted).",
+        f"The config as run, with defaults resolved ({run.path / CONFIG_FILE}):",
+        Code(run.config_text),
+    ]
+    return Section("How to reproduce", tuple(blocks))
+
+
+def _source_config(run: Run) -> tuple[str, str]:
+    """The YAML file named in config.yaml's header while it still holds the config as run,
+    else the run's own copy (which also keeps any --set overrides); and why that one."""
+    saved = str(run.path / CONFIG_FILE)
+    header = run.config_text.splitlines()[0] if run.config_text else ""
+    if run.config is None or ", from " not in header:
+        return saved, "Search with the run's own copy of its config:"
+    source = Path(header.rsplit(", from ", 1)[1].strip())
+    try:
+        same = load_config(source).to_dict() == run.config.to_dict()
+    except UserInputError:
+        same = False
+    if not same:
+        return saved, (
+            f"{source} is missing or no longer matches the config as run (edited since, or "
+            "--set was used), so search with the run's own copy:"
+        )
+    return str(source), f"{source} still holds the config as run:"

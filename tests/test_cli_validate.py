@@ -79,7 +79,7 @@ def test_a_continuous_space_says_so(folder: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
         "lr.yaml: ok: run 'lr', bayesian search, 10 trials, "
-        "space size continuous (a range without step)\n"
+        "space size continuous (learning_rate: ranges without a step)\n"
         "  learning_rate          float in [0.0001, 0.1] log\n"
         "  optimizer              one of ['sgd', 'adam']\n"
         "  nesterov               True (fixed) when optimizer in ['sgd']\n"

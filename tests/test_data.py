@@ -86,7 +86,9 @@ def test_source_keras_offline_is_a_clear_error(
 ) -> None:
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.setattr(data, "_keras_download", offline)
-    with pytest.raises(DataError, match="cannot load mnist through Keras .*use data.source: bundled"):
+    with pytest.raises(
+        DataError, match="cannot load mnist through Keras .*use data.source: bundled"
+    ):
         load(source="keras")
 
 

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ def make_config(tmp_path: Path, name: str, objective: str = "val_accuracy", top_
 
 
 def make_record(trial_id: str, number: int, score: float | None, **extra: Any) -> dict[str, Any]:
-    """A trial record whose validation score peaks at ``best_epoch`` with ``score``."""
+    """A trial record scoring ``score`` at every epoch, training accuracy 0.05 above it."""
     objective = extra.pop("objective", "val_accuracy")
     direction = "min" if "loss" in objective else "max"
     best_epoch, epochs = extra.pop("best_epoch", 2), extra.pop("epochs", 3)
@@ -89,8 +90,35 @@ def write_test_json(run_dir: Path, scores: dict[str, float]) -> None:
 
 @pytest.fixture
 def demo_run(tmp_path: Path) -> Path:
+    return make_demo_run(tmp_path)
+
+
+@dataclass(frozen=True)
+class Reported:
+    out: Path
+    written: list[Path]
+
+    @property
+    def markdown(self) -> str:
+        return (self.out / "demo" / "report.md").read_text()
+
+    @property
+    def html(self) -> str:
+        return (self.out / "demo" / "index.html").read_text()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Reported:
+    """The demo run reported once, for the tests that only read the report (figures are slow)."""
+    root = tmp_path_factory.mktemp("demo")
+    make_demo_run(root)
+    out = root / "reports"
+    return Reported(out, write_reports(None, runs_root=root / "runs", out=out))
+
+
+def make_demo_run(root: Path) -> Path:
     """Four completed trials (best: trial 2, lr 3e-2) and one failure; test.json for the top 2."""
-    run_dir = make_config(tmp_path, "demo")
+    run_dir = make_config(root, "demo")
     hps = [
         {"units": 16, "optimizer": "sgd", "momentum": 0.6, "learning_rate": 1e-4},
         {"units": 32, "optimizer": "adam", "learning_rate": 1e-3},
@@ -130,14 +158,17 @@ def table_rows(markdown: str, heading: str) -> list[list[str]]:
     return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]
 
 
-def test_writes_every_file_of_a_run_and_the_comparison(demo_run: Path, tmp_path: Path) -> None:
-    out = tmp_path / "reports"
-    written = write_reports(None, runs_root=demo_run.parent, out=out)
-    assert out / "demo" / "index.html" in written and out / "index.html" in written
-    assert all(path.is_file() for path in written)
+def test_writes_every_file_of_a_run_and_the_comparison(demo: Reported) -> None:
+    out = demo.out
+    assert demo.written == [
+        out / "demo" / "index.html",
+        out / "demo" / "report.md",
+        out / "index.html",
+        out / "comparison.md",
+    ]
     for name in ("report.md", "index.html", "trials.csv"):
         assert (out / "demo" / name).stat().st_size > 0
-    assert (out / "comparison.md").is_file()
+    assert (out / "index.html").is_file() and (out / "comparison.md").is_file()
     figures = sorted(p.name for p in (out / "demo" / "figures").iterdir())
     expected = ["history", "learning_curves", "param_learning_rate", "param_momentum"]
     expected += ["param_optimizer", "param_units"]
@@ -146,15 +177,14 @@ def test_writes_every_file_of_a_run_and_the_comparison(demo_run: Path, tmp_path:
         assert png.read_bytes().startswith(PNG) and png.stat().st_size > 1000
 
 
-def test_trials_csv_has_a_row_per_trial_with_test_metrics(demo_run: Path, tmp_path: Path) -> None:
-    write_reports([demo_run], out=tmp_path / "reports")
-    table = pd.read_csv(tmp_path / "reports" / "demo" / "trials.csv")
+def test_trials_csv_has_a_row_per_trial_with_test_metrics(demo: Reported) -> None:
+    table = pd.read_csv(demo.out / "demo" / "trials.csv")
     assert len(table) == 5 and "params_learning_rate" in table
     assert table.set_index("trial_id").loc[2, "test_accuracy"] == pytest.approx(0.88)
 
 
-def test_html_is_self_contained(demo_run: Path, tmp_path: Path) -> None:
-    _, html = report(demo_run, tmp_path / "reports")
+def test_html_is_self_contained(demo: Reported) -> None:
+    html = demo.html
     assert html.count('src="data:image/png;base64,') == 6
     assert not re.search(r"https?://", html)
     assert "<script" not in html and "<link" not in html and "@import" not in html
@@ -163,21 +193,19 @@ def test_html_is_self_contained(demo_run: Path, tmp_path: Path) -> None:
     assert references and all(ref.startswith(local) for ref in references)
 
 
-def test_leaderboard_lists_the_best_trial_first(demo_run: Path, tmp_path: Path) -> None:
-    markdown, html = report(demo_run, tmp_path / "reports")
-    rows = table_rows(markdown, "Leaderboard")
+def test_leaderboard_lists_the_best_trial_first(demo: Reported) -> None:
+    rows = table_rows(demo.markdown, "Leaderboard")
     assert [row[1] for row in rows] == ["2", "3", "1", "0"]  # trial ids, best first
     best = rows[0]
     assert "3.00e-02" in best  # learning rates in scientific notation
     assert "0.9" in best and "0.88" in best  # validation score, test accuracy
     assert "2 / 3 (stopped early)" in best
     assert "12,345" in best
-    assert "Leaderboard" in html and "3.00e-02" in html
+    assert "Leaderboard" in demo.html and "3.00e-02" in demo.html
 
 
-def test_summary_names_dataset_trials_wall_time_and_best(demo_run: Path, tmp_path: Path) -> None:
-    markdown, _ = report(demo_run, tmp_path / "reports")
-    summary = markdown.split("## Summary", 1)[1].split("## Leaderboard", 1)[0]
+def test_summary_names_dataset_trials_wall_time_and_best(demo: Reported) -> None:
+    summary = demo.markdown.split("## Summary", 1)[1].split("## Leaderboard", 1)[0]
     assert "digits" in summary and "8 steps × 8 features" in summary
     assert "1000 train, 150 validation, 360 test" in summary
     assert "random" in summary and "classification" in summary
@@ -186,9 +214,8 @@ def test_summary_names_dataset_trials_wall_time_and_best(demo_run: Path, tmp_pat
     assert "trial 2: val_accuracy 0.9; test accuracy 0.88, loss 0.12" in summary
 
 
-def test_failures_are_listed_with_their_error(demo_run: Path, tmp_path: Path) -> None:
-    markdown, _ = report(demo_run, tmp_path / "reports")
-    assert table_rows(markdown, "Failures")[0][-1] == "loss became NaN at epoch 2"
+def test_failures_are_listed_with_their_error(demo: Reported) -> None:
+    assert table_rows(demo.markdown, "Failures")[0][-1] == "loss became NaN at epoch 2"
 
 
 def test_reproduce_gives_the_command_and_the_config(demo_run: Path, tmp_path: Path) -> None:
@@ -340,7 +367,7 @@ def test_duration_is_readable() -> None:
 
 def test_report_modules_do_not_import_keras() -> None:
     code = (
-        "import sys, tuner.report, tuner.plots, tuner.config, tuner.sections, tuner.html\n"
+        "import sys, tuner.report, tuner.plots, tuner.config, tuner.sections, tuner.page\n"
         "print(sorted(m for m in ('keras', 'tensorflow', 'keras_tuner') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -138,7 +138,9 @@ def test_interrupted_search_resumes_to_exactly_max_trials(tmp_path: Path) -> Non
     final = records(run)
     assert len(final) == 3
     assert len({r["trial_id"] for r in final}) == 3
-    assert all(final_r == kept[final_r["trial_id"]] for final_r in final if final_r["trial_id"] in kept)
+    assert all(
+        final_r == kept[final_r["trial_id"]] for final_r in final if final_r["trial_id"] in kept
+    )
 
 
 def test_changed_config_stops_unless_fresh(tmp_path: Path) -> None:
@@ -192,3 +194,25 @@ def test_each_algorithm_runs_to_max_trials(tmp_path: Path, algorithm: str) -> No
     assert all(r["status"] == "completed" for r in trials)
     if algorithm == "hyperband":
         assert all("tuner/epochs" in r["schedule"] for r in trials)
+
+
+def test_diverging_trials_are_recorded_failed_and_the_search_goes_on(tmp_path: Path) -> None:
+    # relu units with a huge SGD step overflow to inf, then NaN, within the first epoch.
+    space = {
+        "units": 8,
+        "activation": "relu",
+        "optimizer": "sgd",
+        "learning_rate": [1.0e-3, 1.0e6],
+        "batch_size": 64,
+    }
+    search = {"algorithm": "grid", "max_trials": 2, "epochs": 3}
+    config = write_config(tmp_path, space=space, search=search)
+    done = tuner("search", str(config), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    by_lr = {r["hyperparameters"]["learning_rate"]: r for r in records(tmp_path / "runs/tiny")}
+    diverged, fine = by_lr[1.0e6], by_lr[1.0e-3]
+    assert diverged["status"] == "failed" and diverged["score"] is None
+    assert diverged["error"] == "loss became nan at epoch 1"
+    assert fine["status"] == "completed" and math.isfinite(fine["score"])
+    test = json.loads((tmp_path / "runs/tiny/best/test.json").read_text())
+    assert [t["trial_id"] for t in test["trials"]] == [fine["trial_id"]]

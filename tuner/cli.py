@@ -26,7 +26,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
-        print("interrupted: finished trials are kept; run the same command to resume", file=sys.stderr)
+        print(
+            "interrupted: finished trials are kept; run the same command to resume", file=sys.stderr
+        )
         return getattr(exc, "exit_code", 130)
     except TunerError as exc:
         if os.environ.get("TUNER_DEBUG"):
@@ -36,7 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("TUNER_DEBUG"):
             raise
-        print(f"error: {exc.__class__.__name__}: {exc} (TUNER_DEBUG=1 shows the traceback)", file=sys.stderr)
+        print(
+            f"error: {exc.__class__.__name__}: {exc} (TUNER_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -46,26 +51,50 @@ def build_parser() -> argparse.ArgumentParser:
 
     search = commands.add_parser("search", help="run (or resume) the search a config declares")
     search.add_argument("config", type=Path, help="a YAML config, e.g. configs/mnist.yaml")
-    search.add_argument("--fresh", action="store_true", help="move an existing run aside and start over")
-    search.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
-                        help="override one config value, e.g. --set search.max_trials=5 (repeatable)")
-    search.add_argument("--runs", type=Path, default=Path("runs"), help="where runs live (default: runs)")
-    search.add_argument("--verbose", action="store_true", help="show Keras' per-epoch progress bars")
+    search.add_argument(
+        "--fresh", action="store_true", help="move an existing run aside and start over"
+    )
+    search.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override one config value, e.g. --set search.max_trials=5 (repeatable)",
+    )
+    search.add_argument(
+        "--runs", type=Path, default=Path("runs"), help="where runs live (default: runs)"
+    )
+    search.add_argument(
+        "--verbose", action="store_true", help="show Keras' per-epoch progress bars"
+    )
     search.set_defaults(command=cmd_search)
 
-    report = commands.add_parser("report", help="write reports for runs (default: every run under runs/)")
+    report = commands.add_parser(
+        "report", help="write reports for runs (default: every run under runs/)"
+    )
     report.add_argument("run_dirs", nargs="*", type=Path, metavar="RUN_DIR")
-    report.add_argument("--runs", type=Path, default=Path("runs"), help="where runs live (default: runs)")
-    report.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
+    report.add_argument(
+        "--runs", type=Path, default=Path("runs"), help="where runs live (default: runs)"
+    )
+    report.add_argument(
+        "--out", type=Path, default=Path("reports"), help="output folder (default: reports)"
+    )
     report.set_defaults(command=cmd_report)
 
-    validate = commands.add_parser("validate", help="check configs without training; print each space")
+    validate = commands.add_parser(
+        "validate", help="check configs without training; print each space"
+    )
     validate.add_argument("configs", nargs="+", type=Path, metavar="CONFIG")
     validate.set_defaults(command=cmd_validate)
 
-    evaluate = commands.add_parser("evaluate", help="metrics of a run's best model on your own data")
+    evaluate = commands.add_parser(
+        "evaluate", help="metrics of a run's best model on your own data"
+    )
     evaluate.add_argument("run_dir", type=Path, metavar="RUN_DIR")
-    evaluate.add_argument("--data", type=Path, required=True, metavar="FILE.npz", help="arrays x and y")
+    evaluate.add_argument(
+        "--data", type=Path, required=True, metavar="FILE.npz", help="arrays x and y"
+    )
     evaluate.set_defaults(command=cmd_evaluate)
     return parser
 
@@ -107,10 +136,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     run_dir = rundir.prepare(config, args.fresh, root=args.runs)
     dataset = load_dataset(config.data, config.seed)
     summary = dataset.summary()
-    print(f"{config.name}: {summary['dataset']} from {summary['origin']}; "
-          f"train {summary['train']}, validation {summary['validation']}, test {summary['test']}; "
-          f"{config.search.algorithm} search over {', '.join(config.space.varying) or 'a single point'}",
-          file=sys.stderr)
+    print(
+        f"{config.name}: {summary['dataset']} from {summary['origin']}; "
+        f"train {summary['train']}, validation {summary['validation']}, test {summary['test']}; "
+        f"{config.search.algorithm} search over {', '.join(config.space.varying) or 'one point'}",
+        file=sys.stderr,
+    )
     from tuner.export import export_best
     from tuner.search import run_search
 
@@ -134,16 +165,23 @@ def _print_outcome(config: Config, run_dir: Path, best: dict[str, Any] | None) -
     top = best["trials"][0]
     tests = ", ".join(f"test {k} {v:.4f}" for k, v in top["test"].items())
     print(f"best: trial {top['trial_id']} {config.objective} {top['score']:.4f}; {tests}")
-    print(f"saved {run_dir}/best/ (model.keras, hyperparameters.yaml, test.json); next: make report")
+    print(
+        f"saved {run_dir}/best/ (model.keras, hyperparameters.yaml, test.json); next: make report"
+    )
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     for path in args.configs:
         config = load(path)
         size = config.space.size()
-        size_text = "continuous (a range without step)" if size == float("inf") else f"{size:,.0f} points"
-        print(f"{path}: ok: run '{config.name}', {config.search.algorithm} search, "
-              f"{config.search.max_trials} trials, space size {size_text}")
+        continuous = [p.name for p in config.space.params if p.count() == float("inf")]
+        size_text = f"{size:,.0f} points"
+        if continuous:
+            size_text = f"continuous ({', '.join(continuous)}: ranges without a step)"
+        print(
+            f"{path}: ok: run '{config.name}', {config.search.algorithm} search, "
+            f"{config.search.max_trials} trials, space size {size_text}"
+        )
         for param in config.space.params:
             if param.given:
                 print(f"  {param.name:<22} {param.describe()}")

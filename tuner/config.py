@@ -130,14 +130,18 @@ def from_source(src: yaml_source.Source) -> Config:
     stem = Path(src.file).stem
     name = doc.name if doc.name is not None else stem
     if not _NAME.match(name):
-        raise src.error(("name",), f"{name!r} cannot name a folder; use letters, digits, '.', '_', '-'")
+        raise src.error(
+            ("name",), f"{name!r} cannot name a folder; use letters, digits, '.', '_', '-'"
+        )
     if doc.model.cell != "lstm" and isinstance(doc.space, dict) and "cell" in doc.space:
         raise src.error(("model", "cell"), "cell is set in model.cell and in space.cell; keep one")
     space = parse_space(src, doc.space, {"cell": doc.model.cell})
     objective = doc.search.objective or "val_accuracy"
     _check_metric(src, ("search", "objective"), objective)
     if doc.search.early_stopping is not None:
-        _check_metric(src, ("search", "early_stopping", "monitor"), doc.search.early_stopping.monitor)
+        _check_metric(
+            src, ("search", "early_stopping", "monitor"), doc.search.early_stopping.monitor
+        )
     if doc.search.algorithm == "grid":
         _check_grid(src, space, doc.search.max_trials)
     return Config(
@@ -165,7 +169,11 @@ def direction_of(metric: str) -> str:
 def _check_metric(src: yaml_source.Source, path: yaml_source.Path_, metric: str) -> None:
     if metric not in CLASSIFICATION_METRICS:
         near = difflib.get_close_matches(metric, CLASSIFICATION_METRICS, n=1)
-        tip = f"did you mean '{near[0]}'?" if near else "use one of " + ", ".join(CLASSIFICATION_METRICS)
+        tip = (
+            f"did you mean '{near[0]}'?"
+            if near
+            else "use one of " + ", ".join(CLASSIFICATION_METRICS)
+        )
         raise src.error(path, f"unknown metric '{metric}'; {tip}")
 
 
@@ -184,7 +192,9 @@ def _duration(src: yaml_source.Source, text: str | float | None) -> float | None
         return None
     match = _DURATION.match(text) if isinstance(text, str) else None
     if not match:
-        raise src.error(("search", "time_budget"), f"{text!r} is not a duration; write e.g. 90s, 30m or 2h")
+        raise src.error(
+            ("search", "time_budget"), f"{text!r} is not a duration; write e.g. 90s, 30m or 2h"
+        )
     return float(match[1]) * {"s": 1, "m": 60, "h": 3600}[match[2]]
 
 
@@ -233,7 +243,9 @@ def _unknown_keys(src: yaml_source.Source, extras: list[Any]) -> ConfigError:
         tips.append(f"'{key}' (did you mean '{near[0]}'?)" if near else f"'{key}'")
     noun = "key" if len(same_parent) == 1 else "keys"
     problem = f"unknown {noun} {', '.join(tips)}; known: {', '.join(sections)}"
-    return ConfigError(problem, file=src.file, line=src.line_of(loc), key=yaml_source.dotted(parent_path))
+    return ConfigError(
+        problem, file=src.file, line=src.line_of(loc), key=yaml_source.dotted(parent_path)
+    )
 
 
 def _fields_at(path: tuple[Any, ...]) -> list[str]:

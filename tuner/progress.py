@@ -48,11 +48,14 @@ class Progress:
         else:
             outcome = f"FAILED ({record['error']})"
         early = ", stopped early" if record["stopped_early"] else ""
-        best_text = f"best {best['score']:.4f} (trial {best['trial_id']})" if best else "no best yet"
+        best_text = (
+            f"best {best['score']:.4f} (trial {best['trial_id']})" if best else "no best yet"
+        )
         width = len(str(self.total))
+        seconds = format_seconds(record["seconds"])
         return (
             f"[{self.done:>{width}}/{self.total}] trial {record['trial_id']} {params} -> {outcome} "
-            f"| {record['epochs_run']} epochs{early} | {format_seconds(record['seconds'])} | {best_text}"
+            f"| {record['epochs_run']} epochs{early} | {seconds} | {best_text}"
         )
 
     def bar(self) -> str:
@@ -61,9 +64,10 @@ class Progress:
         elapsed = time.monotonic() - self.started
         ran = self.done - self.done_before
         left = ""
-        if 0 < ran and self.done < self.total:
+        if ran > 0 and self.done < self.total:
             left = f", ~{format_seconds(elapsed / ran * (self.total - self.done))} left"
-        return f"  [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {fraction:4.0%} {format_seconds(elapsed)} elapsed{left}"
+        bar = "#" * filled + "." * (BAR_WIDTH - filled)
+        return f"  [{bar}] {fraction:4.0%} {format_seconds(elapsed)} elapsed{left}"
 
     def trial_finished(self, record: dict[str, Any], best: dict[str, Any] | None) -> None:
         self.done += 1

@@ -55,14 +55,22 @@ def best_epoch_metrics(record: dict[str, Any]) -> dict[str, float]:
     epoch = record.get("best_epoch")
     if not epoch:
         return {}
-    return {name: values[epoch - 1] for name, values in record["history"].items() if len(values) >= epoch}
+    return {
+        name: values[epoch - 1]
+        for name, values in record["history"].items()
+        if len(values) >= epoch
+    }
 
 
-def frame(records: list[dict[str, Any]], test: dict[str, dict[str, float]] | None = None) -> pd.DataFrame:
+def frame(
+    records: list[dict[str, Any]], test: dict[str, dict[str, float]] | None = None
+) -> pd.DataFrame:
     """One tidy row per trial: params_<name> columns, metrics at the best epoch, test_<metric>."""
     rows = []
     for record in records:
-        row: dict[str, Any] = {key: record[key] for key in RECORD_KEYS if key not in ("history", "hyperparameters")}
+        row: dict[str, Any] = {
+            key: record[key] for key in RECORD_KEYS if key not in ("history", "hyperparameters")
+        }
         row.update({f"params_{k}": v for k, v in record["hyperparameters"].items()})
         row.update(best_epoch_metrics(record))
         row.update({f"test_{k}": v for k, v in (test or {}).get(record["trial_id"], {}).items()})
@@ -73,7 +81,11 @@ def frame(records: list[dict[str, Any]], test: dict[str, dict[str, float]] | Non
 def ranked(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Completed trials with a finite score, best first."""
     scored = [r for r in records if r["status"] == COMPLETED and _finite(r["score"])]
-    return sorted(scored, key=lambda r: r["score"], reverse=scored[0]["direction"] == "max" if scored else False)
+    return sorted(
+        scored,
+        key=lambda r: r["score"],
+        reverse=scored[0]["direction"] == "max" if scored else False,
+    )
 
 
 def _finite(value: Any) -> bool:

@@ -1,7 +1,7 @@
 """Reports: reports/<name>/ for each run, and reports/index.html comparing the runs.
 
 A run's folder gets report.md, a self-contained index.html, trials.csv and figures/*.png,
-all from the same sections (tuner.sections computes them, tuner.html lays out the page).
+all from the same sections (tuner.sections computes them, tuner.page lays out the page).
 Reads only what a run leaves on disk; never imports Keras.
 """
 
@@ -21,7 +21,7 @@ from tuner import records as trial_records
 from tuner import storage
 from tuner.config import Config, load_config
 from tuner.errors import UserInputError
-from tuner.html import Block, Code, Facts, Image, Link, Note, Section, render_page
+from tuner.page import Block, Code, Facts, Image, Link, Note, Section, render_page
 from tuner.rundir import CONFIG_FILE, read_run_info
 from tuner.sections import Record, best_test_text, run_sections, wall_time
 from tuner.space import Param
@@ -244,7 +244,7 @@ def to_markdown(
     title: str, subtitle: str, sections: list[Section], links: tuple[Link, ...] = ()
 ) -> str:
     """The same sections as the HTML page; figures are linked from figures/, not embedded."""
-    parts = [f"# {title}", f"_{subtitle}_"]
+    parts = [f"# {title}", subtitle]
     if links:
         parts.append(" · ".join(_markdown_cell(link) for link in links))
     for section in sections:
@@ -253,7 +253,7 @@ def to_markdown(
     return "\n\n".join(parts) + "\n"
 
 
-def _markdown_block(block: object) -> str:
+def _markdown_block(block: Block) -> str:
     if isinstance(block, str):
         return block
     if isinstance(block, Note):

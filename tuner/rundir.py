@@ -27,7 +27,7 @@ def run_dir_for(config: Config, root: Path = RUNS) -> Path:
 
 
 def prepare(config: Config, fresh: bool, root: Path = RUNS) -> Path:
-    """Create or reopen runs/<name>; refuse a changed config unless --fresh moves the old run aside."""
+    """Create or reopen runs/<name>; a changed config is refused unless --fresh moves it aside."""
     run_dir = run_dir_for(config, root)
     saved = run_dir / CONFIG_FILE
     if saved.exists():
@@ -74,7 +74,9 @@ def read_run_info(run_dir: Path) -> dict[str, Any]:
         return {}
 
 
-def record_session(run_dir: Path, dataset_summary: dict[str, Any], started: float, status: str) -> None:
+def record_session(
+    run_dir: Path, dataset_summary: dict[str, Any], started: float, status: str
+) -> None:
     """Append this search session (start, end, status) to run.json; wall time sums sessions."""
     info = read_run_info(run_dir)
     sessions = [s for s in info.get("sessions", []) if s.get("started") != started]

@@ -51,7 +51,7 @@ class _Recorder:
         self.search_started = time.monotonic()
         self._started: dict[str, float] = {}
         self._histories: dict[str, list[Any]] = {}
-        super().__init__(**kwargs)  # type: ignore[call-arg]
+        super().__init__(**kwargs)
 
     def pre_create_trial(self) -> None:
         interrupt.check()
@@ -111,7 +111,9 @@ class _Recorder:
             "stopped_early": 0 < epochs_run < requested,
             "steps_per_epoch": histories[0].params.get("steps") if histories else None,
             "history": history,
-            "seconds": round(time.monotonic() - self._started.pop(trial.trial_id, time.monotonic()), 3),
+            "seconds": round(
+                time.monotonic() - self._started.pop(trial.trial_id, time.monotonic()), 3
+            ),
             "parameters": int(model.count_params()) if model is not None else None,
             "error": _first_error_line(trial.message) if failed else None,
         }
@@ -151,7 +153,13 @@ def _epochs_requested(trial: kt.engine.trial.Trial, epochs: int) -> int:
 def _first_error_line(message: str | None) -> str:
     """The exception line of a keras-tuner traceback message."""
     lines = [line.strip() for line in (message or "").strip().splitlines() if line.strip()]
-    return lines[-1][:300] if lines else "unknown error"
+    if not lines:
+        return "unknown error"
+    kind, sep, text = lines[-1].partition(": ")
+    kind = kind.rsplit(".", 1)[-1]  # keras_tuner.src.errors.FailedTrialError -> FailedTrialError
+    if kind == "FailedTrialError":  # raised by us with the reason as its whole message
+        return text[:300]
+    return f"{kind}{sep}{text}"[:300]
 
 
 _TUNER_CLASSES = {
@@ -213,7 +221,9 @@ def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = 
     stop = config.search.early_stopping
     if stop is not None:
         callbacks.append(
-            keras.callbacks.EarlyStopping(monitor=stop.monitor, patience=stop.patience, min_delta=stop.min_delta)
+            keras.callbacks.EarlyStopping(
+                monitor=stop.monitor, patience=stop.patience, min_delta=stop.min_delta
+            )
         )
     tuner.search(
         dataset.x_train,

@@ -16,7 +16,7 @@ import pandas as pd
 from tuner import plots
 from tuner.config import load_config
 from tuner.errors import UserInputError
-from tuner.html import Code, Facts, Image, Note, Section
+from tuner.page import Code, Facts, Image, Note, Section
 from tuner.records import FAILED, best_epoch_metrics
 from tuner.rundir import CONFIG_FILE
 from tuner.space import Param
@@ -30,6 +30,7 @@ Record = dict[str, Any]  # a trial record, see tuner.records
 
 
 def run_sections(run: Run) -> list[Section]:
+    """Summary, Leaderboard, Figures, Failures (when any) and How to reproduce."""
     sections = [summary(run), leaderboard(run), figures(run)]
     if run.status_counts[FAILED]:
         sections.append(failures(run))
@@ -45,7 +46,7 @@ def summary(run: Run) -> Section:
     elapsed, how = wall_time(run)
     facts = [
         ("Dataset", _dataset_text(run)),
-        ("Task", str((run.info.get("dataset") or {}).get("task", "classification"))),
+        ("Task", _task(run)),
         ("Search", _search_text(run)),
         ("Trials", f"{len(run.records)} finished" + (f": {counts}" if counts else "")),
         ("Wall time", f"{elapsed} ({how})"),
@@ -88,6 +89,11 @@ def _dataset_text(run: Run) -> str:
     )
 
 
+def _task(run: Run) -> str:
+    fallback = run.config.task if run.config is not None else "unknown"
+    return str((run.info.get("dataset") or {}).get("task", fallback))
+
+
 def _search_text(run: Run) -> str:
     if run.config is None:
         return f"objective {run.objective}"
@@ -99,9 +105,8 @@ def _search_text(run: Run) -> str:
 
 
 def _best_text(run: Run, best: Record) -> str:
-    return f"trial {best['trial_id']}: {run.objective} {best['score']:.4g}; " + best_test_text(
-        run, best
-    )
+    validation = f"{run.objective} {best['score']:.4g}"
+    return f"trial {best['trial_id']}: {validation}; {best_test_text(run, best)}"
 
 
 def best_test_text(run: Run, best: Record) -> str:
@@ -206,31 +211,22 @@ def figures(run: Run) -> Section:
     history = plots.history_data(run.records)
     if history.empty:
         return Section("Figures", (Note("No figures: no trial has completed with a score yet."),))
-    images = [
-        Image(
-            "history",
-            "Optimization history",
-            plots.to_png(plots.draw_history(history, run.objective)),
-        )
-    ]
-    top = run.ranked[: min(run.top_k, plots.MAX_CURVES)]
-    curves = plots.curves_data(top)
-    if not curves.empty:
-        figure = plots.draw_curves(curves)
-        images.append(Image("learning_curves", "Learning curves", plots.to_png(figure)))
-    images += [_param_image(run, name) for name in run.varying() if _has_values(run, name)]
+    images = [_image("history", "Optimization history", plots.draw_history(history, run.objective))]
+    curves = plots.curves_data(run.ranked[: min(run.top_k, plots.MAX_CURVES)])
+    images.append(_image("learning_curves", "Learning curves", plots.draw_curves(curves)))
+    best = str(run.ranked[0]["trial_id"])
+    for name in run.varying():
+        data = plots.param_data(run.records, name)
+        if data.empty:  # a conditional parameter no scored trial activated
+            continue
+        axis = plots.axis_for(name, run.param(name), list(data["value"]))
+        figure = plots.draw_param(data, axis, run.objective, best)
+        images.append(_image(f"param_{name}", f"{run.objective} against {name}", figure))
     return Section("Figures", tuple(images))
 
 
-def _has_values(run: Run, name: str) -> bool:
-    return not plots.param_data(run.records, name).empty
-
-
-def _param_image(run: Run, name: str) -> Image:
-    data = plots.param_data(run.records, name)
-    axis = plots.axis_for(name, run.param(name), list(data["value"]))
-    figure = plots.draw_param(data, axis, run.objective, str(run.ranked[0]["trial_id"]))
-    return Image(f"param_{name}", f"{run.objective} against {name}", plots.to_png(figure))
+def _image(name: str, title: str, figure: plots.Figure) -> Image:
+    return Image(name, title, plots.to_png(figure))
 
 
 def failures(run: Run) -> Section:

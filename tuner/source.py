@@ -61,7 +61,9 @@ def load_file(path: str | Path) -> Source:
     except FileNotFoundError:
         raise ConfigError("no such file; check the path", file=name) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read the file ({exc.strerror}); check the path", file=name) from None
+        raise ConfigError(
+            f"cannot read the file ({exc.strerror}); check the path", file=name
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -94,7 +96,9 @@ def load_text(text: str, file: str = "<config>") -> Source:
         what = " ".join(str(exc).split())
         raise ConfigError(f"not valid YAML ({what}); fix the file", file=file) from None
     if node is None:
-        raise ConfigError("the file is empty; write a config mapping (see configs/mnist.yaml)", file=file)
+        raise ConfigError(
+            "the file is empty; write a config mapping (see configs/mnist.yaml)", file=file
+        )
     if not isinstance(node, yaml.MappingNode):
         raise ConfigError(
             "the file is not a YAML mapping of keys to values; start with e.g. 'name: my-run'",
@@ -157,7 +161,7 @@ def _check_plain_scalar(node: yaml.ScalarNode, path: Path_, file: str) -> None:
     if node.tag == "tag:yaml.org,2002:bool" and node.value.lower() not in _TRUE_FALSE:
         raise ConfigError(
             f"'{node.value}' is read as a boolean by YAML; write true or false, "
-            f"or quote it (\"{node.value}\") to mean the text",
+            f'or quote it ("{node.value}") to mean the text',
             file=file,
             line=line,
             key=dotted(path),

@@ -53,7 +53,9 @@ class Tunable:
                 return f"expected a name, got {value!r}; use one of {', '.join(self.names)}"
             if value not in self.names:
                 near = difflib.get_close_matches(value, self.names, n=1)
-                tip = f"did you mean '{near[0]}'?" if near else f"use one of {', '.join(self.names)}"
+                tip = (
+                    f"did you mean '{near[0]}'?" if near else f"use one of {', '.join(self.names)}"
+                )
                 return f"unknown name '{value}'; {tip}"
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -66,7 +68,9 @@ class Tunable:
             value >= self.high if self.high_open else value > self.high
         )
         if too_high:
-            return f"must be {'<' if self.high_open else '<='} {self.high}, got {value!r}{self.hint}"
+            return (
+                f"must be {'<' if self.high_open else '<='} {self.high}, got {value!r}{self.hint}"
+            )
         return None
 
 
@@ -175,10 +179,12 @@ class Space:
 
 
 def parse_space(source: Source, raw: Any, defaults: Mapping[str, Any]) -> Space:
-    """The ``space`` mapping -> Space; ``defaults`` override TUNABLES' defaults (e.g. model.cell)."""
+    """The ``space`` mapping -> Space; ``defaults`` override TUNABLES' defaults (model.cell)."""
     path: Path_ = ("space",)
     if raw is None or raw == {}:
-        raise source.error(path, "the space is empty; give at least one tunable, e.g. 'units: [32, 64]'")
+        raise source.error(
+            path, "the space is empty; give at least one tunable, e.g. 'units: [32, 64]'"
+        )
     if not isinstance(raw, dict):
         raise source.error(path, f"expected a mapping of tunable names, got {type(raw).__name__}")
     _only(source, path, raw, tuple(TUNABLES))
@@ -216,7 +222,9 @@ def _parse_param(source: Source, name: str, raw: Any) -> Param:
         _only(source, path, raw, _CHOICE_KEYS)
         values = raw["values"]
         if not isinstance(values, list):
-            raise source.error((*path, "values"), f"expected a list, got {values!r}; write e.g. [a, b]")
+            raise source.error(
+                (*path, "values"), f"expected a list, got {values!r}; write e.g. [a, b]"
+            )
         choices = _choices(source, (*path, "values"), tunable, values)
         return Param(name, "choice", choices, when=_when(source, path, raw.get("when")))
     if "value" in raw:
@@ -267,9 +275,13 @@ def _range(source: Source, path: Path_, tunable: Tunable, raw: dict[str, Any]) -
         raise source.error(path, f"`min <= max` must hold, but got min={low!r}, max={high!r}")
     sampling = raw.get("sampling", "linear")
     if sampling not in SAMPLINGS:
-        raise source.error((*path, "sampling"), f"unknown sampling {sampling!r}; use one of {', '.join(SAMPLINGS)}")
+        raise source.error(
+            (*path, "sampling"), f"unknown sampling {sampling!r}; use one of {', '.join(SAMPLINGS)}"
+        )
     if sampling != "linear" and low <= 0:
-        raise source.error((*path, "min"), f"{sampling} sampling needs min > 0, got {low!r}; raise min")
+        raise source.error(
+            (*path, "min"), f"{sampling} sampling needs min > 0, got {low!r}; raise min"
+        )
     step = raw.get("step")
     if step is not None:
         numeric = isinstance(step, int | float) and not isinstance(step, bool)
@@ -278,7 +290,9 @@ def _range(source: Source, path: Path_, tunable: Tunable, raw: dict[str, Any]) -
             raise source.error((*path, "step"), f"step must be {kind} > 0, got {step!r}")
         step = float(step) if tunable.kind == "float" else step
     when = _when(source, path, raw.get("when"))
-    return Param(str(name), tunable.kind, min=low, max=high, step=step, sampling=sampling, when=when)
+    return Param(
+        str(name), tunable.kind, min=low, max=high, step=step, sampling=sampling, when=when
+    )
 
 
 def _when(source: Source, path: Path_, raw: Any) -> tuple[Condition, ...]:
@@ -307,7 +321,9 @@ def _check_conditions(source: Source, params: dict[str, Param]) -> None:
                 raise source.error(where, f"'{cond.parent}' is not a parameter; {tip}")
             parent = params[cond.parent]
             if parent.kind not in ("fixed", "choice"):
-                raise source.error(where, f"{cond.parent} is a range; `when` needs a list of choices")
+                raise source.error(
+                    where, f"{cond.parent} is a range; `when` needs a list of choices"
+                )
             missing = [v for v in cond.values if v not in parent.values]
             if missing and not parent.given:
                 raise source.error(
@@ -317,8 +333,9 @@ def _check_conditions(source: Source, params: dict[str, Param]) -> None:
                 )
             if missing:
                 raise source.error(
-                    where, f"{missing[0]!r} is not a value of {cond.parent} ({list(parent.values)}); "
-                    "use one of those"
+                    where,
+                    f"{missing[0]!r} is not a value of {cond.parent} ({list(parent.values)}); "
+                    "use one of those",
                 )
     for name in params:
         list(_parents_first(params, check_cycle_from=name, source=source))
@@ -333,7 +350,9 @@ def _parents_first(
     def visit(name: str, trail: tuple[str, ...]) -> Iterator[Param]:
         if name in trail and source is not None:
             loop = " -> ".join((*trail, name))
-            raise source.error(("space", name, "when"), f"conditions form a loop ({loop}); break it")
+            raise source.error(
+                ("space", name, "when"), f"conditions form a loop ({loop}); break it"
+            )
         if name in done:
             return
         for cond in params[name].when:

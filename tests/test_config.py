@@ -19,9 +19,13 @@ REPO = Path(__file__).resolve().parent.parent
 CONFIGS = sorted((REPO / "configs").glob("*.yaml"))
 
 TOP_KEYS = "name, seed, backend, data, model, space, search, report"
-DATA_KEYS = "dataset, source, path, validation_split, test_split, limit, normalize"
+DATA_KEYS = (
+    "dataset, source, path, target, window, horizon, period, length, noise, trend, "
+    "validation_split, test_split, limit, normalize"
+)
 SEARCH_KEYS = (
-    "algorithm, objective, max_trials, epochs, executions_per_trial, early_stopping, time_budget"
+    "algorithm, objective, max_trials, epochs, executions_per_trial, early_stopping, time_budget, "
+    "workers"
 )
 SPACE_KEYS = ", ".join(TUNABLES)
 METRICS = "loss, accuracy, val_loss, val_accuracy"
@@ -560,6 +564,133 @@ MALFORMED: list[tuple[str, str | bytes, str]] = [
         'name: ""\nspace:\n  units: 32\n',
         "bad.yaml:1: name: '' cannot name a folder; use letters, digits, '.', '_', '-'",
     ),
+    # --- time series and heads ---
+    (
+        "unknown-dataset",
+        "data:\n  dataset: series\nspace:\n  units: 8\n",
+        "bad.yaml:2: data.dataset: 'series' is not allowed; "
+        "use 'mnist', 'fashion_mnist', 'digits', 'sine' or 'csv'",
+    ),
+    (
+        "csv-without-path",
+        "data:\n  dataset: csv\n  target: y\nspace:\n  units: 8\n",
+        "bad.yaml:1: data.path: the csv dataset reads a file; set data.path: FILE.csv",
+    ),
+    (
+        "csv-without-target",
+        "data:\n  dataset: csv\n  path: a.csv\nspace:\n  units: 8\n",
+        "bad.yaml:1: data.target: the csv dataset needs the column to forecast; set data.target",
+    ),
+    (
+        "window-for-mnist",
+        "data:\n  window: 16\nspace:\n  units: 8\n",
+        "bad.yaml:2: data.window: window is for the sine and csv datasets, not mnist; remove it",
+    ),
+    (
+        "source-for-sine",
+        "data:\n  dataset: sine\n  source: bundled\nspace:\n  units: 8\n",
+        "bad.yaml:3: data.source: source is for the mnist, fashion_mnist and digits datasets, "
+        "not sine; remove it",
+    ),
+    (
+        "limit-for-csv",
+        "data:\n  dataset: csv\n  path: a.csv\n  target: y\n  limit: 100\nspace:\n  units: 8\n",
+        "bad.yaml:5: data.limit: limit is for the mnist, fashion_mnist and digits datasets, "
+        "not csv; remove it",
+    ),
+    (
+        "sine-option-for-csv",
+        "data:\n  dataset: csv\n  path: a.csv\n  target: y\n  noise: 0.2\nspace:\n  units: 8\n",
+        "bad.yaml:5: data.noise: noise is for the sine datasets, not csv; remove it",
+    ),
+    (
+        "window-zero",
+        "data:\n  dataset: sine\n  window: 0\nspace:\n  units: 8\n",
+        "bad.yaml:3: data.window: must be >= 1, got 0",
+    ),
+    (
+        "horizon-zero",
+        "data:\n  dataset: sine\n  horizon: 0\nspace:\n  units: 8\n",
+        "bad.yaml:3: data.horizon: must be >= 1, got 0",
+    ),
+    (
+        "period-one",
+        "data:\n  dataset: sine\n  period: 1\nspace:\n  units: 8\n",
+        "bad.yaml:3: data.period: must be >= 2, got 1",
+    ),
+    (
+        "negative-noise",
+        "data:\n  dataset: sine\n  noise: -0.1\nspace:\n  units: 8\n",
+        "bad.yaml:3: data.noise: must be >= 0.0, got -0.1",
+    ),
+    (
+        "series-splits-leave-no-training",
+        "data:\n  dataset: sine\n  validation_split: 0.5\n  test_split: 0.5\nspace:\n  units: 8\n",
+        "bad.yaml:4: data.test_split: validation_split + test_split must be < 1 to leave a "
+        "training part, got 0.5 + 0.5; lower them",
+    ),
+    (
+        "unknown-head",
+        "model:\n  head: tanh\nspace:\n  units: 8\n",
+        "bad.yaml:2: model.head: 'tanh' is not allowed; "
+        "use 'auto', 'softmax', 'linear' or 'sigmoid'",
+    ),
+    (
+        "softmax-head-for-regression",
+        "data:\n  dataset: sine\nmodel:\n  head: softmax\nspace:\n  units: 8\n",
+        "bad.yaml:4: model.head: softmax is a classification head, but sine is a regression "
+        "dataset; use auto, linear or sigmoid",
+    ),
+    (
+        "linear-head-for-classification",
+        "model:\n  head: linear\nspace:\n  units: 8\n",
+        "bad.yaml:2: model.head: linear is a regression head, but mnist is a classification "
+        "dataset; use auto or softmax",
+    ),
+    (
+        "tuned-head-wrong-for-the-task",
+        "data:\n  dataset: sine\nspace:\n  head: [linear, softmax]\n",
+        "bad.yaml:4: space.head: softmax is a classification head, but sine is a regression "
+        "dataset; use linear or sigmoid",
+    ),
+    (
+        "head-in-model-and-space",
+        "data:\n  dataset: sine\nmodel:\n  head: linear\nspace:\n  head: [linear, sigmoid]\n",
+        "bad.yaml:4: model.head: head is set in model.head and in space.head; keep one",
+    ),
+    (
+        "head-as-a-range",
+        "data:\n  dataset: sine\nspace:\n  head: {min: 1, max: 2}\n",
+        "bad.yaml:4: space.head: head takes names, not a range; "
+        "write a list like [softmax, linear]",
+    ),
+    (
+        "classification-objective-for-regression",
+        "data:\n  dataset: sine\nspace:\n  units: 8\nsearch:\n  objective: val_accuracy\n",
+        "bad.yaml:6: search.objective: val_accuracy is not measured on sine, a regression "
+        "dataset; use one of loss, val_loss, mae, val_mae, rmse, val_rmse",
+    ),
+    (
+        "regression-objective-for-classification",
+        "space:\n  units: 8\nsearch:\n  objective: val_mae\n",
+        "bad.yaml:4: search.objective: val_mae is not measured on mnist, a classification "
+        f"dataset; use one of {METRICS}",
+    ),
+    (
+        "loss-objective-with-a-tuned-head",
+        "data:\n  dataset: sine\nspace:\n  head: [linear, sigmoid]\nsearch:\n"
+        "  objective: val_loss\n",
+        "bad.yaml:6: search.objective: val_loss cannot rank trials with different heads "
+        "(space.head: mean squared error and cross-entropy are not on one scale); "
+        "use val_mae or val_rmse",
+    ),
+    (
+        "unknown-regression-monitor",
+        "data:\n  dataset: sine\nspace:\n  units: 8\nsearch:\n  early_stopping:\n"
+        "    monitor: val_rmes\n",
+        "bad.yaml:7: search.early_stopping.monitor: unknown metric 'val_rmes'; "
+        "did you mean 'val_rmse'?",
+    ),
 ]
 
 
@@ -788,3 +919,58 @@ def test_to_dict_writes_the_resolved_defaults(
         "min_delta": 0.0,
     }
     assert resolved["space"] == {"units": 32}
+
+
+def test_regression_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _load(tmp_path, monkeypatch, "data:\n  dataset: sine\nspace:\n  units: 8\n")
+    assert config.task == "regression"
+    assert (config.objective, config.direction) == ("val_loss", "min")
+    assert config.space["head"].values == ("linear",)  # model.head auto, resolved
+    assert (config.data.window, config.data.horizon, config.data.period) == (32, 1, None)
+
+
+def test_a_tuned_head_ranks_by_val_mae(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "data:\n  dataset: sine\nspace:\n  head: [linear, sigmoid]\n"
+    config = _load(tmp_path, monkeypatch, text)
+    assert (config.objective, config.direction) == ("val_mae", "min")
+
+
+@pytest.mark.parametrize(("objective", "direction"), [("val_mae", "min"), ("rmse", "min")])
+def test_regression_objectives_are_minimized(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, objective: str, direction: str
+) -> None:
+    text = f"data:\n  dataset: sine\nspace:\n  units: 8\nsearch:\n  objective: {objective}\n"
+    assert _load(tmp_path, monkeypatch, text).direction == direction
+
+
+def test_model_head_sets_the_default_head(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "data:\n  dataset: sine\nmodel:\n  head: sigmoid\nspace:\n  units: 8\n"
+    assert _load(tmp_path, monkeypatch, text).space["head"].values == ("sigmoid",)
+    assert _load(tmp_path, monkeypatch, "space:\n  units: 8\n").space["head"].values == ("softmax",)
+
+
+def test_series_keys_round_trip_and_stay_out_of_classification_configs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (
+        "data:\n  dataset: csv\n  path: a.csv\n  target: y\n  horizon: 3\n  period: 7\n"
+        "space:\n  head: [linear, sigmoid]\n"
+    )
+    first = _load(tmp_path, monkeypatch, text)
+    assert first.to_dict()["data"] == {
+        "dataset": "csv",
+        "path": "a.csv",
+        "target": "y",
+        "window": 32,
+        "horizon": 3,
+        "period": 7,
+        "validation_split": 0.1,
+        "test_split": 0.2,
+        "normalize": True,
+    }
+    Path("resolved.yaml").write_text(yaml.safe_dump(first.to_dict(), sort_keys=False))
+    assert load_config("resolved.yaml").to_dict() == first.to_dict()
+    plain = _load(tmp_path, monkeypatch, "space:\n  units: 8\n").to_dict()["data"]
+    assert list(plain) == [
+        "dataset", "source", "path", "validation_split", "test_split", "limit", "normalize"
+    ]  # fmt: skip

@@ -9,17 +9,21 @@ import keras
 import numpy as np
 import pytest
 
-from tuner.model import ModelSpec, build_model
+from tuner.model import ModelSpec, NormalizedLoss, build_model
+from tuner.series import TargetScale
 from tuner.source import load_text
 from tuner.space import TUNABLES, parse_space, to_hyperparameters
 
 SPEC = ModelSpec(input_shape=(6, 5), num_classes=4)
+TARGET = TargetScale(mean=10.0, std=2.0, low=5.0, high=15.0)
+REGRESSION = ModelSpec(input_shape=(6, 2), num_classes=0, horizon=3, target=TARGET)
 
 
-def build(**space: Any) -> keras.Model:
+def build(spec: ModelSpec = SPEC, head: str | None = None, **space: Any) -> keras.Model:
     src = load_text("name: t\n")
-    hp = to_hyperparameters(parse_space(src, space, {}))
-    return build_model(hp, SPEC)
+    defaults = {"head": head} if head else {}
+    hp = to_hyperparameters(parse_space(src, space, defaults))
+    return build_model(hp, spec)
 
 
 def recurrent(model: keras.Model) -> list[Any]:
@@ -66,10 +70,11 @@ CHECKS: dict[str, tuple[Any, Callable[[keras.Model], bool]]] = {
 # Read by the tuner, not the model: batch_size (tests/test_search.py checks the steps per epoch);
 # momentum and nesterov only matter with SGD (checked below).
 NOT_MODEL_PROPERTIES = {"batch_size", "momentum", "nesterov"}
+PER_TASK = {"head"}  # classification has one head: checked on regression models below
 
 
 def test_every_tunable_has_a_check() -> None:
-    assert set(CHECKS) | NOT_MODEL_PROPERTIES == set(TUNABLES)
+    assert set(CHECKS) | NOT_MODEL_PROPERTIES | PER_TASK == set(TUNABLES)
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
@@ -115,3 +120,83 @@ def test_scaling_layer_takes_raw_inputs() -> None:
     )
     scaled = normalization(np.full((1, 6, 5), 120.0, dtype="float32"))
     assert np.allclose(np.asarray(scaled), 1.0)
+
+
+# ---- regression ---------------------------------------------------------------------------
+
+
+def zero_head(model: keras.Model) -> keras.Model:
+    """The head's weights and bias at 0: its output is 0 (linear) or 0.5 (sigmoid)."""
+    head = model.get_layer("head")
+    head.set_weights([np.zeros_like(w) for w in head.get_weights()])
+    return model
+
+
+@pytest.mark.parametrize(
+    ("head", "activation", "kind", "offset", "scale"),
+    [("linear", "linear", "mse", 10.0, 2.0), ("sigmoid", "sigmoid", "bce", 5.0, 10.0)],
+)
+def test_regression_head_and_loss(
+    head: str, activation: str, kind: str, offset: float, scale: float
+) -> None:
+    model = build(REGRESSION, head=head, units=4)
+    assert model.output_shape == (None, 3)  # one output per step ahead
+    assert model.get_layer("head").activation.__name__ == activation
+    rescale = model.layers[-1]
+    assert isinstance(rescale, keras.layers.Rescaling)
+    assert (rescale.offset, rescale.scale) == (offset, scale)
+    assert isinstance(model.loss, NormalizedLoss)
+    assert (model.loss.kind, model.loss.offset, model.loss.scale) == (kind, offset, scale)
+
+
+def test_the_head_is_tunable() -> None:
+    src = load_text("name: t\n")
+    space = parse_space(src, {"head": ["sigmoid"], "units": 4}, {"head": "linear"})
+    built = build_model(to_hyperparameters(space), REGRESSION)
+    assert built.get_layer("head").activation.__name__ == "sigmoid"
+
+
+def test_inverse_scaling_gives_mae_in_target_units() -> None:
+    # A zero linear head predicts the standardized 0, i.e. the training mean 10 in target units.
+    model = zero_head(build(REGRESSION, head="linear", units=4))
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 6, 2)).astype("float32")
+    y = rng.uniform(5, 20, size=(16, 3)).astype("float32")
+    assert np.allclose(model.predict(x, verbose=0), 10.0)
+    metrics = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert metrics["mae"] == pytest.approx(np.abs(y - 10.0).mean(), rel=1e-5)
+    assert metrics["rmse"] == pytest.approx(np.sqrt(np.square(y - 10.0).mean()), rel=1e-5)
+    assert metrics["loss"] == pytest.approx(np.square((y - 10.0) / 2.0).mean(), rel=1e-5)
+
+
+def test_sigmoid_head_maps_the_training_range_to_zero_one() -> None:
+    # A zero sigmoid head outputs 0.5: the middle of the training range [5, 15].
+    model = zero_head(build(REGRESSION, head="sigmoid", units=4))
+    x = np.zeros((4, 6, 2), dtype="float32")
+    assert np.allclose(model.predict(x, verbose=0), 10.0)
+    y = np.array([[5.0, 10.0, 15.0]] * 4, dtype="float32")
+    metrics = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert metrics["loss"] == pytest.approx(np.log(2.0), rel=1e-4)
+    # A target beyond the training range counts as its edge in the loss, not in the MAE.
+    beyond = np.array([[25.0, 25.0, 25.0]] * 4, dtype="float32")
+    metrics = model.evaluate(x, beyond, verbose=0, return_dict=True)
+    assert metrics["loss"] == pytest.approx(np.log(2.0), rel=1e-4)
+    assert metrics["mae"] == pytest.approx(15.0)
+
+
+@pytest.mark.parametrize(("spec", "head"), [(SPEC, "linear"), (REGRESSION, "softmax")])
+def test_a_head_of_the_other_task_is_refused(spec: ModelSpec, head: str) -> None:
+    with pytest.raises(ValueError, match=f"head '{head}' cannot"):
+        build(spec, head=head, units=4)
+
+
+def test_a_regression_model_learns_and_saves(tmp_path: Any) -> None:
+    model = build(REGRESSION, head="linear", units=4, learning_rate=0.05)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(64, 6, 2)).astype("float32")
+    y = (10 + 2 * x[:, -1, :1] + np.zeros((64, 3))).astype("float32")
+    history = model.fit(x, y, epochs=2, batch_size=16, verbose=0).history
+    assert set(history) == {"loss", "mae", "rmse"}
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert np.allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5)

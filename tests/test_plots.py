@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from matplotlib.axes import Axes
 
-from tuner import plots
+from tuner import importance, parallel, plots
 from tuner.space import Param
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -122,7 +122,8 @@ def test_category_means_group_scores_in_declared_order() -> None:
 def test_history_figure_has_title_labels_and_a_legend_naming_the_best() -> None:
     fig = plots.draw_history(plots.history_data(scores([0.3, 0.5, 0.4])), "val_accuracy")
     ax = fig.axes[0]
-    assert "Optimization history" in ax.get_title() and ax.get_ylabel() == "val_accuracy"
+    assert "Optimization history" in ax.get_title()
+    assert ax.get_ylabel() == "val_accuracy (fraction correct)"
     labels = legend_labels(ax)
     assert labels == ["trial", "best so far", "best: trial 1, finished #2 (0.5)"]
     assert plots.to_png(fig).startswith(PNG)
@@ -132,10 +133,31 @@ def test_curves_figure_has_a_panel_per_metric_and_names_the_trials() -> None:
     fig = plots.draw_curves(plots.curves_data(scores([0.9, 0.8])))
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == ["Learning curves: loss", "Learning curves: accuracy"]
-    assert all(ax.get_xlabel() == "epoch" for ax in fig.axes)
+    assert all(ax.get_xlabel() == "epoch (#)" for ax in fig.axes)
+    assert [ax.get_ylabel() for ax in fig.axes] == [
+        "loss (per sample; lower is better)",
+        "accuracy (fraction correct)",
+    ]
     labels = legend_labels(fig.axes[-1])
-    assert labels[:2] == ["#1 trial 0", "#2 trial 1"] and "best epoch" in labels
+    assert labels[:2] == ["#1 trial 0", "#2 trial 1"] and "best epoch (validation)" in labels
     assert plots.to_png(fig).startswith(PNG)
+
+
+def test_curves_show_early_stops_against_the_epochs_requested() -> None:
+    top = scores([0.9, 0.8])
+    top[0] |= {"epochs_requested": 10, "stopped_early": True}
+    data = plots.curves_data(top)
+    last = data[data["last"]]
+    assert set(last["epoch"]) == {3} and set(data["requested"]) == {10, 3}
+    fig = plots.draw_curves(data)
+    assert all(ax.get_xlim()[1] == 10.5 for ax in fig.axes)  # the epochs it never ran show
+    labels = legend_labels(fig.axes[-1])
+    assert labels[0] == "#1 trial 0 (stopped at 3/10)" and "stopped early" in labels
+    crosses = [
+        line for line in fig.axes[0].lines if line.get_marker() == "X" and len(line.get_xdata())
+    ]
+    assert len(crosses) == 2  # train and validation of the trial that stopped
+    plt.close(fig)
 
 
 def test_a_log_sampled_parameter_is_drawn_on_a_log_axis() -> None:
@@ -164,3 +186,76 @@ def test_a_choice_is_drawn_grouped_with_a_tick_per_value() -> None:
     assert ax.get_title() == "val_accuracy against optimizer"
     png = plots.to_png(fig)
     assert png.startswith(PNG) and len(png) > 1000
+
+
+# ---- parallel coordinates and importance --------------------------------------------------
+
+
+def varied(n: int) -> list[dict[str, Any]]:
+    """``n`` trials: the score rises with the learning rate; optimizer alternates, momentum
+    only for sgd."""
+    out = []
+    for i in range(n):
+        hp = {"optimizer": "sgd" if i % 2 else "adam", "learning_rate": 10 ** (-4 + 3 * i / n)}
+        hp |= {"momentum": 0.9} if i % 2 else {}
+        out.append(record(str(i), i + 1, 0.5 + 0.04 * i, hyperparameters=hp))
+    return out
+
+
+PARAMS = {
+    "optimizer": Param("optimizer", "choice", values=("sgd", "adam", "rmsprop")),
+    "learning_rate": Param("learning_rate", "float", min=1e-4, max=1e-1, sampling="log"),
+    "momentum": Param("momentum", "float", min=0.5, max=0.99),
+}
+
+
+def test_parallel_data_places_each_trial_on_every_axis_and_leaves_gaps() -> None:
+    data = parallel.parallel_data(varied(4), list(PARAMS), PARAMS, "val_accuracy")
+    assert [a.name for a in data.axes] == ["optimizer", "learning_rate", "momentum", "val_accuracy"]
+    frame = data.frame
+    assert list(frame["trial_id"]) == ["3", "2", "1", "0"]  # best first
+    assert frame["learning_rate"].between(0, 1).all()
+    assert frame["learning_rate"].iloc[-1] == pytest.approx(0.0)  # 1e-4: the bottom of the range
+    assert frame["momentum"].isna().sum() == 2  # inactive for adam: a gap in the line
+    assert data.axes[0].ticks == ((0.0, "sgd"), (0.5, "adam"), (1.0, "rmsprop"))
+    assert data.axes[1].log and data.axes[1].ticks[0] == (0.0, "1.00e-04")
+    assert list(frame["val_accuracy"]) == [1.0, pytest.approx(2 / 3), pytest.approx(1 / 3), 0.0]
+
+
+def test_parallel_figure_names_the_axes_the_best_trial_and_the_objective() -> None:
+    fig = parallel.draw(parallel.parallel_data(varied(4), list(PARAMS), PARAMS, "val_accuracy"))
+    ax = fig.axes[0]
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == ["optimizer", "learning_rate (log)", "momentum", "val_accuracy"]
+    assert "Parallel coordinates of 4 completed trials" in ax.get_title()
+    assert legend_labels(ax) == ["best: trial 3 (0.62)"]
+    assert fig.axes[1].get_ylabel() == "val_accuracy (fraction correct)"  # the colour bar
+    assert plots.to_png(fig).startswith(PNG)
+
+
+def test_importance_ranks_the_parameter_that_drives_the_score() -> None:
+    result = importance.estimate(varied(12), list(PARAMS), PARAMS)
+    assert result.shown and result.trials == 12
+    assert list(result.shares["param"])[0] == "learning_rate"
+    assert result.shares["share"].sum() == pytest.approx(1.0)
+    assert "random forest (200 trees" in result.statement
+    fig = importance.draw(result, "val_accuracy")
+    ax = fig.axes[0]
+    assert ax.get_title() == "Hyperparameter importance for val_accuracy (12 trials)"
+    assert "(%)" in ax.get_xlabel()
+    assert [t.get_text() for t in ax.get_yticklabels()][-1] == "learning_rate"  # on top
+    assert plots.to_png(fig).startswith(PNG)
+
+
+@pytest.mark.parametrize(
+    ("records", "names", "reason"),
+    [
+        (varied(importance.MIN_TRIALS - 1), list(PARAMS), "fewer than the 8 needed"),
+        (varied(12), ["learning_rate"], "only learning_rate varied"),
+    ],
+)
+def test_importance_is_a_statement_when_it_would_mislead(
+    records: list[dict[str, Any]], names: list[str], reason: str
+) -> None:
+    result = importance.estimate(records, names, PARAMS)
+    assert not result.shown and reason in result.statement

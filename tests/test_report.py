@@ -171,8 +171,10 @@ def test_writes_every_file_of_a_run_and_the_comparison(demo: Reported) -> None:
     assert (out / "index.html").is_file() and (out / "comparison.md").is_file()
     figures = sorted(p.name for p in (out / "demo" / "figures").iterdir())
     expected = ["history", "learning_curves", "param_learning_rate", "param_momentum"]
-    expected += ["param_optimizer", "param_units"]
-    assert figures == sorted(f"{name}.png" for name in expected)
+    expected += ["param_optimizer", "param_units", "parallel_coordinates"]
+    assert figures == sorted(f"{name}.png" for name in expected)  # 4 trials: no importance
+    assert (out / "demo" / "next.yaml").is_file()
+    assert (out / "figures" / "best_so_far_val_accuracy.png").is_file()
     for png in (out / "demo" / "figures").iterdir():
         assert png.read_bytes().startswith(PNG) and png.stat().st_size > 1000
 
@@ -185,9 +187,15 @@ def test_trials_csv_has_a_row_per_trial_with_test_metrics(demo: Reported) -> Non
 
 def test_html_is_self_contained(demo: Reported) -> None:
     html = demo.html
-    assert html.count('src="data:image/png;base64,') == 6
+    assert html.count('src="data:image/png;base64,') == 7
     assert not re.search(r"https?://", html)
-    assert "<script" not in html and "<link" not in html and "@import" not in html
+    assert "<link" not in html and "@import" not in html
+    # One inline script, which only counts the decoded figures for tests/test_browser.py.
+    assert (
+        html.count("<script") == 1
+        and "<script>" in html
+        and "src=" not in html.split("<script>")[1]
+    )
     references = re.findall(r'(?:src|href)="([^"]*)"', html)
     local = ("data:image/png;base64,", "#", "../index.html", "trials.csv")
     assert references and all(ref.startswith(local) for ref in references)
@@ -212,6 +220,26 @@ def test_summary_names_dataset_trials_wall_time_and_best(demo: Reported) -> None
     assert "5 finished: 4 completed, 1 failed" in summary
     assert "1 min 00 s (1 search session(s))" in summary
     assert "trial 2: val_accuracy 0.9; test accuracy 0.88, loss 0.12" in summary
+
+
+def test_test_evaluation_gives_each_accuracy_a_wilson_interval(demo: Reported) -> None:
+    rows = table_rows(demo.markdown, "Test evaluation")
+    assert [row[:2] for row in rows] == [["1", "2"], ["2", "3"]]
+    assert rows[0][-1] == "0.802 – 0.930" and rows[1][-1] == "0.700 – 0.858"
+    section = demo.markdown.split("## Test evaluation", 1)[1].split("## Figures", 1)[0]
+    assert "On 100 test samples a 95% interval is about ±0.064 around trial 2's" in section
+    assert "The intervals of all 2 trials overlap: the top trials do not differ by more" in section
+
+
+def test_diagnostics_and_next_search_are_in_both_pages(demo: Reported) -> None:
+    diagnostics = demo.markdown.split("## Diagnostics", 1)[1].split("## Next search", 1)[0]
+    assert "Thresholds: validation loss at least 2 epochs" in diagnostics
+    assert (
+        "- **Failures.** 1 trial failed with “loss became NaN at epoch 2” (trial 4)" in diagnostics
+    )
+    assert "- **Diverged.** Trial 4 diverged" in diagnostics
+    assert "<strong>Failures.</strong>" in demo.html
+    assert "next.yaml is the run's config with the changes below" in demo.markdown
 
 
 def test_failures_are_listed_with_their_error(demo: Reported) -> None:
@@ -365,9 +393,15 @@ def test_duration_is_readable() -> None:
     assert [duration(s) for s in (4.21, 61, 3725)] == ["4.2 s", "1 min 01 s", "1 h 02 min"]
 
 
+REPORT_MODULES = (
+    "report", "plots", "config", "sections", "page", "advice", "compare", "diagnostics",
+    "effects", "findings", "holdout", "importance", "parallel", "ranges",
+)  # fmt: skip
+
+
 def test_report_modules_do_not_import_keras() -> None:
     code = (
-        "import sys, tuner.report, tuner.plots, tuner.config, tuner.sections, tuner.page\n"
+        f"import sys, {', '.join(f'tuner.{m}' for m in REPORT_MODULES)}\n"
         "print(sorted(m for m in ('keras', 'tensorflow', 'keras_tuner') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -42,9 +42,12 @@ def write_config(folder: Path, **changes: object) -> Path:
 
 
 def tuner(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    # The config's `backend:` decides, unless the environment names one: tests use the config.
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
     return subprocess.run(
         [sys.executable, "-m", "tuner", *args],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -99,6 +102,22 @@ def test_search_then_report_then_evaluate(tmp_path: Path) -> None:
     evaluated = tuner("evaluate", str(run), "--data", str(data), cwd=tmp_path)
     assert evaluated.returncode == 0, evaluated.stderr
     assert "accuracy=" in evaluated.stdout and "loss=" in evaluated.stdout
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_search_and_evaluate_on_each_backend(tmp_path: Path, backend: str) -> None:
+    config = write_config(tmp_path, backend=backend)
+    done = tuner("search", str(config), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    run = tmp_path / "runs" / "tiny"
+    info = json.loads((run / "run.json").read_text())
+    assert info["dataset"]["keras_backend"] == backend
+    assert len(records(run)) == 2
+    data = tmp_path / "mine.npz"
+    np.savez(data, x=np.zeros((10, 28, 28), dtype="float32"), y=np.arange(10))
+    evaluated = tuner("evaluate", str(run), "--data", str(data), cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "accuracy=" in evaluated.stdout
 
 
 def test_evaluate_rejects_wrong_shapes(tmp_path: Path) -> None:

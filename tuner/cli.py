@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument(
         "--verbose", action="store_true", help="show Keras' per-epoch progress bars"
     )
+    search.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="run a keras-tuner chief and N worker processes here (default: search.workers)",
+    )
     search.set_defaults(command=cmd_search)
 
     report = commands.add_parser(
@@ -130,12 +136,22 @@ def cmd_search(args: argparse.Namespace) -> int:
     config = load(args.config, args.overrides)
     from tuner import backend, interrupt, rundir
 
-    backend.activate(config.backend)
+    # Set for a participant of a distributed search (chief or worker), by us or by the user.
+    role = os.environ.get("KERASTUNER_TUNER_ID")
+    workers = args.workers if args.workers is not None else config.search.workers
+    if workers < 1:
+        raise UserInputError(f"--workers must be >= 1, got {workers}")
+    run_dir = rundir.prepare(config, args.fresh and role is None, root=args.runs)
+    interrupt.install()
+    if role is None and workers > 1:
+        return _search_in_parallel(args, config, run_dir, workers)
+    if role is not None:
+        _check_distributed_env(role)
+    keras_backend = backend.activate(config.backend)
     from tuner.data import load_dataset
 
-    run_dir = rundir.prepare(config, args.fresh, root=args.runs)
     dataset = load_dataset(config.data, config.seed)
-    summary = dataset.summary()
+    summary = {**dataset.summary(), "keras_backend": keras_backend}
     print(
         f"{config.name}: {summary['dataset']} from {summary['origin']}; "
         f"train {summary['train']}, validation {summary['validation']}, test {summary['test']}; "
@@ -145,17 +161,60 @@ def cmd_search(args: argparse.Namespace) -> int:
     from tuner.export import export_best
     from tuner.search import run_search
 
-    started = time.time()
+    leads = role is None or "chief" in role  # workers leave sessions and export to the chief
+    started = rundir.start_session(run_dir, summary) if leads else time.time()
     status = "interrupted"
-    interrupt.install()
     try:
         tuner = run_search(config, dataset, run_dir, verbose=args.verbose)
         status = "finished"
     finally:
-        rundir.record_session(run_dir, summary, started, status)
-    best = export_best(tuner, config, dataset, run_dir)
-    _print_outcome(config, run_dir, best)
+        if leads:
+            rundir.record_session(run_dir, summary, started, status)
+    if leads:
+        _print_outcome(config, run_dir, export_best(tuner, config, dataset, run_dir))
     return 0
+
+
+def _search_in_parallel(
+    args: argparse.Namespace, config: Config, run_dir: Path, workers: int
+) -> int:
+    from tuner import rundir
+    from tuner.workers import run_parallel
+
+    command = [sys.executable, "-m", "tuner", "search", str(args.config), "--runs", str(args.runs)]
+    command += [f"--set={override}" for override in args.overrides]
+    command += ["--verbose"] if args.verbose else []
+    print(
+        f"{config.name}: {config.search.algorithm} search over "
+        f"{', '.join(config.space.varying) or 'one point'} with {workers} workers",
+        file=sys.stderr,
+    )
+    run_parallel(command, config, run_dir, workers)
+    best = rundir.read_json(run_dir / "best" / "test.json")
+    _print_outcome(config, run_dir, best or None)
+    return 0
+
+
+def _check_distributed_env(role: str) -> None:
+    """keras-tuner's variables for a chief or worker started by hand (see README, Scale)."""
+    port = os.environ.get("KERASTUNER_ORACLE_PORT")
+    if not port or not port.isdigit():
+        raise UserInputError(
+            f"KERASTUNER_TUNER_ID={role} needs KERASTUNER_ORACLE_PORT, the chief's port "
+            "(e.g. 8000); set it the same on the chief and every worker"
+        )
+    if "chief" in role:
+        address = os.environ.setdefault("KERASTUNER_ORACLE_IP", "127.0.0.1")
+        if address not in ("127.0.0.1", "localhost", "::1"):
+            print(
+                f"warning: the chief listens on {address}:{port}; keras-tuner's gRPC protocol has "
+                "no authentication or encryption: use it only on a trusted network",
+                file=sys.stderr,
+            )
+    elif "KERASTUNER_ORACLE_IP" not in os.environ:
+        raise UserInputError(
+            f"KERASTUNER_TUNER_ID={role} needs KERASTUNER_ORACLE_IP, the chief's address"
+        )
 
 
 def _print_outcome(config: Config, run_dir: Path, best: dict[str, Any] | None) -> None:
@@ -165,6 +224,9 @@ def _print_outcome(config: Config, run_dir: Path, best: dict[str, Any] | None) -
     top = best["trials"][0]
     tests = ", ".join(f"test {k} {v:.4f}" for k, v in top["test"].items())
     print(f"best: trial {top['trial_id']} {config.objective} {top['score']:.4f}; {tests}")
+    if best.get("baselines"):  # regression: does the model beat forecasting naively?
+        naive = [f"{name} {v['mae']:.4f}" for name, v in best["baselines"].items()]
+        print(f"naive baselines, test mae: {', '.join(naive)}")
     print(
         f"saved {run_dir}/best/ (model.keras, hyperparameters.yaml, test.json); next: make report"
     )

@@ -20,7 +20,20 @@ from tuner.errors import ConfigError
 from tuner.space import Space, parse_space
 
 CLASSIFICATION_DATASETS = ("mnist", "fashion_mnist", "digits")
-CLASSIFICATION_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+REGRESSION_DATASETS = ("sine", "csv")
+METRICS = {
+    "classification": ("loss", "accuracy", "val_loss", "val_accuracy"),
+    "regression": ("loss", "val_loss", "mae", "val_mae", "rmse", "val_rmse"),
+}
+TASK_HEADS = {"classification": ("softmax",), "regression": ("linear", "sigmoid")}
+# The data keys each dataset reads; any other written key is an error, and to_dict leaves
+# the others out, so a classification run's config.yaml has no series keys.
+_COMMON_KEYS = ("dataset", "validation_split", "test_split", "normalize")
+DATA_KEYS = {
+    **dict.fromkeys(CLASSIFICATION_DATASETS, (*_COMMON_KEYS, "source", "path", "limit")),
+    "sine": (*_COMMON_KEYS, "window", "horizon", "period", "length", "noise", "trend"),
+    "csv": (*_COMMON_KEYS, "path", "target", "window", "horizon", "period"),
+}
 _MINIMIZED = ("loss", "error", "mae", "mse", "rmse")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)\s*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -31,9 +44,16 @@ class _Section(BaseModel):
 
 
 class DataSection(_Section):
-    dataset: Literal["mnist", "fashion_mnist", "digits"] = "mnist"
+    dataset: Literal["mnist", "fashion_mnist", "digits", "sine", "csv"] = "mnist"
     source: Literal["auto", "keras", "bundled"] = "auto"
     path: str | None = None
+    target: str | None = None  # csv: the column to forecast
+    window: int = Field(default=32, ge=1)  # sine/csv: time steps per sample
+    horizon: int = Field(default=1, ge=1)  # sine/csv: predict steps 1..horizon ahead
+    period: int | None = Field(default=None, ge=2)  # seasonal naive; sine: 40 (series)
+    length: int = Field(default=2000, ge=10)  # sine: time steps generated
+    noise: float = Field(default=0.1, ge=0.0)  # sine: std of the Gaussian noise
+    trend: float = 0.0  # sine: total linear rise over the series
     validation_split: float = Field(default=0.1, gt=0.0, lt=1.0)
     test_split: float = Field(default=0.2, gt=0.0, lt=1.0)
     limit: int | None = Field(default=None, ge=20)
@@ -42,7 +62,7 @@ class DataSection(_Section):
 
 class ModelSection(_Section):
     cell: Literal["lstm", "gru", "simple_rnn"] = "lstm"
-    head: Literal["auto", "softmax"] = "auto"
+    head: Literal["auto", "softmax", "linear", "sigmoid"] = "auto"
 
 
 class EarlyStopping(_Section):
@@ -59,6 +79,7 @@ class SearchSection(_Section):
     executions_per_trial: int = Field(default=1, ge=1)
     early_stopping: EarlyStopping | None = EarlyStopping()
     time_budget: str | int | float | None = None  # numbers are rejected with the duration message
+    workers: int = Field(default=1, ge=1, le=64)  # --workers overrides it
 
 
 class ReportSection(_Section):
@@ -96,7 +117,7 @@ class Config:
 
     @property
     def task(self) -> str:
-        return "classification"
+        return task_of(self.data.dataset)
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved config as plain data, in the YAML layout (written next to the results)."""
@@ -106,7 +127,7 @@ class Config:
             "name": self.name,
             "seed": self.seed,
             "backend": self.backend,
-            "data": self.data.model_dump(),
+            "data": self.data.model_dump(include=set(DATA_KEYS[self.data.dataset])),
             "model": self.model.model_dump(),
             "space": self.raw_space,
             "search": search,
@@ -116,6 +137,8 @@ class Config:
 
 # Keys whose change makes an existing run's results incomparable with the new config.
 SEARCH_DEFINING = ("seed", "data", "model", "space", "search")
+# Keys under those sections that change how fast a search runs, not what it finds.
+RUN_ONLY = ("search.workers", "search.time_budget")
 
 
 def load_config(path: str | Path) -> Config:
@@ -135,13 +158,14 @@ def from_source(src: yaml_source.Source) -> Config:
         )
     if doc.model.cell != "lstm" and isinstance(doc.space, dict) and "cell" in doc.space:
         raise src.error(("model", "cell"), "cell is set in model.cell and in space.cell; keep one")
-    space = parse_space(src, doc.space, {"cell": doc.model.cell})
-    objective = doc.search.objective or "val_accuracy"
-    _check_metric(src, ("search", "objective"), objective)
+    _check_data(src, doc.data)
+    head = _default_head(src, doc)
+    space = parse_space(src, doc.space, {"cell": doc.model.cell, "head": head})
+    _check_space_heads(src, space, doc.data.dataset)
+    objective = _objective(src, doc, space)
     if doc.search.early_stopping is not None:
-        _check_metric(
-            src, ("search", "early_stopping", "monitor"), doc.search.early_stopping.monitor
-        )
+        monitor = doc.search.early_stopping.monitor
+        _check_metric(src, ("search", "early_stopping", "monitor"), monitor, doc.data.dataset)
     if doc.search.algorithm == "grid":
         _check_grid(src, space, doc.search.max_trials)
     return Config(
@@ -166,15 +190,97 @@ def direction_of(metric: str) -> str:
     return "min" if any(word in metric for word in _MINIMIZED) else "max"
 
 
-def _check_metric(src: yaml_source.Source, path: yaml_source.Path_, metric: str) -> None:
-    if metric not in CLASSIFICATION_METRICS:
-        near = difflib.get_close_matches(metric, CLASSIFICATION_METRICS, n=1)
-        tip = (
-            f"did you mean '{near[0]}'?"
-            if near
-            else "use one of " + ", ".join(CLASSIFICATION_METRICS)
+def task_of(dataset: str) -> str:
+    return "regression" if dataset in REGRESSION_DATASETS else "classification"
+
+
+def _check_data(src: yaml_source.Source, data: DataSection) -> None:
+    """Keys that the dataset does not read, a csv without its file or target, no training part."""
+    for key in DataSection.model_fields:
+        if key in data.model_fields_set and key not in DATA_KEYS[data.dataset]:
+            users = _listing([name for name, keys in DATA_KEYS.items() if key in keys], "and")
+            raise src.error(
+                ("data", key), f"{key} is for the {users} datasets, not {data.dataset}; remove it"
+            )
+    if data.dataset == "csv" and data.path is None:
+        raise src.error(("data", "path"), "the csv dataset reads a file; set data.path: FILE.csv")
+    if data.dataset == "csv" and data.target is None:
+        raise src.error(
+            ("data", "target"), "the csv dataset needs the column to forecast; set data.target"
         )
-        raise src.error(path, f"unknown metric '{metric}'; {tip}")
+    if task_of(data.dataset) == "regression" and data.validation_split + data.test_split >= 1:
+        raise src.error(
+            ("data", "test_split"),
+            f"validation_split + test_split must be < 1 to leave a training part, got "
+            f"{data.validation_split} + {data.test_split}; lower them",
+        )
+
+
+def _default_head(src: yaml_source.Source, doc: Document) -> str:
+    """model.head resolved for the task: auto is softmax for classification, else linear."""
+    dataset, head = doc.data.dataset, doc.model.head
+    if head == "auto":
+        return TASK_HEADS[task_of(dataset)][0]
+    problem = _head_problem(head, dataset, ("auto",))
+    if problem:
+        raise src.error(("model", "head"), problem)
+    if isinstance(doc.space, dict) and "head" in doc.space:
+        raise src.error(("model", "head"), "head is set in model.head and in space.head; keep one")
+    return head
+
+
+def _check_space_heads(src: yaml_source.Source, space: Space, dataset: str) -> None:
+    for head in space["head"].values:
+        problem = _head_problem(head, dataset)
+        if problem:
+            raise src.error(("space", "head"), problem)
+
+
+def _head_problem(head: str, dataset: str, also: tuple[str, ...] = ()) -> str | None:
+    task = task_of(dataset)
+    if head in TASK_HEADS[task]:
+        return None
+    other = "classification" if task == "regression" else "regression"
+    use = _listing([*also, *TASK_HEADS[task]], "or")
+    return f"{head} is a {other} head, but {dataset} is a {task} dataset; use {use}"
+
+
+def _listing(names: list[str], word: str) -> str:
+    """["a", "b", "c"] -> "a, b and c"."""
+    return f"{', '.join(names[:-1])} {word} {names[-1]}" if len(names) > 1 else names[0]
+
+
+def _objective(src: yaml_source.Source, doc: Document, space: Space) -> str:
+    """search.objective, or the task's default: val_accuracy; for regression val_loss, or
+    val_mae (target units) when space.head is tuned, as the heads' losses are not comparable."""
+    tuned_head = space["head"].varies
+    default = "val_mae" if tuned_head else "val_loss"
+    if task_of(doc.data.dataset) == "classification":
+        default = "val_accuracy"
+    objective = doc.search.objective or default
+    _check_metric(src, ("search", "objective"), objective, doc.data.dataset)
+    if tuned_head and objective in ("loss", "val_loss"):
+        raise src.error(
+            ("search", "objective"),
+            f"{objective} cannot rank trials with different heads (space.head: mean squared "
+            "error and cross-entropy are not on one scale); use val_mae or val_rmse",
+        )
+    return objective
+
+
+def _check_metric(
+    src: yaml_source.Source, path: yaml_source.Path_, metric: str, dataset: str
+) -> None:
+    task = task_of(dataset)
+    known = METRICS[task]
+    if metric in known:
+        return
+    if any(metric in names for names in METRICS.values()):
+        problem = f"{metric} is not measured on {dataset}, a {task} dataset; use one of "
+        raise src.error(path, problem + ", ".join(known))
+    near = difflib.get_close_matches(metric, known, n=1)
+    tip = f"did you mean '{near[0]}'?" if near else "use one of " + ", ".join(known)
+    raise src.error(path, f"unknown metric '{metric}'; {tip}")
 
 
 def _check_grid(src: yaml_source.Source, space: Space, max_trials: int) -> None:

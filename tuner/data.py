@@ -2,7 +2,8 @@
 
 The test split is set aside before anything else and never reaches the search. Scaling
 statistics come from the training split only; the model applies them in a layer of its own,
-so an exported model takes raw inputs.
+so an exported model takes raw inputs. Time series (sine, csv) are split in time order
+instead, see tuner.series.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from tuner.config import DataSection
+from tuner import samples, series
+from tuner.config import REGRESSION_DATASETS, DataSection
 from tuner.errors import DataError
 
 Arrays = tuple[np.ndarray, np.ndarray]
@@ -36,6 +38,7 @@ class Dataset:
     mean: np.ndarray | None  # per feature, from the training split; None: no scaling
     variance: np.ndarray | None
     origin: str  # where the samples came from, in words
+    forecast: Forecast | None = None  # regression only
 
     @property
     def input_shape(self) -> tuple[int, int]:
@@ -43,6 +46,11 @@ class Dataset:
         return int(steps), int(features)
 
     def summary(self) -> dict[str, Any]:
+        extra = {}
+        if self.forecast is not None:
+            f = self.forecast
+            extra = {"target": f.target, "window": f.window, "horizon": f.horizon}
+            extra["period"] = f.period
         return {
             "dataset": self.name,
             "task": self.task,
@@ -52,10 +60,27 @@ class Dataset:
             "train": len(self.x_train),
             "validation": len(self.x_val),
             "test": len(self.x_test),
+            **extra,
         }
 
 
+@dataclass(frozen=True)
+class Forecast:
+    """What a regression dataset adds: its target, that target's training statistics, and
+    for the test split the time of each target and the naive baselines' forecasts."""
+
+    target: str
+    window: int
+    horizon: int
+    period: int | None  # the seasonal naive baseline's season, in steps
+    scale: series.TargetScale
+    time_test: np.ndarray  # (test samples, horizon) labels of the predicted time steps
+    baselines: dict[str, np.ndarray]  # name -> (test samples, horizon), in target units
+
+
 def load_dataset(cfg: DataSection, seed: int) -> Dataset:
+    if cfg.dataset in REGRESSION_DATASETS:
+        return _series_dataset(cfg, seed)
     if cfg.dataset == "digits":
         x, y, origin = *_digits(), "scikit-learn's 8x8 digits (1,797 images)"
         pool, test = _split(x, y, cfg.test_split, seed)
@@ -82,6 +107,49 @@ def load_dataset(cfg: DataSection, seed: int) -> Dataset:
         mean=mean,
         variance=variance,
         origin=origin,
+    )
+
+
+def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
+    """Windows of a sine or a CSV, split in time order; y is (samples, horizon) in target units."""
+    period: int | None = cfg.period
+    if cfg.dataset == "sine":
+        period = cfg.period or series.SINE_PERIOD
+        wave = series.sine(cfg.length, period, cfg.noise, cfg.trend, seed)
+        table = series.Table(("value",), wave[:, None], np.arange(len(wave)).astype(str))
+        origin = f"a seeded sine of {cfg.length} steps, period {period}"
+    else:
+        assert cfg.path is not None and cfg.target is not None  # tuner.config checks both
+        table, origin = series.read_csv(cfg.path, cfg.target), cfg.path
+    target = table.values[:, 0]
+    fractions = (cfg.validation_split, cfg.test_split)
+    train, val, test = series.split(
+        table.values, target, cfg.window, cfg.horizon, fractions, cfg.path
+    )
+    rows = table.values[: series.bounds(len(target), *fractions)[0][1]]  # the training part
+    forecast = Forecast(
+        target=table.columns[0],
+        window=cfg.window,
+        horizon=cfg.horizon,
+        period=period,
+        scale=series.target_scale(rows[:, 0], cfg.normalize),
+        time_test=series.target_times(table.time, test.starts, cfg.window, cfg.horizon),
+        baselines=series.baselines(target, test.starts, cfg.window, cfg.horizon, period),
+    )
+    return Dataset(
+        name=cfg.dataset,
+        task="regression",
+        x_train=train.x,
+        y_train=train.y,
+        x_val=val.x,
+        y_val=val.y,
+        x_test=test.x,
+        y_test=test.y,
+        num_classes=0,
+        mean=rows.mean(axis=0) if cfg.normalize else None,
+        variance=rows.var(axis=0) if cfg.normalize else None,
+        origin=origin,
+        forecast=forecast,
     )
 
 
@@ -175,15 +243,18 @@ def _npz(path: str) -> tuple[Arrays, Arrays]:
                     key="data.path",
                 )
             arrays = [npz[k] for k in keys]
+    except FileNotFoundError:
+        raise DataError("no such file; check data.path", file=path, key="data.path") from None
     except (OSError, ValueError) as exc:
         raise DataError(
             f"cannot read as .npz ({exc}); give a numpy .npz file", file=path, key="data.path"
         ) from None
-    for x in arrays[0], arrays[2]:
-        if x.ndim != 3:
-            raise DataError(
-                f"x must have shape (n, steps, features), got {x.shape}", file=path, key="data.path"
-            )
+    for names, at_least in (("x_train", "y_train"), 2), (("x_test", "y_test"), 1):
+        x, y = arrays[keys.index(names[0])], arrays[keys.index(names[1])]
+        samples.check_labelled(x, y, file=path, names=names, key="data.path", at_least=at_least)
+    samples.check_same_steps(
+        arrays[0], arrays[2], file=path, names=("x_train", "x_test"), key="data.path"
+    )
     return _as_arrays(*arrays[:2]), _as_arrays(*arrays[2:])
 
 

@@ -2,7 +2,9 @@
 
 The blocks are plain data shared by both outputs: tuner.report writes them as Markdown,
 this module as one HTML file that opens from the file system with no server and no
-network: CSS inline, figures embedded as base64 ``data:`` URIs, no scripts, no fonts.
+network: CSS inline, figures embedded as base64 ``data:`` URIs, no fonts. One five-line inline
+script reports, once the page has loaded, how many figures decoded (``<body data-images="6/6">``),
+so a headless browser can check the page; the page reads the same without it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,13 @@ class Code:
 
 
 @dataclass(frozen=True)
+class Bullets:
+    """A list of sentences, e.g. the diagnostics; ``**bold**`` marks a lead-in."""
+
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Link:
     """A table cell or paragraph that links to another report, in either output format."""
 
@@ -54,7 +63,7 @@ class Link:
 
 
 # A block is a paragraph (str), a table (a DataFrame of text or Link cells) or one of the above.
-Block: TypeAlias = str | Note | Facts | pd.DataFrame | Image | Code | Link
+Block: TypeAlias = str | Note | Facts | pd.DataFrame | Image | Code | Link | Bullets
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,17 @@ figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee
 figcaption { color: #555; font-size: 14px; }
 pre { background: #f4f4f4; padding: 0.8em 1em; overflow-x: auto; font-size: 13px; }
 nav a { margin-right: 1em; }
+ul.bullets li { margin: 0.4em 0; }
 """
+# Counts the figures that decoded once everything has loaded; tests/test_browser.py reads it.
+_IMAGES_CHECK = """<script>
+addEventListener("load", function () {
+  var all = Array.prototype.slice.call(document.images);
+  var ok = all.filter(function (img) { return img.complete && img.naturalWidth > 0; });
+  document.body.setAttribute("data-images", ok.length + "/" + all.length);
+});
+</script>"""
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
 _NUMBER = re.compile(r"^[-+]?(\d[\d,]*\.?\d*(e[-+]?\d+)?|\.\d+)$", re.IGNORECASE)
 
 
@@ -96,7 +115,7 @@ def render_page(
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
         f'<h1>{escape(title)}</h1>\n<p class="subtitle">{escape(subtitle)}</p>\n'
-        f"<nav>{nav}</nav>\n{body}\n</main>\n</body>\n</html>\n"
+        f"<nav>{nav}</nav>\n{body}\n</main>\n{_IMAGES_CHECK}\n</body>\n</html>\n"
     )
 
 
@@ -113,6 +132,9 @@ def _block(block: Block) -> str:
         return f'<p class="note">{escape(block.text)}</p>'
     if isinstance(block, Link):
         return f"<p>{_cell(block)}</p>"
+    if isinstance(block, Bullets):
+        items = "".join(f"<li>{_bold(item)}</li>" for item in block.items)
+        return f'<ul class="bullets">{items}</ul>'
     if isinstance(block, Facts):
         rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in block.items)
         return f'<table class="facts">{rows}</table>'
@@ -125,6 +147,10 @@ def _block(block: Block) -> str:
             f"<figcaption>{escape(block.title)}</figcaption></figure>"
         )
     return f"<pre><code>{escape(block.text)}</code></pre>"
+
+
+def _bold(text: str) -> str:
+    return _BOLD.sub(r"<strong>\1</strong>", escape(text))
 
 
 def _table(table: pd.DataFrame) -> str:

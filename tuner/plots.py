@@ -28,6 +28,20 @@ from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
 MAX_CURVES = 5  # more learning curves than this in one panel cannot be told apart
 _SPREAD = (0.0, 0.06, -0.06, 0.12, -0.12, 0.18, -0.18)  # x offsets of points sharing a choice
 _COLORS = [f"C{i}" for i in range(10)]  # the default cycle: a color per trial
+_UNITS = {  # what a metric's number means, for axis labels; matched on the name without val_
+    "accuracy": "fraction correct",
+    "auc": "area under the ROC curve",
+    "mae": "target units",
+    "rmse": "target units",
+    "mse": "target units²",
+    "loss": "per sample; lower is better",
+}
+
+
+def metric_label(name: str) -> str:
+    """An axis label with the metric's unit: 'val_accuracy (fraction correct)'."""
+    unit = _UNITS.get(name.removeprefix("val_"))
+    return f"{name} ({unit})" if unit else name
 
 
 @dataclass(frozen=True)
@@ -77,7 +91,7 @@ def draw_history(data: pd.DataFrame, objective: str) -> Figure:
     ax.set(
         title=f"Optimization history: {objective} per trial",
         xlabel="trials in finishing order (#)",
-        ylabel=objective,
+        ylabel=metric_label(objective),
     )
     ax.legend(loc="best")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -89,9 +103,12 @@ def draw_history(data: pd.DataFrame, objective: str) -> Figure:
 
 
 def curves_data(top: list[dict[str, Any]]) -> pd.DataFrame:
-    """Per-epoch values of the top trials: one row per trial, metric, split and epoch."""
+    """Per-epoch values of the top trials: one row per trial, metric, split and epoch; ``last``
+    marks a trial's last epoch, ``requested`` the epochs it was given (more: it stopped early)."""
     rows = []
     for rank, record in enumerate(top[:MAX_CURVES], start=1):
+        requested = record.get("epochs_requested") or record.get("epochs_run") or 0
+        early = bool(record.get("stopped_early"))
         for name, values in record["history"].items():
             validation = name.startswith("val_")
             metric = name[4:] if validation else name
@@ -105,39 +122,62 @@ def curves_data(top: list[dict[str, Any]]) -> pd.DataFrame:
                         "epoch": epoch,
                         "value": value,
                         "best": epoch == record["best_epoch"],
+                        "last": epoch == len(values),
+                        "requested": requested,
+                        "stopped_early": early,
                     }
                 )
-    columns = ["rank", "trial_id", "metric", "split", "epoch", "value", "best"]
+    columns = ["rank", "trial_id", "metric", "split", "epoch", "value", "best", "last"]
+    columns += ["requested", "stopped_early"]
     return pd.DataFrame(rows, columns=columns)
 
 
 def draw_curves(data: pd.DataFrame) -> Figure:
-    """One panel per metric (loss first); a color per trial, train solid, validation dashed."""
+    """One panel per metric (loss first); a color per trial, train solid, validation dashed,
+    the best epoch a dot, an early stop a cross, the x axis out to the epochs requested."""
     metrics = sorted(data["metric"].unique(), key=lambda m: (m != "loss", m))
-    fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 4), squeeze=False)
-    trials = data.drop_duplicates("trial_id").sort_values("rank")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 4.4), squeeze=False)
+    trials = (
+        data.groupby("trial_id", sort=False)
+        .agg(rank=("rank", "first"), requested=("requested", "first"),
+             stopped_early=("stopped_early", "first"), epoch_count=("epoch", "max"))
+        .reset_index()
+        .sort_values("rank")
+    )  # fmt: skip
     colors = dict(zip(trials["trial_id"], _COLORS, strict=False))
     for ax, metric in zip(axes[0], metrics, strict=True):
         lines = data[data["metric"] == metric].groupby(["trial_id", "split"], sort=False)
         for (trial_id, split), part in lines:
             style = "-" if split == "train" else "--"
             ax.plot(part["epoch"], part["value"], style, color=colors[trial_id])
-            marked = part[part["best"]]
+            marked = part[part["best"] & (part["split"] == "validation")]
             ax.plot(marked["epoch"], marked["value"], "o", color=colors[trial_id], ms=7)
-        ax.set(title=f"Learning curves: {metric}", xlabel="epoch", ylabel=metric)
+            stop = part[part["last"] & part["stopped_early"]]
+            ax.plot(stop["epoch"], stop["value"], "X", color=colors[trial_id], ms=9, mec="k")
+        ax.set(title=f"Learning curves: {metric}", xlabel="epoch (#)", ylabel=metric_label(metric))
+        ax.set_xlim(0.5, max(data["requested"].max(), data["epoch"].max()) + 0.5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-    names = [f"#{t.rank} trial {t.trial_id}" for t in trials.itertuples()]
-    handles = [Line2D([], [], color=colors[t], label=n) for t, n in zip(colors, names, strict=True)]
+    handles = [
+        Line2D([], [], color=colors[t.trial_id], label=_trial_name(t)) for t in trials.itertuples()
+    ]
     handles += [
         Line2D([], [], color="gray", ls="-", label="train"),
         Line2D([], [], color="gray", ls="--", label="validation"),
-        Line2D([], [], color="gray", marker="o", ls="", label="best epoch"),
+        Line2D([], [], color="gray", marker="o", ls="", label="best epoch (validation)"),
+        Line2D([], [], color="gray", marker="X", mec="k", ls="", label="stopped early"),
     ]
     axes[0][-1].legend(handles=handles, loc="best", fontsize="small")
     fig.suptitle(f"Learning curves of the top {len(trials)} trials")
     fig.tight_layout()
     return fig
+
+
+def _trial_name(trial: Any) -> str:
+    name = f"#{trial.rank} trial {trial.trial_id}"
+    if trial.stopped_early:
+        return f"{name} (stopped at {trial.epoch_count}/{trial.requested})"
+    return name
 
 
 # ---- objective against each hyperparameter ------------------------------------------------
@@ -214,7 +254,7 @@ def draw_param(data: pd.DataFrame, axis: Axis, objective: str, best_trial: str) 
     scale_note = " (log scale)" if axis.scale == "log" else ""
     ax.set(
         title=f"{objective} against {axis.name}",
-        ylabel=objective,
+        ylabel=metric_label(objective),
         xlabel=f"{axis.name}{scale_note}",
     )
     ax.legend(loc="best", fontsize="small")

@@ -1,8 +1,10 @@
 """Reports: reports/<name>/ for each run, and reports/index.html comparing the runs.
 
-A run's folder gets report.md, a self-contained index.html, trials.csv and figures/*.png,
-all from the same sections (tuner.sections computes them, tuner.page lays out the page).
-Reads only what a run leaves on disk; never imports Keras.
+A run's folder gets report.md, a self-contained index.html, trials.csv, figures/*.png and
+next.yaml (the next search), all from the same sections (tuner.sections and tuner.advice
+compute them, tuner.page lays out the page). The comparison (tuner.compare) gets
+reports/index.html, comparison.md and figures/. Reads only what a run leaves on disk; never
+imports Keras.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from typing import Any
 
 import pandas as pd
 
+from tuner import advice, compare, storage
 from tuner import records as trial_records
-from tuner import storage
 from tuner.config import Config, load_config
 from tuner.errors import UserInputError
-from tuner.page import Block, Code, Facts, Image, Link, Note, Section, render_page
+from tuner.page import Block, Bullets, Code, Facts, Image, Link, Note, Section, render_page
 from tuner.rundir import CONFIG_FILE, read_run_info
-from tuner.sections import Record, best_test_text, run_sections, wall_time
+from tuner.sections import Record, run_sections
 from tuner.space import Param
 
 MOVED_ASIDE = re.compile(r"\.old-\d")  # runs/<name>.old-<stamp>, left by `search --fresh`
@@ -41,6 +43,7 @@ class Run:
     records: list[Record]  # readable trial records in finishing order
     test: dict[str, dict[str, float]] | None  # trial_id -> test metrics; None: no test.json
     notes: tuple[str, ...]  # what could not be read, said in the report
+    test_samples: int | None = None  # the test split's size, from test.json
 
     @property
     def ranked(self) -> list[Record]:
@@ -49,6 +52,16 @@ class Run:
     @property
     def status_counts(self) -> Counter[str]:
         return Counter(str(r["status"]) for r in self.records)
+
+    @property
+    def wall_seconds(self) -> tuple[float, str]:
+        """Seconds searched and where that comes from: search sessions, else summed trial times."""
+        sessions = [s for s in self.info.get("sessions", []) if _number(s.get("finished"))]
+        if sessions:
+            spans = [s["finished"] - s["started"] for s in sessions if _number(s.get("started"))]
+            return sum(spans), f"{len(sessions)} search session(s)"
+        seconds = sum(r["seconds"] for r in self.records if _number(r.get("seconds")))
+        return seconds, "sum of trial times; run.json records no finished session"
 
     @property
     def objective(self) -> str:
@@ -85,6 +98,10 @@ class Run:
         ]
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def load_run(path: Path) -> Run:
     """Everything the report reads from runs/<name>/, with a note for each thing unreadable."""
     records, skipped = trial_records.read_records(path)
@@ -99,25 +116,29 @@ def load_run(path: Path) -> Run:
     except UserInputError as exc:
         config = None
         notes.append(f"{CONFIG_FILE} no longer validates ({exc}); ranges and top_k are unknown.")
-    test, test_note = _read_test(path)
+    test, samples, test_note = _read_test(path)
     notes += [test_note] if test_note else []
     text = (path / CONFIG_FILE).read_text()
     # The folder's name, not config.name: a moved-aside run (tiny.old-...) keeps name "tiny",
     # and its report must not overwrite the current run's.
-    return Run(path.name, path, config, text, read_run_info(path), records, test, tuple(notes))
+    info = read_run_info(path)
+    return Run(path.name, path, config, text, info, records, test, tuple(notes), samples)
 
 
-def _read_test(path: Path) -> tuple[dict[str, dict[str, float]] | None, str]:
-    """best/test.json as trial_id -> metrics; None with a note when absent or unreadable."""
+def _read_test(path: Path) -> tuple[dict[str, dict[str, float]] | None, int | None, str]:
+    """best/test.json as trial_id -> metrics and the test sample count; None with a note when
+    absent or unreadable."""
     file = path / "best" / "test.json"
     if not file.exists():
-        return None, ""
+        return None, None, ""
     try:
-        trials = json.loads(file.read_text())["trials"]
-        return {str(t["trial_id"]): dict(t["test"]) for t in trials}, ""
+        summary = json.loads(file.read_text())
+        trials = {str(t["trial_id"]): dict(t["test"]) for t in summary["trials"]}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         problem = exc.__class__.__name__
-        return None, f"best/test.json is unreadable ({problem}); test scores are left out."
+        return None, None, f"best/test.json is unreadable ({problem}); test scores are left out."
+    samples = summary.get("test_samples")
+    return trials, samples if isinstance(samples, int) and samples > 0 else None, ""
 
 
 def write_reports(
@@ -155,8 +176,11 @@ def find_runs(runs_root: Path) -> list[Path]:
 
 
 def write_run_report(run: Run, folder: Path) -> list[Path]:
-    """report.md, index.html, trials.csv and figures/ for one run; returns the two pages."""
-    sections = run_sections(run)
+    """report.md, index.html, trials.csv, figures/ and next.yaml for one run; returns the two
+    pages."""
+    review = advice.review(run)
+    next_note = advice.write_next(folder, run, review)
+    sections = run_sections(run, review, folder, next_note)
     images = [b for s in sections for b in s.blocks if isinstance(b, Image)]
     _write_figures(folder / "figures", images)
     storage.write_text(folder / "trials.csv", trials_table(run).to_csv(index=False))
@@ -193,35 +217,12 @@ def _write_figures(folder: Path, images: list[Image]) -> None:
 # ---- comparison of runs -------------------------------------------------------------------
 
 
-def comparison_table(runs: list[Run]) -> pd.DataFrame:
-    """One row per run: dataset, algorithm, trials, best validation, its test score, wall time."""
-    rows = []
-    for run in runs:
-        best = run.ranked[0] if run.ranked else None
-        counts = run.status_counts
-        trials = f"{len(run.records)} ({counts.get('completed', 0)} completed"
-        trials += f", {counts.get('failed', 0)} failed)"
-        rows.append(
-            {
-                "run": Link(run.name, f"{run.name}/index.html", f"{run.name}/report.md"),
-                "dataset": run.dataset_name,
-                "algorithm": run.algorithm,
-                "trials": trials,
-                "best validation": f"{run.objective} {best['score']:.4g}" if best else "—",
-                "test score of the best": best_test_text(run, best) if best else "—",
-                "wall time": wall_time(run)[0],
-            }
-        )
-    columns = ["run", "dataset", "algorithm", "trials", "best validation"]
-    return pd.DataFrame(rows, columns=[*columns, "test score of the best", "wall time"])
-
-
 def write_comparison(runs: list[Run], out: Path, runs_root: Path | None) -> list[Path]:
     where = f"every run under {runs_root}/" if runs_root else "the runs named on the command line"
     if runs:
         blocks: tuple[Block, ...] = (
             f"{len(runs)} run(s): {where}. Open a run's name for its full report.",
-            comparison_table(runs),
+            compare.comparison_table(runs),
         )
     else:
         blocks = (
@@ -230,7 +231,9 @@ def write_comparison(runs: list[Run], out: Path, runs_root: Path | None) -> list
                 "Start one with: make search CONFIG=configs/mnist.yaml"
             ),
         )
-    sections = [Section("Runs", blocks)]
+    sections = [Section("Runs", blocks), *compare.sections(runs)]
+    images = [b for s in sections for b in s.blocks if isinstance(b, Image)]
+    _write_figures(out / "figures", images)
     subtitle = f"written {time.strftime('%Y-%m-%d %H:%M')}"
     storage.write_text(out / "comparison.md", to_markdown("All runs", subtitle, sections))
     storage.write_text(out / "index.html", render_page("All runs", subtitle, sections))
@@ -262,6 +265,8 @@ def _markdown_block(block: Block) -> str:
         return _markdown_cell(block)
     if isinstance(block, Facts):
         return "\n".join(f"- **{label}:** {value}" for label, value in block.items)
+    if isinstance(block, Bullets):
+        return "\n".join(f"- {item}" for item in block.items)
     if isinstance(block, pd.DataFrame):
         return _markdown_table(block)
     if isinstance(block, Image):

@@ -5,7 +5,9 @@ No Keras here: the report reads run folders too.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any
 import yaml
 
 from tuner import storage
-from tuner.config import SEARCH_DEFINING, Config
+from tuner.config import RUN_ONLY, SEARCH_DEFINING, Config
 from tuner.errors import ConfigError
 
 RUNS = Path("runs")
@@ -31,10 +33,12 @@ def prepare(config: Config, fresh: bool, root: Path = RUNS) -> Path:
     run_dir = run_dir_for(config, root)
     saved = run_dir / CONFIG_FILE
     if saved.exists():
-        changed = changed_keys(yaml.safe_load(saved.read_text()) or {}, config.to_dict())
+        changed = changed_keys(_saved_config(saved, config), config.to_dict())
         if fresh:
-            aside = run_dir.with_name(f"{run_dir.name}.old-{time.strftime('%Y%m%d-%H%M%S')}")
-            shutil.move(str(run_dir), str(aside))
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            aside = _unused(run_dir.with_name(f"{run_dir.name}.old-{stamp}"))
+            with storage.writing(aside):
+                shutil.move(str(run_dir), str(aside))
             print(f"note: moved the previous run to {aside}")
         elif changed:
             raise ConfigError(
@@ -47,7 +51,29 @@ def prepare(config: Config, fresh: bool, root: Path = RUNS) -> Path:
         config.to_dict(),
         header=f"# The config as run (defaults resolved), from {config.file}\n",
     )
+    if "KERASTUNER_TUNER_ID" not in os.environ:  # one of several processes: others may be writing
+        storage.remove_leftovers(run_dir)
     return run_dir
+
+
+def _saved_config(path: Path, config: Config) -> dict[str, Any]:
+    try:
+        saved = yaml.safe_load(path.read_text())
+    except (OSError, ValueError, yaml.YAMLError):
+        saved = None
+    if not isinstance(saved, dict):
+        raise ConfigError(
+            f"{path} cannot be read, so the run cannot be compared with this config; "
+            "add --fresh to start over (the old run is moved aside)",
+            file=config.file,
+        )
+    return saved
+
+
+def _unused(path: Path) -> Path:
+    while path.exists():
+        path = path.with_name(path.name + "x")
+    return path
 
 
 def changed_keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -55,7 +81,7 @@ def changed_keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for key in SEARCH_DEFINING:
         _diff(old.get(key), new.get(key), key, out)
-    return out
+    return [key for key in out if key not in RUN_ONLY]
 
 
 def _diff(old: Any, new: Any, path: str, out: list[str]) -> None:
@@ -66,23 +92,52 @@ def _diff(old: Any, new: Any, path: str, out: list[str]) -> None:
         out.append(path)
 
 
-def read_run_info(run_dir: Path) -> dict[str, Any]:
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from disk, or {} when it is missing, torn or not an object."""
     try:
-        info = json.loads((run_dir / RUN_FILE).read_text())
-        return info if isinstance(info, dict) else {}
+        data = json.loads(path.read_text())
+        return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
+
+
+def read_run_info(run_dir: Path) -> dict[str, Any]:
+    return read_json(run_dir / RUN_FILE)
+
+
+def start_session(run_dir: Path, dataset_summary: dict[str, Any]) -> float:
+    """Note a search session as running; returns its start time for record_session.
+
+    A session still "running" from before was killed (SIGKILL, power loss): it becomes
+    "killed", finished when its last trial record was written.
+    """
+    started = time.time()
+    record_session(run_dir, dataset_summary, started, "running")
+    return started
 
 
 def record_session(
     run_dir: Path, dataset_summary: dict[str, Any], started: float, status: str
 ) -> None:
-    """Append this search session (start, end, status) to run.json; wall time sums sessions."""
+    """Add or update this search session (start, end, status) in run.json; wall time sums them."""
     info = read_run_info(run_dir)
-    sessions = [s for s in info.get("sessions", []) if s.get("started") != started]
+    sessions = [s for s in info.get("sessions", []) if isinstance(s, dict)]
+    sessions = [_killed(s, run_dir) for s in sessions if s.get("started") != started]
     sessions.append({"started": started, "finished": time.time(), "status": status})
     info.update(dataset=dataset_summary, sessions=sessions)
-    storage.write_json(run_dir / RUN_FILE, info)
+    # Best effort: when the disk is full, the write that failed first is the one reported.
+    with contextlib.suppress(storage.WriteError):
+        storage.write_json(run_dir / RUN_FILE, info)
+
+
+def _killed(session: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+    if session.get("status") != "running" or not isinstance(session.get("started"), int | float):
+        return session
+    from tuner import records  # pandas: only when a killed session needs its last record
+
+    done = [r.get("finished_at") for r in records.read_records(run_dir)[0]]
+    times = [t for t in done if isinstance(t, int | float) and t >= session["started"]]
+    return {**session, "finished": max(times, default=session["started"]), "status": "killed"}
 
 
 def read_backend(run_dir: Path) -> str:

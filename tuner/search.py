@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import keras_tuner as kt
 import numpy as np
 from keras_tuner.src import config as kt_config
 
-from tuner import interrupt, records
+from tuner import interrupt, ktstate, records
 from tuner.config import Config
 from tuner.data import Dataset
 from tuner.errors import TunerError
@@ -29,6 +30,8 @@ from tuner.space import TUNABLES, to_hyperparameters
 KT_FOLDER = "kt"
 # keras-tuner prints every failed trial's traceback unless told otherwise; ours is one line.
 kt_config.DEBUG = bool(os.environ.get("TUNER_DEBUG"))
+# keras-tuner writes its JSON state and checkpoints in place; a kill could tear them.
+ktstate.install()
 
 
 class _StopOnSignal(keras.callbacks.Callback):
@@ -41,6 +44,24 @@ class _StopOnSignal(keras.callbacks.Callback):
         interrupt.check()
 
 
+class _EpochTimer(keras.callbacks.Callback):
+    """Seconds per epoch, kept across keras-tuner's deep copy of the callbacks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds: list[float] = []
+        self._start = 0.0
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _EpochTimer:
+        return self  # keras-tuner copies callbacks per execution; we read this very instance
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        self.seconds.append(round(time.perf_counter() - self._start, 4))
+
+
 class _Recorder:
     """Mixed in before a keras-tuner Tuner class: per-trial records, seeds, batch size, budget."""
 
@@ -51,6 +72,9 @@ class _Recorder:
         self.search_started = time.monotonic()
         self._started: dict[str, float] = {}
         self._histories: dict[str, list[Any]] = {}
+        self._kept: dict[str, dict[str, Any]] = {}  # recorded before a kill, see on_trial_end
+        self._attempts: dict[str, int] = {}
+        self._epoch_seconds: dict[str, list[float]] = {}
         super().__init__(**kwargs)
 
     def pre_create_trial(self) -> None:
@@ -62,30 +86,47 @@ class _Recorder:
 
     def on_trial_begin(self, trial: kt.engine.trial.Trial) -> None:
         self._started[trial.trial_id] = time.monotonic()
+        kept = records.read_record(self.run_dir, trial.trial_id)
+        if kept is not None:
+            self._kept[trial.trial_id] = kept
+        else:
+            self._attempts[trial.trial_id] = records.note_attempt(self.run_dir, trial.trial_id)
         super().on_trial_begin(trial)  # type: ignore[misc]
 
     def run_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> Any:
         hp = trial.hyperparameters
+        if trial.trial_id in self._kept:
+            kept = self._kept[trial.trial_id]
+            return ktstate.replay_record(kept, hp.values, self.run_dir / KT_FOLDER)
+        if trial.metrics.metrics:  # scores of an attempt killed before it was recorded
+            trial.metrics = kt.engine.metrics_tracking.MetricsTracker()
         keras.utils.set_random_seed(self.config.seed + int(trial.trial_id))
         kwargs["batch_size"] = hp.get("batch_size")
-        extra = [keras.callbacks.TerminateOnNaN(), _StopOnSignal()]
+        timer = _EpochTimer()
+        self._epoch_seconds[trial.trial_id] = timer.seconds
+        extra = [keras.callbacks.TerminateOnNaN(), _StopOnSignal(), timer]
         kwargs["callbacks"] = [*kwargs.get("callbacks", []), *extra]
         histories = super().run_trial(trial, *args, **kwargs)  # type: ignore[misc]
         self._histories[trial.trial_id] = histories
-        bad_epoch = _first_non_finite(histories[0].history.get("loss", []))
-        if bad_epoch is not None:
-            raise kt.errors.FailedTrialError(
-                f"loss became {histories[0].history['loss'][bad_epoch - 1]} at epoch {bad_epoch}"
-            )
+        for history in histories:
+            for name in dict.fromkeys(("loss", self.config.objective)):
+                values = history.history.get(name, [])
+                bad_epoch = _first_non_finite(values)
+                if bad_epoch is not None:
+                    raise kt.errors.FailedTrialError(
+                        f"{name} became {values[bad_epoch - 1]} at epoch {bad_epoch}"
+                    )
         return histories
 
     def on_trial_end(self, trial: kt.engine.trial.Trial) -> None:
-        # Our record first: a kill between the two leaves a trial that keras-tuner re-runs.
-        record = self._record(trial)
-        records.write_record(self.run_dir, record)
+        # Our record first. A kill before keras-tuner's end_trial makes it run the trial again
+        # on resume; on_trial_begin then finds the record, and run_trial replays it unchanged.
+        kept = self._kept.pop(trial.trial_id, None)
+        record = kept or records.add_record(self.run_dir, self._record(trial))
         super().on_trial_end(trial)  # type: ignore[misc]
-        ranked = records.ranked(records.read_records(self.run_dir)[0])
-        self.progress.trial_finished(record, ranked[0] if ranked else None)
+        if kept is None:
+            ranked = records.ranked(records.read_records(self.run_dir)[0])
+            self.progress.trial_finished(record, ranked[0] if ranked else None)
 
     def _record(self, trial: kt.engine.trial.Trial) -> dict[str, Any]:
         histories = self._histories.pop(trial.trial_id, [])
@@ -93,12 +134,12 @@ class _Recorder:
         failed = trial.status != kt.engine.trial.TrialStatus.COMPLETED
         requested = _epochs_requested(trial, self.config.search.epochs)
         epochs_run = len(history.get("loss", []))
-        score = None if failed else trial.metrics.get_best_value(self.config.objective)
+        score = None if failed else _score(histories, self.config)
         model = histories[0].model if histories else None
         values = trial.hyperparameters.values
         return {
             "trial_id": trial.trial_id,
-            "number": len(records.read_records(self.run_dir)[0]) + 1,
+            "number": None,  # the finishing order, given by records.add_record
             "status": records.FAILED if failed else records.COMPLETED,
             "hyperparameters": {k: _plain(v) for k, v in values.items() if k in TUNABLES},
             "schedule": {k: _plain(v) for k, v in values.items() if k.startswith("tuner/")},
@@ -111,11 +152,14 @@ class _Recorder:
             "stopped_early": 0 < epochs_run < requested,
             "steps_per_epoch": histories[0].params.get("steps") if histories else None,
             "history": history,
+            "epoch_seconds": self._epoch_seconds.pop(trial.trial_id, [])[:epochs_run],
             "seconds": round(
                 time.monotonic() - self._started.pop(trial.trial_id, time.monotonic()), 3
             ),
             "parameters": int(model.count_params()) if model is not None else None,
             "error": _first_error_line(trial.message) if failed else None,
+            "attempts": self._attempts.pop(trial.trial_id, 1),  # > 1: interrupted, run again
+            "finished_at": round(time.time(), 3),
         }
 
 
@@ -133,6 +177,17 @@ def _first_non_finite(values: list[float]) -> int | None:
         if not math.isfinite(float(value)):
             return epoch
     return None
+
+
+def _score(histories: list[Any], config: Config) -> float | None:
+    """keras-tuner's score, computed here because a worker's trial object never sees it:
+    the objective at each execution's best epoch, averaged over executions."""
+    best = []
+    for history in histories:
+        epoch = _best_epoch(_plain_history(history.history), config)
+        if epoch is not None:
+            best.append(history.history[config.objective][epoch - 1])
+    return float(np.mean(best)) if best else None
 
 
 def _best_epoch(history: dict[str, list[float]], config: Config) -> int | None:
@@ -171,7 +226,7 @@ _TUNER_CLASSES = {
 
 
 def make_tuner(config: Config, dataset: Dataset, run_dir: Path, progress: Progress) -> Any:
-    spec = ModelSpec(dataset.input_shape, dataset.num_classes, dataset.mean, dataset.variance)
+    spec = ModelSpec.of(dataset)
     search = config.search
     base = _TUNER_CLASSES[search.algorithm]
     tuner_class = type(f"Recording{base.__name__}", (_Recorder, base), {})
@@ -202,7 +257,7 @@ def make_tuner(config: Config, dataset: Dataset, run_dir: Path, progress: Progre
 
 def check_factory(config: Config, dataset: Dataset) -> None:
     """Build the default model once so a factory bug fails before any trial."""
-    spec = ModelSpec(dataset.input_shape, dataset.num_classes, dataset.mean, dataset.variance)
+    spec = ModelSpec.of(dataset)
     try:
         build_model(to_hyperparameters(config.space), spec)
     except Exception as exc:
@@ -216,7 +271,11 @@ def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = 
     check_factory(config, dataset)
     done = len(records.read_records(run_dir)[0])
     progress = Progress(config.search.max_trials, config.space.varying, done=done)
-    tuner = make_tuner(config, dataset, run_dir, progress)
+    tuner, notes = ktstate.open_tuner(
+        lambda: make_tuner(config, dataset, run_dir, progress), run_dir, run_dir / KT_FOLDER
+    )
+    for note in notes:
+        print(note, file=sys.stderr, flush=True)
     callbacks = []
     stop = config.search.early_stopping
     if stop is not None:

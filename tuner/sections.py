@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from tuner import plots
+from tuner import advice, forecast, holdout, importance, parallel, plots
 from tuner.config import load_config
 from tuner.errors import UserInputError
-from tuner.page import Code, Facts, Image, Note, Section
-from tuner.records import FAILED, best_epoch_metrics
+from tuner.findings import train_validation_gap
+from tuner.page import Block, Code, Facts, Image, Note, Section
+from tuner.records import FAILED
 from tuner.rundir import CONFIG_FILE
 from tuner.space import Param
 
@@ -29,9 +30,14 @@ _SCIENTIFIC = ("learning_rate", "l1", "l2")  # spans decades: 1.00e-04 reads bet
 Record = dict[str, Any]  # a trial record, see tuner.records
 
 
-def run_sections(run: Run) -> list[Section]:
-    """Summary, Leaderboard, Figures, Failures (when any) and How to reproduce."""
-    sections = [summary(run), leaderboard(run), figures(run)]
+def run_sections(run: Run, review: advice.Review, folder: Path, next_note: str) -> list[Section]:
+    """Summary, Leaderboard, Test evaluation, Figures, Forecasts (regression), Diagnostics, Next
+    search, Failures (when any) and How to reproduce."""
+    sections = [summary(run), leaderboard(run), holdout.section(run), figures(run, review)]
+    if _task(run) == "regression":
+        sections.append(Section("Forecasts", tuple(forecast.regression_blocks(run.path))))
+    sections += [advice.diagnostics_section(run, review)]
+    sections += [advice.next_section(run, review, folder, next_note)]
     if run.status_counts[FAILED]:
         sections.append(failures(run))
     return [*sections, reproduce(run)]
@@ -121,12 +127,8 @@ def best_test_text(run: Run, best: Record) -> str:
 
 def wall_time(run: Run) -> tuple[str, str]:
     """Readable wall time and where it comes from: search sessions, else summed trial times."""
-    sessions = [s for s in run.info.get("sessions", []) if _number(s.get("finished"))]
-    if sessions:
-        seconds = sum(s["finished"] - s["started"] for s in sessions if _number(s.get("started")))
-        return duration(seconds), f"{len(sessions)} search session(s)"
-    seconds = sum(r["seconds"] for r in run.records if _number(r.get("seconds")))
-    return duration(seconds), "sum of trial times; run.json records no finished session"
+    seconds, how = run.wall_seconds
+    return duration(seconds), how
 
 
 def duration(seconds: float) -> str:
@@ -172,18 +174,6 @@ def leaderboard_table(run: Run, top: list[Record]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def train_validation_gap(record: Record) -> float | None:
-    """Train minus validation score of the objective's metric at the best epoch, signed so that
-    a positive gap means overfitting (val_loss - loss for a minimized objective)."""
-    metrics = best_epoch_metrics(record)
-    objective = str(record["objective"])
-    base = objective.removeprefix("val_")
-    if objective == base or base not in metrics or objective not in metrics:
-        return None
-    gap = metrics[base] - metrics[objective]
-    return gap if record["direction"] == "max" else -gap
-
-
 def param_text(name: str, value: Any, param: Param | None = None) -> str:
     """Readable value: scientific notation where a range spans decades, 4 significant digits."""
     if value is None:
@@ -207,13 +197,27 @@ def _number(value: Any) -> bool:
 # ---- Figures, failures, reproduction ------------------------------------------------------
 
 
-def figures(run: Run) -> Section:
+def figures(run: Run, review: advice.Review) -> Section:
     history = plots.history_data(run.records)
     if history.empty:
         return Section("Figures", (Note("No figures: no trial has completed with a score yet."),))
-    images = [_image("history", "Optimization history", plots.draw_history(history, run.objective))]
+    images: list[Block] = [
+        _image("history", "Optimization history", plots.draw_history(history, run.objective))
+    ]
     curves = plots.curves_data(run.ranked[: min(run.top_k, plots.MAX_CURVES)])
-    images.append(_image("learning_curves", "Learning curves", plots.draw_curves(curves)))
+    caption = "Learning curves of the top trials (dot: best epoch; cross: stopped early)"
+    images.append(_image("learning_curves", caption, plots.draw_curves(curves)))
+    params = {p.name: p for p in run.config.space.params} if run.config is not None else {}
+    if run.varying():
+        data = parallel.parallel_data(run.records, run.varying(), params, run.objective)
+        title = f"Parallel coordinates, coloured by {run.objective}"
+        images.append(_image("parallel_coordinates", title, parallel.draw(data)))
+    estimate = review.importance
+    if estimate.shown:
+        bars = importance.draw(estimate, run.objective)
+        images += [_image("importance", "Hyperparameter importance", bars), estimate.statement]
+    else:
+        images.append(Note(estimate.statement))
     best = str(run.ranked[0]["trial_id"])
     for name in run.varying():
         data = plots.param_data(run.records, name)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import keras_tuner
 
 CELLS = ("lstm", "gru", "simple_rnn")
+HEADS = ("softmax", "linear", "sigmoid")  # per task: tuner.config.TASK_HEADS
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad", "nadam")
 ACTIVATIONS = (
     "tanh", "softsign", "relu", "sigmoid", "hard_sigmoid", "elu", "selu",
@@ -77,6 +78,7 @@ class Tunable:
 _PROBABILITY = {"low": 0.0, "high": 1.0, "high_open": True}
 TUNABLES: dict[str, Tunable] = {
     "cell": Tunable("str", "lstm", names=CELLS),
+    "head": Tunable("str", "softmax", names=HEADS),  # default: model.head resolved per task
     "units": Tunable("int", 64, low=1),
     "layers": Tunable("int", 1, low=1, high=16),
     "dropout": Tunable("float", 0.0, **_PROBABILITY),  # type: ignore[arg-type]
@@ -179,7 +181,8 @@ class Space:
 
 
 def parse_space(source: Source, raw: Any, defaults: Mapping[str, Any]) -> Space:
-    """The ``space`` mapping -> Space; ``defaults`` override TUNABLES' defaults (model.cell)."""
+    """The ``space`` mapping -> Space; ``defaults`` override TUNABLES' defaults (model.cell,
+    model.head)."""
     path: Path_ = ("space",)
     if raw is None or raw == {}:
         raise source.error(
@@ -264,7 +267,7 @@ def _choices(source: Source, path: Path_, tunable: Tunable, raw: list[Any]) -> t
 def _range(source: Source, path: Path_, tunable: Tunable, raw: dict[str, Any]) -> Param:
     name = path[-1]
     if tunable.kind in ("str", "bool"):
-        example = "[tanh, softsign]" if tunable.kind == "str" else "[true, false]"
+        example = f"[{', '.join(tunable.names[:2])}]" if tunable.kind == "str" else "[true, false]"
         raise source.error(path, f"{name} takes names, not a range; write a list like {example}")
     for key in ("min", "max"):
         if key not in raw:

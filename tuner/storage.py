@@ -1,32 +1,53 @@
 """Atomic file writes: a temporary file in the same folder, fsync, then rename.
 
-A kill at any moment leaves either the old file or the new one, never half of one.
+A kill at any moment leaves either the old file or the new one, never half of one. A write
+that the file system refuses (disk full, read-only, no permission) raises WriteError with one
+line that names the file and what to do; the files written before stay as they were.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from tuner.errors import TunerError
+
+TEMP_SUFFIX = ".tmp"
+PARTIAL_PREFIX = ".partial-"  # files that tools other than write_bytes fill before a rename
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+_NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+_UMASK = os.umask(0o022)  # reading the umask means setting it: put it straight back
+os.umask(_UMASK)
+
+
+class WriteError(TunerError):
+    """The file system refused a write; earlier files are intact and the run can resume."""
+
 
 def write_bytes(path: str | Path, data: bytes) -> None:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+        try:
+            os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; honour the umask instead
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     _fsync_dir(path.parent)
 
 
@@ -40,6 +61,58 @@ def write_json(path: str | Path, obj: Any) -> None:
 
 def write_yaml(path: str | Path, obj: Any, header: str = "") -> None:
     write_text(path, header + yaml.safe_dump(obj, sort_keys=False, default_flow_style=None))
+
+
+@contextlib.contextmanager
+def writing(path: str | Path) -> Iterator[None]:
+    """Turn an OSError raised while writing ``path`` into a one-line WriteError."""
+    try:
+        yield
+    except WriteError:
+        raise
+    except OSError as exc:
+        raise write_error(path, exc) from exc
+
+
+def write_error(path: str | Path, exc: BaseException) -> WriteError:
+    code = getattr(exc, "errno", None)
+    reason = getattr(exc, "strerror", None) or _first_line(exc)
+    if code in _NO_SPACE:
+        advice = "free some space"
+    elif code == errno.EFBIG:
+        advice = "raise the file size limit (ulimit -f)"
+    elif code in _NOT_WRITABLE:
+        advice = f"make {Path(path).parent} writable"
+    else:
+        advice = "fix that"
+    return WriteError(
+        f"cannot write {path}: {reason}; {advice} and run the same command to resume "
+        "(the files written before are intact)"
+    )
+
+
+def remove_leftovers(folder: str | Path, older_than_s: float = 0.0) -> list[Path]:
+    """Delete the temporary files a killed write left under ``folder``; returns them.
+
+    Only our own names: ``.<name>.<random>.tmp`` (write_bytes) and ``.partial-*`` (renamed
+    into place when complete), so nothing a user or keras-tuner wrote is touched.
+    """
+    removed = []
+    now = time.time()
+    for path in Path(folder).rglob(".*"):
+        is_ours = path.name.endswith(TEMP_SUFFIX) or path.name.startswith(PARTIAL_PREFIX)
+        if not (is_ours and path.is_file()):
+            continue
+        with contextlib.suppress(OSError):
+            if now - path.stat().st_mtime >= older_than_s:
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else exc.__class__.__name__
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -1,0 +1,133 @@
+"""The comparison of runs: hand-made runs for its parts, two small real searches end to end."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+import yaml
+from test_report import make_config, make_record, table_rows
+
+from tuner import compare, plots
+from tuner.records import write_record
+from tuner.report import load_run, write_reports
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def make_run(root: Path, name: str, scores: dict[str, float], rates: list[float]) -> Path:
+    """One trial per (optimizer, rate) pair in ``scores`` order; 3 s per trial."""
+    run_dir = make_config(root, name)
+    for i, ((optimizer, score), rate) in enumerate(zip(scores.items(), rates, strict=True)):
+        hp = {"units": 16, "optimizer": optimizer.split("-")[0], "learning_rate": rate}
+        record = make_record(str(i), i + 1, score, hyperparameters=hp, seconds=3.0)
+        write_record(run_dir, record)
+    return run_dir
+
+
+@pytest.fixture
+def two_runs(tmp_path: Path) -> list[Path]:
+    first = make_run(tmp_path, "first", {"sgd": 0.6, "adam": 0.8, "sgd-2": 0.7}, [1e-3, 2e-3, 3e-3])
+    second = make_run(tmp_path, "second", {"adam": 0.85, "sgd": 0.9}, [4e-3, 5e-3])
+    return [first, second]
+
+
+def test_progress_data_keeps_best_so_far_against_trials_and_minutes(two_runs: list[Path]) -> None:
+    data = compare.progress_data([load_run(p) for p in two_runs])
+    first = data[data["run"] == "first"]
+    assert list(first["best_so_far"]) == [0.6, 0.8, 0.8]
+    assert list(first["minutes"]) == [0.05, 0.1, pytest.approx(0.15)]
+    fig = compare.draw_progress(data, "val_accuracy")
+    left, right = fig.axes
+    assert left.get_xlabel() == "trials in finishing order (#)"
+    assert right.get_xlabel() == "search time (minutes; trial times summed)"
+    assert [t.get_text() for t in right.get_legend().get_texts()] == ["first", "second"]
+    assert plots.to_png(fig).startswith(PNG)
+    assert plt.get_fignums() == []
+
+
+def test_shared_parameters_are_set_side_by_side_with_a_verdict(two_runs: list[Path]) -> None:
+    runs = [load_run(p) for p in two_runs]
+    # units took one value (16) in every trial: nothing to set side by side; 5 rates are few enough
+    assert compare.shared_params(runs) == ["optimizer", "learning_rate"]
+    table = compare.effects_table(compare.shared_effects(runs, "optimizer"))
+    assert list(table.columns) == ["value", "first", "second"]
+    adam = table[table["value"] == "adam"].iloc[0]
+    assert adam["first"].startswith("best 0.8 · mean 0.8 (1 trials)")
+    assert compare.verdicts(runs, "optimizer") == [
+        "**optimizer in first:** adam won with best val_accuracy 0.8 against sgd's 0.7 "
+        "(by 0.1; means 0.8 against 0.65).",
+        "**optimizer in second:** sgd won with best val_accuracy 0.9 against adam's 0.85 "
+        "(by 0.05; means 0.9 against 0.85).",
+    ]
+
+
+def test_comparison_pages_hold_the_figures_and_the_shared_parameters(
+    two_runs: list[Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "reports"
+    write_reports(None, runs_root=tmp_path / "runs", out=out)
+    markdown = (out / "comparison.md").read_text()
+    assert "![Best val_accuracy so far, per run](figures/best_so_far_val_accuracy.png)" in markdown
+    assert "## Shared parameters" in markdown
+    optimizer = markdown.split("optimizer (val_accuracy):", 1)[1].split("\n\n")[1]
+    assert optimizer.splitlines()[0] == "| value | first | second |"
+    assert [line.split(" | ")[0] for line in optimizer.splitlines()[2:]] == ["| adam", "| sgd"]
+    figures = sorted(p.name for p in (out / "figures").iterdir())
+    assert figures == [
+        "best_so_far_val_accuracy.png",
+        "effect_val_accuracy_learning_rate.png",
+        "effect_val_accuracy_optimizer.png",
+    ]
+    assert all((out / "figures" / f).read_bytes().startswith(PNG) for f in figures)
+    assert (out / "index.html").read_text().count('src="data:image/png;base64,') == 3
+
+
+# ---- two small real runs ------------------------------------------------------------------
+
+TINY = {
+    "seed": 3,
+    "data": {"dataset": "mnist", "source": "bundled", "limit": 200},
+    "space": {"units": 8, "batch_size": 32, "learning_rate": 1.0e-2},
+    "search": {"algorithm": "grid", "max_trials": 2, "epochs": 2},
+    "report": {"top_k": 2},
+}
+
+
+def tuner(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "tuner", *args]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_two_real_runs_compare_activation_and_optimizer(tmp_path: Path) -> None:
+    spaces = {
+        "acts": {"activation": ["tanh", "softsign"], "optimizer": "adam"},
+        "opts": {"activation": "tanh", "optimizer": ["sgd", "adam"]},
+    }
+    for name, space in spaces.items():
+        config = {**TINY, "name": name, "space": {**TINY["space"], **space}}
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(config))
+        done = tuner("search", f"{name}.yaml", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    reported = tuner("report", cwd=tmp_path)
+    assert reported.returncode == 0, reported.stderr
+    out = tmp_path / "reports"
+    markdown = (out / "comparison.md").read_text()
+    assert [row[0] for row in table_rows(markdown, "Runs")] == [
+        "[acts](acts/report.md)",
+        "[opts](opts/report.md)",
+    ]
+    assert "**activation in acts:**" in markdown and "**optimizer in opts:**" in markdown
+    for name in ("acts", "opts"):
+        next_yaml = out / name / "next.yaml"
+        assert tuner("validate", str(next_yaml), cwd=tmp_path).returncode == 0
+    from test_browser import assert_every_image_loaded, open_page
+
+    page = out / "index.html"
+    assert_every_image_loaded(
+        open_page(page, tmp_path / "chromium"), page.read_text().count("<img ")
+    )

@@ -1,0 +1,329 @@
+"""Diagnostics on hand-made trial records with known curves: no training, no Keras."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tuner import diagnostics, ranges
+from tuner.findings import Context, Edit, Finding, trial_list
+from tuner.importance import MIN_TRIALS, estimate
+from tuner.space import Condition, Param
+
+LR = Param("learning_rate", "float", min=1e-4, max=1e-1, sampling="log")
+ACTIVATION = Param("activation", "choice", values=("tanh", "softsign"))
+OPTIMIZER = Param("optimizer", "choice", values=("sgd", "adam"))
+MOMENTUM = Param("momentum", "float", min=0.5, max=0.9, when=(Condition("optimizer", ("sgd",)),))
+UNITS = Param("units", "choice", values=(16, 32))
+PARAMS = {p.name: p for p in (LR, ACTIVATION, OPTIMIZER, MOMENTUM, UNITS)}
+RAW = {
+    "learning_rate": {"min": 1.0e-4, "max": 1.0e-1, "sampling": "log"},
+    "activation": ["tanh", "softsign"],
+    "optimizer": ["sgd", "adam"],
+    "momentum": {"min": 0.5, "max": 0.9, "when": {"optimizer": "sgd"}},
+    "units": [16, 32],
+}
+CLEAN_LOSS = [1.0, 0.7, 0.5, 0.4, 0.35, 0.3]
+CLEAN_VAL_LOSS = [1.05, 0.75, 0.55, 0.45, 0.40, 0.36]
+
+
+def trial(
+    trial_id: str,
+    val_accuracy: list[float] | None = None,
+    loss: list[float] | None = None,
+    val_loss: list[float] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A completed trial; training accuracy 0.01 above validation unless ``accuracy`` is given."""
+    val_acc = val_accuracy or [0.5, 0.6, 0.7, 0.75, 0.78, 0.78]
+    best = max(range(len(val_acc)), key=val_acc.__getitem__) + 1
+    history = {
+        "loss": loss or CLEAN_LOSS[: len(val_acc)],
+        "val_loss": val_loss or CLEAN_VAL_LOSS[: len(val_acc)],
+        "accuracy": extra.pop("accuracy", [v + 0.01 for v in val_acc]),
+        "val_accuracy": val_acc,
+    }
+    record = {
+        "trial_id": trial_id,
+        "number": int(extra.pop("number", 1)),
+        "status": "completed",
+        "hyperparameters": extra.pop(
+            "hp", {"learning_rate": 1e-3, "activation": "tanh", "optimizer": "adam", "units": 16}
+        ),
+        "objective": "val_accuracy",
+        "direction": "max",
+        "score": max(val_acc),
+        "best_epoch": best,
+        "epochs_run": len(val_acc),
+        "epochs_requested": 6,
+        "stopped_early": len(val_acc) < 6,
+        "history": history,
+        "seconds": 6.0,
+        "parameters": 1000,
+        "error": None,
+    }
+    return record | extra
+
+
+def failed(trial_id: str, error: str, **hp: Any) -> dict[str, Any]:
+    hyper = {"learning_rate": 1e-3, "activation": "tanh", "optimizer": "adam", "units": 16} | hp
+    return trial(trial_id, hp=hyper, status="failed", score=None, best_epoch=None, error=error)
+
+
+def context(records: list[dict[str, Any]], **extra: Any) -> Context:
+    options: dict[str, Any] = {"varying": list(PARAMS), "params": PARAMS, "raw_space": RAW}
+    return Context(records, **(options | {"epochs": 6} | extra))
+
+
+def kinds(found: list[Finding]) -> list[str]:
+    return [f.kind for f in found]
+
+
+def only(found: list[Finding], kind: str) -> Finding:
+    hits = [f for f in found if f.kind == kind]
+    assert len(hits) == 1, f"expected one {kind} finding, got {kinds(found)}"
+    return hits[0]
+
+
+# ---- overfitting --------------------------------------------------------------------------
+
+
+def test_an_overfitting_curve_is_flagged_and_a_clean_one_is_not() -> None:
+    overfit = trial(
+        "7",
+        loss=[1.0, 0.6, 0.4, 0.3, 0.2, 0.15],
+        val_loss=[1.0, 0.7, 0.5, 0.55, 0.6, 0.65],
+    )
+    clean = trial("8")
+    found = diagnostics.overfitting(context([clean, overfit]))
+    assert len(found) == 1 and found[0].trials == ("7",)
+    sentence = found[0].sentence
+    assert sentence.startswith("**Overfitting.** Trial 7 overfits")
+    assert "Trial 7 overfits (val_loss rose 30% in the 3 epochs after its minimum at epoch 3" in (
+        sentence
+    )
+    assert "(0.5 → 0.65)" in sentence
+    assert "while training loss fell (0.4 → 0.15)" in sentence
+    assert "Regularize trial 7" in sentence and "dropout" in sentence
+    assert diagnostics.overfitting(context([clean])) == []
+
+
+def test_one_higher_epoch_or_a_flat_rise_is_not_overfitting() -> None:
+    once = trial("1", val_loss=[1.0, 0.7, 0.5, 0.45, 0.4, 0.43])  # only the last epoch rose
+    flat = trial("2", val_loss=[1.0, 0.7, 0.5, 0.501, 0.502, 0.503])  # under 2% above
+    rising_train = trial(
+        "3", loss=[1.0, 0.6, 0.4, 0.45, 0.5, 0.55], val_loss=[1, 0.7, 0.5, 0.6, 0.7, 0.8]
+    )
+    assert diagnostics.overfitting(context([once, flat, rising_train])) == []
+
+
+def test_a_wide_train_validation_gap_is_overfitting() -> None:
+    val = [0.5, 0.7, 0.8, 0.85, 0.85, 0.85]
+    wide = trial("w", val_accuracy=val, accuracy=[0.6, 0.8, 0.9, 0.97, 0.99, 0.99])
+    found = only(diagnostics.diagnose(context([wide])), "overfitting")
+    assert "training accuracy 0.12 above val_accuracy at the best epoch (threshold 0.05)" in (
+        found.evidence
+    )
+
+
+def test_overfitting_adds_dropout_to_the_next_space_and_keeps_a_grid_small() -> None:
+    overfit = trial(
+        "7", loss=[1, 0.6, 0.4, 0.3, 0.2, 0.15], val_loss=[1, 0.7, 0.5, 0.55, 0.6, 0.65]
+    )
+    edits = only(diagnostics.diagnose(context([overfit])), "overfitting").edits
+    assert edits == (Edit(("space", "dropout"), {"min": 0.0, "max": 0.5, "step": 0.1}),)
+    grid = only(diagnostics.diagnose(context([overfit], algorithm="grid")), "overfitting")
+    assert grid.edits == (Edit(("space", "dropout"), [0.0, 0.3]),)
+
+
+# ---- still improving ----------------------------------------------------------------------
+
+
+def test_a_trial_still_improving_at_its_last_epoch_asks_for_more_epochs() -> None:
+    improving = trial("5", val_accuracy=[0.5, 0.6, 0.7, 0.75, 0.78, 0.82])
+    plateau = trial("6", val_accuracy=[0.5, 0.6, 0.7, 0.75, 0.78, 0.7801])  # within 0.2%
+    stopped = trial("9", val_accuracy=[0.5, 0.6, 0.7, 0.75, 0.8])  # stopped early at 5 of 6
+    found = diagnostics.still_improving(context([improving, plateau, stopped]))
+    assert len(found) == 1 and found[0].trials == ("5",)
+    assert found[0].evidence == (
+        "Trial 5 (the best trial) had its best val_accuracy at the last epoch without stopping "
+        "early (0.82 at epoch 6, 5.1% better than any earlier epoch)."
+    )
+    assert found[0].suggestion.startswith("Raise search.epochs from 6 to 12")
+    assert found[0].edits == (Edit(("search", "epochs"), 12),)
+
+
+# ---- diverged and failures ----------------------------------------------------------------
+
+
+def test_nan_and_rising_losses_are_diverged_with_the_learning_rate_range() -> None:
+    hp = {"activation": "tanh", "optimizer": "adam", "units": 16}
+    healthy = [trial(str(i), hp=hp | {"learning_rate": lr}) for i, lr in enumerate([1e-3, 1e-2])]
+    rising = trial("r", loss=[2.3, 5.0, 9.1, 8.0, 7.5, 7.0], hp=hp | {"learning_rate": 0.05})
+    nan = failed("n", "loss became nan at epoch 2", learning_rate=0.1)
+    found = only(diagnostics.diagnose(context([*healthy, rising, nan])), "diverged")
+    assert found.trials == ("r", "n")
+    assert "trial r: training loss rose from 2.3 to 9.1" in found.evidence
+    assert "trial n: loss became nan at epoch 2" in found.evidence
+    assert "at learning_rate 5.00e-02–1.00e-01" in found.evidence
+    assert "too high above 1.00e-02, the largest that trained" in found.suggestion
+    assert found.edits == (Edit(("space", "learning_rate", "max"), 0.01),)
+
+
+def test_divergence_at_rates_others_trained_at_suggests_no_cap() -> None:
+    good = trial("g", hp={"learning_rate": 0.1, "optimizer": "sgd", "activation": "tanh"})
+    bad = failed("b", "loss became inf at epoch 1", learning_rate=0.1, optimizer="adam")
+    found = only(diagnostics.diagnose(context([good, bad])), "diverged")
+    assert "with optimizer adam" in found.evidence
+    assert found.edits == () and "lower it for these settings" in found.suggestion
+
+
+def test_failures_are_grouped_by_error_and_the_values_they_share() -> None:
+    records = [
+        trial("ok"),
+        failed("a", "loss became nan at epoch 2", learning_rate=0.05, optimizer="sgd"),
+        failed("b", "loss became nan at epoch 3\nmore detail", learning_rate=0.1, optimizer="sgd"),
+        failed("c", "ValueError: bad shape", units=32),
+    ]
+    found = [f for f in diagnostics.diagnose(context(records)) if f.kind == "failures"]
+    assert [f.trials for f in found] == [("a", "b"), ("c",)]
+    nan = found[0].evidence
+    assert nan.startswith(
+        "2 trials failed with errors like “loss became nan at epoch 2” (trials a and b)"
+    )
+    assert "all had learning_rate 5.00e-02–1.00e-01" in nan and "optimizer sgd" in nan
+    assert found[1].evidence.startswith("1 trial failed with “ValueError: bad shape” (trial c)")
+    assert "units 32" in found[1].evidence
+
+
+# ---- the space ----------------------------------------------------------------------------
+
+
+def scored_trials(rates: list[float], scores: list[float], **hp: Any) -> list[dict[str, Any]]:
+    base = {"activation": "tanh", "optimizer": "adam", "units": 16} | hp
+    return [
+        trial(str(i), val_accuracy=[s - 0.1, s, s], hp=base | {"learning_rate": r}, number=i + 1)
+        for i, (r, s) in enumerate(zip(rates, scores, strict=True))
+    ]
+
+
+def test_a_best_on_the_edge_of_its_range_is_flagged_and_widened() -> None:
+    records = scored_trials([1e-4, 1e-3, 1e-2, 0.09], [0.5, 0.6, 0.7, 0.8])
+    found = only(ranges.edges(context(records)), "edge")
+    assert found.param == "learning_rate" and found.trials == ("3",)
+    assert "The best trial 3 has learning_rate 9.00e-02, in the top 10% of its range" in (
+        found.evidence
+    )
+    assert found.edits == (Edit(("space", "learning_rate", "max"), 0.562),)  # 10 ** 0.75 up
+    middle = scored_trials([1e-4, 1e-3, 3e-3, 0.09], [0.5, 0.6, 0.9, 0.7])
+    assert [f for f in ranges.edges(context(middle)) if f.param == "learning_rate"] == []
+
+
+def test_a_best_on_the_largest_listed_value_adds_the_next_one() -> None:
+    records = scored_trials([1e-3] * 4, [0.5, 0.6, 0.7, 0.8])
+    records[3]["hyperparameters"]["units"] = 32
+    found = [f for f in ranges.edges(context(records)) if f.param == "units"]
+    assert found and found[0].edits == (Edit(("space", "units"), [16, 32, 64]),)
+    assert "the largest of [16, 32]" in found[0].evidence
+
+
+def test_too_few_trials_flag_no_edge() -> None:
+    assert ranges.edges(context(scored_trials([1e-4, 0.09], [0.5, 0.8]))) == []
+
+
+@pytest.mark.parametrize(
+    ("param", "side", "expected"),
+    [
+        (Param("dropout", "float", min=0.0, max=0.8, step=0.1), "max", 0.999),  # below 1
+        (Param("layers", "int", min=1, max=3), "max", 4),
+        (Param("layers", "int", min=1, max=3), "min", None),  # 1 is the least
+        (Param("units", "int", min=32, max=64, step=16), "max", 80),
+        (LR, "min", 1.78e-5),
+    ],
+)
+def test_widened_stays_within_what_the_tunable_accepts(
+    param: Param, side: str, expected: Any
+) -> None:
+    assert ranges.widened(param, side) == expected
+
+
+def test_a_parameter_with_no_effect_is_fixed_at_the_best_value() -> None:
+    rates = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2] * 2
+    records = scored_trials(rates, [0.5 + 0.05 * (i % 6) for i in range(12)])
+    for i, record in enumerate(records):  # the score follows the rate only
+        record["hyperparameters"]["activation"] = "tanh" if i < 6 else "softsign"
+    varying = ["learning_rate", "activation"]
+    ctx = context(records, varying=varying, importance=estimate(records, varying, PARAMS))
+    found = ranges.no_effect(ctx)
+    assert [f.param for f in found] == ["activation"]
+    assert re.match(r"activation carried [01]% of the importance over 12 trials", found[0].evidence)
+    assert found[0].edits == (Edit(("space", "activation"), "tanh"),)
+
+
+def test_importance_says_why_when_there_are_too_few_trials() -> None:
+    records = scored_trials([1e-4, 1e-3], [0.5, 0.8])
+    result = estimate(records, ["learning_rate", "activation"], PARAMS)
+    assert not result.shown and f"fewer than the {MIN_TRIALS} needed" in result.statement
+    assert ranges.no_effect(context(records, importance=result)) == []
+
+
+def test_tanh_against_softsign_is_compared_in_pairs_with_seconds_per_epoch() -> None:
+    rates = [1e-3, 1e-2, 1e-3, 1e-2]
+    records = scored_trials(rates, [0.8, 0.85, 0.78, 0.86])
+    for record, (act, secs) in zip(
+        records, [("tanh", 6), ("tanh", 6), ("softsign", 9), ("softsign", 9)], strict=True
+    ):
+        record["hyperparameters"]["activation"] = act
+        record["seconds"] = secs
+    ctx = context(records, varying=["activation", "learning_rate"], validation_samples=400)
+    found = only(ranges.comparisons(ctx), "comparison")
+    assert found.param == "activation"
+    assert found.evidence.startswith(
+        "activation: softsign best 0.86 (mean 0.82 over 2, 3 s/epoch); "
+        "tanh best 0.85 (mean 0.825 over 2, 2 s/epoch)"
+    )
+    assert "In 2 pair(s) of trials that differ only in activation, softsign scored better" in (
+        found.evidence
+    )
+    assert re.search(
+        r"softsign beat tanh by 0\.01 in best val_accuracy, within the noise of 400",
+        found.suggestion,
+    )
+
+
+def test_diagnose_puts_the_urgent_kinds_first() -> None:
+    records = [
+        trial("5", val_accuracy=[0.5, 0.6, 0.7, 0.75, 0.78, 0.82]),
+        failed("n", "loss became nan at epoch 2", learning_rate=0.1),
+    ]
+    assert kinds(diagnostics.diagnose(context(records))) == [
+        "diverged",
+        "still_improving",
+        "failures",
+    ]
+
+
+def test_trial_list_names_a_few_and_counts_the_rest() -> None:
+    assert trial_list(["3"]) == "trial 3"
+    assert trial_list(["3", "5"]) == "trials 3 and 5"
+    assert trial_list([str(i) for i in range(8)]) == "trials 0, 1, 2, 3, 4 and 3 more"
+
+
+@pytest.mark.parametrize("module", [diagnostics, ranges])
+def test_every_threshold_says_why_in_a_comment(module: Any) -> None:
+    lines = Path(module.__file__).read_text().splitlines()
+    constants = [i for i, line in enumerate(lines) if re.match(r"^[A-Z_]+ = [\d.]+", line)]
+    assert constants
+    for i in constants:
+        assert lines[i - 1].startswith("#") or "#" in lines[i], f"no reason given for {lines[i]}"
+
+
+def test_only_trials_far_behind_still_improving_keep_the_epochs() -> None:
+    leaders = [trial(str(i), val_accuracy=[0.8, 0.9, 0.95, 0.95, 0.95, 0.95]) for i in range(3)]
+    slow = trial("s", val_accuracy=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    found = diagnostics.still_improving(context([*leaders, slow]))
+    assert found[0].trials == ("s",) and found[0].edits == ()
+    assert "None of the top 3 is among them" in found[0].suggestion

@@ -1,0 +1,70 @@
+"""Labelled arrays a user brings (an mnist.npz through data.path), checked before Keras sees them.
+
+Keras would fail deep inside a trial (or quietly learn nothing) on NaN pixels, negative or
+fractional labels, or one more image than labels; here each is one line that names the file
+and the array, and the CLI exits 2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tuner.errors import DataError
+
+
+def check_labelled(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    file: str,
+    names: tuple[str, str],
+    key: str = "",
+    at_least: int = 1,
+) -> None:
+    """x of shape (n, steps, features) holding finite numbers, y of shape (n,) holding
+    whole class labels 0, 1, 2, ..., n >= ``at_least``. Raises DataError naming ``file``,
+    ``key`` and the array."""
+    x_name, y_name = names
+
+    def fail(problem: str) -> DataError:
+        return DataError(problem, file=file, key=key)
+
+    if not _numeric(x):
+        raise fail(f"{x_name} must hold numbers, got dtype {x.dtype}")
+    if x.ndim != 3 or 0 in x.shape[1:]:
+        raise fail(f"{x_name} must have shape (n, steps, features), got {x.shape}")
+    if len(x) < at_least:
+        raise fail(f"{x_name} has {len(x)} sample(s); give at least {at_least}")
+    if y.ndim != 1:
+        raise fail(f"{y_name} must have shape (n,), one class label per sample, got {y.shape}")
+    if len(x) != len(y):
+        raise fail(
+            f"{x_name} has {len(x)} samples but {y_name} has {len(y)} labels; give one per sample"
+        )
+    bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
+    if bad:
+        raise fail(f"{x_name} holds {bad} NaN or infinite value(s); clean or drop those samples")
+    if not _numeric(y):
+        raise fail(f"{y_name} must hold whole class labels 0, 1, 2, ...; got dtype {y.dtype}")
+    labels = y.astype("float64")
+    odd = labels[~np.isfinite(labels) | (labels != np.round(labels))]
+    if odd.size:
+        raise fail(f"{y_name} must hold whole class labels 0, 1, 2, ...; got {odd[0]:g}")
+    if labels.min() < 0:
+        raise fail(f"{y_name} holds the label {labels.min():g}; class labels start at 0")
+
+
+def check_same_steps(
+    train: np.ndarray, test: np.ndarray, *, file: str, names: tuple[str, str], key: str = ""
+) -> None:
+    if train.shape[1:] != test.shape[1:]:
+        raise DataError(
+            f"{names[1]} has samples of shape {test.shape[1:]}, {names[0]} of shape "
+            f"{train.shape[1:]}; steps and features must match",
+            file=file,
+            key=key,
+        )
+
+
+def _numeric(values: np.ndarray) -> bool:
+    return bool(np.issubdtype(values.dtype, np.number) or values.dtype == np.bool_)

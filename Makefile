@@ -14,8 +14,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -e '.[dev]'
 	touch $(STAMP)
 
-search: $(STAMP)  ## tune: make search CONFIG=configs/mnist.yaml [ARGS="--fresh"]
-	$(BIN)/tuner search $(CONFIG) $(ARGS)
+search: $(STAMP)  ## tune: make search CONFIG=configs/mnist.yaml [WORKERS=2] [ARGS="--fresh"]
+	$(BIN)/tuner search $(CONFIG) $(if $(WORKERS),--workers $(WORKERS)) $(ARGS)
 
 report: $(STAMP)  ## reports/<run>/index.html for every run under runs/
 	$(BIN)/tuner report $(ARGS)
@@ -29,14 +29,17 @@ test: $(STAMP)  ## the whole suite (CI runs this)
 test-fast: $(STAMP)  ## everything but the end-to-end training tests
 	$(BIN)/python -m pytest -m "not slow"
 
+bench: $(STAMP)  ## benchmarks (about 30 minutes on 2 cores): writes benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/run_all.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check tuner tests
-	$(BIN)/ruff format --check tuner tests
+	$(BIN)/ruff check tuner tests benchmarks
+	$(BIN)/ruff format --check tuner tests benchmarks
 	$(BIN)/mypy tuner
 
 format: $(STAMP)
-	$(BIN)/ruff format tuner tests
-	$(BIN)/ruff check --fix tuner tests
+	$(BIN)/ruff format tuner tests benchmarks
+	$(BIN)/ruff check --fix tuner tests benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

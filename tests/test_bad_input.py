@@ -188,7 +188,31 @@ def test_bad_data_through_search_exits_2_with_one_line(
     mnist_config(tmp_path, path)
     result = tuner(tmp_path, "search", "c.yaml")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.splitlines()[-1] == f"error: {path}: data.path: {message}" or (
-        result.stderr.splitlines()[-1].startswith(f"error: {path}: data.path: {message}")
-    )
-    assert len([line for line in result.stderr.splitlines() if line.startswith("error")]) == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {path}: data.path: {message}")
+
+
+@pytest.mark.slow
+def test_bad_data_for_evaluate_exits_2_with_one_line(tmp_path: Path) -> None:
+    config = {
+        "name": "tiny",
+        "data": {"dataset": "mnist", "source": "bundled", "limit": 100},
+        "space": {"units": 4, "batch_size": 64},
+        "search": {"algorithm": "random", "max_trials": 1, "epochs": 1},
+        "report": {"top_k": 1},
+    }
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(config))
+    assert tuner(tmp_path, "search", "tiny.yaml").returncode == 0
+    cases = {
+        "missing.npz": None,
+        "nan.npz": {"x": np.where(X == 0, np.nan, X), "y": Y},
+        "labels.npz": {"x": X, "y": Y + 5},
+        "wrong-keys.npz": {"images": X, "labels": Y},
+    }
+    for name, arrays in cases.items():
+        if arrays is not None:
+            np.savez(tmp_path / name, **arrays)
+        result = tuner(tmp_path, "evaluate", "runs/tiny", "--data", name)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
+        assert len(errors) == 1 and errors[0].startswith(f"error: {name}: "), result.stderr

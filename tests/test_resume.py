@@ -284,3 +284,28 @@ def test_a_signal_mid_trial_stops_cleanly_and_the_trial_runs_again(
     assert "interrupted trial 0 runs again" in resumed.stderr
     records = {r["trial_id"]: r for r in check_complete(run, 1)}
     assert records["0"]["attempts"] == 2
+
+
+def test_a_second_search_of_a_busy_run_stops_at_once(tmp_path: Path) -> None:
+    config = write_config(tmp_path, max_trials=1, epochs=40, early_stopping=None)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "tuner", "search", str(config)],
+        cwd=tmp_path,
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        lock = tmp_path / "runs" / "tiny" / ".search.lock"
+        deadline = time.monotonic() + 120
+        while not (lock.exists() and lock.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = tuner(tmp_path, "search", str(config))
+        assert second.returncode == 1
+        assert second.stderr == (
+            f"error: runs/tiny is in use by another search (pid {first.pid}); "
+            "wait for it to end or stop it\n"
+        )
+    finally:
+        first.kill()
+        first.wait()

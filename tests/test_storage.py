@@ -142,6 +142,8 @@ FOREIGN = [
     ("status-odd", record("x", status="RUNNING"), "status should be completed or failed"),
     ("direction-odd", record("x", direction="up"), "direction should be min or max"),
     ("params-list", record("x", hyperparameters=[]), "hyperparameters should be a mapping"),
+    ("params-nested", record("x", hyperparameters={"units": [8]}), "hyperparameters should be"),
+    ("history-null", record("x", history={"loss": [None]}), "history should be a mapping"),
     ("epochs-float", record("x", epochs_run=1.5), "epochs_run should be a whole number"),
     ("seconds-null", record("x", seconds=None), "seconds should be a number, got NoneType"),
     ("error-number", record("x", error=3), "error should be text or null, got int"),
@@ -235,3 +237,52 @@ def test_bad_arrays_are_one_line_naming_file_key_and_array(
 def test_good_arrays_pass() -> None:
     samples.check_labelled(GOOD_X, GOOD_Y, file="m.npz", names=("x", "y"))
     samples.check_same_steps(GOOD_X, GOOD_X[:1], file="m.npz", names=("x_train", "x_test"))
+
+
+def test_a_report_on_a_damaged_run_skips_the_bad_files_and_says_so(tmp_path: Path) -> None:
+    from tuner import report
+
+    run = tmp_path / "runs" / "messy"
+    run.mkdir(parents=True)
+    (run / "config.yaml").write_text("name: messy\nspace:\n  units: [4, 8]\n")
+    records.write_record(run, record("0", hyperparameters={"units": 4}))
+    records.write_record(run, record("1", number=2, score=0.7, hyperparameters={"units": 8}))
+    for name, content, _ in FOREIGN:
+        path = run / "trials" / f"{name}.json"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(json.dumps(content) if isinstance(content, dict) else content)
+    (run / "run.json").write_text('{"dataset": [], "sessions": [{"started": "x"}, 3]}')
+    written = report.write_reports([run], out=tmp_path / "reports")
+    markdown = (tmp_path / "reports" / "messy" / "report.md").read_text()
+    assert tmp_path / "reports" / "messy" / "index.html" in written
+    assert f"Skipped {len(FOREIGN)} file(s) in trials/" in markdown
+    assert "score-text.json: not a trial record (score should be a number or null" in markdown
+
+
+def test_a_second_search_of_the_same_run_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    from tuner.config import load_config
+    from tuner.errors import TunerError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KERASTUNER_TUNER_ID", raising=False)
+    Path("busy.yaml").write_text("space:\n  units: 8\n")
+    run = tmp_path / "runs" / "busy"
+    run.mkdir(parents=True)
+    with open(run / rundir.LOCK_FILE, "w") as other:  # another process's lock
+        other.write("4242\n")
+        other.flush()
+        fcntl.flock(other, fcntl.LOCK_EX)
+        with pytest.raises(TunerError) as caught:
+            rundir.prepare(load_config("busy.yaml"), fresh=False, root=tmp_path / "runs")
+    assert str(caught.value) == (
+        f"{run} is in use by another search (pid 4242); wait for it to end or stop it"
+    )
+    assert rundir.prepare(load_config("busy.yaml"), fresh=False, root=tmp_path / "runs") == run
+    assert (run / rundir.LOCK_FILE).read_text() == f"{os.getpid()}\n"
+    rundir.release(run)

@@ -2,9 +2,14 @@
 
 A KeyboardInterrupt raised at an arbitrary point can land inside a weakref callback deep in
 TensorFlow, where Python only prints "Exception ignored" and training goes on. So the first
-signal only sets a flag; training checks it after every batch and raises Interrupted from a
-known place, which keras-tuner lets through (it catches Exception, not BaseException), leaving
-the unfinished trial for keras-tuner to re-run on resume. A second Ctrl-C stops at once.
+signal only sets a flag and asks the model being trained to stop (``model.stop_training``,
+which every Keras backend reads after each batch); once fit returns, the search raises
+Interrupted from a known place, which keras-tuner lets through (it catches Exception, not
+BaseException), leaving the unfinished trial for keras-tuner to re-run on resume. A second
+Ctrl-C stops at once.
+
+No per-batch callback does the checking: a batch-level callback makes Keras wait for every
+step to finish before starting the next (measured 1.5x slower per epoch on an H100 with JAX).
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ from __future__ import annotations
 import signal
 import sys
 from types import FrameType
+from typing import Any
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 _received: list[int] = []
+_training: list[Any] = []  # the model being trained now, if any
 
 
 class Interrupted(KeyboardInterrupt):
@@ -34,11 +41,20 @@ def _handle(signum: int, frame: FrameType | None) -> None:
     if _received:  # the second signal: stop now, wherever we are
         raise Interrupted(signum)
     _received.append(signum)
+    for model in _training:
+        model.stop_training = True
     print(
         f"\n{signal.Signals(signum).name}: stopping after this batch; finished trials are kept",
         file=sys.stderr,
         flush=True,
     )
+
+
+def watch(model: Any) -> None:
+    """Make ``model`` the one a signal stops (and stop it now if one already came)."""
+    _training[:] = [model]
+    if _received:
+        model.stop_training = True
 
 
 def check() -> None:

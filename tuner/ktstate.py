@@ -123,6 +123,12 @@ def open_tuner(make: Callable[[], Any], run_dir: Path, kt_dir: Path) -> tuple[An
     if dist_utils.has_chief_oracle() and not dist_utils.is_chief_oracle():
         return make(), []
     finished = records.read_records(run_dir)[0]
+    tuner_file = kt_dir / f"{os.environ.get('KERASTUNER_TUNER_ID', 'tuner0')}.json"
+    if (kt_dir / ORACLE_FILE).exists() and not tuner_file.exists():
+        # keras-tuner reloads the oracle only if this tuner's own file ({}, no state) exists:
+        # missing after a kill before the first save, or when a run switches to --workers.
+        with _fatal(tuner_file):
+            storage.write_text(tuner_file, "{}")
     problems = state_problems(kt_dir, bool(finished))
     existed = (kt_dir / ORACLE_FILE).exists()
     tuner = None
@@ -162,10 +168,8 @@ def state_problems(kt_dir: Path, has_records: bool) -> list[str]:
             ok = False
         if not ok:
             problems.append(f"{path.relative_to(kt_dir)} is unreadable")
-    tuner_file = f"{os.environ.get('KERASTUNER_TUNER_ID', 'tuner0')}.json"
-    for name in (ORACLE_FILE, tuner_file):
-        if has_records and not (kt_dir / name).exists():
-            problems.append(f"{name} is missing")
+    if has_records and not (kt_dir / ORACLE_FILE).exists():
+        problems.append(f"{ORACLE_FILE} is missing")
     return problems
 
 

@@ -101,17 +101,19 @@ def _integer(value: Any) -> bool:
 def _history(value: Any) -> bool:
     if not isinstance(value, dict):
         return False
-    return all(
-        isinstance(values, list) and all(v is None or _number(v) for v in values)
-        for values in value.values()
-    )
+    return all(isinstance(vs, list) and all(_number(v) for v in vs) for vs in value.values())
+
+
+def _scalars(value: Any) -> bool:
+    single = (str, int, float, bool, type(None))
+    return isinstance(value, dict) and all(isinstance(v, single) for v in value.values())
 
 
 _CHECKS: dict[str, tuple[str, Any]] = {
     "trial_id": ("text", lambda v: isinstance(v, str) and v != ""),
     "number": ("a whole number", _integer),
     "status": (f"{COMPLETED} or {FAILED}", lambda v: v in (COMPLETED, FAILED)),
-    "hyperparameters": ("a mapping", lambda v: isinstance(v, dict)),
+    "hyperparameters": ("a mapping of names to single values", _scalars),
     "objective": ("text", lambda v: isinstance(v, str)),
     "direction": ("min or max", lambda v: v in ("min", "max")),
     "score": ("a number or null", lambda v: v is None or _number(v)),

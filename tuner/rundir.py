@@ -1,4 +1,5 @@
-"""The run folder runs/<name>/: its resolved config, drift check on resume, --fresh.
+"""The run folder runs/<name>/: its resolved config, drift check on resume, --fresh, the lock
+that keeps a second search of the same run out, and run.json's search sessions.
 
 No Keras here: the report reads run folders too.
 """
@@ -6,22 +7,25 @@ No Keras here: the report reads run folders too.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
 from tuner import storage
 from tuner.config import RUN_ONLY, SEARCH_DEFINING, Config
-from tuner.errors import ConfigError
+from tuner.errors import ConfigError, TunerError
 
 RUNS = Path("runs")
 CONFIG_FILE = "config.yaml"
 RUN_FILE = "run.json"
+LOCK_FILE = ".search.lock"
+_held: dict[Path, IO[str]] = {}  # run folders this process searches, with their locked files
 
 
 def run_dir_for(config: Config, root: Path = RUNS) -> Path:
@@ -32,11 +36,16 @@ def prepare(config: Config, fresh: bool, root: Path = RUNS) -> Path:
     """Create or reopen runs/<name>; a changed config is refused unless --fresh moves it aside."""
     run_dir = run_dir_for(config, root)
     saved = run_dir / CONFIG_FILE
+    # A distributed chief or worker shares the folder its launcher (or the user) claimed.
+    alone = "KERASTUNER_TUNER_ID" not in os.environ
+    if alone and run_dir.exists():
+        claim(run_dir)
     if saved.exists():
         changed = changed_keys(_saved_config(saved, config), config.to_dict())
         if fresh:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             aside = _unused(run_dir.with_name(f"{run_dir.name}.old-{stamp}"))
+            release(run_dir)
             with storage.writing(aside):
                 shutil.move(str(run_dir), str(aside))
             print(f"note: moved the previous run to {aside}")
@@ -51,9 +60,45 @@ def prepare(config: Config, fresh: bool, root: Path = RUNS) -> Path:
         config.to_dict(),
         header=f"# The config as run (defaults resolved), from {config.file}\n",
     )
-    if "KERASTUNER_TUNER_ID" not in os.environ:  # one of several processes: others may be writing
+    if alone:  # with several processes, a temporary file may be another's write in progress
+        claim(run_dir)
         storage.remove_leftovers(run_dir)
     return run_dir
+
+
+def claim(run_dir: Path) -> None:
+    """Lock runs/<name> for this process's life, so that a second search of it stops at once.
+
+    An flock: the kernel drops it when the process ends, even on kill -9, so no stale lock
+    survives a crash. Where the lock file cannot be written (a read-only disk), the write
+    that follows reports it.
+    """
+    key = run_dir.resolve()
+    if key in _held:
+        return
+    try:
+        handle = open(run_dir / LOCK_FILE, "a+")  # noqa: SIM115 (held until the process ends)
+    except OSError:
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip() or "unknown"
+        handle.close()
+        raise TunerError(
+            f"{run_dir} is in use by another search (pid {owner}); wait for it to end or stop it"
+        ) from None
+    handle.truncate(0)
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    _held[key] = handle
+
+
+def release(run_dir: Path) -> None:
+    handle = _held.pop(run_dir.resolve(), None)
+    if handle is not None:
+        handle.close()
 
 
 def _saved_config(path: Path, config: Config) -> dict[str, Any]:
@@ -102,7 +147,25 @@ def read_json(path: Path) -> dict[str, Any]:
 
 
 def read_run_info(run_dir: Path) -> dict[str, Any]:
-    return read_json(run_dir / RUN_FILE)
+    """run.json, keeping only well-formed parts: a hand-edited file never crashes a reader."""
+    info = read_json(run_dir / RUN_FILE)
+    if not isinstance(info.get("dataset", {}), dict):
+        del info["dataset"]
+    sessions = info.get("sessions", [])
+    info["sessions"] = [s for s in sessions if _session_ok(s)] if isinstance(sessions, list) else []
+    return info
+
+
+def _session_ok(session: Any) -> bool:
+    def number(value: Any) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+
+    return (
+        isinstance(session, dict)
+        and number(session.get("started"))
+        and number(session.get("finished", 0.0))
+        and isinstance(session.get("status", ""), str)
+    )
 
 
 def start_session(run_dir: Path, dataset_summary: dict[str, Any]) -> float:

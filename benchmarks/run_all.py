@@ -1,0 +1,34 @@
+"""make bench: run every CPU benchmark, then write benchmarks/RESULTS.md from their tables.
+
+RESULTS.md = decisions.md (the conclusions, written by a person from the numbers) followed by
+every results/*.md in order; the GPU sections come from benchmarks/gpu.sh, run on a GPU
+machine, and are kept until it is run again.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import common
+
+HERE = Path(__file__).parent
+CPU_BENCHMARKS = ("overhead.py", "throughput.py", "efficiency.py", "workers.py")
+
+
+def main() -> None:
+    args = common.parser(__doc__.splitlines()[0]).parse_args()
+    for script in CPU_BENCHMARKS:
+        command = [sys.executable, str(HERE / script), "--out", str(args.out)]
+        subprocess.run(command + (["--smoke"] if args.smoke else []), check=True)
+    if args.smoke:
+        return
+    parts = [(HERE / "decisions.md").read_text()]
+    parts += [p.read_text() for p in sorted(args.out.glob("*.md"))]
+    (HERE / "RESULTS.md").write_text("\n".join(parts))
+    print(f"wrote {HERE / 'RESULTS.md'}")
+
+
+if __name__ == "__main__":
+    main()

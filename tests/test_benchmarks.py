@@ -1,0 +1,39 @@
+"""Every benchmark runs end to end in --smoke mode (tiny sizes), so none of them can rot."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
+SCRIPTS = {
+    "overhead.py": ("1-overhead-tensorflow.md", "Per-epoch ratio"),
+    "throughput.py": ("2-throughput.md", "samples/s"),
+    "efficiency.py": ("3-efficiency.md", "Winner by median"),
+    "workers.py": ("4-workers.md", "Speed-up with 2 workers"),
+}
+
+
+def test_every_benchmark_script_is_covered() -> None:
+    scripts = {p.name for p in BENCHMARKS.glob("*.py")} - {"common.py", "run_all.py"}
+    assert scripts == set(SCRIPTS)
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_benchmark_runs_in_smoke_mode(tmp_path: Path, script: str) -> None:
+    result_file, phrase = SCRIPTS[script]
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), "--smoke", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = (tmp_path / result_file).read_text()
+    assert phrase in table and "|---|" in table
+    if script == "efficiency.py":
+        assert (tmp_path / "3-efficiency.png").read_bytes().startswith(b"\x89PNG")

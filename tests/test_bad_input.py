@@ -7,16 +7,15 @@ Bad mnist .npz files are checked by the data module and, for a few, through the 
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
+from helpers import run_tuner
 from test_config import MALFORMED
 
 from tuner.config import load_config
@@ -28,16 +27,7 @@ KEY_PATH = re.compile(r"^bad\.yaml(:\d+)?: [a-z_]+(\.[a-z_]+|\[\d+\])*: ")
 
 
 def tuner(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop("TUNER_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "tuner", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_tuner(*args, cwd=cwd, timeout=120)
 
 
 def run_row(folder: Path, content: str | bytes) -> subprocess.CompletedProcess[str]:

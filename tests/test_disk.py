@@ -4,7 +4,6 @@ every record written before intact; the same command resumes once the disk is fi
 from __future__ import annotations
 
 import errno
-import os
 import resource
 import signal
 import subprocess
@@ -15,42 +14,24 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import TINY_SEARCH, run_tuner
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
-CONFIG = {
-    "name": "tiny",
-    "seed": 3,
-    "data": {"dataset": "mnist", "source": "bundled", "limit": 200},
-    "space": {
-        "units": [4, 8],
-        "learning_rate": {"min": 1.0e-3, "max": 1.0e-2, "sampling": "log"},
-        "batch_size": 64,
-    },
-    "search": {"algorithm": "random", "max_trials": 3, "epochs": 1},
-    "report": {"top_k": 1},
-}
+CONFIG = TINY_SEARCH
 INTACT = "and run the same command to resume (the files written before are intact)"
 
 
 def tuner(cwd: Path, *args: str, limit: int | None = None, **env: str) -> Any:
-    command = [sys.executable, "-m", "tuner", *args]
-    if env:
-        command = [sys.executable, str(REPO / "tests" / "crash_driver.py"), *args]
+    driver = [sys.executable, str(REPO / "tests" / "crash_driver.py")] if env else None
 
     def file_size_limit() -> None:  # in the child: writes past `limit` bytes fail with EFBIG
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    return subprocess.run(
-        command,
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(REPO), **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        preexec_fn=file_size_limit if limit else None,
+    return run_tuner(
+        *args, cwd=cwd, env=env, program=driver, preexec_fn=file_size_limit if limit else None
     )
 
 

@@ -18,23 +18,13 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import TINY_SEARCH
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 DRIVER = REPO / "tests" / "crash_driver.py"
-CONFIG = {
-    "name": "tiny",
-    "seed": 3,
-    "data": {"dataset": "mnist", "source": "bundled", "limit": 200},
-    "space": {
-        "units": [4, 8],
-        "learning_rate": {"min": 1.0e-3, "max": 1.0e-2, "sampling": "log"},
-        "batch_size": 64,
-    },
-    "search": {"algorithm": "random", "max_trials": 3, "epochs": 1},
-    "report": {"top_k": 1},
-}
+CONFIG = TINY_SEARCH
 RESUMING = "resuming runs/tiny: "
 
 

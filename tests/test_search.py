@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from helpers import run_tuner
 
 pytestmark = pytest.mark.slow
 
@@ -42,16 +43,7 @@ def write_config(folder: Path, **changes: object) -> Path:
 
 
 def tuner(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    # The config's `backend:` decides, unless the environment names one: tests use the config.
-    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
-    return subprocess.run(
-        [sys.executable, "-m", "tuner", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_tuner(*args, cwd=cwd, timeout=timeout)
 
 
 def records(run_dir: Path) -> list[dict]:
@@ -235,3 +227,14 @@ def test_diverging_trials_are_recorded_failed_and_the_search_goes_on(tmp_path: P
     assert fine["status"] == "completed" and math.isfinite(fine["score"])
     test = json.loads((tmp_path / "runs/tiny/best/test.json").read_text())
     assert [t["trial_id"] for t in test["trials"]] == [fine["trial_id"]]
+
+
+def test_bayesian_search_leaves_most_trials_to_its_model(tmp_path: Path) -> None:
+    from tuner.config import load_config
+    from tuner.search import initial_points
+
+    space = {"units": [4, 8], "learning_rate": {"min": 1.0e-3, "max": 1.0e-2}, "batch_size": 64}
+    config = load_config(write_config(tmp_path, space=space, search={"max_trials": 30}))
+    assert initial_points(config) == 6  # 3 per varying parameter, fixed ones not counted
+    config = load_config(write_config(tmp_path, space=space, search={"max_trials": 12}))
+    assert initial_points(config) == 4  # at most a third of the budget

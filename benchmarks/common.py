@@ -57,6 +57,11 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def command_line() -> str:
+    """How this benchmark was started, as a user would type it from the repository root."""
+    return " ".join(["python", f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]])
+
+
 def write(out: Path, name: str, title: str, body: str, command: str) -> Path:
     """Print and save one benchmark's section of RESULTS.md."""
     text = f"## {title}\n\n`{command}` on {machine()}\n\n{body}\n"

@@ -8,7 +8,6 @@ trial for both, the per-epoch ratio and the fixed per-trial overhead.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -140,13 +139,7 @@ def main() -> None:
     )
     name = f"1-overhead-{backend_name}" + ("-npz" if args.npz else "")
     title = f"1. Overhead of `tuner search` over plain Keras ({backend_name})"
-    common.write(
-        args.out,
-        name,
-        title,
-        body,
-        "python benchmarks/" + " ".join(sys.argv[:]).split("benchmarks/")[-1],
-    )
+    common.write(args.out, name, title, body, common.command_line())
 
 
 if __name__ == "__main__":

@@ -98,8 +98,7 @@ def main() -> None:
         f"\n\nLSTM-{s['units']} on {s['samples']} random 28x28 sequences; median of "
         f"{s['repeats'] * (s['epochs'] - 1)} timed epochs after a warm-up epoch."
     )
-    command = "python benchmarks/" + " ".join(sys.argv).split("benchmarks/")[-1]
-    common.write(args.out, args.name, "2. Throughput", body, command)
+    common.write(args.out, args.name, "2. Throughput", body, common.command_line())
 
 
 if __name__ == "__main__":

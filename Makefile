@@ -23,8 +23,8 @@ report: $(STAMP)  ## reports/<run>/index.html for every run under runs/
 validate: $(STAMP)  ## check every shipped config without training
 	$(BIN)/tuner validate configs/*.yaml
 
-test: $(STAMP)  ## the whole suite (CI runs this)
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## the whole suite (CI runs this); two test files at a time
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: $(STAMP)  ## everything but the end-to-end training tests
 	$(BIN)/python -m pytest -m "not slow"

@@ -6,11 +6,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from tuner import diagnostics, ranges
 from tuner.findings import Context, Edit, Finding, trial_list
-from tuner.importance import MIN_TRIALS, estimate
+from tuner.importance import MIN_TRIALS, Importance, estimate
 from tuner.space import Condition, Param
 
 LR = Param("learning_rate", "float", min=1e-4, max=1e-1, sampling="log")
@@ -327,3 +328,17 @@ def test_only_trials_far_behind_still_improving_keep_the_epochs() -> None:
     found = diagnostics.still_improving(context([*leaders, slow]))
     assert found[0].trials == ("s",) and found[0].edits == ()
     assert "None of the top 3 is among them" in found[0].suggestion
+
+
+def test_a_parameter_whose_values_clearly_differ_is_never_called_no_effect() -> None:
+    rates = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2] * 2
+    records = scored_trials(rates, [0.5 + 0.05 * (i % 6) for i in range(12)])
+    for i, record in enumerate(records):  # softsign trials score 0.3 lower on average
+        softsign = i % 2 == 1
+        record["hyperparameters"]["activation"] = "softsign" if softsign else "tanh"
+        record["score"] -= 0.3 if softsign else 0.0
+    # Even an importance estimate that gives activation nothing must not hide that.
+    shares = pd.DataFrame({"param": ["learning_rate", "activation"], "share": [1.0, 0.0]})
+    importance = Importance(shares=shares, trials=12, statement="")
+    varying = ["learning_rate", "activation"]
+    assert ranges.no_effect(context(records, varying=varying, importance=importance)) == []

@@ -38,14 +38,16 @@ def start(tmp_path: Path, workers: int = 2) -> subprocess.Popen[str]:
     )
 
 
-def pid_of(tuner_id: str) -> int | None:
-    """The process whose environment names this keras-tuner participant."""
+def pid_of(tuner_id: str, cwd: Path) -> int | None:
+    """The process in ``cwd`` whose environment names this keras-tuner participant (tests
+    running in parallel may have their own worker0 elsewhere)."""
     for proc in Path("/proc").iterdir():
         try:
             env = (proc / "environ").read_bytes().split(b"\0")
+            here = Path(os.readlink(proc / "cwd")) == cwd.resolve()
         except (OSError, ValueError):
             continue
-        if f"KERASTUNER_TUNER_ID={tuner_id}".encode() in env:
+        if here and f"KERASTUNER_TUNER_ID={tuner_id}".encode() in env:
             return int(proc.name)
     return None
 
@@ -73,7 +75,7 @@ def test_a_killed_worker_does_not_hang_the_search(tmp_path: Path) -> None:
         # Kill worker0 once trials are under way and the search is not done.
         started = list((run / "kt").glob("trial_*")) if (run / "kt").exists() else []
         if started and len(records(run)) < 3:
-            victim = pid_of("worker0")
+            victim = pid_of("worker0", tmp_path)
         time.sleep(0.3)
     assert victim is not None, "worker0 never started"
     time.sleep(2)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pandas as pd
+
 from tuner.effects import number, pair_wins, paired, value_effects
 from tuner.findings import Context, Edit, Finding, Record, value_text
 from tuner.holdout import difference_noise
@@ -21,6 +23,11 @@ MIN_TRIALS_EDGE = 4
 # A parameter carrying under 5% of the forest's importance has no measurable effect: at these
 # trial counts shares below that move with the forest's seed.
 NO_EFFECT_SHARE = 0.05
+# A forest fitted to a few dozen trials that a Bayesian oracle picked (so parameters move
+# together) can hand a parameter's effect to another one. A parameter whose per-value means
+# (values tried at least twice) spread over more than this share of all scores' range visibly
+# matters, whatever the importance says: it is not called "no effect".
+NO_EFFECT_MAX_MEAN_SPREAD = 0.15
 PRACTICE = ("activation", "optimizer", "cell")  # the comparisons the practice asks for
 
 
@@ -181,6 +188,8 @@ def no_effect(ctx: Context) -> list[Finding]:
             continue
         param = ctx.params.get(name)
         effects = value_effects(ctx.records, name)
+        if _means_differ(effects, ctx):
+            continue
         means = ", ".join(
             f"{row.label} {row.mean:.3g} ({row.trials})" for row in effects.head(4).itertuples()
         )
@@ -206,6 +215,15 @@ def no_effect(ctx: Context) -> list[Finding]:
             )
         )
     return found
+
+
+def _means_differ(effects: pd.DataFrame, ctx: Context) -> bool:
+    repeated = effects[effects["trials"] >= 2]
+    scores = [float(r["score"]) for r in ctx.ranked]
+    span = max(scores) - min(scores)
+    if len(repeated) < 2 or span <= 0:
+        return False
+    return bool(repeated["mean"].max() - repeated["mean"].min() > NO_EFFECT_MAX_MEAN_SPREAD * span)
 
 
 # ---- the practice's comparisons -----------------------------------------------------------

@@ -95,22 +95,9 @@ def draw(curves: dict[str, list[list[tuple[int, float, float]]]], budget: int, o
         for n, points in enumerate(runs):
             label = algorithm if n == 0 else None
             color = f"C{index}"
-            by_epochs.step(
-                [p[0] for p in points],
-                [p[2] for p in points],
-                where="post",
-                color=color,
-                label=label,
-                alpha=0.8,
-            )
-            by_time.step(
-                [p[1] for p in points],
-                [p[2] for p in points],
-                where="post",
-                color=color,
-                label=label,
-                alpha=0.8,
-            )
+            for ax, x in ((by_epochs, 0), (by_time, 1)):  # x: cumulative epochs or seconds
+                xs, ys = [p[x] for p in points], [p[2] for p in points]
+                ax.step(xs, ys, where="post", color=color, label=label, alpha=0.8)
     by_epochs.axvline(budget, color="grey", ls="--", label="epoch budget")
     by_epochs.set(
         xlabel="cumulative training epochs",

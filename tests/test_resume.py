@@ -41,6 +41,12 @@ def env(**extra: str) -> dict[str, str]:
     return out
 
 
+def start_search(cwd: Path, config: Path, **popen: Any) -> subprocess.Popen[Any]:
+    """`tuner search CONFIG` in the background, as a user's terminal would run it."""
+    command = [sys.executable, "-m", "tuner", "search", str(config)]
+    return subprocess.Popen(command, cwd=cwd, env=env(), **popen)
+
+
 def tuner(cwd: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "tuner", *args]
     if "KILL_AT" in extra:
@@ -83,13 +89,8 @@ def test_sigkill_at_random_moments_loses_no_finished_trial(tmp_path: Path) -> No
         assert time.monotonic() < deadline, f"only {kills} kills in the time allowed"
         log = tmp_path / f"run{kills}.log"
         with open(log, "w") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "tuner", "search", str(config)],
-                cwd=tmp_path,
-                env=env(),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+            process = start_search(
+                tmp_path, config, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
             )
         # A random moment: during start-up, or a random time after this session's n-th trial
         # (training, recording, keras-tuner's bookkeeping: wherever the clock falls).
@@ -145,13 +146,8 @@ def test_resume_starts_within_seconds(tmp_path: Path) -> None:
     config = write_config(tmp_path, max_trials=2)
     tuner(tmp_path, "search", str(config), KILL_AT="after-record", KILL_TRIAL="0")
     assert finished(tmp_path / "runs" / "tiny")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tuner", "search", str(config)],
-        cwd=tmp_path,
-        env=env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = start_search(
+        tmp_path, config, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     assert process.stderr is not None
     started = time.monotonic()
@@ -246,13 +242,8 @@ def test_a_signal_mid_trial_stops_cleanly_and_the_trial_runs_again(
     # 40 epochs and no early stopping: still training a second after the trial starts.
     config = write_config(tmp_path, max_trials=1, epochs=40, early_stopping=None)
     run = tmp_path / "runs" / "tiny"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tuner", "search", str(config)],
-        cwd=tmp_path,
-        env=env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = start_search(
+        tmp_path, config, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + 180
     while not (run / "attempts" / "0.json").exists() and time.monotonic() < deadline:
@@ -278,13 +269,7 @@ def test_a_signal_mid_trial_stops_cleanly_and_the_trial_runs_again(
 
 def test_a_second_search_of_a_busy_run_stops_at_once(tmp_path: Path) -> None:
     config = write_config(tmp_path, max_trials=1, epochs=40, early_stopping=None)
-    first = subprocess.Popen(
-        [sys.executable, "-m", "tuner", "search", str(config)],
-        cwd=tmp_path,
-        env=env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    first = start_search(tmp_path, config, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         lock = tmp_path / "runs" / "tiny" / ".search.lock"
         deadline = time.monotonic() + 120

@@ -36,6 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check tuner tests benchmarks
 	$(BIN)/ruff format --check tuner tests benchmarks
 	$(BIN)/mypy tuner
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format tuner tests benchmarks

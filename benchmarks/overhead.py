@@ -15,7 +15,7 @@ from typing import Any
 
 import common
 
-from tuner import backend
+from tuner.engine import backend
 
 
 def settings(smoke: bool) -> dict[str, Any]:
@@ -27,7 +27,7 @@ def settings(smoke: bool) -> dict[str, Any]:
 def make_config(folder: Path, s: dict[str, Any], backend_name: str, npz: Path | None) -> Any:
     import yaml
 
-    from tuner.config import load_config
+    from tuner.config.schema import load_config
 
     data = {"dataset": "mnist", "source": "bundled", "limit": s["limit"]}
     if npz is not None:  # e.g. 60,000 MNIST-shaped sequences on a GPU machine with no internet
@@ -91,8 +91,8 @@ def hand_written(dataset: Any, s: dict[str, Any]) -> dict[str, Any]:
 
 
 def through_toolkit(config: Any, dataset: Any, folder: Path) -> dict[str, Any]:
-    from tuner import records
-    from tuner.search import run_search
+    from tuner.engine.search import run_search
+    from tuner.run import records
 
     run_dir = folder / f"run-{time.monotonic_ns()}"
     run_search(config, dataset, run_dir)
@@ -108,7 +108,7 @@ def main() -> None:
     backend_name = backend.activate("tensorflow")  # KERAS_BACKEND in the environment wins
     s = settings(args.smoke)
     s["repeats"] = args.repeats or s["repeats"]
-    from tuner.data import load_dataset
+    from tuner.data.datasets import load_dataset
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

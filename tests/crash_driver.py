@@ -18,15 +18,15 @@ import signal
 import sys
 from typing import Any
 
-from tuner import backend
+from tuner.engine import backend
 
 backend.activate("tensorflow")
 
 import keras  # noqa: E402
-from keras_tuner.src import utils as kt_utils  # noqa: E402
 
-import tuner.search  # noqa: E402, F401  (installs the atomic keras-tuner writes)
-from tuner import cli, records  # noqa: E402
+from tuner import cli  # noqa: E402
+from tuner.engine import kt_compat  # noqa: E402
+from tuner.run import records  # noqa: E402
 
 POINT, TARGET = os.environ["KILL_AT"], os.environ.get("KILL_TRIAL", "1")
 
@@ -45,7 +45,7 @@ def add_then_die(run_dir: Any, record: dict[str, Any], add: Any = records.add_re
 _last: dict[str, Any] = {}
 
 
-def save_or_die(path: str, obj: Any, save: Any = kt_utils.save_json) -> Any:
+def save_or_die(path: str, obj: Any, save: Any = kt_compat._save_json) -> Any:
     if path.endswith("oracle.json") and _last.get("trial") == ("RUNNING", TARGET):
         die()
     is_trial = path.endswith("trial.json")
@@ -66,7 +66,7 @@ def fit_or_oom(self: Any, *args: Any, fit: Any = keras.Model.fit, **kwargs: Any)
 if POINT == "after-record":
     records.add_record = add_then_die
 elif POINT == "before-oracle-knows-trial":
-    kt_utils.save_json = save_or_die
+    kt_compat._save_json = save_or_die  # what atomic_state() installs for the search
 elif POINT == "oom":
     keras.Model.fit = fit_or_oom
 else:

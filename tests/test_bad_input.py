@@ -18,8 +18,8 @@ import yaml
 from helpers import run_tuner
 from test_config import MALFORMED
 
-from tuner.config import load_config
-from tuner.data import load_dataset
+from tuner.config.schema import load_config
+from tuner.data.datasets import load_dataset
 from tuner.errors import DataError
 
 REPO = Path(__file__).resolve().parent.parent

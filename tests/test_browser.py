@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from test_report import failed_record, make_config, make_demo_run, make_record
 
-from tuner.records import write_record
-from tuner.report import write_reports
+from tuner.report.write import write_reports
+from tuner.run.records import write_record
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = (

@@ -11,9 +11,11 @@ import pytest
 import yaml
 from test_report import make_config, make_record, table_rows
 
-from tuner import compare, plots
-from tuner.records import write_record
-from tuner.report import load_run, write_reports
+from tuner.report import comparison_page
+from tuner.report.figures.canvas import to_png
+from tuner.report.write import write_reports
+from tuner.run.records import write_record
+from tuner.run.run import load_run
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -36,28 +38,28 @@ def two_runs(tmp_path: Path) -> list[Path]:
 
 
 def test_progress_data_keeps_best_so_far_against_trials_and_minutes(two_runs: list[Path]) -> None:
-    data = compare.progress_data([load_run(p) for p in two_runs])
+    data = comparison_page.progress_data([load_run(p) for p in two_runs])
     first = data[data["run"] == "first"]
     assert list(first["best_so_far"]) == [0.6, 0.8, 0.8]
     assert list(first["minutes"]) == [0.05, 0.1, pytest.approx(0.15)]
-    fig = compare.draw_progress(data, "val_accuracy")
+    fig = comparison_page.draw_progress(data, "val_accuracy")
     left, right = fig.axes
     assert left.get_xlabel() == "trials in finishing order (#)"
     assert right.get_xlabel() == "search time (minutes; trial times summed)"
     assert [t.get_text() for t in right.get_legend().get_texts()] == ["first", "second"]
-    assert plots.to_png(fig).startswith(PNG)
+    assert to_png(fig).startswith(PNG)
     assert plt.get_fignums() == []
 
 
 def test_shared_parameters_are_set_side_by_side_with_a_verdict(two_runs: list[Path]) -> None:
     runs = [load_run(p) for p in two_runs]
     # units took one value (16) in every trial: nothing to set side by side; 5 rates are few enough
-    assert compare.shared_params(runs) == ["optimizer", "learning_rate"]
-    table = compare.effects_table(compare.shared_effects(runs, "optimizer"))
+    assert comparison_page.shared_params(runs) == ["optimizer", "learning_rate"]
+    table = comparison_page.effects_table(comparison_page.shared_effects(runs, "optimizer"))
     assert list(table.columns) == ["value", "first", "second"]
     adam = table[table["value"] == "adam"].iloc[0]
     assert adam["first"].startswith("best 0.8 · mean 0.8 (1 trials)")
-    assert compare.verdicts(runs, "optimizer") == [
+    assert comparison_page.verdicts(runs, "optimizer") == [
         "**optimizer in first:** adam won with best val_accuracy 0.8 against sgd's 0.7 "
         "(by 0.1; means 0.8 against 0.65).",
         "**optimizer in second:** sgd won with best val_accuracy 0.9 against adam's 0.85 "

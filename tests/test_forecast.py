@@ -13,8 +13,12 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from tuner import forecast
-from tuner.page import Image, Note
+from tuner.analysis import forecast
+from tuner.report.figures import forecast as forecast_figures
+from tuner.report.figures.canvas import to_png
+from tuner.report.forecast_section import regression_blocks
+from tuner.report.html import Image, Note
+from tuner.run.results import load_predictions
 
 ACTUAL = np.array([[1.0, 2.0], [2.0, 3.0], [3.0, 4.0], [4.0, 5.0]])
 PREDICTED = ACTUAL + np.array([[0.5, -1.0]])  # off by 0.5 one step ahead, by 1 two ahead
@@ -40,7 +44,7 @@ def make_run(tmp_path: Path, predicted: np.ndarray = PREDICTED) -> Path:
 
 
 def test_baselines_and_the_model_by_hand(tmp_path: Path) -> None:
-    predictions = forecast.load_predictions(make_run(tmp_path))
+    predictions = load_predictions(make_run(tmp_path))
     assert predictions is not None and predictions.horizon == 2
     table = forecast.baseline_data(predictions)
     assert list(table["forecast"]) == ["model", "last_value", "seasonal_naive"]
@@ -50,7 +54,7 @@ def test_baselines_and_the_model_by_hand(tmp_path: Path) -> None:
 
 
 def test_error_by_horizon(tmp_path: Path) -> None:
-    predictions = forecast.load_predictions(make_run(tmp_path))
+    predictions = load_predictions(make_run(tmp_path))
     assert predictions is not None
     data = forecast.horizon_data(predictions)
     assert data["step"].tolist() == [1, 2]
@@ -60,7 +64,7 @@ def test_error_by_horizon(tmp_path: Path) -> None:
 
 
 def test_series_and_scatter_data(tmp_path: Path) -> None:
-    predictions = forecast.load_predictions(make_run(tmp_path))
+    predictions = load_predictions(make_run(tmp_path))
     assert predictions is not None
     second = forecast.series_data(predictions, step=2)
     assert second["time"].tolist() == [2, 3, 4, 5]
@@ -77,20 +81,20 @@ def test_dates_become_a_date_axis_and_other_labels_positions() -> None:
 
 
 def test_each_figure_draws(tmp_path: Path) -> None:
-    predictions = forecast.load_predictions(make_run(tmp_path))
+    predictions = load_predictions(make_run(tmp_path))
     assert predictions is not None
     figures = [
-        forecast.draw_series(forecast.series_data(predictions), "demand"),
-        forecast.draw_scatter(forecast.scatter_data(predictions), "demand"),
-        forecast.draw_horizon(forecast.horizon_data(predictions), "demand"),
+        forecast_figures.draw_series(forecast.series_data(predictions), "demand"),
+        forecast_figures.draw_scatter(forecast.scatter_data(predictions), "demand"),
+        forecast_figures.draw_horizon(forecast.horizon_data(predictions), "demand"),
     ]
     for figure in figures:
         assert isinstance(figure, Figure)
-        assert forecast.to_png(figure).startswith(b"\x89PNG")
+        assert to_png(figure).startswith(b"\x89PNG")
 
 
 def test_regression_blocks_say_whether_the_model_beats_the_baselines(tmp_path: Path) -> None:
-    blocks = forecast.regression_blocks(make_run(tmp_path / "good"))
+    blocks = regression_blocks(make_run(tmp_path / "good"))
     assert "reads 8 steps and forecasts the target (demand) 1 to 2 steps ahead" in str(blocks[0])
     table = blocks[1]
     assert isinstance(table, pd.DataFrame)
@@ -104,21 +108,21 @@ def test_regression_blocks_say_whether_the_model_beats_the_baselines(tmp_path: P
     names = [b.name for b in blocks if isinstance(b, Image)]
     assert names == ["forecast_series", "forecast_series_2", "forecast_scatter", "forecast_horizon"]
 
-    worse = forecast.regression_blocks(make_run(tmp_path / "bad", predicted=ACTUAL + 2.0))
+    worse = regression_blocks(make_run(tmp_path / "bad", predicted=ACTUAL + 2.0))
     assert isinstance(worse[2], Note) and worse[2].text.startswith(
         "The model does not beat the last value baseline (test MAE 2 against 1.5)"
     )
 
 
 def test_no_predictions_is_a_note(tmp_path: Path) -> None:
-    blocks = forecast.regression_blocks(tmp_path)
+    blocks = regression_blocks(tmp_path)
     assert len(blocks) == 1 and isinstance(blocks[0], Note)
     assert "best/predictions.npz does not exist" in blocks[0].text
 
 
 def test_the_forecast_report_does_not_import_keras() -> None:
     code = (
-        "import sys, tuner.forecast; "
+        "import sys, tuner.report.forecast_section, tuner.analysis.forecast; "
         "print(sorted(m for m in ('keras', 'tensorflow', 'keras_tuner') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -11,17 +11,24 @@ from typing import Any
 
 import pytest
 
-from tuner import backend, storage
+from tuner.engine import backend
+from tuner.run import atomic
 
 backend.activate("tensorflow")  # before keras-tuner imports Keras
 import keras_tuner as kt  # noqa: E402
 from keras_tuner.src import utils as kt_utils  # noqa: E402
 
-from tuner import ktstate  # noqa: E402
+from tuner.engine import kt_compat, resume  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-ktstate.install()
+
+@pytest.fixture(autouse=True)
+def atomic_keras_tuner_state() -> Any:
+    with kt_compat.atomic_state():
+        yield
+
+
 OBJECTIVE = kt.Objective("val_accuracy", "max")
 
 
@@ -87,7 +94,7 @@ def test_replay_rebuilds_every_algorithms_state_from_records(
     (aside / f"trial_{recorded[0]['trial_id']}" / "checkpoint.weights.h5").write_bytes(b"w")
 
     rebuilt = oracle(algorithm, tmp_path / "after")
-    ktstate.replay(rebuilt, recorded, aside)
+    resume.replay(rebuilt, recorded, aside)
     for record in recorded:
         trial = rebuilt.trials[record["trial_id"]]
         values = {**record["hyperparameters"], **record["schedule"]}
@@ -111,7 +118,7 @@ def test_a_trial_without_a_record_is_queued_to_run_again(tmp_path: Path) -> None
     recorded = search(oracle("random", tmp_path / "before"), 4)
     gap = recorded.pop(2)  # it was running when the kill came (a parallel search)
     rebuilt = oracle("random", tmp_path / "after")
-    ktstate.replay(rebuilt, recorded, tmp_path / "aside")
+    resume.replay(rebuilt, recorded, tmp_path / "aside")
     assert rebuilt._retry_queue == [gap["trial_id"]]
     assert rebuilt.trials[gap["trial_id"]].status == "RUNNING"
     again = rebuilt.create_trial("tuner0")
@@ -122,7 +129,7 @@ def test_a_trial_without_a_record_is_queued_to_run_again(tmp_path: Path) -> None
 def test_trials_the_algorithm_will_not_create_are_added_directly(tmp_path: Path) -> None:
     recorded = search(oracle("random", tmp_path / "before", max_trials=6), 4)
     rebuilt = oracle("random", tmp_path / "after", max_trials=2)  # stops after two
-    ktstate.replay(rebuilt, recorded, tmp_path / "aside")
+    resume.replay(rebuilt, recorded, tmp_path / "aside")
     assert sorted(rebuilt.trials) == ["0", "1", "2", "3"]
     assert rebuilt.trials["3"].score == recorded[3]["score"]
 
@@ -133,19 +140,19 @@ def test_a_trial_oracle_json_never_heard_of_is_requeued(tmp_path: Path) -> None:
     orphan = made.create_trial("tuner0")
     made.start_order.remove(orphan.trial_id)  # as if killed before oracle.json was written
     made.ongoing_trials.clear()
-    assert ktstate.requeue_unfinished(made) == [orphan.trial_id]
+    assert resume.requeue_unfinished(made) == [orphan.trial_id]
     assert made.create_trial("tuner0").trial_id == orphan.trial_id
 
 
 def test_state_problems_names_torn_and_missing_files(tmp_path: Path) -> None:
     kt_dir = tmp_path / "kt"
-    assert ktstate.state_problems(kt_dir, has_records=False) == []
-    assert ktstate.state_problems(kt_dir, has_records=True) == ["oracle.json is missing"]
+    assert resume.state_problems(kt_dir, has_records=False) == []
+    assert resume.state_problems(kt_dir, has_records=True) == ["oracle.json is missing"]
     (kt_dir / "trial_0").mkdir(parents=True)
     (kt_dir / "oracle.json").write_text('{"ongoing')
     (kt_dir / "tuner0.json").write_text("{}")
     (kt_dir / "trial_0" / "trial.json").write_text("[]")
-    assert ktstate.state_problems(kt_dir, has_records=True) == [
+    assert resume.state_problems(kt_dir, has_records=True) == [
         "oracle.json is unreadable",
         "trial_0/trial.json is unreadable",
     ]
@@ -161,10 +168,10 @@ def test_keras_tuners_json_is_written_atomically(tmp_path: Path) -> None:
 def test_a_refused_keras_tuner_write_is_fatal_for_the_search(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    with pytest.raises(ktstate.StateWriteError) as caught:
+    with pytest.raises(kt_compat.StateWriteError) as caught:
         kt_utils.save_json(str(blocker / "oracle.json"), {})
     assert isinstance(caught.value, kt.errors.FatalError)
-    assert isinstance(caught.value, storage.WriteError)
+    assert isinstance(caught.value, atomic.WriteError)
     assert str(caught.value).startswith(f"cannot write {blocker / 'oracle.json'}: ")
 
 
@@ -174,7 +181,7 @@ def test_checkpoints_are_whole_weight_files(tmp_path: Path) -> None:
 
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     saved = tmp_path / "checkpoint.weights.h5"
-    callback = ktstate.AtomicSaveBestEpoch(OBJECTIVE, str(saved))
+    callback = kt_compat.AtomicSaveBestEpoch(OBJECTIVE, str(saved))
     callback.set_model(model)
     callback._save_model()
     copy = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])

@@ -9,10 +9,11 @@ import keras
 import numpy as np
 import pytest
 
-from tuner.model import ModelSpec, NormalizedLoss, build_model
-from tuner.series import TargetScale
-from tuner.source import load_text
-from tuner.space import TUNABLES, parse_space, to_hyperparameters
+from tuner.config.space import TUNABLES, parse_space
+from tuner.config.yaml_lines import load_text
+from tuner.data.series import TargetScale
+from tuner.engine.hyperparameters import to_hyperparameters
+from tuner.engine.model import ModelSpec, NormalizedLoss, build_model
 
 SPEC = ModelSpec(input_shape=(6, 5), num_classes=4)
 TARGET = TargetScale(mean=10.0, std=2.0, low=5.0, high=15.0)

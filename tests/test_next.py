@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 from test_report import make_config, make_record, report
 
-from tuner import advice
-from tuner.findings import Edit
-from tuner.records import write_record
+from tuner.analysis import next_config
+from tuner.analysis.findings import Edit
+from tuner.run.records import write_record
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -77,8 +77,8 @@ def test_a_run_with_nothing_finished_gets_no_next_yaml(tmp_path: Path) -> None:
 
 def test_apply_sets_a_path_and_says_what_changed() -> None:
     config = {"space": {"units": [16, 32]}, "search": {"epochs": 4}}
-    assert advice.apply(config, Edit(("search", "epochs"), 8)) == "search.epochs: 4 → 8"
-    change = advice.apply(config, Edit(("space", "dropout"), {"min": 0.0, "max": 0.5}))
+    assert next_config.apply(config, Edit(("search", "epochs"), 8)) == "search.epochs: 4 → 8"
+    change = next_config.apply(config, Edit(("space", "dropout"), {"min": 0.0, "max": 0.5}))
     assert change == "space.dropout: absent → {min: 0.0, max: 0.5}"
     assert config["space"]["dropout"] == {"min": 0.0, "max": 0.5}
 
@@ -89,7 +89,7 @@ def test_prune_conditions_trims_or_drops_what_can_no_longer_be_active() -> None:
         "momentum": {"min": 0.5, "max": 0.9, "when": {"optimizer": "sgd"}},
         "batch_size": {"values": [32, 64], "when": {"optimizer": ["sgd", "adam"]}},
     }
-    changes = advice.prune_conditions(space, "lstm")
+    changes = next_config.prune_conditions(space, "lstm")
     assert "momentum" not in space and changes == [
         "space.momentum: removed (its `when` can no longer hold)"
     ]
@@ -102,5 +102,5 @@ def test_a_grown_grid_raises_max_trials() -> None:
         "space": {"units": [16, 32], "dropout": [0.0, 0.3]},
         "search": {"algorithm": "grid", "max_trials": 2},
     }
-    assert advice.fit_grid(config) == ["search.max_trials: 2 → 4 (the grid now has 4 points)"]
+    assert next_config.fit_grid(config) == ["search.max_trials: 2 → 4 (the grid now has 4 points)"]
     assert config["search"]["max_trials"] == 4

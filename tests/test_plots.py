@@ -10,8 +10,11 @@ import pandas as pd
 import pytest
 from matplotlib.axes import Axes
 
-from tuner import importance, parallel, plots
-from tuner.space import Param
+from tuner.analysis import importance
+from tuner.config.space import Param
+from tuner.report.figures import curves, history, parallel_coordinates, params
+from tuner.report.figures import importance as importance_figure
+from tuner.report.figures.canvas import to_png
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -59,26 +62,26 @@ def scores(values: list[float | None], direction: str = "max") -> list[dict[str,
 
 
 def test_history_keeps_the_best_so_far_for_a_maximized_objective() -> None:
-    data = plots.history_data(scores([0.3, 0.5, None, 0.4, 0.7, 0.6]))
+    data = history.history_data(scores([0.3, 0.5, None, 0.4, 0.7, 0.6]))
     assert list(data["number"]) == [1, 2, 4, 5, 6]  # the failed trial has no score to draw
     assert list(data["best_so_far"]) == [0.3, 0.5, 0.5, 0.7, 0.7]
     assert data["best_so_far"].is_monotonic_increasing
 
 
 def test_history_keeps_the_best_so_far_for_a_minimized_objective() -> None:
-    data = plots.history_data(scores([0.9, 1.2, 0.4, 0.6, float("nan"), 0.2], direction="min"))
+    data = history.history_data(scores([0.9, 1.2, 0.4, 0.6, float("nan"), 0.2], direction="min"))
     assert list(data["trial_id"]) == ["0", "1", "2", "3", "5"]  # NaN is not a score
     assert list(data["best_so_far"]) == [0.9, 0.9, 0.4, 0.4, 0.2]
     assert data["best_so_far"].is_monotonic_decreasing
 
 
 def test_history_of_no_trials_is_empty() -> None:
-    assert plots.history_data(scores([None])).empty and plots.history_data([]).empty
+    assert history.history_data(scores([None])).empty and history.history_data([]).empty
 
 
 def test_curves_keep_at_most_five_trials_in_rank_order_and_mark_the_best_epoch() -> None:
     top = scores([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
-    data = plots.curves_data(top)
+    data = curves.curves_data(top)
     assert sorted(data["trial_id"].unique()) == ["0", "1", "2", "3", "4"]
     assert len(data) == 5 * 4 * 3  # trials x metrics x epochs
     assert set(data["metric"]) == {"loss", "accuracy"}
@@ -92,20 +95,20 @@ def test_curves_keep_at_most_five_trials_in_rank_order_and_mark_the_best_epoch()
 def test_param_data_skips_failed_trials_and_inactive_parameters() -> None:
     records = scores([0.5, None, 0.7])
     records[0]["hyperparameters"] |= {"optimizer": "sgd", "momentum": 0.9}
-    data = plots.param_data(records, "momentum")
+    data = params.param_data(records, "momentum")
     assert list(data["trial_id"]) == ["0"] and list(data["value"]) == [0.9]
-    assert list(plots.param_data(records, "units")["trial_id"]) == ["0", "2"]
+    assert list(params.param_data(records, "units")["trial_id"]) == ["0", "2"]
 
 
 def test_axis_follows_the_sampling_and_kind_of_each_parameter() -> None:
     log = Param("learning_rate", "float", min=1e-4, max=1e-1, sampling="log")
-    assert plots.axis_for("learning_rate", log, [1e-3]).scale == "log"
+    assert params.axis_for("learning_rate", log, [1e-3]).scale == "log"
     linear = Param("dropout", "float", min=0.0, max=0.5)
-    assert plots.axis_for("dropout", linear, [0.1]).scale == "linear"
+    assert params.axis_for("dropout", linear, [0.1]).scale == "linear"
     choice = Param("optimizer", "choice", values=("sgd", "adam"))
-    axis = plots.axis_for("optimizer", choice, ["adam", "rmsprop"])
+    axis = params.axis_for("optimizer", choice, ["adam", "rmsprop"])
     assert axis.scale == "category" and axis.categories == ("sgd", "adam", "rmsprop")
-    unknown = plots.axis_for("activation", None, ["tanh", "softsign"])
+    unknown = params.axis_for("activation", None, ["tanh", "softsign"])
     assert unknown.scale == "category" and unknown.categories == ("softsign", "tanh")
 
 
@@ -113,24 +116,24 @@ def test_category_means_group_scores_in_declared_order() -> None:
     data = pd.DataFrame(
         {"trial_id": ["0", "1", "2"], "value": [True, False, True], "score": [0.2, 0.5, 0.4]}
     )
-    groups = plots.category_means(data, plots.Axis("nesterov", "category", (False, True, "x")))
+    groups = params.category_means(data, params.Axis("nesterov", "category", (False, True, "x")))
     assert list(groups["trials"]) == [1, 2, 0]
     assert groups["mean"][0] == 0.5 and groups["mean"][1] == pytest.approx(0.3)
     assert math.isnan(groups["mean"][2])
 
 
 def test_history_figure_has_title_labels_and_a_legend_naming_the_best() -> None:
-    fig = plots.draw_history(plots.history_data(scores([0.3, 0.5, 0.4])), "val_accuracy")
+    fig = history.draw_history(history.history_data(scores([0.3, 0.5, 0.4])), "val_accuracy")
     ax = fig.axes[0]
     assert "Optimization history" in ax.get_title()
     assert ax.get_ylabel() == "val_accuracy (fraction correct)"
     labels = legend_labels(ax)
     assert labels == ["trial", "best so far", "best: trial 1, finished #2 (0.5)"]
-    assert plots.to_png(fig).startswith(PNG)
+    assert to_png(fig).startswith(PNG)
 
 
 def test_curves_figure_has_a_panel_per_metric_and_names_the_trials() -> None:
-    fig = plots.draw_curves(plots.curves_data(scores([0.9, 0.8])))
+    fig = curves.draw_curves(curves.curves_data(scores([0.9, 0.8])))
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == ["Learning curves: loss", "Learning curves: accuracy"]
     assert all(ax.get_xlabel() == "epoch (#)" for ax in fig.axes)
@@ -140,16 +143,16 @@ def test_curves_figure_has_a_panel_per_metric_and_names_the_trials() -> None:
     ]
     labels = legend_labels(fig.axes[-1])
     assert labels[:2] == ["#1 trial 0", "#2 trial 1"] and "best epoch (validation)" in labels
-    assert plots.to_png(fig).startswith(PNG)
+    assert to_png(fig).startswith(PNG)
 
 
 def test_curves_show_early_stops_against_the_epochs_requested() -> None:
     top = scores([0.9, 0.8])
     top[0] |= {"epochs_requested": 10, "stopped_early": True}
-    data = plots.curves_data(top)
+    data = curves.curves_data(top)
     last = data[data["last"]]
     assert set(last["epoch"]) == {3} and set(data["requested"]) == {10, 3}
-    fig = plots.draw_curves(data)
+    fig = curves.draw_curves(data)
     assert all(ax.get_xlim()[1] == 10.5 for ax in fig.axes)  # the epochs it never ran show
     labels = legend_labels(fig.axes[-1])
     assert labels[0] == "#1 trial 0 (stopped at 3/10)" and "stopped early" in labels
@@ -164,13 +167,13 @@ def test_a_log_sampled_parameter_is_drawn_on_a_log_axis() -> None:
     records = scores([0.5, 0.7, 0.6])
     for rec, rate in zip(records, [1e-4, 1e-3, 1e-2], strict=True):
         rec["hyperparameters"]["learning_rate"] = rate
-    data = plots.param_data(records, "learning_rate")
+    data = params.param_data(records, "learning_rate")
     param = Param("learning_rate", "float", min=1e-4, max=1e-1, sampling="log")
-    fig = plots.draw_param(data, plots.axis_for("learning_rate", param, [1e-3]), "val_acc", "1")
+    fig = params.draw_param(data, params.axis_for("learning_rate", param, [1e-3]), "val_acc", "1")
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and "(log scale)" in ax.get_xlabel()
     assert "best: trial 1" in legend_labels(ax)
-    assert plots.to_png(fig).startswith(PNG)
+    assert to_png(fig).startswith(PNG)
 
 
 def test_a_choice_is_drawn_grouped_with_a_tick_per_value() -> None:
@@ -178,13 +181,13 @@ def test_a_choice_is_drawn_grouped_with_a_tick_per_value() -> None:
     for rec, optimizer in zip(records, ["sgd", "adam", "sgd"], strict=True):
         rec["hyperparameters"]["optimizer"] = optimizer
     choice = Param("optimizer", "choice", values=("sgd", "adam", "rmsprop"))
-    axis = plots.axis_for("optimizer", choice, ["sgd", "adam"])
-    fig = plots.draw_param(plots.param_data(records, "optimizer"), axis, "val_accuracy", "1")
+    axis = params.axis_for("optimizer", choice, ["sgd", "adam"])
+    fig = params.draw_param(params.param_data(records, "optimizer"), axis, "val_accuracy", "1")
     ax = fig.axes[0]
     assert ax.get_xscale() == "linear"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["sgd", "adam", "rmsprop"]
     assert ax.get_title() == "val_accuracy against optimizer"
-    png = plots.to_png(fig)
+    png = to_png(fig)
     assert png.startswith(PNG) and len(png) > 1000
 
 
@@ -210,7 +213,7 @@ PARAMS = {
 
 
 def test_parallel_data_places_each_trial_on_every_axis_and_leaves_gaps() -> None:
-    data = parallel.parallel_data(varied(4), list(PARAMS), PARAMS, "val_accuracy")
+    data = parallel_coordinates.parallel_data(varied(4), list(PARAMS), PARAMS, "val_accuracy")
     assert [a.name for a in data.axes] == ["optimizer", "learning_rate", "momentum", "val_accuracy"]
     frame = data.frame
     assert list(frame["trial_id"]) == ["3", "2", "1", "0"]  # best first
@@ -223,14 +226,16 @@ def test_parallel_data_places_each_trial_on_every_axis_and_leaves_gaps() -> None
 
 
 def test_parallel_figure_names_the_axes_the_best_trial_and_the_objective() -> None:
-    fig = parallel.draw(parallel.parallel_data(varied(4), list(PARAMS), PARAMS, "val_accuracy"))
+    fig = parallel_coordinates.draw(
+        parallel_coordinates.parallel_data(varied(4), list(PARAMS), PARAMS, "val_accuracy")
+    )
     ax = fig.axes[0]
     ticks = [t.get_text() for t in ax.get_xticklabels()]
     assert ticks == ["optimizer", "learning_rate (log)", "momentum", "val_accuracy"]
     assert "Parallel coordinates of 4 completed trials" in ax.get_title()
     assert legend_labels(ax) == ["best: trial 3 (0.62)"]
     assert fig.axes[1].get_ylabel() == "val_accuracy (fraction correct)"  # the colour bar
-    assert plots.to_png(fig).startswith(PNG)
+    assert to_png(fig).startswith(PNG)
 
 
 def test_importance_ranks_the_parameter_that_drives_the_score() -> None:
@@ -239,12 +244,12 @@ def test_importance_ranks_the_parameter_that_drives_the_score() -> None:
     assert list(result.shares["param"])[0] == "learning_rate"
     assert result.shares["share"].sum() == pytest.approx(1.0)
     assert "random forest (200 trees" in result.statement
-    fig = importance.draw(result, "val_accuracy")
+    fig = importance_figure.draw(result, "val_accuracy")
     ax = fig.axes[0]
     assert ax.get_title() == "Hyperparameter importance for val_accuracy (12 trials)"
     assert "(%)" in ax.get_xlabel()
     assert [t.get_text() for t in ax.get_yticklabels()][-1] == "learning_rate"  # on top
-    assert plots.to_png(fig).startswith(PNG)
+    assert to_png(fig).startswith(PNG)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tuner import series
+from tuner.data import series
 
 pytestmark = pytest.mark.slow
 

@@ -184,12 +184,12 @@ def test_same_config_and_seed_give_the_same_trials(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("algorithm", ["random", "bayesian", "hyperband", "grid"])
 def test_each_algorithm_runs_to_max_trials(tmp_path: Path, algorithm: str) -> None:
-    from tuner import backend
+    from tuner.engine import backend
 
     backend.activate("tensorflow")
-    from tuner.config import load_config
-    from tuner.data import load_dataset
-    from tuner.search import run_search
+    from tuner.config.schema import load_config
+    from tuner.data.datasets import load_dataset
+    from tuner.engine.search import run_search
 
     space = {"units": [4, 8], "learning_rate": [1.0e-3, 1.0e-2], "batch_size": 64}
     search = {"algorithm": algorithm, "max_trials": 3, "epochs": 2}
@@ -230,8 +230,8 @@ def test_diverging_trials_are_recorded_failed_and_the_search_goes_on(tmp_path: P
 
 
 def test_bayesian_search_leaves_most_trials_to_its_model(tmp_path: Path) -> None:
-    from tuner.config import load_config
-    from tuner.search import initial_points
+    from tuner.config.schema import load_config
+    from tuner.engine.search import initial_points
 
     space = {"units": [4, 8], "learning_rate": {"min": 1.0e-3, "max": 1.0e-2}, "batch_size": 64}
     config = load_config(write_config(tmp_path, space=space, search={"max_trials": 30}))

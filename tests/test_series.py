@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tuner import data, series
-from tuner.config import DataSection
+from tuner.config.schema import DataSection
+from tuner.data import datasets, series
 from tuner.errors import DataError
 
 RAMP = np.arange(20, dtype="float32")  # a hand-made series: step i has value i
@@ -41,10 +41,10 @@ def write(tmp_path: Path, text: str, name: str = "series.csv") -> str:
     return str(path)
 
 
-def load_csv(path: str, **options: object) -> data.Dataset:
+def load_csv(path: str, **options: object) -> datasets.Dataset:
     section = {"dataset": "csv", "path": path, "target": "y", "window": 3, "horizon": 1}
     section.update({"validation_split": 0.2, "test_split": 0.2, **options})
-    return data.load_dataset(DataSection.model_validate(section), 0)
+    return datasets.load_dataset(DataSection.model_validate(section), 0)
 
 
 def test_scaling_comes_from_the_training_part_only(tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ def test_the_sine_is_seeded_and_repeats_every_period() -> None:
 
 
 def test_sine_dataset_defaults() -> None:
-    ds = data.load_dataset(DataSection.model_validate({"dataset": "sine"}), 1)
+    ds = datasets.load_dataset(DataSection.model_validate({"dataset": "sine"}), 1)
     assert ds.input_shape == (32, 1) and ds.y_train.shape[1] == 1
     assert ds.forecast.period == series.SINE_PERIOD
     assert set(ds.forecast.baselines) == {"last_value", "seasonal_naive"}

@@ -7,9 +7,10 @@ import math
 import pytest
 from keras_tuner.engine.hyperparameters import Boolean, Choice, Fixed, Float, Int
 
-from tuner.config import from_source
-from tuner.source import load_text
-from tuner.space import TUNABLES, Space, to_hyperparameters
+from tuner.config.schema import from_source
+from tuner.config.space import TUNABLES, Space
+from tuner.config.yaml_lines import load_text
+from tuner.engine.hyperparameters import to_hyperparameters
 
 
 def space_of(yaml_space: str, extra: str = "") -> Space:

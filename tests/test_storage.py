@@ -13,8 +13,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tuner import records, rundir, samples, storage
+from tuner.data import checks
 from tuner.errors import DataError
+from tuner.analysis.frame import frame
+from tuner.run import atomic, records
+from tuner.run import folder as run_folder
 
 
 def record(trial_id: str, **changes: Any) -> dict[str, Any]:
@@ -44,30 +47,30 @@ def record(trial_id: str, **changes: Any) -> dict[str, Any]:
 
 def test_a_write_replaces_the_file_whole_and_leaves_no_temporary(tmp_path: Path) -> None:
     target = tmp_path / "deep" / "a.json"
-    storage.write_json(target, {"a": 1})
-    storage.write_json(target, {"a": 2})
+    atomic.write_json(target, {"a": 1})
+    atomic.write_json(target, {"a": 2})
     assert json.loads(target.read_text()) == {"a": 2}
     assert [p.name for p in target.parent.iterdir()] == ["a.json"]
 
 
 def test_written_files_follow_the_umask_not_mkstemps_0600(tmp_path: Path) -> None:
-    storage.write_text(tmp_path / "a.txt", "x")
+    atomic.write_text(tmp_path / "a.txt", "x")
     mode = stat.S_IMODE((tmp_path / "a.txt").stat().st_mode)
-    assert mode == 0o666 & ~storage._UMASK
+    assert mode == 0o666 & ~atomic._UMASK
 
 
 def test_a_failed_write_keeps_the_old_file_and_removes_its_temporary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "a.json"
-    storage.write_json(target, {"kept": True})
+    atomic.write_json(target, {"kept": True})
 
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", full)
-    with pytest.raises(storage.WriteError) as caught:
-        storage.write_json(target, {"kept": False})
+    with pytest.raises(atomic.WriteError) as caught:
+        atomic.write_json(target, {"kept": False})
     assert str(caught.value) == (
         f"cannot write {target}: No space left on device; free some space and run the same "
         "command to resume (the files written before are intact)"
@@ -87,7 +90,7 @@ def test_a_failed_write_keeps_the_old_file_and_removes_its_temporary(
     ],
 )
 def test_write_errors_say_what_to_do(code: int, strerror: str, advice: str) -> None:
-    error = storage.write_error("runs/x/a.json", OSError(code, strerror))
+    error = atomic.write_error("runs/x/a.json", OSError(code, strerror))
     assert str(error) == (
         f"cannot write runs/x/a.json: {strerror}; {advice} and run the same command to resume "
         "(the files written before are intact)"
@@ -100,11 +103,11 @@ def test_leftovers_of_killed_writes_are_removed_and_nothing_else(tmp_path: Path)
     for path in ours + theirs:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("x")
-    assert sorted(storage.remove_leftovers(tmp_path)) == sorted(ours)
+    assert sorted(atomic.remove_leftovers(tmp_path)) == sorted(ours)
     assert all(p.exists() for p in theirs)
     young = tmp_path / ".a.json.x.tmp"
     young.write_text("x")
-    assert storage.remove_leftovers(tmp_path, older_than_s=60) == []
+    assert atomic.remove_leftovers(tmp_path, older_than_s=60) == []
 
 
 # --- records ---------------------------------------------------------------------------
@@ -166,7 +169,7 @@ def test_foreign_files_in_trials_are_skipped_with_a_note(
     kept, skipped = records.read_records(tmp_path)
     assert [r["trial_id"] for r in kept] == ["0"]
     assert len(skipped) == 1 and skipped[0].startswith("x.json: ") and note in skipped[0]
-    records.frame(kept)  # and the frame of what is left builds
+    frame(kept)  # and the frame of what is left builds
 
 
 def test_a_folder_named_like_a_record_is_skipped(tmp_path: Path) -> None:
@@ -181,7 +184,7 @@ def test_attempts_count_every_start_of_a_trial(tmp_path: Path) -> None:
 
 
 def test_the_frame_has_an_attempts_column_that_defaults_to_one(tmp_path: Path) -> None:
-    table = records.frame([record("0"), record("1", attempts=3)])
+    table = frame([record("0"), record("1", attempts=3)])
     assert table["attempts"].tolist() == [1, 3]
 
 
@@ -189,19 +192,19 @@ def test_the_frame_has_an_attempts_column_that_defaults_to_one(tmp_path: Path) -
 
 
 def test_a_session_left_running_by_a_kill_becomes_killed(tmp_path: Path) -> None:
-    first = rundir.start_session(tmp_path, {"dataset": "d"})
+    first = run_folder.start_session(tmp_path, {"dataset": "d"})
     records.write_record(tmp_path, record("0", finished_at=first + 5))
     time.sleep(0.01)
-    second = rundir.start_session(tmp_path, {"dataset": "d"})  # the first never ended
-    rundir.record_session(tmp_path, {"dataset": "d"}, second, "finished")
-    sessions = rundir.read_run_info(tmp_path)["sessions"]
+    second = run_folder.start_session(tmp_path, {"dataset": "d"})  # the first never ended
+    run_folder.record_session(tmp_path, {"dataset": "d"}, second, "finished")
+    sessions = run_folder.read_run_info(tmp_path)["sessions"]
     assert [s["status"] for s in sessions] == ["killed", "finished"]
     assert sessions[0]["finished"] == first + 5  # when its last trial was recorded
 
 
 def test_a_refused_session_write_is_not_an_error(tmp_path: Path) -> None:
-    (tmp_path / rundir.RUN_FILE).mkdir()  # run.json cannot be replaced by a file
-    rundir.record_session(tmp_path, {}, 1.0, "finished")
+    (tmp_path / run_folder.RUN_FILE).mkdir()  # run.json cannot be replaced by a file
+    run_folder.record_session(tmp_path, {}, 1.0, "finished")
 
 
 # --- arrays a user brings --------------------------------------------------------------
@@ -227,7 +230,7 @@ def test_bad_arrays_are_one_line_naming_file_key_and_array(
     name: str, x: np.ndarray, y: np.ndarray, message: str
 ) -> None:
     with pytest.raises(DataError) as caught:
-        samples.check_labelled(
+        checks.check_labelled(
             x, y, file="m.npz", names=("x_train", "y_train"), key="data.path", at_least=2
         )
     text = str(caught.value)
@@ -235,12 +238,12 @@ def test_bad_arrays_are_one_line_naming_file_key_and_array(
 
 
 def test_good_arrays_pass() -> None:
-    samples.check_labelled(GOOD_X, GOOD_Y, file="m.npz", names=("x", "y"))
-    samples.check_same_steps(GOOD_X, GOOD_X[:1], file="m.npz", names=("x_train", "x_test"))
+    checks.check_labelled(GOOD_X, GOOD_Y, file="m.npz", names=("x", "y"))
+    checks.check_same_steps(GOOD_X, GOOD_X[:1], file="m.npz", names=("x_train", "x_test"))
 
 
 def test_a_report_on_a_damaged_run_skips_the_bad_files_and_says_so(tmp_path: Path) -> None:
-    from tuner import report
+    from tuner.report import write as report_writer
 
     run = tmp_path / "runs" / "messy"
     run.mkdir(parents=True)
@@ -254,7 +257,7 @@ def test_a_report_on_a_damaged_run_skips_the_bad_files_and_says_so(tmp_path: Pat
         else:
             path.write_text(json.dumps(content) if isinstance(content, dict) else content)
     (run / "run.json").write_text('{"dataset": [], "sessions": [{"started": "x"}, 3]}')
-    written = report.write_reports([run], out=tmp_path / "reports")
+    written = report_writer.write_reports([run], out=tmp_path / "reports")
     markdown = (tmp_path / "reports" / "messy" / "report.md").read_text()
     assert tmp_path / "reports" / "messy" / "index.html" in written
     assert f"Skipped {len(FOREIGN)} file(s) in trials/" in markdown
@@ -266,7 +269,7 @@ def test_a_second_search_of_the_same_run_is_refused(
 ) -> None:
     import fcntl
 
-    from tuner.config import load_config
+    from tuner.config.schema import load_config
     from tuner.errors import TunerError
 
     monkeypatch.chdir(tmp_path)
@@ -274,15 +277,15 @@ def test_a_second_search_of_the_same_run_is_refused(
     Path("busy.yaml").write_text("space:\n  units: 8\n")
     run = tmp_path / "runs" / "busy"
     run.mkdir(parents=True)
-    with open(run / rundir.LOCK_FILE, "w") as other:  # another process's lock
+    with open(run / run_folder.LOCK_FILE, "w") as other:  # another process's lock
         other.write("4242\n")
         other.flush()
         fcntl.flock(other, fcntl.LOCK_EX)
         with pytest.raises(TunerError) as caught:
-            rundir.prepare(load_config("busy.yaml"), fresh=False, root=tmp_path / "runs")
+            run_folder.prepare(load_config("busy.yaml"), fresh=False, root=tmp_path / "runs")
     assert str(caught.value) == (
         f"{run} is in use by another search (pid 4242); wait for it to end or stop it"
     )
-    assert rundir.prepare(load_config("busy.yaml"), fresh=False, root=tmp_path / "runs") == run
-    assert (run / rundir.LOCK_FILE).read_text() == f"{os.getpid()}\n"
-    rundir.release(run)
+    assert run_folder.prepare(load_config("busy.yaml"), fresh=False, root=tmp_path / "runs") == run
+    assert (run / run_folder.LOCK_FILE).read_text() == f"{os.getpid()}\n"
+    run_folder.release(run)

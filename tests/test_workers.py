@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tuner.workers import role_env, threads_per_worker
+from tuner.engine.workers import role_env, threads_per_worker
 
 pytestmark = pytest.mark.slow
 

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tuner import source as yaml_source
-from tuner.config import Config, from_source
+from tuner.config import yaml_lines
+from tuner.config.schema import Config, from_source
 from tuner.errors import ConfigError, TunerError, UserInputError
 
 
@@ -106,13 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load(path: Path, overrides: list[str] | None = None) -> Config:
-    src = yaml_source.load_file(path)
+    src = yaml_lines.load_file(path)
     for override in overrides or []:
         src = _override(src, override)
     return from_source(src)
 
 
-def _override(src: yaml_source.Source, text: str) -> yaml_source.Source:
+def _override(src: yaml_lines.Source, text: str) -> yaml_lines.Source:
     """Apply one --set key.path=value (the value is read as YAML)."""
     import yaml
 
@@ -133,22 +133,29 @@ def _override(src: yaml_source.Source, text: str) -> yaml_source.Source:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from tuner.engine import signals
+
+    with signals.installed():  # the previous handlers are back when the search returns
+        return _search(args)
+
+
+def _search(args: argparse.Namespace) -> int:
     config = load(args.config, args.overrides)
-    from tuner import backend, interrupt, rundir
+    from tuner.engine import backend
+    from tuner.run import folder as run_folder
 
     # Set for a participant of a distributed search (chief or worker), by us or by the user.
     role = os.environ.get("KERASTUNER_TUNER_ID")
     workers = args.workers if args.workers is not None else config.search.workers
     if workers < 1:
         raise UserInputError(f"--workers must be >= 1, got {workers}")
-    run_dir = rundir.prepare(config, args.fresh and role is None, root=args.runs)
-    interrupt.install()
+    run_dir = run_folder.prepare(config, args.fresh and role is None, root=args.runs)
     if role is None and workers > 1:
         return _search_in_parallel(args, config, run_dir, workers)
     if role is not None:
         _check_distributed_env(role)
     keras_backend = backend.activate(config.backend)
-    from tuner.data import load_dataset
+    from tuner.data.datasets import load_dataset
 
     dataset = load_dataset(config.data, config.seed)
     summary = {**dataset.summary(), "keras_backend": keras_backend}
@@ -158,18 +165,18 @@ def cmd_search(args: argparse.Namespace) -> int:
         f"{config.search.algorithm} search over {', '.join(config.space.varying) or 'one point'}",
         file=sys.stderr,
     )
-    from tuner.export import export_best
-    from tuner.search import run_search
+    from tuner.engine.export import export_best
+    from tuner.engine.search import run_search
 
     leads = role is None or "chief" in role  # workers leave sessions and export to the chief
-    started = rundir.start_session(run_dir, summary) if leads else time.time()
+    started = run_folder.start_session(run_dir, summary) if leads else time.time()
     status = "interrupted"
     try:
         tuner = run_search(config, dataset, run_dir, verbose=args.verbose)
         status = "finished"
     finally:
         if leads:
-            rundir.record_session(run_dir, summary, started, status)
+            run_folder.record_session(run_dir, summary, started, status)
     if leads:
         _print_outcome(config, run_dir, export_best(tuner, config, dataset, run_dir))
     return 0
@@ -178,8 +185,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 def _search_in_parallel(
     args: argparse.Namespace, config: Config, run_dir: Path, workers: int
 ) -> int:
-    from tuner import rundir
-    from tuner.workers import run_parallel
+    from tuner.engine.workers import run_parallel
+    from tuner.run import results
 
     command = [sys.executable, "-m", "tuner", "search", str(args.config), "--runs", str(args.runs)]
     command += [f"--set={override}" for override in args.overrides]
@@ -190,7 +197,7 @@ def _search_in_parallel(
         file=sys.stderr,
     )
     run_parallel(command, config, run_dir, workers)
-    best = rundir.read_json(run_dir / "best" / "test.json")
+    best = results.read_test(run_dir)
     _print_outcome(config, run_dir, best or None)
     return 0
 
@@ -218,6 +225,7 @@ def _check_distributed_env(role: str) -> None:
 
 
 def _print_outcome(config: Config, run_dir: Path, best: dict[str, Any] | None) -> None:
+    """``best``: best/test.json's summary, or None when nothing completed."""
     if best is None:
         print(f"no trial completed; see the errors in {run_dir}/trials/", file=sys.stderr)
         return
@@ -251,7 +259,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from tuner.report import write_reports
+    from tuner.report.write import write_reports
 
     written = write_reports(args.run_dirs or None, runs_root=args.runs, out=args.out)
     for path in written:
@@ -260,10 +268,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from tuner import backend, rundir
+    from tuner.engine import backend
+    from tuner.run import folder as run_folder
 
-    backend.activate(rundir.read_backend(args.run_dir))
-    from tuner.export import evaluate_file
+    backend.activate(run_folder.read_backend(args.run_dir))
+    from tuner.engine.export import evaluate_file
 
     metrics = evaluate_file(args.run_dir, args.data)
     print(" ".join(f"{name}={value:.4f}" for name, value in metrics.items()))

@@ -1,0 +1,109 @@
+"""How the objective moved with each value of a hyperparameter: per value (mean, best, seconds
+per epoch) and in pairs of trials that differ in that parameter alone.
+
+The diagnostics use these for the practice's comparisons (tanh against softsign, optimizer
+against optimizer) and the comparison report for parameters several runs share. Reads
+trial records only; never imports Keras.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from tuner.run.records import COMPLETED, TrialRecord, score_of
+
+EFFECT_COLUMNS = ["value", "label", "trials", "trial_ids", "mean", "best", "seconds_per_epoch"]
+
+
+def scored(records: list[TrialRecord]) -> list[TrialRecord]:
+    """Completed trials with a finite score, in finishing order."""
+    return [r for r in records if r["status"] == COMPLETED and number(r["score"])]
+
+
+def value_effects(records: list[TrialRecord], name: str) -> pd.DataFrame:
+    """One row per value of ``name`` among scored trials, the value with the best score first."""
+    done = [r for r in scored(records) if r["hyperparameters"].get(name) is not None]
+    maximize = bool(done) and done[0]["direction"] == "max"
+    groups: dict[str, list[TrialRecord]] = {}
+    values: dict[str, Any] = {}
+    for record in done:
+        value = record["hyperparameters"][name]
+        groups.setdefault(label(value), []).append(record)
+        values[label(value)] = value
+    rows = []
+    for key, group in groups.items():
+        scores = [score_of(r) for r in group]
+        per_epoch = [r["seconds"] / r["epochs_run"] for r in group if _timed(r)]
+        rows.append(
+            {
+                "value": values[key],
+                "label": key,
+                "trials": len(group),
+                "trial_ids": tuple(str(r["trial_id"]) for r in group),
+                "mean": sum(scores) / len(scores),
+                "best": max(scores) if maximize else min(scores),
+                "seconds_per_epoch": sum(per_epoch) / len(per_epoch) if per_epoch else math.nan,
+            }
+        )
+    table = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
+    if not table.empty:
+        table = table.sort_values("best", ascending=not maximize, kind="stable")
+    return table.reset_index(drop=True)
+
+
+def paired(records: list[TrialRecord], name: str, ignore: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Trials that differ only in ``name`` (and the ``ignore``d parameters that depend on it):
+    one row per such group and value, with the group's key and the trial's score."""
+    groups: dict[str, list[TrialRecord]] = {}
+    for record in scored(records):
+        hp = record["hyperparameters"]
+        if hp.get(name) is None:
+            continue
+        key = repr(sorted((k, label(v)) for k, v in hp.items() if k not in (name, *ignore)))
+        groups.setdefault(key, []).append(record)
+    rows = [
+        {"group": key, "label": label(r["hyperparameters"][name]), "score": score_of(r)}
+        for key, group in groups.items()
+        if len({label(r["hyperparameters"][name]) for r in group}) > 1
+        for r in group
+    ]
+    return pd.DataFrame(rows, columns=["group", "label", "score"])
+
+
+def pair_wins(
+    pairs: pd.DataFrame, first: str, second: str, maximize: bool
+) -> tuple[int, int, float]:
+    """In groups holding both values: how many ``first`` won, how many groups, and the mean
+    difference first - second (positive: first scored higher)."""
+    if pairs.empty:
+        return 0, 0, math.nan
+    table = pairs.pivot_table(index="group", columns="label", values="score", aggfunc="max")
+    if first not in table or second not in table:
+        return 0, 0, math.nan
+    both = table[[first, second]].dropna()
+    if both.empty:
+        return 0, 0, math.nan
+    diff = both[first] - both[second]
+    wins = int((diff > 0).sum() if maximize else (diff < 0).sum())
+    return wins, len(both), float(diff.mean())
+
+
+def label(value: Any) -> str:
+    """A value as the report writes it: true/false for booleans, 4 significant digits for floats."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def number(value: Any) -> bool:
+    """A finite int or float (not a bool)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _timed(record: TrialRecord) -> bool:
+    return number(record.get("seconds")) and bool(record.get("epochs_run"))

@@ -1,0 +1,98 @@
+"""What a diagnostic finds: the kind, the trials it names, a sentence of evidence, a
+suggestion, and the edits the suggestion makes to the next config (see tuner.advice).
+
+Also what every detector reads: a Context built from a run, and a few wording helpers.
+Plain data; never imports Keras.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tuner.analysis.importance import Importance
+from tuner.config.space import Param
+from tuner.run.records import TrialRecord, best_epoch_metrics, ranked
+
+NAMED = 5  # trials named in one sentence; the rest are counted ("and 4 more")
+TITLES = {
+    "diverged": "Diverged",
+    "overfitting": "Overfitting",
+    "still_improving": "Still improving",
+    "edge": "Best on the edge of its range",
+    "no_effect": "No measurable effect",
+    "failures": "Failures",
+    "comparison": "Comparison",
+}
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Set ``path`` (keys from the config's top, e.g. ("space", "learning_rate", "max"))."""
+
+    path: tuple[str, ...]
+    value: Any
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # a key of TITLES
+    trials: tuple[str, ...]  # the trials it names, most relevant first
+    evidence: str  # one sentence: what the records show
+    suggestion: str = ""  # what to change, in words
+    edits: tuple[Edit, ...] = ()  # the same change, for next.yaml
+    param: str | None = None  # the hyperparameter it is about, if one
+
+    @property
+    def sentence(self) -> str:
+        tail = f" {self.suggestion}" if self.suggestion else ""
+        return f"**{TITLES[self.kind]}.** {self.evidence}{tail}"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the detectors read; ``params`` and ``raw_space`` are empty without a config."""
+
+    records: list[TrialRecord]
+    varying: list[str]
+    params: dict[str, Param] = field(default_factory=dict)
+    raw_space: dict[str, Any] = field(default_factory=dict)
+    epochs: int | None = None
+    algorithm: str | None = None
+    importance: Importance | None = None
+    validation_samples: int | None = None
+
+    @property
+    def ranked(self) -> list[TrialRecord]:
+        return ranked(self.records)
+
+    @property
+    def objective(self) -> str:
+        return str(self.records[0]["objective"]) if self.records else "score"
+
+    @property
+    def maximize(self) -> bool:
+        return bool(self.records) and self.records[0]["direction"] == "max"
+
+
+def trial_list(ids: list[str] | tuple[str, ...]) -> str:
+    """'trial 3', 'trials 3 and 5', 'trials 1, 2, 3, 4, 5 and 3 more'."""
+    ids = [str(i) for i in ids]
+    if len(ids) == 1:
+        return f"trial {ids[0]}"
+    shown, rest = ids[:NAMED], len(ids) - NAMED
+    if rest > 0:
+        return f"trials {', '.join(shown)} and {rest} more"
+    return f"trials {', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def train_validation_gap(record: TrialRecord) -> float | None:
+    """Train minus validation score of the objective's metric at the best epoch, signed so that
+    a positive gap means overfitting (val_loss - loss for a minimized objective)."""
+    metrics = best_epoch_metrics(record)
+    objective = str(record["objective"])
+    base = objective.removeprefix("val_")
+    if objective == base or base not in metrics or objective not in metrics:
+        return None
+    gap = metrics[base] - metrics[objective]
+    return gap if record["direction"] == "max" else -gap

@@ -1,0 +1,284 @@
+"""Findings about the space: a best value on the edge of its range (widen it), a parameter
+with no measurable effect (fix it), and the practice's comparisons (tanh against softsign,
+optimizer against optimizer) when the space has them. Never imports Keras.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, cast
+
+import pandas as pd
+
+from tuner.analysis.effects import number, pair_wins, paired, value_effects
+from tuner.analysis.findings import Context, Edit, Finding
+from tuner.analysis.stats import difference_noise
+from tuner.config.space import TUNABLES, Param
+from tuner.run.records import TrialRecord, score_of
+from tuner.text import value_text
+
+# A best value in the outer 10% of its range (on the log scale for log ranges) is "on the edge":
+# narrower flags a best that merely sits near a bound by chance of the draw.
+EDGE_FRACTION = 0.1
+# Fewer completed trials than this and the best is best by the luck of the first draws.
+MIN_TRIALS_EDGE = 4
+# A parameter carrying under 5% of the forest's importance has no measurable effect: at these
+# trial counts shares below that move with the forest's seed.
+NO_EFFECT_SHARE = 0.05
+# A forest fitted to a few dozen trials that a Bayesian oracle picked (so parameters move
+# together) can hand a parameter's effect to another one. A parameter whose per-value means
+# (values tried at least twice) spread over more than this share of all scores' range visibly
+# matters, whatever the importance says: it is not called "no effect".
+NO_EFFECT_MAX_MEAN_SPREAD = 0.15
+PRACTICE = ("activation", "optimizer", "cell")  # the comparisons the practice asks for
+
+
+def space_findings(ctx: Context, earlier: list[Finding]) -> list[Finding]:
+    """No-effect, edge (except where another finding already changes that bound) and comparisons."""
+    idle = no_effect(ctx)
+    taken = {e.path[:2] for f in [*earlier, *idle] for e in f.edits}
+    edge = [f for f in edges(ctx) if not any(e.path[:2] in taken for e in f.edits)]
+    return [*idle, *edge, *comparisons(ctx)]
+
+
+# ---- best on the edge ---------------------------------------------------------------------
+
+
+def edges(ctx: Context) -> list[Finding]:
+    top = ctx.ranked
+    if len(top) < MIN_TRIALS_EDGE or not ctx.params:
+        return []
+    found = []
+    for name in ctx.varying:
+        param, value = ctx.params.get(name), top[0]["hyperparameters"].get(name)
+        tried = {repr(r["hyperparameters"].get(name)) for r in top} - {"None"}
+        if param is None or not number(value) or len(tried) < 2:
+            continue
+        if param.kind in ("int", "float"):
+            finding = _range_edge(ctx, param, float(cast(float, value)), top)
+        elif param.kind == "choice" and all(number(v) for v in param.values):
+            finding = _choice_edge(ctx, param, value, top)
+        else:
+            continue
+        found += [finding] if finding else []
+    return found
+
+
+def position(param: Param, value: float) -> float:
+    """Where ``value`` lies in the range, 0 at min and 1 at max (log scale for log ranges)."""
+    low, high, x = param.min, param.max, value
+    if param.sampling != "linear" and low > 0 and x > 0:
+        low, high, x = math.log(low), math.log(high), math.log(x)
+    return (x - low) / (high - low) if high > low else 0.5
+
+
+def _range_edge(ctx: Context, param: Param, value: float, top: list[TrialRecord]) -> Finding | None:
+    where = position(param, value)
+    side = "max" if where >= 1 - EDGE_FRACTION else "min" if where <= EDGE_FRACTION else ""
+    if not side:
+        return None
+    name, best = param.name, str(top[0]["trial_id"])
+    near = [r for r in top[:3] if _on_side(param, r["hyperparameters"].get(name), side)]
+    bounds = f"[{value_text(name, param.min, param)}, {value_text(name, param.max, param)}]"
+    scale = " on a log scale" if param.sampling != "linear" else ""
+    part = "top" if side == "max" else "bottom"
+    evidence = (
+        f"The best trial {best} has {name} {value_text(name, value, param)}, in the {part} "
+        f"{EDGE_FRACTION:.0%} of its range {bounds}{scale} ({len(near)} of the top "
+        f"{min(3, len(top))} trials are)."
+    )
+    new = widened(param, side)
+    if new is None:
+        return Finding(
+            "edge", (best,), evidence, f"{name} is already at its limit there.", param=name
+        )
+    old = param.max if side == "max" else param.min
+    way = "upward" if side == "max" else "downward"
+    suggestion = (
+        f"Widen it {way}: {side} {value_text(name, old, param)} → {value_text(name, new, param)}."
+    )
+    return Finding("edge", (best,), evidence, suggestion, (Edit(("space", name, side), new),), name)
+
+
+def _on_side(param: Param, value: Any, side: str) -> bool:
+    if not number(value):
+        return False
+    where = position(param, float(value))
+    return where >= 1 - EDGE_FRACTION if side == "max" else where <= EDGE_FRACTION
+
+
+def widened(param: Param, side: str) -> float | int | None:
+    """The bound moved outward by half the range, or on a log scale by a quarter of its decades
+    (a factor 3 to 10), within what the tunable accepts; None when it cannot move."""
+    low, high = param.min, param.max
+    if param.sampling != "linear" and low > 0:
+        factor = min(10.0, max(3.0, (high / low) ** 0.25))
+        new = high * factor if side == "max" else low / factor
+    else:
+        delta = max((high - low) / 2, param.step or 0, 1 if param.kind == "int" else 0)
+        if param.step and param.sampling == "linear":
+            delta = math.ceil(delta / param.step - 1e-9) * param.step
+        new = high + delta if side == "max" else low - delta
+    new = _clip(param.name, new)
+    new = (
+        (math.ceil(new) if side == "max" else math.floor(new))
+        if param.kind == "int"
+        else _round(new)
+    )
+    if param.kind == "int":
+        new = int(_clip(param.name, new))
+    moved = new > high if side == "max" else new < low
+    return new if moved else None
+
+
+def _clip(name: str, value: float) -> float:
+    tunable = TUNABLES[name]
+    if tunable.low is not None:
+        value = max(value, tunable.low)
+    if tunable.high is not None:
+        value = min(value, tunable.high - 1e-3 if tunable.high_open else tunable.high)
+    return value
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.3g}")
+
+
+def _choice_edge(ctx: Context, param: Param, value: Any, top: list[TrialRecord]) -> Finding | None:
+    ordered = sorted(param.values)
+    if len(ordered) < 2 or value not in (ordered[0], ordered[-1]):
+        return None
+    side = "largest" if value == ordered[-1] else "smallest"
+    a, b = (ordered[-2], ordered[-1]) if side == "largest" else (ordered[1], ordered[0])
+    geometric = (
+        a > 0 and b > 0 and (b / a).is_integer()
+        if side == "largest"
+        else a > 0 and b > 0 and (a / b).is_integer()
+    )
+    new = (b * b / a) if geometric else (2 * b - a)
+    new = _clip(param.name, new)
+    new = int(round(new)) if isinstance(value, int) else _round(new)
+    name, best = param.name, str(top[0]["trial_id"])
+    evidence = (
+        f"The best trial {best} has {name} {value_text(name, value, param)}, the {side} of "
+        f"{list(param.values)}."
+    )
+    if new in param.values or (new >= b if side == "smallest" else new <= b):
+        return Finding(
+            "edge", (best,), evidence, f"{name} is already at its limit there.", param=name
+        )
+    values = [*param.values, new] if side == "largest" else [new, *param.values]
+    raw = ctx.raw_space.get(name)
+    path = ("space", name, "values") if isinstance(raw, dict) else ("space", name)
+    suggestion = f"Try beyond it: add {value_text(name, new, param)}."
+    return Finding("edge", (best,), evidence, suggestion, (Edit(path, values),), name)
+
+
+# ---- no measurable effect -----------------------------------------------------------------
+
+
+def no_effect(ctx: Context) -> list[Finding]:
+    importance = ctx.importance
+    if importance is None or not importance.shown or not ctx.ranked:
+        return []
+    best = ctx.ranked[0]
+    found = []
+    for name in ctx.varying:
+        share = importance.share(name)
+        value = best["hyperparameters"].get(name)
+        if share is None or share >= NO_EFFECT_SHARE or value is None:
+            continue
+        param = ctx.params.get(name)
+        effects = value_effects(ctx.records, name)
+        if _means_differ(effects, ctx):
+            continue
+        means = ", ".join(
+            f"{row.label} {row.mean:.3g} ({row.trials})" for row in effects.head(4).itertuples()
+        )
+        evidence = (
+            f"{name} carried {share:.0%} of the importance over {importance.trials} trials "
+            f"(mean {ctx.objective} per value, trials in brackets: {means})."
+        )
+        fixed = _round(value) if isinstance(value, float) else value
+        suggestion = (
+            f"Fix it at {value_text(name, fixed, param)} (the best trial's value) and spend the "
+            "trials on the rest."
+        )
+        raw = ctx.raw_space.get(name)
+        spec = (
+            {"value": fixed, "when": raw["when"]}
+            if isinstance(raw, dict) and "when" in raw
+            else fixed
+        )
+        edits = (Edit(("space", name), spec),) if param is not None else ()
+        found.append(
+            Finding(
+                "no_effect", tuple(effects["trial_ids"].sum()), evidence, suggestion, edits, name
+            )
+        )
+    return found
+
+
+def _means_differ(effects: pd.DataFrame, ctx: Context) -> bool:
+    repeated = effects[effects["trials"] >= 2]
+    scores = [score_of(r) for r in ctx.ranked]
+    span = max(scores) - min(scores)
+    if len(repeated) < 2 or span <= 0:
+        return False
+    return bool(repeated["mean"].max() - repeated["mean"].min() > NO_EFFECT_MAX_MEAN_SPREAD * span)
+
+
+# ---- the practice's comparisons -----------------------------------------------------------
+
+
+def comparisons(ctx: Context) -> list[Finding]:
+    found = []
+    for name in PRACTICE:
+        effects = value_effects(ctx.records, name)
+        if name not in ctx.varying or len(effects) < 2:
+            continue
+        parts = []
+        for row in effects.itertuples():
+            speed = (
+                ""
+                if math.isnan(row.seconds_per_epoch)
+                else f", {row.seconds_per_epoch:.2g} s/epoch"
+            )
+            parts.append(
+                f"{row.label} best {row.best:.4g} (mean {row.mean:.3g} over {row.trials}{speed})"
+            )
+        first, second = effects.iloc[0], effects.iloc[1]
+        evidence = f"{name}: {'; '.join(parts)}{_pairs(ctx, name, first.label, second.label)}."
+        found.append(
+            Finding(
+                "comparison",
+                tuple(first.trial_ids),
+                evidence,
+                verdict(ctx, first, second),
+                param=name,
+            )
+        )
+    return found
+
+
+def _pairs(ctx: Context, name: str, first: str, second: str) -> str:
+    children = tuple(p.name for p in ctx.params.values() if any(c.parent == name for c in p.when))
+    wins, groups, diff = pair_wins(paired(ctx.records, name, children), first, second, ctx.maximize)
+    if not groups:
+        return ""
+    return (
+        f". In {groups} pair(s) of trials that differ only in {name}, {first} scored better than "
+        f"{second} in {wins} (by {diff:+.3g} on average)"
+    )
+
+
+def verdict(ctx: Context, first: Any, second: Any) -> str:
+    """Which value won and by how much, and whether that is more than validation noise."""
+    margin = abs(first.best - second.best)
+    text = f"Verdict: {first.label} beat {second.label} by {margin:.3g} in best {ctx.objective}"
+    n = ctx.validation_samples
+    if "accuracy" in ctx.objective and n and 0 <= second.best <= first.best <= 1:
+        noise = difference_noise(first.best, second.best, n)
+        within = "within" if margin <= noise else "more than"
+        text += f", {within} the noise of {n} validation samples (±{noise:.3f})"
+    return text + "."

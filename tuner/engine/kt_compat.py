@@ -1,0 +1,182 @@
+"""Every touch of keras-tuner's and Keras' private names, in one module (accelerate keeps its
+version-sensitive checks in one place the same way).
+
+keras-tuner 1.4 offers no hook for three things this toolkit needs, so it reaches inside:
+- atomic state: keras-tuner writes oracle.json, tuner0.json, trial.json and the best-epoch
+  checkpoint in place; ``atomic_state()`` routes those writes through tuner.run.atomic for the
+  length of a search and puts keras-tuner back as it was afterwards;
+- resume repairs: the oracle's retry queue, trial folders and random values (tuner.engine.resume);
+- speed: keras-tuner's TunerCallback has batch hooks that make Keras wait after every step.
+
+``PRIVATE_NAMES`` lists each name used; ``missing_private_names()`` checks them against the
+installed versions (a test calls it, so an upgrade that removes one fails loudly by name).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import inspect
+import io
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import keras_tuner as kt
+from keras_tuner.src import config as kt_config
+from keras_tuner.src import utils as kt_utils
+from keras_tuner.src.distribute import utils as dist_utils
+from keras_tuner.src.engine import tuner_utils
+
+from tuner.run import atomic
+
+TESTED_VERSIONS = ">=1.4.7,<1.5"  # keras-tuner; the same range as pyproject.toml
+PRIVATE_NAMES = {  # module or class -> the private attributes used from it
+    "keras_tuner.src.utils": ("save_json", "create_directory"),
+    "keras_tuner.src.config": ("DEBUG",),
+    "keras_tuner.src.distribute.utils": ("has_chief_oracle", "is_chief_oracle"),
+    "keras_tuner.src.engine.tuner_utils": ("SaveBestEpoch", "TunerCallback"),
+    "keras_tuner.src.engine.oracle.Oracle": (
+        "_retry_queue", "_get_trial_dir", "_random_values", "_save_trial",
+    ),
+    "keras_tuner.src.engine.tuner.Tuner": ("_build_and_fit_model",),
+    "keras.src.saving.saving_lib": ("H5IOStore", "_save_state"),
+}  # fmt: skip
+TunerCallback = tuner_utils.TunerCallback  # keras-tuner's per-batch forwarder, left out of fit
+
+
+def missing_private_names() -> list[str]:
+    """Each name in PRIVATE_NAMES that the installed keras-tuner or Keras lacks."""
+    missing = []
+    for owner, names in PRIVATE_NAMES.items():
+        try:
+            target: Any = importlib.import_module(owner)
+        except ImportError:  # a class: its module, then the class in it
+            module_name, _, class_name = owner.rpartition(".")
+            target = getattr(importlib.import_module(module_name), class_name, None)
+        # an instance attribute (the oracle's _retry_queue) is set in __init__, not on the class
+        init = inspect.getsource(target) if isinstance(target, type) else ""
+        missing += [
+            f"{owner}.{name}"
+            for name in names
+            if not hasattr(target, name) and f"self.{name} =" not in init
+        ]
+    return missing
+
+
+def keras_tuner_version() -> str:
+    return metadata.version("keras-tuner")
+
+
+class StateWriteError(atomic.WriteError, kt.errors.FatalError):
+    """A refused write of keras-tuner's state: fatal, so the search stops instead of failing
+    every following trial (keras-tuner re-raises FatalError and records other errors)."""
+
+
+@contextlib.contextmanager
+def fatal_writes(path: str | Path) -> Iterator[None]:
+    """Turn a refused write (disk full, read-only) into a StateWriteError naming the file."""
+    try:
+        yield
+    except StateWriteError:
+        raise
+    except (OSError, atomic.WriteError) as exc:
+        error = exc if isinstance(exc, atomic.WriteError) else atomic.write_error(path, exc)
+        raise StateWriteError(str(error)) from exc
+
+
+def _save_json(path: str, obj: Any) -> str:
+    text = json.dumps(obj)
+    with fatal_writes(path):
+        atomic.write_text(path, text)
+    return text
+
+
+def _create_directory(path: str, remove_existing: bool = False) -> None:
+    with fatal_writes(path):
+        if remove_existing and os.path.isdir(path):
+            shutil.rmtree(path)
+        os.makedirs(path, exist_ok=True)
+
+
+class AtomicSaveBestEpoch(tuner_utils.SaveBestEpoch):
+    """keras-tuner's best-epoch checkpoint, built in memory and written by tuner.run.atomic.
+
+    Built in memory because h5py crashes the process (a segfault while freeing its file
+    objects) when the file system refuses one of its writes; our own write fails cleanly.
+    """
+
+    def _save_model(self) -> None:
+        data = weights_bytes(self.model)
+        with fatal_writes(self.filepath):
+            if data is not None:
+                atomic.write_bytes(self.filepath, data)
+                return
+            partial = Path(self.filepath).with_name(
+                f"{atomic.PARTIAL_PREFIX}{os.getpid()}.weights.h5"
+            )
+            self.model.save_weights(str(partial))  # the plain way, should Keras' internals move
+            os.replace(partial, self.filepath)
+
+
+def weights_bytes(model: Any) -> bytes | None:
+    """What model.save_weights writes to a .weights.h5 file; None if Keras' internals moved."""
+    try:
+        from keras.src.saving import saving_lib
+
+        buffer = io.BytesIO()
+        store = saving_lib.H5IOStore(buffer, mode="w")
+        saving_lib._save_state(
+            model, weights_store=store, assets_store=None, inner_path="", visited_saveables=set()
+        )
+        store.close()
+    except (ImportError, AttributeError, TypeError):
+        return None
+    return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def atomic_state(debug: bool = False) -> Iterator[None]:
+    """For the length of a search: keras-tuner's writes atomic, and its per-trial tracebacks
+    printed only when ``debug`` (ours is one line). Everything is put back afterwards."""
+    saved = (
+        kt_utils.save_json, kt_utils.create_directory, tuner_utils.SaveBestEpoch, kt_config.DEBUG,
+    )  # fmt: skip
+    kt_utils.save_json = _save_json
+    kt_utils.create_directory = _create_directory
+    tuner_utils.SaveBestEpoch = AtomicSaveBestEpoch  # looked up at each trial's start
+    kt_config.DEBUG = debug
+    try:
+        yield
+    finally:
+        (
+            kt_utils.save_json, kt_utils.create_directory, tuner_utils.SaveBestEpoch,
+            kt_config.DEBUG,
+        ) = saved  # fmt: skip
+
+
+def is_worker() -> bool:
+    """This process is a distributed worker (the chief owns keras-tuner's state)."""
+    return bool(dist_utils.has_chief_oracle() and not dist_utils.is_chief_oracle())
+
+
+def retry_queue(oracle: Any) -> list[str]:
+    """The ids of trials the oracle hands out again before creating new ones."""
+    queue: list[str] = oracle._retry_queue
+    return queue
+
+
+def trial_dir(oracle: Any, trial_id: str) -> Path:
+    return Path(oracle._get_trial_dir(trial_id))
+
+
+def random_values(oracle: Any) -> dict[str, Any]:
+    return oracle._random_values() or {}
+
+
+def save_trial(oracle: Any, trial: Any) -> None:
+    oracle._save_trial(trial)

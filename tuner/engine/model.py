@@ -1,0 +1,190 @@
+"""The model factory: a compiled recurrent Keras model from hyperparameter values.
+
+It only reads values: every tunable is declared up front in tuner.space, so ``read`` never
+creates a hyperparameter. Backend-neutral Keras 3 (no ``tf.*``).
+
+Classification ends in softmax with sparse categorical cross-entropy. Regression ends in a
+linear (MSE) or sigmoid (binary cross-entropy) head whose output is mapped back into the
+target's units by a Rescaling layer, so the model outputs forecasts in target units, its
+MAE and RMSE metrics are in those units, and the exported model needs no post-processing.
+The loss undoes that mapping (NormalizedLoss): it is computed on the scaled target, the
+mean squared error of the standardized target or the cross-entropy of the target mapped
+to [0, 1], so training is exactly training on normalized targets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+from tuner.config.space import TUNABLES
+from tuner.data.datasets import Dataset
+from tuner.data.series import TargetScale
+
+REGRESSION_METRICS = ("mae", "rmse")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the factory needs to know about the data, fixed for a whole run."""
+
+    input_shape: tuple[int, int]
+    num_classes: int  # 0 for regression
+    mean: np.ndarray | None = None
+    variance: np.ndarray | None = None
+    horizon: int = 1  # regression: outputs, one per step ahead
+    target: TargetScale | None = None  # regression: the target's training statistics
+
+    @classmethod
+    def of(cls, dataset: Dataset) -> ModelSpec:
+        forecast = dataset.forecast
+        if forecast is None:
+            return cls(dataset.input_shape, dataset.num_classes, dataset.mean, dataset.variance)
+        return cls(
+            dataset.input_shape,
+            0,
+            dataset.mean,
+            dataset.variance,
+            horizon=forecast.horizon,
+            target=forecast.scale,
+        )
+
+
+@keras.saving.register_keras_serializable(package="tuner")
+class NormalizedLoss(keras.losses.Loss):
+    """MSE (``kind="mse"``) or binary cross-entropy (``"bce"``) of ``(y - offset) / scale``.
+
+    Both the target and the prediction are scaled, so with the model's Rescaling layer
+    undoing the same map the loss and its gradients are those of training on scaled targets.
+    Cross-entropy clips the scaled target into [0, 1]: a validation or test value outside
+    the training range counts as that range's edge in the loss (not in MAE and RMSE).
+    """
+
+    def __init__(
+        self, kind: str = "mse", offset: float = 0.0, scale: float = 1.0, **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("name", f"normalized_{kind}")
+        super().__init__(**kwargs)
+        self.kind, self.offset, self.scale = kind, float(offset), float(scale)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        true = (ops.cast(y_true, y_pred.dtype) - self.offset) / self.scale
+        pred = (y_pred - self.offset) / self.scale
+        if self.kind == "bce":
+            return keras.losses.binary_crossentropy(ops.clip(true, 0.0, 1.0), pred)
+        return ops.mean(ops.square(true - pred), axis=-1)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "kind": self.kind,
+            "offset": self.offset,
+            "scale": self.scale,
+        }
+
+
+def read(hp: Any, name: str) -> Any:
+    """The value of ``name``; a conditional parameter that is inactive takes its default."""
+    return hp.get(name) if name in hp else TUNABLES[name].default
+
+
+def build_model(hp: Any, spec: ModelSpec) -> keras.Model:
+    inputs = keras.Input(shape=spec.input_shape, name="sequence")
+    x = inputs
+    if spec.mean is not None:
+        # Scaling lives inside the model so the exported model takes raw inputs.
+        x = keras.layers.Normalization(axis=-1, mean=spec.mean, variance=spec.variance)(x)
+    layers = read(hp, "layers")
+    for index in range(layers):
+        recurrent = _recurrent_layer(hp, return_sequences=index < layers - 1, index=index)
+        if read(hp, "bidirectional"):
+            recurrent = keras.layers.Bidirectional(recurrent, name=f"bidirectional_{index}")
+        x = recurrent(x)
+    head = read(hp, "head")
+    if spec.target is None:
+        if head != "softmax":
+            raise ValueError(f"head {head!r} cannot classify; use softmax")
+        outputs = keras.layers.Dense(spec.num_classes, activation="softmax", name="head")(x)
+        model = keras.Model(inputs, outputs, name=f"{read(hp, 'cell')}_classifier")
+        model.compile(
+            optimizer=make_optimizer(hp),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        return model
+    outputs, loss = _regression_head(x, head, spec.horizon, spec.target)
+    model = keras.Model(inputs, outputs, name=f"{read(hp, 'cell')}_forecaster")
+    model.compile(optimizer=make_optimizer(hp), loss=loss, metrics=regression_metrics())
+    return model
+
+
+def regression_metrics() -> list[keras.metrics.Metric]:
+    return [
+        keras.metrics.MeanAbsoluteError(name="mae"),
+        keras.metrics.RootMeanSquaredError(name="rmse"),
+    ]
+
+
+def _regression_head(
+    x: Any, head: str, horizon: int, target: TargetScale
+) -> tuple[Any, NormalizedLoss]:
+    """A linear head over the standardized target, or a sigmoid over the training range
+    mapped to [0, 1]; then Rescaling into target units."""
+    if head == "linear":
+        offset, scale, kind, activation = target.mean, target.std, "mse", None
+    elif head == "sigmoid":
+        offset, scale, kind = target.low, target.high - target.low, "bce"
+        activation = "sigmoid"
+    else:
+        raise ValueError(f"head {head!r} cannot forecast; use linear or sigmoid")
+    z = keras.layers.Dense(horizon, activation=activation, name="head")(x)
+    outputs = keras.layers.Rescaling(scale, offset, name="target_units")(z)
+    return outputs, NormalizedLoss(kind, offset, scale)
+
+
+def _recurrent_layer(hp: Any, return_sequences: bool, index: int) -> keras.layers.Layer:
+    cell = read(hp, "cell")
+    regularizer = _regularizer(read(hp, "l1"), read(hp, "l2"))
+    options: dict[str, Any] = dict(
+        units=read(hp, "units"),
+        activation=read(hp, "activation"),
+        dropout=read(hp, "dropout"),
+        recurrent_dropout=read(hp, "recurrent_dropout"),
+        kernel_regularizer=regularizer,
+        recurrent_regularizer=regularizer,
+        return_sequences=return_sequences,
+        name=f"{cell}_{index}",
+    )
+    if cell == "simple_rnn":
+        return keras.layers.SimpleRNN(**options)
+    options["recurrent_activation"] = read(hp, "recurrent_activation")
+    if cell == "gru":
+        return keras.layers.GRU(**options)
+    # The forget-gate bias starts at 1 (Jozefowicz et al., 2015), so memory is kept early on.
+    return keras.layers.LSTM(unit_forget_bias=True, **options)
+
+
+def _regularizer(l1: float, l2: float) -> keras.regularizers.Regularizer | None:
+    return keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
+
+
+def make_optimizer(hp: Any) -> keras.optimizers.Optimizer:
+    name = read(hp, "optimizer")
+    options: dict[str, Any] = {"learning_rate": read(hp, "learning_rate")}
+    if read(hp, "clipnorm") > 0:
+        options["clipnorm"] = read(hp, "clipnorm")
+    if name == "sgd":
+        return keras.optimizers.SGD(
+            momentum=read(hp, "momentum"), nesterov=read(hp, "nesterov"), **options
+        )
+    classes = {
+        "adam": keras.optimizers.Adam,
+        "rmsprop": keras.optimizers.RMSprop,
+        "adagrad": keras.optimizers.Adagrad,
+        "nadam": keras.optimizers.Nadam,
+    }
+    return classes[name](**options)

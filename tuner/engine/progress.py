@@ -1,0 +1,72 @@
+"""What a search prints: one line per finished trial and a bar with the time left."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+from tuner.run.records import TrialRecord
+from tuner.text import value_text
+
+BAR_WIDTH = 24
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+class Progress:
+    """Prints to ``stream`` (stderr by default) as trials finish; resumed trials count as done."""
+
+    def __init__(self, total: int, varying: list[str], done: int = 0, stream: TextIO | None = None):
+        self.total = total
+        self.varying = varying
+        self.done_before = done
+        self.done = done
+        self.stream = stream or sys.stderr
+        self.started = time.monotonic()
+
+    def trial_line(self, record: TrialRecord, best: TrialRecord | None) -> str:
+        params = " ".join(
+            f"{name}={value_text(name, record['hyperparameters'][name])}"
+            for name in self.varying
+            if name in record["hyperparameters"]
+        )
+        if record["status"] == "completed":
+            outcome = f"{record['objective']}={record['score']:.4f}"
+        else:
+            outcome = f"FAILED ({record['error']})"
+        early = ", stopped early" if record["stopped_early"] else ""
+        best_text = (
+            f"best {best['score']:.4f} (trial {best['trial_id']})" if best else "no best yet"
+        )
+        width = len(str(self.total))
+        seconds = format_seconds(record["seconds"])
+        return (
+            f"[{self.done:>{width}}/{self.total}] trial {record['trial_id']} {params} -> {outcome} "
+            f"| {record['epochs_run']} epochs{early} | {seconds} | {best_text}"
+        )
+
+    def bar(self) -> str:
+        fraction = min(self.done / self.total, 1.0) if self.total else 1.0
+        filled = int(round(fraction * BAR_WIDTH))
+        elapsed = time.monotonic() - self.started
+        ran = self.done - self.done_before
+        left = ""
+        if ran > 0 and self.done < self.total:
+            left = f", ~{format_seconds(elapsed / ran * (self.total - self.done))} left"
+        bar = "#" * filled + "." * (BAR_WIDTH - filled)
+        return f"  [{bar}] {fraction:4.0%} {format_seconds(elapsed)} elapsed{left}"
+
+    def trial_finished(self, record: TrialRecord, best: TrialRecord | None) -> None:
+        self.done += 1
+        print(self.trial_line(record, best), file=self.stream)
+        print(self.bar(), file=self.stream, flush=True)

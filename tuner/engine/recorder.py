@@ -1,0 +1,187 @@
+"""The recording half of our tuner: mixed in before a keras-tuner Tuner class, it writes one
+record per finished trial with the full per-epoch history (keras-tuner keeps only the best
+epoch's metrics), seeds each trial, passes the batch size, keeps the time budget, and replays
+a trial recorded before a kill instead of training it again."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+import keras_tuner as kt
+import numpy as np
+
+from tuner.config.schema import Config
+from tuner.config.space import TUNABLES
+from tuner.engine import kt_compat, resume, signals
+from tuner.engine.callbacks import EpochTimer, StopOnNonFinite, StopOnSignal
+from tuner.engine.progress import Progress
+from tuner.run import layout, records
+from tuner.run.records import TrialRecord
+
+
+class Recorder:
+    """Mixed in before a keras-tuner Tuner class: per-trial records, seeds, batch size, budget."""
+
+    def __init__(self, *, config: Config, run_dir: Path, progress: Progress, **kwargs: Any):
+        self.config = config
+        self.run_dir = run_dir
+        self.progress = progress
+        self.search_started = time.monotonic()
+        self._started: dict[str, float] = {}
+        self._histories: dict[str, list[Any]] = {}
+        self._kept: dict[str, TrialRecord] = {}  # recorded before a kill, see on_trial_end
+        self._attempts: dict[str, int] = {}
+        self._epoch_seconds: dict[str, list[float]] = {}
+        super().__init__(**kwargs)
+
+    def pre_create_trial(self) -> None:
+        signals.check()
+        budget = self.config.time_budget_s
+        if budget is not None and time.monotonic() - self.search_started > budget:
+            # No new trial after the budget: keras-tuner stops once max_trials are created.
+            self.oracle.max_trials = len(self.oracle.trials)  # type: ignore[attr-defined]
+
+    def _build_and_fit_model(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> Any:
+        # keras-tuner's TunerCallback only forwards to this tuner's on_batch_*/on_epoch_* hooks,
+        # which keras-tuner leaves as no-ops and we do not override. Its batch hooks alone make
+        # Keras wait for every step before the next (1.5x per epoch on an H100): leave it out.
+        callbacks = kwargs.get("callbacks", [])
+        kwargs["callbacks"] = [c for c in callbacks if not isinstance(c, kt_compat.TunerCallback)]
+        return super()._build_and_fit_model(trial, *args, **kwargs)  # type: ignore[misc]
+
+    def on_trial_begin(self, trial: kt.engine.trial.Trial) -> None:
+        self._started[trial.trial_id] = time.monotonic()
+        kept = records.read_record(self.run_dir, trial.trial_id)
+        if kept is not None:
+            self._kept[trial.trial_id] = kept
+        else:
+            self._attempts[trial.trial_id] = records.note_attempt(self.run_dir, trial.trial_id)
+        super().on_trial_begin(trial)  # type: ignore[misc]
+
+    def run_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> Any:
+        hp = trial.hyperparameters
+        if trial.trial_id in self._kept:
+            kept = self._kept[trial.trial_id]
+            return resume.replay_record(kept, hp.values, layout.kt_dir(self.run_dir))
+        if trial.metrics.metrics:  # scores of an attempt killed before it was recorded
+            trial.metrics = kt.engine.metrics_tracking.MetricsTracker()
+        keras.utils.set_random_seed(self.config.seed + int(trial.trial_id))
+        kwargs["batch_size"] = hp.get("batch_size")
+        timer = EpochTimer()
+        self._epoch_seconds[trial.trial_id] = timer.seconds
+        extra = [StopOnNonFinite(), StopOnSignal(), timer]
+        kwargs["callbacks"] = [*kwargs.get("callbacks", []), *extra]
+        histories = super().run_trial(trial, *args, **kwargs)  # type: ignore[misc]
+        signals.check()  # a signal stopped fit early: this attempt is not a result
+        self._histories[trial.trial_id] = histories
+        for history in histories:
+            for name in dict.fromkeys(("loss", self.config.objective)):
+                values = history.history.get(name, [])
+                bad_epoch = _first_non_finite(values)
+                if bad_epoch is not None:
+                    raise kt.errors.FailedTrialError(
+                        f"{name} became {values[bad_epoch - 1]} at epoch {bad_epoch}"
+                    )
+        return histories
+
+    def on_trial_end(self, trial: kt.engine.trial.Trial) -> None:
+        # Our record first. A kill before keras-tuner's end_trial makes it run the trial again
+        # on resume; on_trial_begin then finds the record, and run_trial replays it unchanged.
+        kept = self._kept.pop(trial.trial_id, None)
+        record = kept or records.add_record(self.run_dir, self._record(trial))
+        super().on_trial_end(trial)  # type: ignore[misc]
+        if kept is None:
+            ranked = records.ranked(records.read_records(self.run_dir)[0])
+            self.progress.trial_finished(record, ranked[0] if ranked else None)
+
+    def _record(self, trial: kt.engine.trial.Trial) -> TrialRecord:
+        histories = self._histories.pop(trial.trial_id, [])
+        history = _plain_history(histories[0].history) if histories else {}
+        failed = trial.status != kt.engine.trial.TrialStatus.COMPLETED
+        requested = _epochs_requested(trial, self.config.search.epochs)
+        epochs_run = len(history.get("loss", []))
+        score = None if failed else _score(histories, self.config)
+        model = histories[0].model if histories else None
+        values = trial.hyperparameters.values
+        return {
+            "trial_id": trial.trial_id,
+            "number": 0,  # the finishing order, given by records.add_record
+            "status": records.FAILED if failed else records.COMPLETED,
+            "hyperparameters": {k: _plain(v) for k, v in values.items() if k in TUNABLES},
+            "schedule": {k: _plain(v) for k, v in values.items() if k.startswith("tuner/")},
+            "objective": self.config.objective,
+            "direction": "max" if self.config.direction == "max" else "min",
+            "score": None if score is None else float(score),
+            "best_epoch": None if failed else _best_epoch(history, self.config),
+            "epochs_run": epochs_run,
+            "epochs_requested": requested,
+            "stopped_early": 0 < epochs_run < requested,
+            "steps_per_epoch": histories[0].params.get("steps") if histories else None,
+            "history": history,
+            "epoch_seconds": self._epoch_seconds.pop(trial.trial_id, [])[:epochs_run],
+            "seconds": round(
+                time.monotonic() - self._started.pop(trial.trial_id, time.monotonic()), 3
+            ),
+            "parameters": int(model.count_params()) if model is not None else None,
+            "error": _first_error_line(trial.message) if failed else None,
+            "attempts": self._attempts.pop(trial.trial_id, 1),  # > 1: interrupted, run again
+            "finished_at": round(time.time(), 3),
+        }
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars (from the Bayesian oracle) -> Python, so JSON and YAML can hold them."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _plain_history(history: dict[str, list[Any]]) -> dict[str, list[float]]:
+    return {name: [float(v) for v in values] for name, values in history.items()}
+
+
+def _first_non_finite(values: list[float]) -> int | None:
+    for epoch, value in enumerate(values, start=1):
+        if not math.isfinite(float(value)):
+            return epoch
+    return None
+
+
+def _score(histories: list[Any], config: Config) -> float | None:
+    """keras-tuner's score, computed here because a worker's trial object never sees it:
+    the objective at each execution's best epoch, averaged over executions."""
+    best = []
+    for history in histories:
+        epoch = _best_epoch(_plain_history(history.history), config)
+        if epoch is not None:
+            best.append(history.history[config.objective][epoch - 1])
+    return float(np.mean(best)) if best else None
+
+
+def _best_epoch(history: dict[str, list[float]], config: Config) -> int | None:
+    values = np.array(history.get(config.objective, []), dtype=float)
+    if not len(values) or np.isnan(values).all():
+        return None
+    pick = np.nanargmax if config.direction == "max" else np.nanargmin
+    return int(pick(values)) + 1
+
+
+def _epochs_requested(trial: kt.engine.trial.Trial, epochs: int) -> int:
+    values = trial.hyperparameters.values
+    if "tuner/epochs" in values:  # hyperband: this round's share of the epochs
+        return int(values["tuner/epochs"]) - int(values.get("tuner/initial_epoch", 0))
+    return epochs
+
+
+def _first_error_line(message: str | None) -> str:
+    """The exception line of a keras-tuner traceback message."""
+    lines = [line.strip() for line in (message or "").strip().splitlines() if line.strip()]
+    if not lines:
+        return "unknown error"
+    kind, sep, text = lines[-1].partition(": ")
+    kind = kind.rsplit(".", 1)[-1]  # keras_tuner.src.errors.FailedTrialError -> FailedTrialError
+    if kind == "FailedTrialError":  # raised by us with the reason as its whole message
+        return text[:300]
+    return f"{kind}{sep}{text}"[:300]

@@ -1,0 +1,167 @@
+"""The comparison of runs (reports/index.html, reports/comparison.md): one row per run,
+best-so-far curves overlaid against trials and against time, and for the parameters several
+runs share, each value's effect side by side with a verdict. Never imports Keras.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from tuner.analysis.effects import value_effects
+from tuner.analysis.stats import difference_noise
+from tuner.report.figures.canvas import to_png
+from tuner.report.figures.history import draw_progress, progress_data
+from tuner.report.figures.shared_effects import draw_effects, value_order
+from tuner.report.html import Block, Bullets, Image, Link, Section
+from tuner.report.run_page import best_test_text, wall_time
+from tuner.run.run import Run
+
+# More distinct values than this across the runs is a range (learning rates drawn at random),
+# not a handful of choices to set side by side.
+MAX_SHARED_VALUES = 8
+
+
+def comparison_table(runs: list[Run]) -> pd.DataFrame:
+    """One row per run: dataset, algorithm, trials, best validation, its test score, wall time."""
+    rows = []
+    for run in runs:
+        best = run.ranked[0] if run.ranked else None
+        counts = run.status_counts
+        trials = f"{len(run.records)} ({counts.get('completed', 0)} completed"
+        trials += f", {counts.get('failed', 0)} failed)"
+        rows.append(
+            {
+                "run": Link(run.name, f"{run.name}/index.html", f"{run.name}/report.md"),
+                "dataset": run.dataset_name,
+                "algorithm": run.algorithm,
+                "trials": trials,
+                "best validation": f"{run.objective} {best['score']:.4g}" if best else "—",
+                "test score of the best": best_test_text(run, best) if best else "—",
+                "wall time": wall_time(run)[0],
+            }
+        )
+    columns = ["run", "dataset", "algorithm", "trials", "best validation"]
+    return pd.DataFrame(rows, columns=[*columns, "test score of the best", "wall time"])
+
+
+def by_objective(runs: list[Run]) -> dict[str, list[Run]]:
+    """Runs grouped by objective: only runs scored the same way share a figure."""
+    groups: dict[str, list[Run]] = {}
+    for run in runs:
+        if run.ranked:
+            groups.setdefault(run.objective, []).append(run)
+    return groups
+
+
+# ---- shared parameters --------------------------------------------------------------------
+
+
+def shared_params(runs: list[Run]) -> list[str]:
+    """Parameters recorded in two or more runs, varied in at least one, that took between 2 and
+    MAX_SHARED_VALUES values across the runs' completed trials."""
+    seen: dict[str, int] = {}
+    for run in runs:
+        for name in dict.fromkeys(n for r in run.records for n in r["hyperparameters"]):
+            seen[name] = seen.get(name, 0) + 1
+    varied = {name for run in runs for name in run.varying()}
+    shared = []
+    for name, count in seen.items():
+        if count > 1 and name in varied:
+            values = shared_effects(runs, name)["value"].nunique()
+            shared += [name] if 2 <= values <= MAX_SHARED_VALUES else []
+    return shared
+
+
+def shared_effects(runs: list[Run], name: str) -> pd.DataFrame:
+    """One row per run and value of ``name``: trials, mean, best and seconds per epoch."""
+    frames = []
+    for run in runs:
+        table = value_effects(run.records, name)
+        if not table.empty:
+            frames.append(
+                table.assign(run=run.name).rename(columns={"label": "value", "value": "raw"})
+            )
+    columns = ["run", "value", "raw", "trials", "mean", "best", "seconds_per_epoch"]
+    return (
+        pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    )
+
+
+def effects_table(data: pd.DataFrame) -> pd.DataFrame:
+    """Values down, runs across: 'best 0.921 · mean 0.904 (4 trials) · 1.9 s/epoch'."""
+    runs = list(dict.fromkeys(data["run"]))
+    rows = []
+    for value in value_order(data):
+        row = {"value": str(value)}
+        for run in runs:
+            hit = data[(data["run"] == run) & (data["value"] == value)]
+            row[run] = _cell(hit.iloc[0]) if len(hit) else "—"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _cell(row: pd.Series) -> str:
+    speed = (
+        "" if math.isnan(row["seconds_per_epoch"]) else f" · {row['seconds_per_epoch']:.2g} s/epoch"
+    )
+    return f"best {row['best']:.4g} · mean {row['mean']:.4g} ({row['trials']} trials){speed}"
+
+
+def verdicts(runs: list[Run], name: str) -> list[str]:
+    """For each run that varied ``name``: which value won, by how much, and against what noise."""
+    out = []
+    for run in runs:
+        table = value_effects(run.records, name)
+        if name not in run.varying() or len(table) < 2:
+            continue
+        first, second = table.iloc[0], table.iloc[1]
+        margin = abs(first["best"] - second["best"])
+        text = (
+            f"**{name} in {run.name}:** {first['label']} won with best {run.objective} "
+            f"{first['best']:.4g} against {second['label']}'s {second['best']:.4g} "
+            f"(by {margin:.3g}; means {first['mean']:.4g} against {second['mean']:.4g})"
+        )
+        n = (run.info.get("dataset") or {}).get("validation")
+        if "accuracy" in run.objective and n and 0 <= second["best"] <= first["best"] <= 1:
+            noise = difference_noise(first["best"], second["best"], int(n))
+            within = "within" if margin <= noise else "more than"
+            text += f", {within} the noise of {n} validation samples (±{noise:.3f})"
+        out.append(text + ".")
+    return out
+
+
+# ---- the page -----------------------------------------------------------------------------
+
+
+def sections(runs: list[Run]) -> list[Section]:
+    """Best so far and Shared parameters, one part per objective; empty without scored trials."""
+    images: list[Block] = []
+    shared: list[Block] = []
+    for objective, group in by_objective(runs).items():
+        figure = draw_progress(progress_data(group), objective)
+        slug = _slug(objective)
+        images.append(
+            Image(f"best_so_far_{slug}", f"Best {objective} so far, per run", to_png(figure))
+        )
+        for name in shared_params(group) if len(group) > 1 else []:
+            data = shared_effects(group, name)
+            shared += [f"{name} ({objective}):", effects_table(data)]
+            lines = verdicts(group, name)
+            shared += [Bullets(tuple(lines))] if lines else []
+            figure = draw_effects(data, name, objective)
+            shared.append(Image(f"effect_{slug}_{name}", f"{objective} by {name}", to_png(figure)))
+    out = [Section("Best so far", tuple(images))] if images else []
+    if shared:
+        intro = (
+            "For each parameter that two or more runs record and at least one varies: every "
+            "value's best and mean score in each run, side by side, and which value won where "
+            "it varied."
+        )
+        out.append(Section("Shared parameters", (intro, *shared)))
+    return out
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text)

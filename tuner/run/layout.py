@@ -1,0 +1,62 @@
+"""Every path inside a run folder, in one place: runs/<name>/...
+
+The engine writes these files and the report reads them; neither spells a path itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+RUNS = Path("runs")  # the default root of all runs
+CONFIG_FILE = "config.yaml"  # the validated config as run
+RUN_FILE = "run.json"  # the dataset's summary and each search session
+LOCK_FILE = ".search.lock"  # held by the search that is running
+KT_FOLDER = "kt"  # keras-tuner's own state
+TRIALS_FOLDER = "trials"  # one <trial_id>.json record per finished trial
+ATTEMPTS_FOLDER = "attempts"  # <trial_id>.json: when each attempt at a trial started
+LOGS_FOLDER = "logs"  # with --workers: each process's output
+BEST_FOLDER = "best"
+MODEL_FILE = "model.keras"
+BEST_CONFIG_FILE = "hyperparameters.yaml"
+TEST_FILE = "test.json"
+PREDICTIONS_FILE = "predictions.npz"
+
+
+def config_file(run_dir: Path) -> Path:
+    return Path(run_dir) / CONFIG_FILE
+
+
+def run_file(run_dir: Path) -> Path:
+    return Path(run_dir) / RUN_FILE
+
+
+def trials_dir(run_dir: Path) -> Path:
+    return Path(run_dir) / TRIALS_FOLDER
+
+
+def attempts_dir(run_dir: Path) -> Path:
+    return Path(run_dir) / ATTEMPTS_FOLDER
+
+
+def kt_dir(run_dir: Path) -> Path:
+    return Path(run_dir) / KT_FOLDER
+
+
+def best_dir(run_dir: Path) -> Path:
+    return Path(run_dir) / BEST_FOLDER
+
+
+def model_file(run_dir: Path) -> Path:
+    return best_dir(run_dir) / MODEL_FILE
+
+
+def best_config_file(run_dir: Path) -> Path:
+    return best_dir(run_dir) / BEST_CONFIG_FILE
+
+
+def test_file(run_dir: Path) -> Path:
+    return best_dir(run_dir) / TEST_FILE
+
+
+def predictions_file(run_dir: Path) -> Path:
+    return best_dir(run_dir) / PREDICTIONS_FILE

@@ -1,0 +1,237 @@
+"""Trial records on disk (runs/<name>/trials/<id>.json) and the one-row-per-trial frame.
+
+A record holds everything the report needs, so the report never imports Keras or
+keras-tuner: status, hyperparameters, score, best epoch, the per-epoch history of every
+metric, seconds, parameter count, the error of a failed trial and how many times the trial
+was started ("attempts": more than 1 when a kill or Ctrl-C interrupted it and it ran again).
+
+A record is written once, atomically, and never rewritten: a resumed search keeps it byte
+for byte. Files in trials/ that are not records (torn, foreign, wrong types) are skipped
+with a note, never fatal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import math
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal, NotRequired, cast
+
+from typing_extensions import TypedDict  # pydantic needs this one on Python 3.11
+
+from tuner.run import atomic, layout
+
+COMPLETED: Literal["completed"] = "completed"
+FAILED: Literal["failed"] = "failed"
+Metrics = dict[str, float]
+
+
+class TrialRecord(TypedDict):
+    """One finished trial, as runs/<name>/trials/<trial_id>.json holds it (written by
+    tuner.engine.recorder, read by everything else). The keys without NotRequired are checked
+    on every read; records of older versions may lack the others."""
+
+    trial_id: str
+    number: int  # finishing order across every process of the run, from 1
+    status: Literal["completed", "failed"]
+    hyperparameters: dict[str, str | int | float | bool | None]  # the space's names only
+    objective: str  # e.g. val_accuracy
+    direction: Literal["min", "max"]
+    score: float | None  # the objective at the best epoch, mean over executions
+    best_epoch: int | None  # 1-based
+    epochs_run: int
+    stopped_early: bool
+    history: dict[str, list[float]]  # every metric per epoch (the first execution's)
+    seconds: float
+    parameters: int | None  # the model's parameter count
+    error: str | None  # a failed trial's reason, one line
+    schedule: NotRequired[dict[str, str | int | float | bool | None]]  # tuner/* values
+    epochs_requested: NotRequired[int]
+    steps_per_epoch: NotRequired[int | None]
+    epoch_seconds: NotRequired[list[float]]
+    attempts: NotRequired[int]  # > 1: a kill or Ctrl-C interrupted it and it ran again
+    finished_at: NotRequired[float]  # Unix time
+
+
+def record_schema() -> dict[str, Any]:
+    """TrialRecord as a JSON Schema (documented in the README)."""
+    from pydantic import TypeAdapter  # only when asked: pydantic's schema builder is slow
+
+    return TypeAdapter(TrialRecord).json_schema()
+
+
+RECORD_KEYS = (
+    "trial_id", "number", "status", "hyperparameters", "objective", "direction", "score",
+    "best_epoch", "epochs_run", "stopped_early", "history", "seconds", "parameters", "error",
+)  # fmt: skip
+_LOCK = ".lock"
+
+
+trials_dir = layout.trials_dir
+
+
+def write_record(run_dir: Path, record: TrialRecord) -> Path:
+    path = trials_dir(run_dir) / f"{record['trial_id']}.json"
+    atomic.write_json(path, record)
+    return path
+
+
+def add_record(run_dir: Path, record: TrialRecord) -> TrialRecord:
+    """Write a new record numbered one past the highest so far (unique across processes)."""
+    with _locked(run_dir):
+        numbers = [r["number"] for r in read_records(run_dir)[0]]
+        record = {**record, "number": max(numbers, default=0) + 1}
+        write_record(run_dir, record)
+    return record
+
+
+def read_record(run_dir: Path, trial_id: str) -> TrialRecord | None:
+    """The finished record of one trial, or None if there is none (or it is unusable)."""
+    path = trials_dir(run_dir) / f"{trial_id}.json"
+    if not path.exists():
+        return None
+    record, _ = _load(path)
+    return record
+
+
+def read_records(run_dir: Path) -> tuple[list[TrialRecord], list[str]]:
+    """All readable records in finishing order, and a note for each file that was skipped."""
+    records, skipped = [], []
+    for path in sorted(trials_dir(run_dir).glob("*.json")):
+        record, note = _load(path)
+        if record is None:
+            skipped.append(f"{path.name}: {note}")
+        else:
+            records.append(record)
+    records.sort(key=lambda r: (r["number"], r["trial_id"]))
+    return records, skipped
+
+
+def _load(path: Path) -> tuple[TrialRecord | None, str]:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        return None, f"unreadable ({exc.__class__.__name__})"
+    if not isinstance(record, dict) or any(key not in record for key in RECORD_KEYS):
+        return None, "not a trial record"
+    problem = _type_problem(record)
+    if problem:
+        return None, f"not a trial record ({problem})"
+    if record["trial_id"] != path.stem:
+        return None, f"not a trial record (trial_id {record['trial_id']!r} is not its file name)"
+    return cast(TrialRecord, record), ""  # checked key by key above
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _history(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    return all(isinstance(vs, list) and all(_number(v) for v in vs) for vs in value.values())
+
+
+def _scalars(value: Any) -> bool:
+    single = (str, int, float, bool, type(None))
+    return isinstance(value, dict) and all(isinstance(v, single) for v in value.values())
+
+
+_CHECKS: dict[str, tuple[str, Any]] = {
+    "trial_id": ("text", lambda v: isinstance(v, str) and v != ""),
+    "number": ("a whole number", _integer),
+    "status": (f"{COMPLETED} or {FAILED}", lambda v: v in (COMPLETED, FAILED)),
+    "hyperparameters": ("a mapping of names to single values", _scalars),
+    "objective": ("text", lambda v: isinstance(v, str)),
+    "direction": ("min or max", lambda v: v in ("min", "max")),
+    "score": ("a number or null", lambda v: v is None or _number(v)),
+    "best_epoch": ("a whole number or null", lambda v: v is None or _integer(v)),
+    "epochs_run": ("a whole number", _integer),
+    "stopped_early": ("true or false", lambda v: isinstance(v, bool)),
+    "history": ("a mapping of metric names to lists of numbers", lambda v: _history(v)),
+    "seconds": ("a number", _number),
+    "parameters": ("a whole number or null", lambda v: v is None or _integer(v)),
+    "error": ("text or null", lambda v: v is None or isinstance(v, str)),
+}
+_OPTIONAL_CHECKS: dict[str, tuple[str, Any]] = {  # checked where present
+    "schedule": ("a mapping of names to single values", _scalars),
+    "attempts": ("a whole number", _integer),
+}
+
+
+def _type_problem(record: dict[str, Any]) -> str:
+    checks = {**_CHECKS, **{k: c for k, c in _OPTIONAL_CHECKS.items() if k in record}}
+    for key, (expected, ok) in checks.items():
+        if not ok(record[key]):
+            return f"{key} should be {expected}, got {type(record[key]).__name__}"
+    return ""
+
+
+@contextlib.contextmanager
+def _locked(run_dir: Path) -> Iterator[None]:
+    """An exclusive lock on the trials folder, held while a record is numbered and written."""
+    folder = trials_dir(run_dir)
+    with atomic.writing(folder / _LOCK):
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / _LOCK, "a")  # noqa: SIM115 (closed below, after the unlock)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def note_attempt(run_dir: Path, trial_id: str) -> int:
+    """Count one more start of ``trial_id``; returns how many starts there have been."""
+    path = layout.attempts_dir(run_dir) / f"{trial_id}.json"
+    try:
+        starts = json.loads(path.read_text())["starts"]
+        starts = [s for s in starts if _number(s)]
+    except (OSError, ValueError, KeyError, TypeError):
+        starts = []
+    starts.append(round(time.time(), 3))
+    atomic.write_json(path, {"trial_id": trial_id, "starts": starts})
+    return len(starts)
+
+
+def best_epoch_metrics(record: TrialRecord) -> dict[str, float]:
+    """Every metric at the best epoch (1-based), as keras-tuner scores a trial."""
+    epoch = record.get("best_epoch")
+    if not epoch:
+        return {}
+    return {
+        name: values[epoch - 1]
+        for name, values in record["history"].items()
+        if len(values) >= epoch
+    }
+
+
+def ranked(records: list[TrialRecord]) -> list[TrialRecord]:
+    """Completed trials with a finite score, best first."""
+    scored = [r for r in records if r["status"] == COMPLETED and _finite(r["score"])]
+    return sorted(
+        scored,
+        key=score_of,
+        reverse=scored[0]["direction"] == "max" if scored else False,
+    )
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def score_of(record: TrialRecord) -> float:
+    """The score of a completed trial (ranked and scored lists hold only those)."""
+    score = record["score"]
+    if score is None:
+        raise ValueError(f"trial {record['trial_id']} has no score")
+    return float(score)

@@ -1,0 +1,83 @@
+"""The search's results in best/: test.json (top-k test metrics) and predictions.npz (a
+regression model's test forecasts). One writer and one reader for each, so the engine that
+writes them and the report that reads them agree on the format."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tuner.run import atomic, layout
+
+BASELINE_NAMES = {"last_value": "last value", "seasonal_naive": "seasonal naive"}
+TestScores = dict[str, dict[str, float]]  # trial_id -> test metric -> value, best trial first
+
+
+def write_test(run_dir: Path, summary: dict[str, Any]) -> None:
+    atomic.write_json(layout.test_file(run_dir), summary)
+
+
+def read_test(run_dir: Path) -> dict[str, Any]:
+    """best/test.json as written, or {} when it is missing or unreadable."""
+    try:
+        test = json.loads(layout.test_file(run_dir).read_text())
+        return test if isinstance(test, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def read_test_scores(run_dir: Path) -> tuple[TestScores | None, int | None, str]:
+    """Each evaluated trial's test metrics and the test sample count; None with a note when
+    test.json is unreadable, None without one when it does not exist (yet)."""
+    file = layout.test_file(run_dir)
+    if not file.exists():
+        return None, None, ""
+    try:
+        summary = json.loads(file.read_text())
+        trials = {str(t["trial_id"]): dict(t["test"]) for t in summary["trials"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        problem = exc.__class__.__name__
+        return None, None, f"best/test.json is unreadable ({problem}); test scores are left out."
+    samples = summary.get("test_samples")
+    return trials, samples if isinstance(samples, int) and samples > 0 else None, ""
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """The best model's test forecasts, each array (samples, horizon), in target units."""
+
+    time: np.ndarray  # labels of the predicted time steps, as text
+    actual: np.ndarray
+    predicted: np.ndarray
+    baselines: dict[str, np.ndarray]
+
+    @property
+    def horizon(self) -> int:
+        return int(self.actual.shape[1])
+
+
+def load_predictions(run_dir: Path) -> Predictions | None:
+    """best/predictions.npz, or None when it is missing or unreadable."""
+    try:
+        with np.load(layout.predictions_file(run_dir), allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        baselines = {
+            name.removeprefix("baseline_"): values
+            for name, values in arrays.items()
+            if name.startswith("baseline_")
+        }
+        return Predictions(arrays["time"], arrays["actual"], arrays["predicted"], baselines)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def write_predictions(run_dir: Path, arrays: dict[str, Any]) -> None:
+    """time, actual, predicted and baseline_<name> arrays, each (samples, horizon)."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    atomic.write_bytes(layout.predictions_file(run_dir), buffer.getvalue())

@@ -1,0 +1,126 @@
+"""A run folder as the report and the analysis read it: the config, run.json, the trial
+records and the test scores, each read once, with a note for whatever cannot be read."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tuner.config.schema import Config, load_config
+from tuner.config.space import Param
+from tuner.errors import UserInputError
+from tuner.run import records, results
+from tuner.run.folder import read_run_info
+from tuner.run.layout import CONFIG_FILE
+from tuner.run.records import TrialRecord
+from tuner.run.results import TestScores
+
+MOVED_ASIDE = re.compile(r"\.old-\d")  # runs/<name>.old-<stamp>, left by `search --fresh`
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run folder as the report reads it."""
+
+    name: str
+    path: Path
+    config: Config | None  # None when the saved config no longer validates
+    config_text: str
+    info: dict[str, Any]  # run.json: dataset summary and search sessions
+    records: list[TrialRecord]  # readable trial records in finishing order
+    test: TestScores | None  # trial_id -> test metrics; None: no test.json
+    notes: tuple[str, ...]  # what could not be read, said in the report
+    test_samples: int | None = None  # the test split's size, from test.json
+
+    @property
+    def ranked(self) -> list[TrialRecord]:
+        return records.ranked(self.records)
+
+    @property
+    def status_counts(self) -> Counter[str]:
+        return Counter(str(r["status"]) for r in self.records)
+
+    @property
+    def wall_seconds(self) -> tuple[float, str]:
+        """Seconds searched and where that comes from: search sessions, else summed trial times."""
+        sessions = [s for s in self.info.get("sessions", []) if _number(s.get("finished"))]
+        if sessions:
+            spans = [s["finished"] - s["started"] for s in sessions if _number(s.get("started"))]
+            return sum(spans), f"{len(sessions)} search session(s)"
+        seconds = sum(r["seconds"] for r in self.records if _number(r.get("seconds")))
+        return seconds, "sum of trial times; run.json records no finished session"
+
+    @property
+    def objective(self) -> str:
+        if self.config is not None:
+            return self.config.objective
+        return str(self.records[0]["objective"]) if self.records else "score"
+
+    @property
+    def algorithm(self) -> str:
+        return self.config.search.algorithm if self.config is not None else "unknown"
+
+    @property
+    def dataset_name(self) -> str:
+        summary = self.info.get("dataset") or {}
+        fallback = self.config.data.dataset if self.config is not None else "unknown"
+        return str(summary.get("dataset", fallback))
+
+    @property
+    def top_k(self) -> int:
+        return self.config.report.top_k if self.config is not None else 5
+
+    def param(self, name: str) -> Param | None:
+        if self.config is None:
+            return None
+        return next((p for p in self.config.space.params if p.name == name), None)
+
+    def varying(self) -> list[str]:
+        """The hyperparameters the config varies, or those whose recorded values differ."""
+        if self.config is not None:
+            return self.config.space.varying
+        names = dict.fromkeys(n for r in self.records for n in r["hyperparameters"])
+        return [
+            n for n in names if len({repr(r["hyperparameters"].get(n)) for r in self.records}) > 1
+        ]
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def load_run(path: Path) -> Run:
+    """Everything the report reads from runs/<name>/, with a note for each thing unreadable."""
+    trial_records, skipped = records.read_records(path)
+    notes = []
+    if skipped:
+        listed = "; ".join(skipped)
+        notes.append(
+            f"Skipped {len(skipped)} file(s) in trials/ that are not trial records: {listed}"
+        )
+    try:
+        config: Config | None = load_config(path / CONFIG_FILE)
+    except UserInputError as exc:
+        config = None
+        notes.append(f"{CONFIG_FILE} no longer validates ({exc}); ranges and top_k are unknown.")
+    test, samples, test_note = results.read_test_scores(path)
+    notes += [test_note] if test_note else []
+    text = (path / CONFIG_FILE).read_text()
+    # The folder's name, not config.name: a moved-aside run (tiny.old-...) keeps name "tiny",
+    # and its report must not overwrite the current run's.
+    info = read_run_info(path)
+    return Run(path.name, path, config, text, info, trial_records, test, tuple(notes), samples)
+
+
+def find_runs(runs_root: Path) -> list[Path]:
+    """Folders under ``runs_root`` holding a config.yaml, moved-aside runs left out."""
+    if not runs_root.is_dir():
+        return []
+    return sorted(
+        path
+        for path in runs_root.iterdir()
+        if (path / CONFIG_FILE).is_file() and not MOVED_ASIDE.search(path.name)
+    )

@@ -5,6 +5,7 @@ names, small modules, and nothing happening on import."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 import tomllib
@@ -95,7 +96,8 @@ before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
 import keras_tuner.src.utils as kt_utils
 save_json = kt_utils.save_json
 import tuner
-names = [m.name for m in pkgutil.walk_packages(tuner.__path__, "tuner.") if m.name != "tuner.__main__"]  # noqa: E501
+every = [m.name for m in pkgutil.walk_packages(tuner.__path__, "tuner.")]
+names = [n for n in every if n != "tuner.__main__"]  # __main__ runs the CLI
 for name in names:
     importlib.import_module(name)
 assert len(names) > 40, names
@@ -124,3 +126,16 @@ def test_signal_handlers_are_put_back_after_a_search_block() -> None:
     with signals.installed():
         assert signal.getsignal(signal.SIGINT) is not before[signal.SIGINT]
     assert {s: signal.getsignal(s) for s in before} == before
+
+
+def test_the_readme_documents_every_key_of_the_trial_record_schema() -> None:
+    from tuner.run.records import record_schema
+
+    readme = (REPO / "README.md").read_text()
+    table = readme.split("holds:\n", 1)[1].split("\n\n", 1)[0]
+    documented = set(
+        re.findall(
+            r"`(\w+)`", "\n".join(r.split("|")[1] for r in table.splitlines() if r.startswith("|"))
+        )
+    )
+    assert set(record_schema()["properties"]) <= documented

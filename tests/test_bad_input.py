@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from helpers import run_tuner
-from test_config import MALFORMED
+from conftest import MALFORMED, run_tuner
 
 from tuner.config.schema import load_config
 from tuner.data.datasets import load_dataset

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import run_tuner
+from conftest import run_tuner
 
 from tuner.cli import build_parser
 

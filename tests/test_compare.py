@@ -9,7 +9,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 import yaml
-from test_report import make_config, make_record, table_rows
+from conftest import make_config, make_record, table_rows
 
 from tuner.report import comparison_page
 from tuner.report.figures.canvas import to_png
@@ -127,7 +127,7 @@ def test_two_real_runs_compare_activation_and_optimizer(tmp_path: Path) -> None:
     for name in ("acts", "opts"):
         next_yaml = out / name / "next.yaml"
         assert tuner("validate", str(next_yaml), cwd=tmp_path).returncode == 0
-    from test_browser import assert_every_image_loaded, open_page
+    from conftest import assert_every_image_loaded, open_page
 
     page = out / "index.html"
     assert_every_image_loaded(

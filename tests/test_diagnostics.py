@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from conftest import make_record
 
 from tuner.analysis import space_checks, training
 from tuner.analysis.findings import Context, Edit, Finding, trial_list
@@ -47,26 +48,19 @@ def trial(
         "accuracy": extra.pop("accuracy", [v + 0.01 for v in val_acc]),
         "val_accuracy": val_acc,
     }
-    record = {
-        "trial_id": trial_id,
-        "number": int(extra.pop("number", 1)),
-        "status": "completed",
+    options = {
         "hyperparameters": extra.pop(
             "hp", {"learning_rate": 1e-3, "activation": "tanh", "optimizer": "adam", "units": 16}
         ),
-        "objective": "val_accuracy",
-        "direction": "max",
-        "score": max(val_acc),
         "best_epoch": best,
-        "epochs_run": len(val_acc),
+        "epochs": len(val_acc),
         "epochs_requested": 6,
         "stopped_early": len(val_acc) < 6,
         "history": history,
         "seconds": 6.0,
         "parameters": 1000,
-        "error": None,
     }
-    return record | extra
+    return make_record(trial_id, int(extra.pop("number", 1)), max(val_acc), **(options | extra))
 
 
 def failed(trial_id: str, error: str, **hp: Any) -> dict[str, Any]:

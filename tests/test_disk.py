@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import TINY_SEARCH, run_tuner
+from conftest import TINY_SEARCH, run_tuner
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import yaml
-from test_report import make_config, make_record, report
+from conftest import make_config, make_record, report
 
 from tuner.analysis import next_config
 from tuner.analysis.findings import Edit
@@ -60,7 +60,7 @@ def test_next_yaml_widens_fixes_prunes_and_validates(tmp_path: Path) -> None:
 
 
 def test_the_demo_run_next_yaml_validates_too(tmp_path: Path) -> None:
-    from test_report import make_demo_run
+    from conftest import make_demo_run
 
     run_dir = make_demo_run(tmp_path)
     report(run_dir, tmp_path / "reports")

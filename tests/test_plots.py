@@ -8,6 +8,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from conftest import make_record
 from matplotlib.axes import Axes
 
 from tuner.analysis import importance
@@ -19,26 +20,18 @@ from tuner.report.figures.canvas import to_png
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+PLOT_HISTORY = {  # best epoch 2 of 3, validation turning down after it
+    "loss": [1.0, 0.8, 0.7],
+    "val_loss": [1.1, 0.9, 0.95],
+    "accuracy": [0.5, 0.6, 0.7],
+    "val_accuracy": [0.4, 0.55, 0.5],
+}
+
+
 def record(trial_id: str, number: int, score: float | None, **extra: Any) -> dict[str, Any]:
-    """A trial record with a three-epoch history whose best epoch is the second."""
-    base = {
-        "trial_id": trial_id,
-        "number": number,
-        "status": "completed",
-        "hyperparameters": {"units": 16, "optimizer": "adam", "learning_rate": 1e-3},
-        "objective": "val_accuracy",
-        "direction": "max",
-        "score": score,
-        "best_epoch": 2,
-        "epochs_run": 3,
-        "history": {
-            "loss": [1.0, 0.8, 0.7],
-            "val_loss": [1.1, 0.9, 0.95],
-            "accuracy": [0.5, 0.6, 0.7],
-            "val_accuracy": [0.4, 0.55, 0.5],
-        },
-    }
-    return base | extra
+    """A trial with PLOT_HISTORY (see conftest.make_record)."""
+    shape = {"history": PLOT_HISTORY, "epochs_requested": 3, "stopped_early": False}
+    return make_record(trial_id, number, score, **(shape | extra))
 
 
 @pytest.fixture(autouse=True)

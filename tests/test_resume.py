@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import TINY_SEARCH
+from conftest import TINY_SEARCH
 
 pytestmark = pytest.mark.slow
 

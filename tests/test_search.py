@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from helpers import run_tuner
+from conftest import run_tuner
 
 pytestmark = pytest.mark.slow
 

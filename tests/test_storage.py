@@ -12,34 +12,21 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import make_record
 
+from tuner.analysis.frame import frame
 from tuner.data import checks
 from tuner.errors import DataError
-from tuner.analysis.frame import frame
 from tuner.run import atomic, records
 from tuner.run import folder as run_folder
 
 
 def record(trial_id: str, **changes: Any) -> dict[str, Any]:
-    base = {
-        "trial_id": trial_id,
-        "number": 1,
-        "status": "completed",
-        "hyperparameters": {"units": 8},
-        "schedule": {},
-        "objective": "val_accuracy",
-        "direction": "max",
-        "score": 0.5,
-        "best_epoch": 1,
-        "epochs_run": 1,
-        "epochs_requested": 1,
-        "stopped_early": False,
-        "history": {"loss": [1.0], "val_accuracy": [0.5]},
-        "seconds": 1.5,
-        "parameters": 100,
-        "error": None,
-    }
-    return {**base, **changes}
+    """A one-epoch trial (see conftest.make_record)."""
+    one_epoch = {"hyperparameters": {"units": 8}, "best_epoch": 1, "epochs": 1, "seconds": 1.5}
+    one_epoch |= {"epochs_requested": 1, "stopped_early": False, "parameters": 100}
+    one_epoch |= {"history": {"loss": [1.0], "val_accuracy": [0.5]}}
+    return make_record(trial_id, **(one_epoch | changes))
 
 
 # --- storage ---------------------------------------------------------------------------

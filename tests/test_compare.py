@@ -12,6 +12,7 @@ import yaml
 from conftest import make_config, make_record, table_rows
 
 from tuner.report import comparison_page
+from tuner.report.figures import history
 from tuner.report.figures.canvas import to_png
 from tuner.report.write import write_reports
 from tuner.run.records import write_record
@@ -38,11 +39,11 @@ def two_runs(tmp_path: Path) -> list[Path]:
 
 
 def test_progress_data_keeps_best_so_far_against_trials_and_minutes(two_runs: list[Path]) -> None:
-    data = comparison_page.progress_data([load_run(p) for p in two_runs])
+    data = history.progress_data([load_run(p) for p in two_runs])
     first = data[data["run"] == "first"]
     assert list(first["best_so_far"]) == [0.6, 0.8, 0.8]
     assert list(first["minutes"]) == [0.05, 0.1, pytest.approx(0.15)]
-    fig = comparison_page.draw_progress(data, "val_accuracy")
+    fig = history.draw_progress(data, "val_accuracy")
     left, right = fig.axes
     assert left.get_xlabel() == "trials in finishing order (#)"
     assert right.get_xlabel() == "search time (minutes; trial times summed)"
@@ -58,12 +59,12 @@ def test_shared_parameters_are_set_side_by_side_with_a_verdict(two_runs: list[Pa
     table = comparison_page.effects_table(comparison_page.shared_effects(runs, "optimizer"))
     assert list(table.columns) == ["value", "first", "second"]
     adam = table[table["value"] == "adam"].iloc[0]
-    assert adam["first"].startswith("best 0.8 · mean 0.8 (1 trials)")
+    assert adam["first"].startswith("best 0.8 · mean 0.8 (1 trial)")
     assert comparison_page.verdicts(runs, "optimizer") == [
-        "**optimizer in first:** adam won with best val_accuracy 0.8 against sgd's 0.7 "
-        "(by 0.1; means 0.8 against 0.65).",
-        "**optimizer in second:** sgd won with best val_accuracy 0.9 against adam's 0.85 "
-        "(by 0.05; means 0.9 against 0.85).",
+        "**optimizer in first:** No verdict: adam has 1 trial and sgd 2 trials; a verdict needs "
+        "at least 3 on each side, or 3 pairs of trials that differ in optimizer alone.",
+        "**optimizer in second:** No verdict: sgd has 1 trial and adam 1 trial; a verdict needs "
+        "at least 3 on each side, or 3 pairs of trials that differ in optimizer alone.",
     ]
 
 

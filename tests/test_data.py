@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tuner.config.schema import DataSection
+from tuner.config.sections import DataSection
 from tuner.data import datasets
 from tuner.errors import DataError
 

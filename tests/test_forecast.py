@@ -17,7 +17,7 @@ from tuner.analysis import forecast
 from tuner.report.figures import forecast as forecast_figures
 from tuner.report.figures.canvas import to_png
 from tuner.report.forecast_section import regression_blocks
-from tuner.report.html import Image, Note
+from tuner.report.html import Bullets, Image, Note
 from tuner.run.results import load_predictions
 
 ACTUAL = np.array([[1.0, 2.0], [2.0, 3.0], [3.0, 4.0], [4.0, 5.0]])
@@ -26,21 +26,41 @@ LAST = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])  # off by 1 an
 SEASONAL = ACTUAL + 3.0  # off by 3
 
 
-def make_run(tmp_path: Path, predicted: np.ndarray = PREDICTED) -> Path:
-    labels = np.array([[f"{i + j}" for j in (1, 2)] for i in range(4)])  # steps 1..5
+def make_run(
+    tmp_path: Path,
+    predicted: np.ndarray = PREDICTED,
+    actual: np.ndarray = ACTUAL,
+    baselines: dict[str, np.ndarray] | None = None,
+) -> Path:
+    windows, horizon = actual.shape
+    labels = np.array([[f"{i + j}" for j in range(1, horizon + 1)] for i in range(windows)])
+    baselines = {"last_value": LAST, "seasonal_naive": SEASONAL} if baselines is None else baselines
     (tmp_path / "best").mkdir(parents=True)
     np.savez(
         tmp_path / "best" / "predictions.npz",
         time=labels,
-        actual=ACTUAL,
+        actual=actual,
         predicted=predicted,
-        baseline_last_value=LAST,
-        baseline_seasonal_naive=SEASONAL,
+        **{f"baseline_{name}": values for name, values in baselines.items()},
     )
-    test = {"target": "demand", "window": 8, "horizon": 2, "period": 7}
+    test = {"target": "demand", "window": 8, "horizon": horizon, "period": 7}
     test["trials"] = [{"trial_id": "3"}]
     (tmp_path / "best" / "test.json").write_text(json.dumps(test))
     return tmp_path
+
+
+# 30 test windows whose absolute errors are set by hand: WIGGLE alternates +1, -1, so any 3
+# consecutive windows (a bootstrap block here) sum to +1 or -1; THIRDS (+1, 0, -1) sum to 0.
+WINDOWS = np.arange(30)
+WIGGLE = np.where(WINDOWS % 2 == 0, 1.0, -1.0)[:, None]
+THIRDS = np.tile([1.0, 0.0, -1.0], 10)[:, None]
+SERIES = 10.0 + 0.1 * WINDOWS[:, None] + np.arange(3)[None, :]  # (30, 3): 3 steps ahead
+SIGNS = np.where(WINDOWS % 4 < 2, 1.0, -1.0)[:, None]  # errors above and below the actual
+
+
+def off_by(errors: np.ndarray, actual: np.ndarray = SERIES) -> np.ndarray:
+    """Forecasts whose absolute error is ``errors`` (per window and step)."""
+    return actual + SIGNS * np.broadcast_to(errors, actual.shape)
 
 
 def test_baselines_and_the_model_by_hand(tmp_path: Path) -> None:
@@ -102,16 +122,145 @@ def test_regression_blocks_say_whether_the_model_beats_the_baselines(tmp_path: P
         "model (trial 3)", "last value", "seasonal naive (period 7)"
     ]  # fmt: skip
     assert blocks[2] == (
-        "The model beats every naive baseline: test MAE 0.75 against 1.5 for the best of them "
-        "(last value)."
+        "The model beats every naive baseline at every step ahead by more than the noise: test "
+        "MAE 0.75 against 1.5 for the best of them (last value) over all steps."
+    )
+    assert blocks[3] == Bullets(
+        (
+            "Against the last value baseline: better at every step (test MAE lower by 0.5 to 1).",
+            "Against the seasonal naive baseline (period 7): better at every step (test MAE "
+            "lower by 2 to 2.5).",
+        )
+    )
+    assert blocks[4] == (
+        "Better or worse means that the 95% interval of the difference in test MAE excludes 0, "
+        "else it is within the noise: 1000 bootstrap resamples of the 4 test windows, the same "
+        "windows for the model and the baseline, drawn in blocks of 2 consecutive windows "
+        "(neighbouring windows' errors are not independent)."
     )
     names = [b.name for b in blocks if isinstance(b, Image)]
     assert names == ["forecast_series", "forecast_series_2", "forecast_scatter", "forecast_horizon"]
 
     worse = regression_blocks(make_run(tmp_path / "bad", predicted=ACTUAL + 2.0))
-    assert isinstance(worse[2], Note) and worse[2].text.startswith(
-        "The model does not beat the last value baseline (test MAE 2 against 1.5)"
+    assert worse[2] == Note(
+        "The model is worse than the last value baseline at step 1, by more than the noise: "
+        "forecast naively where it is worse, or search longer (more epochs or trials), widen the "
+        "window, or check the data's scaling."
     )
+    assert isinstance(worse[3], Bullets) and worse[3].items[0] == (
+        "Against the last value baseline: worse at step 1 (test MAE higher by 1) and within the "
+        "noise at step 2."
+    )
+
+
+def test_the_verdict_holds_step_by_step_where_the_average_hides_a_crossover(
+    tmp_path: Path,
+) -> None:
+    """Over all steps the model beats seasonal naive (test MAE 0.4333 against 0.5), yet it is
+    better only at step 1 and worse at step 3; at step 2 the two differ only by noise."""
+    model = np.hstack([0.1 + 0.1 * WIGGLE, 0.5 + 0.2 * WIGGLE, 0.7 + 0.1 * WIGGLE])
+    seasonal = np.hstack([0.5 + 0.1 * THIRDS, 0.5 + 0.2 * THIRDS, 0.5 + 0.1 * THIRDS])
+    baselines = {"last_value": off_by(np.array(2.0)), "seasonal_naive": off_by(seasonal)}
+    blocks = regression_blocks(make_run(tmp_path, off_by(model), SERIES, baselines))
+    table = blocks[1]
+    assert isinstance(table, pd.DataFrame)
+    assert table["test MAE"].tolist() == ["0.4333", "2", "0.5"]
+    assert blocks[2] == Note(
+        "The model is worse than the seasonal naive baseline (period 7) at step 3, by more than "
+        "the noise: forecast naively where it is worse, or search longer (more epochs or "
+        "trials), widen the window, or check the data's scaling."
+    )
+    assert blocks[3] == Bullets(
+        (
+            "Against the last value baseline: better at every step (test MAE lower by 1.3 to 1.9).",
+            "Against the seasonal naive baseline (period 7): better at step 1 (test MAE lower by "
+            "0.4), worse at step 3 (test MAE higher by 0.2) and within the noise at step 2.",
+        )
+    )
+    predictions = load_predictions(tmp_path)
+    assert predictions is not None
+    steps = forecast.step_comparison(predictions, "seasonal_naive")
+    assert steps["outcome"].tolist() == ["better", "noise", "worse"]
+    assert steps["difference"].tolist() == pytest.approx([-0.4, 0.0, 0.2])
+    assert (steps["low"] <= steps["difference"]).all() and (
+        steps["difference"] <= steps["high"]
+    ).all()
+    assert steps["low"][1] < 0 < steps["high"][1]
+    again = forecast.step_comparison(predictions, "seasonal_naive")
+    assert again.equals(steps)  # seeded: the same report every time
+
+
+def test_one_step_ahead_within_the_noise_is_said_so(tmp_path: Path) -> None:
+    """Horizon 1: the model's MAE is 0.02 above the last value's, well inside the noise."""
+    actual = SERIES[:, :1]
+    model = off_by(1.02 + 0.2 * WIGGLE, actual)
+    baselines = {"last_value": off_by(1.0 + 0.2 * THIRDS, actual)}
+    blocks = regression_blocks(make_run(tmp_path, model, actual, baselines))
+    assert blocks[2] == (
+        "No naive baseline beats the model by more than the noise, but the model does not beat "
+        "every one either: test MAE 1.02 against 1 for the best of them (last value)."
+    )
+    assert blocks[3] == Bullets(
+        (
+            "Against the last value baseline: within the noise, test MAE 1.02 against 1 (the "
+            "95% interval of the difference, -0.02 to 0.06, includes 0).",
+        )
+    )
+
+
+def test_one_step_ahead_better_gives_the_margin_and_its_interval(tmp_path: Path) -> None:
+    actual = SERIES[:, :1]
+    model = off_by(0.5 + 0.2 * WIGGLE, actual)
+    baselines = {"last_value": off_by(1.0 + 0.2 * THIRDS, actual)}
+    blocks = regression_blocks(make_run(tmp_path, model, actual, baselines))
+    assert blocks[2] == (
+        "The model beats every naive baseline by more than the noise: test MAE 0.5 against 1 "
+        "for the best of them (last value)."
+    )
+    assert blocks[3] == Bullets(
+        (
+            "Against the last value baseline: better, test MAE 0.5 against 1 (lower by 0.5, 95% "
+            "interval 0.46 to 0.54).",
+        )
+    )
+
+
+def test_one_step_ahead_worse_is_flagged_with_the_margin(tmp_path: Path) -> None:
+    actual = SERIES[:, :1]
+    model = off_by(1.5 + 0.2 * WIGGLE, actual)
+    baselines = {"last_value": off_by(1.0 + 0.2 * THIRDS, actual)}
+    blocks = regression_blocks(make_run(tmp_path, model, actual, baselines))
+    assert blocks[2] == Note(
+        "The model is worse than the last value baseline, by more than the noise: forecast "
+        "naively, or search longer (more epochs or trials), widen the window, or check the "
+        "data's scaling."
+    )
+    assert blocks[3] == Bullets(
+        (
+            "Against the last value baseline: worse, test MAE 1.5 against 1 (higher by 0.5, 95% "
+            "interval 0.46 to 0.54).",
+        )
+    )
+
+
+def test_every_step_within_the_noise_claims_no_winner(tmp_path: Path) -> None:
+    model = off_by(0.5 + 0.2 * WIGGLE)
+    baselines = {"seasonal_naive": off_by(0.5 + 0.2 * THIRDS)}
+    blocks = regression_blocks(make_run(tmp_path, model, SERIES, baselines))
+    assert blocks[2] == (
+        "No naive baseline beats the model by more than the noise at any step, but the model "
+        "does not beat every one at every step either: test MAE 0.5 against 0.5 for the best of "
+        "them (seasonal naive) over all steps."
+    )
+    assert blocks[3] == Bullets(
+        ("Against the seasonal naive baseline (period 7): within the noise at every step.",)
+    )
+
+
+def test_bootstrap_blocks_keep_windows_that_share_steps_together() -> None:
+    assert forecast.block_length(4, 2) == 2  # the horizon
+    assert forecast.block_length(1000, 2) == 10  # the cube root of the window count
+    assert forecast.block_length(3, 7) == 3  # never more than there are
 
 
 def test_no_predictions_is_a_note(tmp_path: Path) -> None:

@@ -6,16 +6,20 @@ import math
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import make_record
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from tuner.analysis import importance
 from tuner.config.space import Param
-from tuner.report.figures import curves, history, parallel_coordinates, params
+from tuner.report.figures import curves, forecast, history, parallel_coordinates, params
 from tuner.report.figures import importance as importance_figure
 from tuner.report.figures.canvas import to_png
+from tuner.report.figures.shared_effects import draw_effects
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -121,7 +125,7 @@ def test_history_figure_has_title_labels_and_a_legend_naming_the_best() -> None:
     assert "Optimization history" in ax.get_title()
     assert ax.get_ylabel() == "val_accuracy (fraction correct)"
     labels = legend_labels(ax)
-    assert labels == ["trial", "best so far", "best: trial 1, finished #2 (0.5)"]
+    assert labels == ["trial", "best so far", "best: trial 1, finished #2 (0.500)"]
     assert to_png(fig).startswith(PNG)
 
 
@@ -226,7 +230,7 @@ def test_parallel_figure_names_the_axes_the_best_trial_and_the_objective() -> No
     ticks = [t.get_text() for t in ax.get_xticklabels()]
     assert ticks == ["optimizer", "learning_rate (log)", "momentum", "val_accuracy"]
     assert "Parallel coordinates of 4 completed trials" in ax.get_title()
-    assert legend_labels(ax) == ["best: trial 3 (0.62)"]
+    assert legend_labels(ax) == ["best: trial 3 (0.620)"]
     assert fig.axes[1].get_ylabel() == "val_accuracy (fraction correct)"  # the colour bar
     assert to_png(fig).startswith(PNG)
 
@@ -257,3 +261,107 @@ def test_importance_is_a_statement_when_it_would_mislead(
 ) -> None:
     result = importance.estimate(records, names, PARAMS)
     assert not result.shown and reason in result.statement
+
+
+# ---- legends never cover data ---------------------------------------------------------------
+
+LOW, HIGH = 0.1, 0.9  # scores at the bottom and top of every axis below
+
+
+def corner_records() -> list[dict[str, Any]]:
+    """Trials whose scores and curves reach all four corners of each figure's axes: the first
+    and last trials low and high, learning rates at both ends of the range, one curve rising
+    and one falling."""
+    out = []
+    for i, score in enumerate([LOW, HIGH, 0.5, 0.5, HIGH, LOW]):
+        rising = [LOW, 0.5, HIGH] if i % 2 else [HIGH, 0.5, LOW]
+        hp = {"optimizer": "sgd" if i < 3 else "adam", "learning_rate": 1e-4 if i < 3 else 1e-1}
+        hp |= {"momentum": 0.5 if i % 2 else 0.99} if i < 3 else {}
+        history = {"loss": rising, "val_loss": rising[::-1], "accuracy": rising}
+        history["val_accuracy"] = rising[::-1]
+        out.append(record(str(i), i + 1, score, hyperparameters=hp, history=history))
+    return out
+
+
+def corner_figures() -> dict[str, Figure]:
+    """One figure of every kind that has a legend, each drawn from corner data."""
+    records = corner_records()
+    rate = params.param_data(records, "learning_rate")
+    chosen = params.param_data(records, "optimizer")
+    steps = np.arange(40.0)
+    actual = np.where(steps % 2 == 0, LOW, HIGH)
+    series = pd.DataFrame({"time": steps, "actual": actual, "predicted": actual[::-1]})
+    hits = np.where(steps % 4 < 2, actual, 1 - actual)  # (low, low), (high, high) and both misses
+    scatter = pd.DataFrame({"step": 1, "actual": actual, "predicted": hits})
+    horizon = pd.DataFrame(
+        {"step": [1, 2, 3], "model": [LOW, 0.5, HIGH], "last_value": [HIGH, 0.5, LOW]}
+    )
+    progress = history.history_data(records).assign(run="a", minutes=lambda d: d["number"])
+    effects = pd.DataFrame(
+        {
+            "run": ["a", "a", "b", "b"],
+            "value": ["sgd", "adam", "sgd", "adam"],
+            "raw": ["sgd", "adam", "sgd", "adam"],
+            "best": [LOW, HIGH, HIGH, LOW],
+            "mean": [LOW, HIGH, HIGH, LOW],
+        }
+    )
+    return {
+        "history": history.draw_history(history.history_data(records), "val_accuracy"),
+        "learning curves": curves.draw_curves(curves.curves_data(records)),
+        "range": params.draw_param(
+            rate,
+            params.axis_for("learning_rate", PARAMS["learning_rate"], [1e-4]),
+            "val_accuracy",
+            "1",
+        ),
+        "choice": params.draw_param(
+            chosen, params.axis_for("optimizer", PARAMS["optimizer"], ["sgd"]), "val_accuracy", "1"
+        ),
+        "parallel": parallel_coordinates.draw(
+            parallel_coordinates.parallel_data(records, list(PARAMS), PARAMS, "val_accuracy")
+        ),
+        "series": forecast.draw_series(series, "demand"),
+        "scatter": forecast.draw_scatter(scatter, "demand"),
+        "horizon": forecast.draw_horizon(horizon, "demand"),
+        "progress": history.draw_progress(progress, "val_accuracy"),
+        "shared effects": draw_effects(effects, "optimizer", "val_accuracy"),
+    }
+
+
+def plotted_points(fig: Figure) -> np.ndarray:
+    """Every plotted point of every axes (line vertices, scatter and segment ends), in the
+    rendered figure's display coordinates."""
+    points = [np.empty((0, 2))]
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            points.append(line.get_transform().transform(_pairs(line.get_xydata())))
+        for collection in ax.collections:
+            offsets = _pairs(collection.get_offsets())
+            points.append(collection.get_offset_transform().transform(offsets))
+            for segment in getattr(collection, "get_segments", list)():
+                points.append(collection.get_transform().transform(_pairs(segment)))
+    return np.vstack([p.reshape(-1, 2) for p in points])
+
+
+def _pairs(xy: Any) -> np.ndarray:
+    return np.asarray(xy, float).reshape(-1, 2)
+
+
+def test_no_legend_covers_a_plotted_point_or_an_axes() -> None:
+    """Data in all four corners of each figure; the legend is measured on the rendered figure."""
+    for kind, fig in corner_figures().items():
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        fig.draw(renderer)
+        legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+        assert legends, f"{kind}: no legend"
+        points = plotted_points(fig)
+        assert len(points) > 4, kind
+        for legend in legends:
+            box = legend.get_window_extent(renderer)
+            inside = [
+                tuple(p) for p in points if box.x0 <= p[0] <= box.x1 and box.y0 <= p[1] <= box.y1
+            ]
+            assert not inside, f"{kind}: the legend covers {len(inside)} points, e.g. {inside[0]}"
+            for ax in fig.axes:
+                assert not box.overlaps(ax.bbox), f"{kind}: the legend lies on {ax.get_title()!r}"

@@ -99,7 +99,8 @@ def test_leaderboard_lists_the_best_trial_first(demo: Reported) -> None:
     assert [row[1] for row in rows] == ["2", "3", "1", "0"]  # trial ids, best first
     best = rows[0]
     assert "3.00e-02" in best  # learning rates in scientific notation
-    assert "0.9" in best and "0.88" in best  # validation score, test accuracy
+    assert best[6:8] == ["0.900", "0.880"]  # validation and test accuracy: 3 decimals
+    assert "0.050" in best  # the train-validation gap, at the same precision
     assert "2 / 3 (stopped early)" in best
     assert "12,345" in best
     assert "Leaderboard" in demo.html and "3.00e-02" in demo.html
@@ -111,8 +112,8 @@ def test_summary_names_dataset_trials_wall_time_and_best(demo: Reported) -> None
     assert "1000 train, 150 validation, 360 test" in summary
     assert "random" in summary and "classification" in summary
     assert "5 finished: 4 completed, 1 failed" in summary
-    assert "1 min 00 s (1 search session(s))" in summary
-    assert "trial 2: val_accuracy 0.9; test accuracy 0.88, loss 0.12" in summary
+    assert "1 min 00 s (1 search session)" in summary
+    assert "trial 2: val_accuracy 0.900; test accuracy 0.880, loss 0.12" in summary
 
 
 def test_test_evaluation_gives_each_accuracy_a_wilson_interval(demo: Reported) -> None:
@@ -161,7 +162,7 @@ def test_comparison_has_one_linked_row_per_run(demo_run: Path, tmp_path: Path) -
         "random",
         "5 (4 completed, 1 failed)",
         "val_accuracy 0.9",
-        "test accuracy 0.88, loss 0.12",
+        "test accuracy 0.880, loss 0.12",
         "1 min 00 s",
     ]
     html = (out / "index.html").read_text()

@@ -157,6 +157,16 @@ def test_interrupted_search_resumes_to_exactly_max_trials(tmp_path: Path) -> Non
 def test_changed_config_stops_unless_fresh(tmp_path: Path) -> None:
     config = write_config(tmp_path, search={**TINY["search"], "max_trials": 1, "epochs": 1})
     assert tuner("search", str(config), cwd=tmp_path).returncode == 0
+    run = tmp_path / "runs" / "tiny"
+    before = {p: p.stat().st_mtime_ns for p in run.rglob("*") if p.is_file()}
+    again = tuner("search", str(config), cwd=tmp_path)  # finished: says so, writes nothing
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.startswith("runs/tiny: this search is done (1 trials); raise ")
+    assert "best: trial" in again.stdout and "Reloading" not in again.stderr + again.stdout
+    assert {p: p.stat().st_mtime_ns for p in run.rglob("*") if p.is_file()} == before
+    more = tuner("search", str(config), "--set", "search.max_trials=2", cwd=tmp_path)
+    assert more.returncode == 0, more.stderr  # more trials continue the same run
+    assert len(records(run)) == 2 and not list((tmp_path / "runs").glob("tiny.old-*"))
     changed = write_config(tmp_path, search={**TINY["search"], "max_trials": 1, "epochs": 2})
     refused = tuner("search", str(changed), cwd=tmp_path)
     assert refused.returncode == 2
@@ -167,7 +177,7 @@ def test_changed_config_stops_unless_fresh(tmp_path: Path) -> None:
     fresh = tuner("search", str(changed), "--fresh", cwd=tmp_path)
     assert fresh.returncode == 0, fresh.stderr
     old = [p for p in (tmp_path / "runs").iterdir() if p.name.startswith("tiny.old-")]
-    assert len(old) == 1 and len(records(old[0])) == 1  # moved aside, never deleted
+    assert len(old) == 1 and len(records(old[0])) == 2  # moved aside, never deleted
 
 
 def test_same_config_and_seed_give_the_same_trials(tmp_path: Path) -> None:

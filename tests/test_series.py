@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tuner.config.schema import DataSection
+from tuner.config.sections import DataSection
 from tuner.data import datasets, series
 from tuner.errors import DataError
 

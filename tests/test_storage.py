@@ -26,7 +26,7 @@ def record(trial_id: str, **changes: Any) -> dict[str, Any]:
     one_epoch = {"hyperparameters": {"units": 8}, "best_epoch": 1, "epochs": 1, "seconds": 1.5}
     one_epoch |= {"epochs_requested": 1, "stopped_early": False, "parameters": 100}
     one_epoch |= {"history": {"loss": [1.0], "val_accuracy": [0.5]}}
-    return make_record(trial_id, **(one_epoch | changes))
+    return make_record(trial_id, **one_epoch) | changes  # changes may be ill-typed on purpose
 
 
 # --- storage ---------------------------------------------------------------------------

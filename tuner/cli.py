@@ -14,14 +14,23 @@ from pathlib import Path
 from typing import Any
 
 from tuner.config import yaml_lines
+from tuner.config.files import check_files
 from tuner.config.schema import Config, from_source
+from tuner.config.sections import MAX_WORKERS
 from tuner.errors import ConfigError, TunerError, UserInputError
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.command(args))
+        code = int(args.command(args))
+        sys.stdout.flush()  # here, so that a closed pipe is handled below, not at exit
+        return code
+    except BrokenPipeError:
+        # stdout's reader is gone (`tuner validate ... | head -1`): stop quietly, with the
+        # status a shell reports for a program killed by SIGPIPE, 128 + 13, as `cat` gives.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
+        return 141
     except UserInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -109,18 +118,19 @@ def load(path: Path, overrides: list[str] | None = None) -> Config:
     src = yaml_lines.load_file(path)
     for override in overrides or []:
         src = _override(src, override)
-    return from_source(src)
+    config = from_source(src)
+    check_files(src, config)
+    return config
 
 
 def _override(src: yaml_lines.Source, text: str) -> yaml_lines.Source:
     """Apply one --set key.path=value (the value is read as YAML)."""
-    import yaml
-
     key, sep, value = text.partition("=")
     if not sep or not key:
         raise ConfigError(f"--set {text!r}: expected KEY.PATH=VALUE, e.g. search.max_trials=5")
     data = src.data
     parts = key.split(".")
+    parsed = yaml_lines.load_value(value, f"--set {text!r}", tuple(parts))
     for part in parts[:-1]:
         node = data.get(part)
         if node is None:
@@ -128,11 +138,16 @@ def _override(src: yaml_lines.Source, text: str) -> yaml_lines.Source:
         if not isinstance(node, dict):
             raise ConfigError(f"--set {key}: {part} is not a mapping in {src.file}")
         data = node
-    data[parts[-1]] = yaml.safe_load(value)
+    data[parts[-1]] = parsed
+    src.overrides[tuple(parts)] = f"--set {text!r}"
     return src
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
+        raise UserInputError(
+            f"--workers must be from 1 to {MAX_WORKERS} (as search.workers), got {args.workers}"
+        )
     from tuner.engine import signals
 
     with signals.installed():  # the previous handlers are back when the search returns
@@ -147,8 +162,8 @@ def _search(args: argparse.Namespace) -> int:
     # Set for a participant of a distributed search (chief or worker), by us or by the user.
     role = os.environ.get("KERASTUNER_TUNER_ID")
     workers = args.workers if args.workers is not None else config.search.workers
-    if workers < 1:
-        raise UserInputError(f"--workers must be >= 1, got {workers}")
+    if role is None and not args.fresh and run_folder.is_finished(config, root=args.runs):
+        return _already_done(config, run_folder.run_dir_for(config, args.runs))
     run_dir = run_folder.prepare(config, args.fresh and role is None, root=args.runs)
     if role is None and workers > 1:
         return _search_in_parallel(args, config, run_dir, workers)
@@ -178,8 +193,20 @@ def _search(args: argparse.Namespace) -> int:
         if leads:
             run_folder.record_session(run_dir, summary, started, status)
     if leads:
-        _print_outcome(config, run_dir, export_best(tuner, config, dataset, run_dir))
+        return _print_outcome(config, run_dir, export_best(tuner, config, dataset, run_dir))
     return 0
+
+
+def _already_done(config: Config, run_dir: Path) -> int:
+    """A search run again after it finished: say so and show its best; write nothing."""
+    from tuner.run import results
+
+    print(
+        f"{run_dir}: this search is done ({config.search.max_trials} trials); raise "
+        "search.max_trials to continue it, or add --fresh to start over",
+        file=sys.stderr,
+    )
+    return _print_outcome(config, run_dir, results.read_test(run_dir) or None)
 
 
 def _search_in_parallel(
@@ -198,8 +225,7 @@ def _search_in_parallel(
     )
     run_parallel(command, config, run_dir, workers)
     best = results.read_test(run_dir)
-    _print_outcome(config, run_dir, best or None)
-    return 0
+    return _print_outcome(config, run_dir, best or None)
 
 
 def _check_distributed_env(role: str) -> None:
@@ -212,7 +238,7 @@ def _check_distributed_env(role: str) -> None:
         )
     if "chief" in role:
         address = os.environ.setdefault("KERASTUNER_ORACLE_IP", "127.0.0.1")
-        if address not in ("127.0.0.1", "localhost", "::1"):
+        if address.strip("[]") not in ("127.0.0.1", "localhost", "::1"):
             print(
                 f"warning: the chief listens on {address}:{port}; keras-tuner's gRPC protocol has "
                 "no authentication or encryption: use it only on a trusted network",
@@ -222,13 +248,22 @@ def _check_distributed_env(role: str) -> None:
         raise UserInputError(
             f"KERASTUNER_TUNER_ID={role} needs KERASTUNER_ORACLE_IP, the chief's address"
         )
+    from tuner.engine.workers import oracle_host
+
+    # keras-tuner joins f"{ip}:{port}": an IPv6 address needs brackets ([::1]:8000)
+    os.environ["KERASTUNER_ORACLE_IP"] = oracle_host(os.environ["KERASTUNER_ORACLE_IP"])
 
 
-def _print_outcome(config: Config, run_dir: Path, best: dict[str, Any] | None) -> None:
-    """``best``: best/test.json's summary, or None when nothing completed."""
-    if best is None:
-        print(f"no trial completed; see the errors in {run_dir}/trials/", file=sys.stderr)
-        return
+def _print_outcome(config: Config, run_dir: Path, best: dict[str, Any] | None) -> int:
+    """Print how a finished search ended; return its exit status, 1 if no trial completed.
+    ``best``: best/test.json's summary, or None when nothing completed."""
+    if best is None:  # the run folder stays, with every failed trial's error
+        print(
+            f"error: no trial completed, so there is no best model; see the errors in "
+            f"{run_dir}/trials/",
+            file=sys.stderr,
+        )
+        return 1
     top = best["trials"][0]
     tests = ", ".join(f"test {k} {v:.4f}" for k, v in top["test"].items())
     print(f"best: trial {top['trial_id']} {config.objective} {top['score']:.4f}; {tests}")
@@ -238,6 +273,7 @@ def _print_outcome(config: Config, run_dir: Path, best: dict[str, Any] | None) -
     print(
         f"saved {run_dir}/best/ (model.keras, hyperparameters.yaml, test.json); next: make report"
     )
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

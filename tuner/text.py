@@ -1,5 +1,5 @@
-"""How the toolkit writes values and durations for people: one formatter each, so the terminal,
-the report and next.yaml's header say a value the same way."""
+"""How the toolkit writes values, scores, counts and durations for people: one formatter each,
+so the terminal, the report and next.yaml's header say a value the same way."""
 
 from __future__ import annotations
 
@@ -22,6 +22,38 @@ def value_text(name: str, value: Any, param: Any = None) -> str:
         log = getattr(param, "sampling", None) == "log" or name in SCIENTIFIC
         return f"{value:.2e}" if log else f"{value:.4g}"
     return str(value)
+
+
+FRACTIONS = ("accuracy", "auc")  # scores in [0, 1]: 3 decimals, finer than any split's noise
+
+
+def score_text(metric: str, value: Any) -> str:
+    """A metric's value: 3 decimals for fractions (accuracy: 0.857, as their 95% intervals are
+    written), 4 significant digits for losses and errors, '—' for no number."""
+    if not is_number(value):
+        return "—"
+    return f"{value:.3f}" if metric.removeprefix("val_") in FRACTIONS else f"{value:.4g}"
+
+
+def difference_text(metric: str, value: Any, of: Any) -> str:
+    """A difference of two scores of ``metric`` at the precision score_text writes them in
+    (``of`` is one of them): a train-validation gap beside accuracy 0.857 reads 0.011, not
+    0.01111; beside a loss of 0.3456 it reads 0.0111."""
+    if not is_number(value):
+        return "—"
+    if metric.removeprefix("val_") in FRACTIONS:
+        decimals = 3
+    elif is_number(of) and of != 0:
+        decimals = max(0, 3 - math.floor(math.log10(abs(of))))
+    else:
+        return f"{value:.4g}"
+    text = f"{value:.{decimals}f}"
+    return text.removeprefix("-") if float(text) == 0 else text  # never "-0.000"
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """'1 search session', '2 search sessions', '0 files'; ``nouns`` where adding s is wrong."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def duration(seconds: float) -> str:

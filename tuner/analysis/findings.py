@@ -14,10 +14,11 @@ from tuner.analysis.importance import Importance
 from tuner.config.space import Param
 from tuner.run.records import TrialRecord, best_epoch_metrics, ranked
 
-NAMED = 5  # trials named in one sentence; the rest are counted ("and 4 more")
+NAMED = 5  # trials named in one sentence; the rest are counted ("and 4 others")
 TITLES = {
     "diverged": "Diverged",
     "overfitting": "Overfitting",
+    "gap": "Train-validation gap",
     "still_improving": "Still improving",
     "edge": "Best on the edge of its range",
     "no_effect": "No measurable effect",
@@ -61,6 +62,7 @@ class Context:
     algorithm: str | None = None
     importance: Importance | None = None
     validation_samples: int | None = None
+    series: bool = False  # regression on a series: validation is a later stretch of time
 
     @property
     def ranked(self) -> list[TrialRecord]:
@@ -76,13 +78,15 @@ class Context:
 
 
 def trial_list(ids: list[str] | tuple[str, ...]) -> str:
-    """'trial 3', 'trials 3 and 5', 'trials 1, 2, 3, 4, 5 and 3 more'."""
+    """'trial 3', 'trials 3 and 5', '8 trials (3, 1, 2, 5, 4 and 3 others)': most relevant
+    first, as the finding ordered them."""
     ids = [str(i) for i in ids]
     if len(ids) == 1:
         return f"trial {ids[0]}"
     shown, rest = ids[:NAMED], len(ids) - NAMED
     if rest > 0:
-        return f"trials {', '.join(shown)} and {rest} more"
+        others = "1 other" if rest == 1 else f"{rest} others"
+        return f"{len(ids)} trials ({', '.join(shown)} and {others})"
     return f"trials {', '.join(shown[:-1])} and {shown[-1]}"
 
 

@@ -1,5 +1,6 @@
 """Test errors of the best regression model and of the naive baselines, overall, per step
-ahead and over time (the figures in tuner.report.figures.forecast draw these frames)."""
+ahead and over time (the figures in tuner.report.figures.forecast draw these frames), and per
+step whether the model beats each baseline by more than the noise (a paired block bootstrap)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import pandas as pd
 from tuner.run.results import Predictions
 
 MODEL = "model"
+RESAMPLES = 1000  # bootstrap resamples: the 2.5% and 97.5% percentiles settle to a few percent
+BOOTSTRAP_SEED = 0  # the same windows are drawn every time: a report says the same on a rerun
+CONFIDENCE = 0.95
 
 
 def time_axis(labels: np.ndarray) -> pd.Index:
@@ -85,3 +89,53 @@ def scatter_data(predictions: Predictions) -> pd.DataFrame:
 def errors(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     """Test MAE and RMSE of one forecast, in the target's units."""
     return {"mae": float(mae(actual, predicted)), "rmse": rmse(actual, predicted)}
+
+
+def block_length(windows: int, horizon: int) -> int:
+    """How many consecutive test windows the bootstrap keeps together: at least the horizon,
+    since windows closer than that forecast some of the same time steps, and at least the cube
+    root of their count (a usual block length for autocorrelated errors); at most all of them."""
+    return max(1, min(windows, max(horizon, round(windows ** (1 / 3)))))
+
+
+def step_comparison(
+    predictions: Predictions, baseline: str, resamples: int = RESAMPLES, seed: int = BOOTSTRAP_SEED
+) -> pd.DataFrame:
+    """Per step ahead, the model against one baseline: both test MAEs, ``difference`` (model
+    minus baseline; negative: the model is better), its 95% interval (``low``, ``high``) from a
+    paired bootstrap of the test windows, and ``outcome``: better, worse, or noise where the
+    interval includes 0.
+
+    Paired: each resample takes the same windows for the model and the baseline, so what both
+    find hard cancels out. The windows are drawn in circular blocks of ``block_length``
+    consecutive ones, as neighbouring windows' errors are not independent."""
+    actual = np.asarray(predictions.actual, "float64")
+    model = np.abs(np.asarray(predictions.predicted, "float64") - actual)
+    other = np.abs(np.asarray(predictions.baselines[baseline], "float64") - actual)
+    means = _bootstrap_means(model - other, resamples, seed)
+    tail = (1 - CONFIDENCE) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail], axis=0)
+    data = pd.DataFrame(
+        {
+            "step": np.arange(1, predictions.horizon + 1),
+            "model": model.mean(axis=0),
+            "baseline": other.mean(axis=0),
+            "difference": (model - other).mean(axis=0),
+            "low": low,
+            "high": high,
+        }
+    )
+    data["outcome"] = np.where(high < 0, "better", np.where(low > 0, "worse", "noise"))
+    return data
+
+
+def _bootstrap_means(diff: np.ndarray, resamples: int, seed: int) -> np.ndarray:
+    """(resamples, horizon) means of ``diff`` (windows, horizon) over circular-block resamples
+    of its windows: floor(windows / length) blocks each, so never more windows than there are."""
+    windows, horizon = diff.shape
+    length = block_length(windows, horizon)
+    wrapped = np.concatenate([diff, diff[: length - 1]])
+    block_sums = np.lib.stride_tricks.sliding_window_view(wrapped, length, axis=0).sum(axis=-1)
+    blocks = windows // length
+    starts = np.random.default_rng(seed).integers(0, windows, size=(resamples, blocks))
+    return block_sums[starts].sum(axis=1) / (blocks * length)

@@ -14,6 +14,7 @@ import pandas as pd
 from tuner.analysis.effects import label, number, scored
 from tuner.config.space import Param
 from tuner.run.records import TrialRecord, score_of
+from tuner.text import plural
 
 # Below this many completed trials a forest ranks parameters by noise: with 7 trials a 4-way
 # choice has seen each value about twice, and one lucky trial decides the ranking.
@@ -76,7 +77,7 @@ def estimate(records: list[TrialRecord], names: list[str], params: dict[str, Par
 
 def _too_few(trials: int) -> str:
     return (
-        f"No importance estimate: {trials} completed trial(s), fewer than the {MIN_TRIALS} "
+        f"No importance estimate: {plural(trials, 'completed trial')}, fewer than the {MIN_TRIALS} "
         "needed before a forest's ranking means more than noise. See the objective against "
         "each hyperparameter instead."
     )

@@ -13,7 +13,7 @@ from tuner.analysis.findings import Edit, Finding
 from tuner.config.space import TUNABLES, parse_space
 from tuner.config.yaml_lines import Source
 from tuner.run.run import Run
-from tuner.text import duration
+from tuner.text import duration, plural
 
 NEXT_FILE = "next.yaml"
 
@@ -105,7 +105,7 @@ def next_header(run: Run, config: dict[str, Any], changes: int) -> str:
     trials x epochs."""
     search = config["search"]
     text = (
-        f"Next search for {run.name}, from its report's diagnostics ({changes} change(s)): "
+        f"Next search for {run.name}, from its report's diagnostics ({plural(changes, 'change')}): "
         f"{search['max_trials']} trials of up to {search['epochs']} epochs"
     )
     seconds, _ = run.wall_seconds

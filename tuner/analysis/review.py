@@ -10,6 +10,7 @@ from tuner.analysis import training
 from tuner.analysis.findings import Context, Finding
 from tuner.analysis.importance import Importance, estimate
 from tuner.analysis.next_config import next_config
+from tuner.config.sections import REGRESSION_DATASETS
 from tuner.run.run import Run
 
 
@@ -43,4 +44,5 @@ def context(run: Run) -> Context:
         algorithm=config.search.algorithm if config is not None else None,
         importance=estimate(run.records, names, params),
         validation_samples=(run.info.get("dataset") or {}).get("validation"),
+        series=config is not None and config.data.dataset in REGRESSION_DATASETS,
     )

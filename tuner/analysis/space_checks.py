@@ -10,9 +10,10 @@ from typing import Any, cast
 
 import pandas as pd
 
-from tuner.analysis.effects import number, pair_wins, paired, value_effects
+from tuner.analysis.comparisons import compare
+from tuner.analysis.effects import number, value_effects
 from tuner.analysis.findings import Context, Edit, Finding
-from tuner.analysis.stats import difference_noise
+from tuner.analysis.stats import difference_interval
 from tuner.config.space import TUNABLES, Param
 from tuner.run.records import TrialRecord, score_of
 from tuner.text import value_text
@@ -78,6 +79,12 @@ def _range_edge(ctx: Context, param: Param, value: float, top: list[TrialRecord]
     if not side:
         return None
     name, best = param.name, str(top[0]["trial_id"])
+    half_side = [r for r in top if _half(param, r["hyperparameters"].get(name)) == side]
+    rest = [r for r in top if _half(param, r["hyperparameters"].get(name)) not in ("", side)]
+    part_name = "upper" if side == "max" else "lower"
+    trend = _beats(ctx, half_side, rest, f"the {part_name} half of the range", "the other half")
+    if not trend:
+        return None
     near = [r for r in top[:3] if _on_side(param, r["hyperparameters"].get(name), side)]
     bounds = f"[{value_text(name, param.min, param)}, {value_text(name, param.max, param)}]"
     scale = " on a log scale" if param.sampling != "linear" else ""
@@ -85,7 +92,7 @@ def _range_edge(ctx: Context, param: Param, value: float, top: list[TrialRecord]
     evidence = (
         f"The best trial {best} has {name} {value_text(name, value, param)}, in the {part} "
         f"{EDGE_FRACTION:.0%} of its range {bounds}{scale} ({len(near)} of the top "
-        f"{min(3, len(top))} trials are)."
+        f"{min(3, len(top))} trials are); {trend}."
     )
     new = widened(param, side)
     if new is None:
@@ -98,6 +105,32 @@ def _range_edge(ctx: Context, param: Param, value: float, top: list[TrialRecord]
         f"Widen it {way}: {side} {value_text(name, old, param)} → {value_text(name, new, param)}."
     )
     return Finding("edge", (best,), evidence, suggestion, (Edit(("space", name, side), new),), name)
+
+
+def _half(param: Param, value: Any) -> str:
+    """'max' or 'min': the half of the range a value lies in; '' for no value."""
+    if not number(value):
+        return ""
+    return "max" if position(param, float(value)) >= 0.5 else "min"
+
+
+def _beats(
+    ctx: Context, side: list[TrialRecord], other: list[TrialRecord], name: str, other_name: str
+) -> str:
+    """How ``side``'s trials beat ``other``'s, when by more than the noise between trials; ''
+    when they do not, or when either has fewer than two trials to tell."""
+    sign = 1.0 if ctx.maximize else -1.0
+    found = difference_interval(
+        [sign * score_of(r) for r in side], [sign * score_of(r) for r in other]
+    )
+    if found is None or found[0] <= found[1]:
+        return ""
+    mean = sum(score_of(r) for r in side) / len(side)
+    mean_other = sum(score_of(r) for r in other) / len(other)
+    return (
+        f"{name} averaged {mean:.3g} over {len(side)} trials against {mean_other:.3g} over "
+        f"{len(other)} for {other_name}, more than the noise (±{found[1]:.2g} at 95%)"
+    )
 
 
 def _on_side(param: Param, value: Any, side: str) -> bool:
@@ -159,9 +192,15 @@ def _choice_edge(ctx: Context, param: Param, value: Any, top: list[TrialRecord])
     new = _clip(param.name, new)
     new = int(round(new)) if isinstance(value, int) else _round(new)
     name, best = param.name, str(top[0]["trial_id"])
+    at_edge = [r for r in top if r["hyperparameters"].get(name) == value]
+    neighbour = [r for r in top if r["hyperparameters"].get(name) == a]
+    shown = value_text(name, a, param)
+    trend = _beats(ctx, at_edge, neighbour, f"{name} {value_text(name, value, param)}", shown)
+    if not trend:
+        return None  # with two values any best is on an edge: only a clear win says "go further"
     evidence = (
         f"The best trial {best} has {name} {value_text(name, value, param)}, the {side} of "
-        f"{list(param.values)}."
+        f"{list(param.values)}; {trend}."
     )
     if new in param.values or (new >= b if side == "smallest" else new <= b):
         return Finding(
@@ -232,11 +271,18 @@ def _means_differ(effects: pd.DataFrame, ctx: Context) -> bool:
 
 
 def comparisons(ctx: Context) -> list[Finding]:
-    found = []
+    """The practice's comparisons, one finding each; parameters that moved together get one
+    finding between them, not one verdict each."""
+    found: list[Finding] = []
+    said: set[str] = set()
     for name in PRACTICE:
         effects = value_effects(ctx.records, name)
-        if name not in ctx.varying or len(effects) < 2:
+        if name not in ctx.varying or len(effects) < 2 or name in said:
             continue
+        result = compare(ctx.records, name, ctx.varying, ctx.params, ctx.objective)
+        if result is None:
+            continue
+        said |= {name, *result.together_with}
         parts = []
         for row in effects.itertuples():
             speed = (
@@ -244,41 +290,11 @@ def comparisons(ctx: Context) -> list[Finding]:
                 if math.isnan(row.seconds_per_epoch)
                 else f", {row.seconds_per_epoch:.2g} s/epoch"
             )
-            parts.append(
-                f"{row.label} best {row.best:.4g} (mean {row.mean:.3g} over {row.trials}{speed})"
-            )
-        first, second = effects.iloc[0], effects.iloc[1]
-        evidence = f"{name}: {'; '.join(parts)}{_pairs(ctx, name, first.label, second.label)}."
-        found.append(
-            Finding(
-                "comparison",
-                tuple(first.trial_ids),
-                evidence,
-                verdict(ctx, first, second),
-                param=name,
-            )
-        )
+            parts.append(f"{row.label} mean {row.mean:.3g} over {_trials(row.trials)}{speed}")
+        evidence = f"{name}: {'; '.join(parts)}."
+        found.append(Finding("comparison", result.first_ids, evidence, result.sentence, param=name))
     return found
 
 
-def _pairs(ctx: Context, name: str, first: str, second: str) -> str:
-    children = tuple(p.name for p in ctx.params.values() if any(c.parent == name for c in p.when))
-    wins, groups, diff = pair_wins(paired(ctx.records, name, children), first, second, ctx.maximize)
-    if not groups:
-        return ""
-    return (
-        f". In {groups} pair(s) of trials that differ only in {name}, {first} scored better than "
-        f"{second} in {wins} (by {diff:+.3g} on average)"
-    )
-
-
-def verdict(ctx: Context, first: Any, second: Any) -> str:
-    """Which value won and by how much, and whether that is more than validation noise."""
-    margin = abs(first.best - second.best)
-    text = f"Verdict: {first.label} beat {second.label} by {margin:.3g} in best {ctx.objective}"
-    n = ctx.validation_samples
-    if "accuracy" in ctx.objective and n and 0 <= second.best <= first.best <= 1:
-        noise = difference_noise(first.best, second.best, n)
-        within = "within" if margin <= noise else "more than"
-        text += f", {within} the noise of {n} validation samples (±{noise:.3f})"
-    return text + "."
+def _trials(n: int) -> str:
+    return "1 trial" if n == 1 else f"{n} trials"

@@ -1,5 +1,6 @@
-"""The top-k trials on the test split, each test accuracy with a 95% Wilson interval, and
-whether the top trials differ by more than that noise.
+"""How sure a difference is: 95% intervals for a difference of two groups of trial scores
+(Welch), of paired differences, and of test accuracies (Wilson), with the verdict on the
+top-k trials' test scores.
 
 best/test.json holds each trial's mean test metrics and the number of test samples, so an
 accuracy is a proportion of that many samples: a binomial interval needs nothing more.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from tuner.analysis.findings import trial_list
 from tuner.run.run import Run
 
 Z95 = 1.959964  # the normal quantile of a two-sided 95% interval
@@ -32,6 +34,41 @@ def difference_noise(p1: float, p2: float, n: int, z: float = Z95) -> float:
     if n <= 0:
         return math.nan
     return z * math.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / n)
+
+
+Interval = tuple[float, float]  # a difference and the half-width of its 95% interval
+
+
+def _t95(degrees: float) -> float:
+    """The two-sided 95% quantile of Student's t: a few trials per side need more than 1.96."""
+    from scipy.stats import t as student  # scipy is slow to import; only the report needs it
+
+    return float(student.ppf(0.975, max(degrees, 1.0)))
+
+
+def difference_interval(first: list[float], second: list[float]) -> Interval | None:
+    """mean(first) - mean(second) with its Welch 95% half-width; None below 2 scores a side."""
+    n1, n2 = len(first), len(second)
+    if n1 < 2 or n2 < 2:
+        return None
+    m1, m2 = sum(first) / n1, sum(second) / n2
+    v1 = sum((x - m1) ** 2 for x in first) / (n1 - 1) / n1
+    v2 = sum((x - m2) ** 2 for x in second) / (n2 - 1) / n2
+    se = math.sqrt(v1 + v2)
+    if se == 0:
+        return m1 - m2, 0.0
+    degrees = (v1 + v2) ** 2 / ((v1**2 / (n1 - 1) if v1 else 0) + (v2**2 / (n2 - 1) if v2 else 0))
+    return m1 - m2, _t95(degrees) * se
+
+
+def paired_interval(differences: list[float]) -> Interval | None:
+    """The mean of paired differences with its 95% half-width; None below 2 pairs."""
+    k = len(differences)
+    if k < 2:
+        return None
+    mean = sum(differences) / k
+    sd = math.sqrt(sum((d - mean) ** 2 for d in differences) / (k - 1))
+    return mean, _t95(k - 1) * sd / math.sqrt(k)
 
 
 def test_rows(run: Run) -> list[dict[str, Any]]:
@@ -82,6 +119,6 @@ def verdict(rows: list[dict[str, Any]], n: int | None) -> str:
             "by more than the test noise, so pick among them by speed or size."
         )
     return (
-        f"{head} It is clearly above trial(s) {', '.join(clear)} (intervals apart) but not "
-        f"distinguishable from trial(s) {', '.join(close)} (intervals overlap)."
+        f"{head} It is clearly above {trial_list(clear)} (intervals apart) but not "
+        f"distinguishable from {trial_list(close)} (intervals overlap)."
     )

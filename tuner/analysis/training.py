@@ -39,6 +39,7 @@ _NUMBER = re.compile(r"\d+(\.\d+)?(e[-+]?\d+)?")
 ORDER = (
     "diverged",
     "overfitting",
+    "gap",
     "still_improving",
     "edge",
     "no_effect",
@@ -49,11 +50,11 @@ ORDER = (
 
 def diagnose(ctx: Context) -> list[Finding]:
     """Every finding, most urgent kind first; trials named best-ranked first."""
-    from tuner.analysis import (
-        space_checks,  # ranges imports this module's neighbours, not this module
-    )
+    from tuner.analysis import space_checks  # it imports this module's neighbours, not it
 
-    found = [*diverged(ctx), *overfitting(ctx), *still_improving(ctx), *failures(ctx)]
+    overfit = overfitting(ctx)
+    improving = still_improving(ctx, exclude={t for f in overfit for t in f.trials})
+    found = [*diverged(ctx), *overfit, *gaps(ctx, overfit), *improving, *failures(ctx)]
     found += space_checks.space_findings(ctx, found)
     return sorted(found, key=lambda f: ORDER.index(f.kind))
 
@@ -62,7 +63,9 @@ def diagnose(ctx: Context) -> list[Finding]:
 
 
 def overfitting(ctx: Context) -> list[Finding]:
-    hits = [(r, text) for r in ctx.ranked if (text := rising(r) or wide_gap(r))]
+    """Overfitting needs the validation curve to turn: loss rising after its minimum while the
+    training loss falls. A gap alone is stated as a gap (see ``gaps``)."""
+    hits = [(r, text) for r in ctx.ranked if (text := rising(r))]
     if not hits:
         return []
     ids = tuple(str(r["trial_id"]) for r, _ in hits)
@@ -74,6 +77,27 @@ def overfitting(ctx: Context) -> list[Finding]:
     how = f"{added} (next.yaml tries it)" if added else "raise dropout or L2"
     suggestion = f"Regularize trial {ids[0]} and the like: {how}, or use fewer units."
     return [Finding("overfitting", ids, evidence, suggestion, edits)]
+
+
+def gaps(ctx: Context, overfit: list[Finding]) -> list[Finding]:
+    """A wide train-validation gap on trials whose validation curve did not turn: a fact to
+    watch, not overfitting, and no change to the next search."""
+    named = {t for f in overfit for t in f.trials}
+    hits = [
+        (r, text) for r in ctx.ranked if str(r["trial_id"]) not in named and (text := wide_gap(r))
+    ]
+    if not hits:
+        return []
+    ids = tuple(str(r["trial_id"]) for r, _ in hits)
+    evidence = f"{trial_list(ids).capitalize()}: {_each(hits)}, while validation loss did not rise."
+    if ctx.series:
+        why = (
+            "The validation part of a series is a later stretch of time, so a level gap can come "
+            "from the series itself; it is not overfitting while the validation curve falls."
+        )
+    else:
+        why = "Not overfitting while the validation curve falls; regularize if it turns upward."
+    return [Finding("gap", ids, evidence, why)]
 
 
 def rising(record: TrialRecord) -> str:
@@ -144,8 +168,15 @@ def _regularize(ctx: Context) -> tuple[Edit, ...]:
 # ---- still improving ----------------------------------------------------------------------
 
 
-def still_improving(ctx: Context) -> list[Finding]:
-    hits = [(r, gain) for r in ctx.ranked if (gain := last_epoch_gain(r)) is not None]
+def still_improving(ctx: Context, exclude: set[str] | None = None) -> list[Finding]:
+    """Trials best at their last epoch; ``exclude``: trials already found overfitting, so one
+    trial never gets both "regularize" and "train longer"."""
+    skip = exclude or set()
+    hits = [
+        (r, gain)
+        for r in ctx.ranked
+        if str(r["trial_id"]) not in skip and (gain := last_epoch_gain(r)) is not None
+    ]
     if not hits:
         return []
     ids = tuple(str(r["trial_id"]) for r, _ in hits)

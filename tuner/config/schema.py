@@ -11,90 +11,30 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from tuner.config import yaml_lines
+from tuner.config.sections import (
+    DATA_KEYS,
+    MAX_NAME,
+    METRICS,
+    MOVED_ASIDE,
+    REGRESSION_DATASETS,
+    TASK_HEADS,
+    DataSection,
+    Document,
+    ModelSection,
+    ReportSection,
+    SearchSection,
+    translate,
+)
 from tuner.config.space import Space, parse_space
-from tuner.errors import ConfigError
 
-CLASSIFICATION_DATASETS = ("mnist", "fashion_mnist", "digits")
-REGRESSION_DATASETS = ("sine", "csv")
-METRICS = {
-    "classification": ("loss", "accuracy", "val_loss", "val_accuracy"),
-    "regression": ("loss", "val_loss", "mae", "val_mae", "rmse", "val_rmse"),
-}
-TASK_HEADS = {"classification": ("softmax",), "regression": ("linear", "sigmoid")}
-# The data keys each dataset reads; any other written key is an error, and to_dict leaves
-# the others out, so a classification run's config.yaml has no series keys.
-_COMMON_KEYS = ("dataset", "validation_split", "test_split", "normalize")
-DATA_KEYS = {
-    **dict.fromkeys(CLASSIFICATION_DATASETS, (*_COMMON_KEYS, "source", "path", "limit")),
-    "sine": (*_COMMON_KEYS, "window", "horizon", "period", "length", "noise", "trend"),
-    "csv": (*_COMMON_KEYS, "path", "target", "window", "horizon", "period"),
-}
-_MINIMIZED = ("loss", "error", "mae", "mse", "rmse")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)\s*$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class DataSection(_Section):
-    dataset: Literal["mnist", "fashion_mnist", "digits", "sine", "csv"] = "mnist"
-    source: Literal["auto", "keras", "bundled"] = "auto"
-    path: str | None = None
-    target: str | None = None  # csv: the column to forecast
-    window: int = Field(default=32, ge=1)  # sine/csv: time steps per sample
-    horizon: int = Field(default=1, ge=1)  # sine/csv: predict steps 1..horizon ahead
-    period: int | None = Field(default=None, ge=2)  # seasonal naive; sine: 40 (series)
-    length: int = Field(default=2000, ge=10)  # sine: time steps generated
-    noise: float = Field(default=0.1, ge=0.0)  # sine: std of the Gaussian noise
-    trend: float = 0.0  # sine: total linear rise over the series
-    validation_split: float = Field(default=0.1, gt=0.0, lt=1.0)
-    test_split: float = Field(default=0.2, gt=0.0, lt=1.0)
-    limit: int | None = Field(default=None, ge=20)
-    normalize: bool = True
-
-
-class ModelSection(_Section):
-    cell: Literal["lstm", "gru", "simple_rnn"] = "lstm"
-    head: Literal["auto", "softmax", "linear", "sigmoid"] = "auto"
-
-
-class EarlyStopping(_Section):
-    monitor: str = "val_loss"
-    patience: int = Field(default=3, ge=0)
-    min_delta: float = Field(default=0.0, ge=0.0)
-
-
-class SearchSection(_Section):
-    algorithm: Literal["random", "bayesian", "hyperband", "grid"] = "bayesian"
-    objective: str | None = None
-    max_trials: int = Field(default=10, ge=1)
-    epochs: int = Field(default=10, ge=1)
-    executions_per_trial: int = Field(default=1, ge=1)
-    early_stopping: EarlyStopping | None = EarlyStopping()
-    time_budget: str | int | float | None = None  # numbers are rejected with the duration message
-    workers: int = Field(default=1, ge=1, le=64)  # --workers overrides it
-
-
-class ReportSection(_Section):
-    top_k: int = Field(default=5, ge=1)
-
-
-class Document(_Section):
-    name: str | None = None
-    seed: int = 42
-    backend: Literal["tensorflow", "jax", "torch"] = "tensorflow"
-    data: DataSection = DataSection()
-    model: ModelSection = ModelSection()
-    space: Any = None
-    search: SearchSection = SearchSection()
-    report: ReportSection = ReportSection()
+_MINIMIZED = ("loss", "error", "mae", "mse", "rmse")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fullmatch: `$` would allow a final "\n"
 
 
 @dataclass(frozen=True)
@@ -138,7 +78,7 @@ class Config:
 # Keys whose change makes an existing run's results incomparable with the new config.
 SEARCH_DEFINING = ("seed", "data", "model", "space", "search")
 # Keys under those sections that change how fast a search runs, not what it finds.
-RUN_ONLY = ("search.workers", "search.time_budget")
+RUN_ONLY = ("search.workers", "search.time_budget", "search.max_trials")
 
 
 def load_config(path: str | Path) -> Config:
@@ -149,13 +89,9 @@ def from_source(src: yaml_lines.Source) -> Config:
     try:
         doc = Document.model_validate(src.data)
     except ValidationError as exc:
-        raise _translate(src, exc) from None
-    stem = Path(src.file).stem
-    name = doc.name if doc.name is not None else stem
-    if not _NAME.match(name):
-        raise src.error(
-            ("name",), f"{name!r} cannot name a folder; use letters, digits, '.', '_', '-'"
-        )
+        raise translate(src, exc) from None
+    name = doc.name if doc.name is not None else Path(src.file).stem
+    _check_name(src, name)
     if doc.model.cell != "lstm" and isinstance(doc.space, dict) and "cell" in doc.space:
         raise src.error(("model", "cell"), "cell is set in model.cell and in space.cell; keep one")
     _check_data(src, doc.data)
@@ -183,6 +119,24 @@ def from_source(src: yaml_lines.Source) -> Config:
         file=src.file,
         raw_space=dict(doc.space),
     )
+
+
+def _check_name(src: yaml_lines.Source, name: str) -> None:
+    if len(name) > MAX_NAME:
+        raise src.error(
+            ("name",), f"the name is {len(name)} characters long; shorten it to {MAX_NAME} or less"
+        )
+    if not _NAME.fullmatch(name):
+        raise src.error(
+            ("name",), f"{name!r} cannot name a folder; use letters, digits, '.', '_', '-'"
+        )
+    if MOVED_ASIDE.search(name):
+        fixed = name.replace(".old-", "-old-")
+        raise src.error(
+            ("name",),
+            f"{name!r} looks like a run moved aside by `search --fresh` (NAME.old-N), which "
+            f"reports leave out; rename it, e.g. {fixed!r}",
+        )
 
 
 def direction_of(metric: str) -> str:
@@ -302,62 +256,3 @@ def _duration(src: yaml_lines.Source, text: str | float | None) -> float | None:
             ("search", "time_budget"), f"{text!r} is not a duration; write e.g. 90s, 30m or 2h"
         )
     return float(match[1]) * {"s": 1, "m": 60, "h": 3600}[match[2]]
-
-
-_KINDS = {
-    "int_type": "a whole number",
-    "float_type": "a number",
-    "bool_type": "true or false",
-    "string_type": "text",
-    "model_type": "a mapping of keys",
-    "dict_type": "a mapping of keys",
-}
-
-
-def _translate(src: yaml_lines.Source, exc: ValidationError) -> ConfigError:
-    """The first pydantic error as one line; all unknown keys at once, with suggestions."""
-    errors = exc.errors()
-    extras = [e for e in errors if e["type"] == "extra_forbidden"]
-    if extras:
-        return _unknown_keys(src, extras)
-    err = errors[0]
-    path = tuple(p for p in err["loc"] if isinstance(p, str | int))
-    got = err.get("input")
-    kind = err["type"]
-    if kind in _KINDS:
-        problem = f"expected {_KINDS[kind]}, got {got!r}"
-    elif kind == "literal_error":
-        problem = f"{got!r} is not allowed; use {err['ctx']['expected']}"
-    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        bound = next(iter(err["ctx"].items()))
-        sign = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}[bound[0]]
-        problem = f"must be {sign} {bound[1]}, got {got!r}"
-    else:
-        problem = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got!r}"
-    if not path:
-        problem = f"the file is not a mapping of config keys: {problem}"
-    return src.error(path, problem)
-
-
-def _unknown_keys(src: yaml_lines.Source, extras: list[Any]) -> ConfigError:
-    loc = tuple(extras[0]["loc"])
-    parent_path, sections = loc[:-1], _fields_at(loc[:-1])
-    same_parent = [str(e["loc"][-1]) for e in extras if tuple(e["loc"][:-1]) == parent_path]
-    tips = []
-    for key in same_parent:
-        near = difflib.get_close_matches(key, sections, n=1)
-        tips.append(f"'{key}' (did you mean '{near[0]}'?)" if near else f"'{key}'")
-    noun = "key" if len(same_parent) == 1 else "keys"
-    problem = f"unknown {noun} {', '.join(tips)}; known: {', '.join(sections)}"
-    return ConfigError(
-        problem, file=src.file, line=src.line_of(loc), key=yaml_lines.dotted(parent_path)
-    )
-
-
-def _fields_at(path: tuple[Any, ...]) -> list[str]:
-    model: type[BaseModel] = Document
-    for part in path:
-        annotation = model.model_fields[str(part)].annotation
-        inner = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type)]
-        model = next(a for a in inner if issubclass(a, BaseModel))
-    return list(model.model_fields)

@@ -10,6 +10,7 @@ left out as fixed at their defaults, so the model factory can read every name wi
 
 from __future__ import annotations
 
+import collections
 import difflib
 import itertools
 import math
@@ -29,6 +30,10 @@ ACTIVATIONS = (
 )  # fmt: skip
 SAMPLINGS = ("linear", "log", "reverse_log")
 GRID_POINTS_PER_FLOAT = 10  # keras-tuner's GridSearch samples a stepless Float range at 10 points
+# An LSTM layer of 4096 units holds 4 * 4096 * (2 * 4096 + 1), about 134M weights (0.5 GB in
+# float32, 2 GB with Adam's state): past that one layer no longer fits a GPU, and these
+# datasets are far too small to train it.
+MAX_UNITS = 4096
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class Tunable:
             return f"expected a number, got {value!r}"
         if self.kind == "int" and not isinstance(value, int):
             return f"expected a whole number, got {value!r}"
+        if isinstance(value, float) and not math.isfinite(value):  # YAML's .nan, .inf
+            return f"must be a finite number, got {value!r}"
         if self.low is not None and value < self.low:
             return f"must be >= {self.low}, got {value!r}{self.hint}"
         too_high = self.high is not None and (
@@ -77,7 +84,7 @@ _PROBABILITY = {"low": 0.0, "high": 1.0, "high_open": True}
 TUNABLES: dict[str, Tunable] = {
     "cell": Tunable("str", "lstm", names=CELLS),
     "head": Tunable("str", "softmax", names=HEADS),  # default: model.head resolved per task
-    "units": Tunable("int", 64, low=1),
+    "units": Tunable("int", 64, low=1, high=MAX_UNITS),
     "layers": Tunable("int", 1, low=1, high=16),
     "dropout": Tunable("float", 0.0, **_PROBABILITY),  # type: ignore[arg-type]
     "recurrent_dropout": Tunable("float", 0.0, **_PROBABILITY),  # type: ignore[arg-type]
@@ -128,9 +135,14 @@ class Param:
         if self.kind == "float" and self.step is None:
             return GRID_POINTS_PER_FLOAT if grid else math.inf
         step = self.step or 1
-        if self.sampling != "linear" and self.step:  # keras-tuner: a log step is a factor
-            return math.floor(math.log(self.max / self.min) / math.log(step) + 1e-9) + 1
-        return math.floor((self.max - self.min) / step + 1e-9) + 1
+        try:
+            if self.sampling != "linear" and self.step:  # keras-tuner: a log step is a factor
+                steps = math.log(self.max / self.min) / math.log(step)
+            else:
+                steps = (self.max - self.min) / step
+        except OverflowError:  # a range past a float's reach, e.g. batch_size up to 10**400
+            return math.inf
+        return math.floor(steps + 1e-9) + 1 if math.isfinite(steps) else math.inf
 
     def describe(self) -> str:
         cond = "".join(f" when {c.parent} in {list(c.values)}" for c in self.when)
@@ -239,9 +251,9 @@ def _parse_param(source: Source, name: str, raw: Any) -> Param:
 def _only(source: Source, path: Path_, raw: dict[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = [str(k) for k in raw if k not in allowed]
     if unknown:  # named by the mapping that holds them, on the line of the first
-        line = source.line_of((*path, unknown[0]))
+        file, line = source.where((*path, unknown[0]))
         problem = _unknown_message(unknown, list(allowed))
-        raise ConfigError(problem, file=source.file, line=line, key=dotted(path))
+        raise ConfigError(problem, file=file, line=line, key=dotted(path))
 
 
 def _value(source: Source, path: Path_, tunable: Tunable, value: Any) -> Any:
@@ -256,7 +268,8 @@ def _choices(source: Source, path: Path_, tunable: Tunable, raw: list[Any]) -> t
         raise source.error(path, "an empty list of choices; give at least one value")
     # keras-tuner's Choice rejects mixed int and float values, so float tunables coerce all.
     values = tuple(_value(source, (*path, i), tunable, v) for i, v in enumerate(raw))
-    duplicates = sorted({repr(v) for v in values if values.count(v) > 1})
+    counts = collections.Counter(values)  # linear: a choice list can be long
+    duplicates = sorted(repr(v) for v, n in counts.items() if n > 1)
     if duplicates:
         raise source.error(path, f"repeated choice {', '.join(duplicates)}; list each value once")
     return values
@@ -286,9 +299,17 @@ def _range(source: Source, path: Path_, tunable: Tunable, raw: dict[str, Any]) -
     step = raw.get("step")
     if step is not None:
         numeric = isinstance(step, int | float) and not isinstance(step, bool)
-        if not numeric or step <= 0 or (tunable.kind == "int" and not isinstance(step, int)):
+        whole = tunable.kind != "int" or isinstance(step, int)
+        finite = not isinstance(step, float) or math.isfinite(step)
+        if not numeric or not finite or step <= 0 or not whole:
             kind = "a whole number" if tunable.kind == "int" else "a number"
             raise source.error((*path, "step"), f"step must be {kind} > 0, got {step!r}")
+        if sampling != "linear" and step <= 1:  # keras-tuner multiplies by a log step
+            raise source.error(
+                (*path, "step"),
+                f"with {sampling} sampling the step is a factor and must be > 1, got {step!r}; "
+                "e.g. step: 2 doubles each value",
+            )
         step = float(step) if tunable.kind == "float" else step
     when = _when(source, path, raw.get("when"))
     return Param(

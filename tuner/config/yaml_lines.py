@@ -1,9 +1,11 @@
 """Read a YAML file into plain Python data, remembering the line of every key.
 
 PyYAML alone loses line numbers, keeps the last of duplicate keys, reads ``1e-4`` as text
-and ``yes``/``off`` as booleans. This module composes the node tree once, rejects those
-cases with the line where they happen, and returns the data with a map from key paths
-to lines, so that later validation can point at the right line too.
+and ``yes``/``off`` as booleans, and follows aliases as deep and as often as a file asks.
+This module composes the node tree once, rejects those cases (and absurd nesting, alias
+loops, aliases that expand past a bound, unknown tags) with the line where they happen,
+and returns the data with a map from key paths to lines, so that later validation can
+point at the right line too.
 """
 
 from __future__ import annotations
@@ -33,6 +35,15 @@ class Source:
     file: str
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
+    overrides: dict[Path_, str] = field(default_factory=dict)  # key path -> "--set 'k=v'"
+
+    def where(self, path: Path_) -> tuple[str, int | None]:
+        """The file and line to blame for ``path``: the --set argument that gave it a value,
+        else this file at the line of the deepest written key."""
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.overrides:
+                return self.overrides[path[:end]], None
+        return self.file, self.line_of(path)
 
     def line_of(self, path: Path_) -> int | None:
         """The line of the deepest written key on ``path`` (a missing key points at its parent)."""
@@ -42,7 +53,8 @@ class Source:
         return None
 
     def error(self, path: Path_, problem: str) -> ConfigError:
-        return ConfigError(problem, file=self.file, line=self.line_of(path), key=dotted(path))
+        file, line = self.where(path)
+        return ConfigError(problem, file=file, line=line, key=dotted(path))
 
 
 def dotted(path: Path_) -> str:
@@ -72,8 +84,93 @@ def load_file(path: str | Path) -> Source:
 
 
 def load_text(text: str, file: str = "<config>") -> Source:
+    loader = _compose(text, file, "fix the file there")
+    node = loader.node
+    if node is None:
+        raise ConfigError(
+            "the file is empty; write a config mapping (see configs/mnist.yaml)", file=file
+        )
+    if not isinstance(node, yaml.MappingNode):
+        raise ConfigError(
+            "the file is not a YAML mapping of keys to values; start with e.g. 'name: my-run'",
+            file=file,
+            line=node.start_mark.line + 1,
+        )
+    lines: dict[Path_, int] = {}
+    _Walk(file, lines).visit(node, ())
+    return Source(file=file, data=loader.construct(node, "fix the file there"), lines=lines)
+
+
+def load_value(text: str, file: str, path: Path_) -> Any:
+    """One YAML value given on the command line (``--set key.path=VALUE``) with a file's
+    checks; errors name ``file`` (the argument, e.g. ``--set 'x=1'``) and ``path``, no line."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _compose(text, file, "fix the value")
+        if loader.node is None:
+            return None
+        _Walk(file, {}).visit(loader.node, path)
+        return loader.construct(loader.node, "fix the value")
+    except ConfigError as exc:
+        raise ConfigError(exc.problem, file=file, key=exc.key or dotted(path)) from None
+
+
+# A config nests four levels (space.momentum.when.optimizer); PyYAML composes one level per
+# Python call, so a file of thousands of brackets would end in RecursionError.
+MAX_DEPTH = 32
+# Values that aliases (*name) may add by repeating anchored ones: a config repeats a few, a
+# 400-byte "billion laughs" file of nested aliases expands to billions.
+MAX_ALIASED = 10_000
+_TOO_DEEP = f"values nest more than {MAX_DEPTH} levels deep; a config needs 5 at most, flatten them"
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's SafeLoader that refuses deep nesting while composing and names the line of
+    a value it cannot construct."""
+
+    def __init__(self, text: str, file: str) -> None:
+        super().__init__(text)
+        self.file = file
+        self.node: yaml.Node | None = None
+        self.trail: list[Any] = []  # the index (a key node or a position) of each open node
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self.trail.append(index)
+        try:
+            if len(self.trail) > MAX_DEPTH:
+                path = tuple(i.value if isinstance(i, yaml.ScalarNode) else i for i in self.trail)
+                key = _named(tuple(p for p in path if isinstance(p, str | int)))
+                line = self.peek_event().start_mark.line + 1
+                raise ConfigError(_TOO_DEEP, file=self.file, line=line, key=dotted(key))
+            return super().compose_node(parent, index)
+        finally:
+            self.trail.pop()
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. `!!int abc`
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise ConfigError(
+                f"cannot read {node.value!r} as {tag} ({exc}); fix the value or remove the tag",
+                file=self.file,
+                line=node.start_mark.line + 1,
+            ) from None
+
+    def construct(self, node: yaml.Node, fix: str) -> Any:
+        try:
+            return self.construct_document(node)
+        except yaml.MarkedYAMLError as exc:  # e.g. `!!map [1]`
+            line = exc.problem_mark.line + 1 if exc.problem_mark else None
+            problem = f"YAML cannot read this value: {exc.problem}; {fix}"
+            raise ConfigError(problem, file=self.file, line=line) from None
+
+
+def _compose(text: str, file: str, fix: str) -> _Loader:
+    """The node tree of ``text`` (in ``.node``); syntax errors become one-line ConfigErrors."""
+    try:
+        loader = _Loader(text, file)
+        loader.node = loader.get_single_node()
+        return loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -81,7 +178,7 @@ def load_text(text: str, file: str = "<config>") -> Source:
         if "'\\t'" in what:
             what = "a tab character; YAML indents with spaces only, replace the tab with spaces"
         else:
-            what += "; fix the file there"
+            what += f"; {fix}"
         raise ConfigError(f"YAML syntax error: {what}", file=file, line=line) from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
@@ -94,37 +191,83 @@ def load_text(text: str, file: str = "<config>") -> Source:
         ) from None
     except yaml.YAMLError as exc:
         what = " ".join(str(exc).split())
-        raise ConfigError(f"not valid YAML ({what}); fix the file", file=file) from None
-    if node is None:
-        raise ConfigError(
-            "the file is empty; write a config mapping (see configs/mnist.yaml)", file=file
-        )
-    if not isinstance(node, yaml.MappingNode):
-        raise ConfigError(
-            "the file is not a YAML mapping of keys to values; start with e.g. 'name: my-run'",
-            file=file,
-            line=node.start_mark.line + 1,
-        )
-    lines: dict[Path_, int] = {}
-    _check(node, (), file, lines)
-    data = yaml.safe_load(text)
-    return Source(file=file, data=data, lines=lines)
+        raise ConfigError(f"not valid YAML ({what}); {fix}", file=file) from None
 
 
-def _check(node: yaml.Node, path: Path_, file: str, lines: dict[Path_, int]) -> None:
-    """Walk the node tree: record key lines, reject duplicates and ambiguous scalars."""
-    if isinstance(node, yaml.MappingNode):
+def _named(path: Path_) -> Path_:
+    """``path`` up to its last key: the mapping entry whose value holds a problem."""
+    while path and isinstance(path[-1], int):
+        path = path[:-1]
+    return path
+
+
+class _Walk:
+    """One walk of a node tree: record key lines, reject duplicates, ambiguous scalars,
+    unknown tags, alias loops and aliases that expand past MAX_ALIASED nodes."""
+
+    def __init__(self, file: str, lines: dict[Path_, int]) -> None:
+        self.file = file
+        self.lines = lines
+        self.seen: set[int] = set()  # ids of the nodes walked; a node met again is an alias
+        self.open: set[int] = set()  # ids of the collections enclosing the current node
+        self.aliased = 0  # nodes walked again, through aliases
+        self.site: Path_ | None = None  # where the outermost alias being walked is used
+
+    def error(self, path: Path_, problem: str, line: int | None = None) -> ConfigError:
+        key = _named(path)
+        line = line or self.lines.get(key)
+        return ConfigError(problem, file=self.file, line=line, key=dotted(key))
+
+    def visit(self, node: yaml.Node, path: Path_) -> None:
+        if id(node) in self.open:
+            problem = "an alias refers to a collection that contains it (a loop); remove it"
+            raise self.error(path, problem)
+        if len(path) >= MAX_DEPTH:  # aliases can nest deeper than the text does
+            raise self.error(path, _TOO_DEEP)
+        outermost = self.site is None and id(node) in self.seen
+        if outermost:
+            self.site = path
+        if self.site is not None:
+            self.aliased += 1
+            if self.aliased > MAX_ALIASED:
+                problem = (
+                    f"aliases expand to more than {MAX_ALIASED} values, the limit for a config; "
+                    "write the values out or use fewer aliases"
+                )
+                raise self.error(self.site, problem)
+        self.seen.add(id(node))
+        if node.tag not in _Loader.yaml_constructors:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            problem = f"unknown tag '{tag}'; remove it (a config holds plain YAML values)"
+            raise self.error(path, problem, node.start_mark.line + 1)
+        self.open.add(id(node))
+        self._children(node, path)
+        self.open.discard(id(node))
+        if outermost:
+            self.site = None
+
+    def _children(self, node: yaml.Node, path: Path_) -> None:
+        if isinstance(node, yaml.MappingNode):
+            self._mapping(node, path)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self.lines[(*path, index)] = item.start_mark.line + 1
+                self.visit(item, (*path, index))
+        elif isinstance(node, yaml.ScalarNode) and node.style is None:
+            _check_plain_scalar(node, path, self.file)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> None:
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
             if key_node.tag == _MERGE:  # `<<: *base` merges another mapping's keys
-                _check(value_node, path, file, lines)
+                self.visit(value_node, path)
                 continue
             if key_node.tag != _STR:
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
                 raise ConfigError(
                     f"a key must be a name, got {shown}; write a name such as 'units'",
-                    file=file,
+                    file=self.file,
                     line=line,
                     key=dotted(path),
                 )
@@ -132,19 +275,13 @@ def _check(node: yaml.Node, path: Path_, file: str, lines: dict[Path_, int]) -> 
             if key in seen:
                 raise ConfigError(
                     f"duplicate key '{key}' (first on line {seen[key]}); keep one of them",
-                    file=file,
+                    file=self.file,
                     line=line,
                     key=dotted(path),
                 )
             seen[key] = line
-            lines[(*path, key)] = line
-            _check(value_node, (*path, key), file, lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            lines[(*path, index)] = item.start_mark.line + 1
-            _check(item, (*path, index), file, lines)
-    elif isinstance(node, yaml.ScalarNode) and node.style is None:
-        _check_plain_scalar(node, path, file)
+            self.lines[(*path, key)] = line
+            self.visit(value_node, (*path, key))
 
 
 def _check_plain_scalar(node: yaml.ScalarNode, path: Path_, file: str) -> None:

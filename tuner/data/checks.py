@@ -11,6 +11,9 @@ import numpy as np
 
 from tuner.errors import DataError
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+INT32_MAX = int(np.iinfo(np.int32).max)
+
 
 def check_labelled(
     x: np.ndarray,
@@ -44,6 +47,13 @@ def check_labelled(
     bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
     if bad:
         raise fail(f"{x_name} holds {bad} NaN or infinite value(s); clean or drop those samples")
+    wide = x.dtype.kind == "f" and x.dtype.itemsize > 4
+    largest = float(np.abs(x).max(initial=0)) if wide else 0.0
+    if largest > FLOAT32_MAX:  # Keras gets float32: these would become infinite
+        raise fail(
+            f"{x_name} holds {largest:g}, beyond the largest 32-bit float (about 3.4e38) the "
+            "samples are stored as; rescale them"
+        )
     if not _numeric(y):
         raise fail(f"{y_name} must hold whole class labels 0, 1, 2, ...; got dtype {y.dtype}")
     labels = y.astype("float64")
@@ -52,6 +62,11 @@ def check_labelled(
         raise fail(f"{y_name} must hold whole class labels 0, 1, 2, ...; got {odd[0]:g}")
     if labels.min() < 0:
         raise fail(f"{y_name} holds the label {labels.min():g}; class labels start at 0")
+    if labels.max() > INT32_MAX:  # the labels are cast to int32, which would wrap this one
+        raise fail(
+            f"{y_name} holds the label {int(y.max())}, beyond the 32-bit labels Keras is given "
+            f"(at most {INT32_MAX}); number the classes 0, 1, 2, ..."
+        )
 
 
 def check_same_steps(

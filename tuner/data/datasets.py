@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from tuner.config.schema import REGRESSION_DATASETS, DataSection
+from tuner.config.sections import REGRESSION_DATASETS, DataSection
 from tuner.data import checks, series
 from tuner.errors import DataError
 
@@ -115,7 +115,14 @@ def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
     period: int | None = cfg.period
     if cfg.dataset == "sine":
         period = cfg.period or series.SINE_PERIOD
-        wave = series.sine(cfg.length, period, cfg.noise, cfg.trend, seed)
+        with np.errstate(over="ignore", invalid="ignore"):  # said below, in one line
+            wave = series.sine(cfg.length, period, cfg.noise, cfg.trend, seed)
+        if not np.isfinite(wave).all():  # float32: a trend or noise past about 3.4e38
+            raise DataError(
+                f"noise {cfg.noise:g} and trend {cfg.trend:g} make values beyond the largest "
+                "32-bit float (about 3.4e38); give smaller ones",
+                key="data.trend",
+            )
         table = series.Table(("value",), wave[:, None], np.arange(len(wave)).astype(str))
         origin = f"a seeded sine of {cfg.length} steps, period {period}"
     else:

@@ -24,6 +24,7 @@ SINE_HARMONICS = ((1, 1.0, 0.0), (2, 0.5, 1.0), (5, 0.25, 2.0))
 TIME_COLUMNS = ("time", "date", "datetime", "timestamp", "index")
 MISSING = ("", "na", "n/a", "nan", "null", "none", "-")
 PARTS = ("training", "validation", "test")
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,14 @@ def _number(path: str, line: int, column: str, cell: str) -> float:
         raise DataError(
             f"a missing value ({text!r}), a gap in the series; fill it in (e.g. interpolate) "
             "or cut the file before it",
+            file=path,
+            line=line,
+            key=column,
+        )
+    if abs(value) > FLOAT32_MAX:  # the values are float32: this one would become infinite
+        raise DataError(
+            f"{text} is beyond the largest 32-bit float (about 3.4e38) that the values are "
+            "stored as; rescale the column (e.g. to thousands or millions)",
             file=path,
             line=line,
             key=column,

@@ -4,6 +4,7 @@ on a GPU."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import keras
 
 from tuner.engine import signals
+from tuner.engine.progress import Progress
 
 
 class StopOnSignal(keras.callbacks.Callback):
@@ -44,3 +46,22 @@ class EpochTimer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         self.seconds.append(round(time.perf_counter() - self._start, 4))
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """Reports each finished epoch of the running trial to the search's Progress."""
+
+    def __init__(self, progress: Progress, trial_id: str, epochs: int, objective: str) -> None:
+        super().__init__()
+        self.progress, self.trial_id = progress, trial_id
+        self.epochs, self.objective = epochs, objective
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> EpochProgress:
+        return self  # keras-tuner copies callbacks per execution; one display for all
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        metrics = {}
+        for name, value in (logs or {}).items():
+            with contextlib.suppress(TypeError, ValueError):  # numpy and backend scalars too
+                metrics[name] = float(value)
+        self.progress.epoch_finished(self.trial_id, epoch + 1, self.epochs, metrics, self.objective)

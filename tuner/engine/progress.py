@@ -1,4 +1,5 @@
-"""What a search prints: one line per finished trial and a bar with the time left."""
+"""What a search prints: a line per finished epoch of the running trial (overwritten in place
+on a terminal), one line per finished trial, and a bar with the time left."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ class Progress:
         self.done = done
         self.stream = stream or sys.stderr
         self.started = time.monotonic()
+        self.in_place = self.stream.isatty()  # a terminal: the epoch line overwrites itself
+        self._epoch_shown = False
 
     def trial_line(self, record: TrialRecord, best: TrialRecord | None) -> str:
         params = " ".join(
@@ -66,7 +69,28 @@ class Progress:
         bar = "#" * filled + "." * (BAR_WIDTH - filled)
         return f"  [{bar}] {fraction:4.0%} {format_seconds(elapsed)} elapsed{left}"
 
+    def epoch_line(
+        self, trial_id: str, epoch: int, epochs: int, metrics: dict[str, float], objective: str
+    ) -> str:
+        shown = [name for name in dict.fromkeys((objective, "loss")) if name in metrics]
+        values = " ".join(f"{name} {metrics[name]:.4f}" for name in shown)
+        return f"  trial {trial_id} epoch {epoch}/{epochs}: {values}"
+
+    def epoch_finished(
+        self, trial_id: str, epoch: int, epochs: int, metrics: dict[str, float], objective: str
+    ) -> None:
+        """On a terminal, one line rewritten at every epoch; elsewhere a plain line each."""
+        line = self.epoch_line(trial_id, epoch, epochs, metrics, objective)
+        if self.in_place:
+            print(f"\r\033[K{line}", end="", file=self.stream, flush=True)
+            self._epoch_shown = True
+        else:
+            print(line, file=self.stream, flush=True)
+
     def trial_finished(self, record: TrialRecord, best: TrialRecord | None) -> None:
         self.done += 1
+        if self._epoch_shown:  # clear the epoch line before the trial's own
+            print("\r\033[K", end="", file=self.stream)
+            self._epoch_shown = False
         print(self.trial_line(record, best), file=self.stream)
         print(self.bar(), file=self.stream, flush=True)

@@ -6,47 +6,64 @@ KERASTUNER_ORACLE_PORT. This module only starts the processes, splits the cores 
 them, shows one combined progress display from the records they write, restarts a worker
 that died (keras-tuner hands its unfinished trial back to a worker with the same ID) and
 stops everything on Ctrl-C.
+
+The crew never outlives the launcher: on Linux the kernel kills each process the moment the
+launcher dies (PR_SET_PDEATHSIG; a closed ssh session, the OOM killer, kill -9), and they stay
+in the launcher's process group, so a signal to the group (a terminal hangup, Ctrl-C) reaches
+them all. Every process also inherits the launcher's lock on the run folder, so wherever the
+first guard is missing, a second search of the run is refused while any of them lives.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO
 
 from tuner.config.schema import Config
 from tuner.engine import signals
 from tuner.engine.progress import Progress
 from tuner.errors import TunerError
-from tuner.run import records
+from tuner.run import folder, records
 
 LOOPBACK = "127.0.0.1"
 MAX_RESTARTS = 3  # a worker that keeps dying is a bug, not bad luck: stop retrying
 POLL_SECONDS = 0.5
 STOP_GRACE_SECONDS = 20
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
+def free_port(host: str = LOOPBACK) -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as sock:
+        sock.bind((host.strip("[]"), 0))
         return int(sock.getsockname()[1])
+
+
+def oracle_host(address: str) -> str:
+    """KERASTUNER_ORACLE_IP as keras-tuner needs it. Its chief and clients both form the gRPC
+    address as f"{ip}:{port}", so an IPv6 address (::1, ::) must come in brackets: [::1]:8000.
+    Host names and IPv4 addresses never hold a colon and pass unchanged."""
+    bare = address.strip().strip("[]")
+    return f"[{bare}]" if ":" in bare else address.strip()
 
 
 def threads_per_worker(workers: int, cores: int | None = None) -> int:
     return max(1, (cores or os.cpu_count() or 1) // workers)
 
 
-def role_env(tuner_id: str, port: int, threads: int) -> dict[str, str]:
+def role_env(tuner_id: str, port: int, threads: int, host: str = LOOPBACK) -> dict[str, str]:
     """The environment of one participant: its keras-tuner role and its share of the cores."""
     env = dict(os.environ)
     env.update(
         KERASTUNER_TUNER_ID=tuner_id,
-        KERASTUNER_ORACLE_IP=LOOPBACK,
+        KERASTUNER_ORACLE_IP=oracle_host(host),
         KERASTUNER_ORACLE_PORT=str(port),
         # TensorFlow, oneDNN/OpenMP and XLA each read their own variable.
         TF_NUM_INTRAOP_THREADS=str(threads),
@@ -58,19 +75,55 @@ def role_env(tuner_id: str, port: int, threads: int) -> dict[str, str]:
     return env
 
 
+def dies_with_launcher() -> Callable[[], None] | None:
+    """A preexec_fn that has the kernel SIGKILL the child when the launcher dies (Linux), or
+    None where prctl is not available. SIGKILL, not SIGTERM: a worker waiting on a dead chief
+    (keras-tuner's calls wait for the server) or a chief serving would outlive a first SIGTERM,
+    and a kill loses nothing (records and keras-tuner's state are written atomically)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    launcher, kill = os.getpid(), int(signal.SIGKILL)
+
+    def arm() -> None:  # runs in the child between fork and exec: nothing that allocates much
+        if prctl(PR_SET_PDEATHSIG, kill, 0, 0, 0) == 0 and os.getppid() != launcher:
+            os.kill(os.getpid(), kill)  # the launcher died before the guard was set
+
+    return arm
+
+
 class _Participant:
-    def __init__(self, tuner_id: str, command: list[str], env: dict[str, str], log: Path):
+    def __init__(
+        self, tuner_id: str, command: list[str], env: dict[str, str], log: Path, run_dir: Path
+    ):
         self.tuner_id = tuner_id
         self.command = command
         self.env = env
         self.log_path = log
+        self.run_dir = run_dir
         self.restarts = 0
         self.process = self._start()
 
     def _start(self) -> subprocess.Popen[bytes]:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log: IO[bytes] = open(self.log_path, "ab")  # noqa: SIM115 (the child owns it)
-        return subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        lock = folder.lock_fd(self.run_dir)
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy
+            process = subprocess.Popen(
+                self.command,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=() if lock is None else (lock,),  # it holds the run's lock too
+                preexec_fn=dies_with_launcher(),
+                # the launcher's process group (Popen's default, said here on purpose): a
+                # signal to the group reaches the whole crew
+                start_new_session=False,
+            )
+        folder.add_holder(self.run_dir, process.pid)
+        return process
 
     def restart(self) -> None:
         self.restarts += 1
@@ -94,15 +147,20 @@ def run_parallel(command: list[str], config: Config, run_dir: Path, workers: int
     threads = threads_per_worker(workers)
     logs = run_dir / "logs"
     print(
-        f"{workers} workers x {threads} thread(s), chief on {LOOPBACK}:{port}; logs in {logs}/",
+        f"{workers} workers x {threads} thread(s), chief on {oracle_host(LOOPBACK)}:{port}; "
+        f"logs in {logs}/",
         file=sys.stderr,
     )
     done = {r["trial_id"] for r in records.read_records(run_dir)[0]}
     progress = Progress(config.search.max_trials, config.space.varying, done=len(done))
-    chief = _Participant("chief", command, role_env("chief", port, 1), logs / "chief.log")
+    chief = _Participant("chief", command, role_env("chief", port, 1), logs / "chief.log", run_dir)
     crew = [
         _Participant(
-            f"worker{i}", command, role_env(f"worker{i}", port, threads), logs / f"worker{i}.log"
+            f"worker{i}",
+            command,
+            role_env(f"worker{i}", port, threads),
+            logs / f"worker{i}.log",
+            run_dir,
         )
         for i in range(workers)
     ]

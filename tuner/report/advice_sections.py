@@ -14,6 +14,7 @@ from tuner.errors import UserInputError
 from tuner.report.html import Block, Bullets, Code, Note, Section
 from tuner.run import atomic
 from tuner.run.run import Run
+from tuner.text import plural
 
 
 def write_next(folder: Path, run: Run, result: Review) -> str:
@@ -38,7 +39,7 @@ def diagnostics_section(run: Run, result: Review) -> Section:
         return Section(title, (Note("No diagnostics: no trial has finished yet."),))
     blocks: list[Block] = [
         "Each line names the trials and the evidence from their per-epoch histories. "
-        f"Thresholds: validation loss at least {training.OVERFIT_RISE_EPOCHS} epochs and "
+        f"Thresholds: validation loss at least {plural(training.OVERFIT_RISE_EPOCHS, 'epoch')} and "
         f"{training.OVERFIT_RISE:.0%} above its minimum while training loss falls, or a "
         f"train-validation gap above {training.GAP_ABSOLUTE} (maximized objectives) or "
         f"{training.GAP_RELATIVE:.0%} (minimized); a last epoch more than "

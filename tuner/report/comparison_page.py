@@ -9,8 +9,8 @@ import math
 
 import pandas as pd
 
+from tuner.analysis.comparisons import compare
 from tuner.analysis.effects import value_effects
-from tuner.analysis.stats import difference_noise
 from tuner.report.figures.canvas import to_png
 from tuner.report.figures.history import draw_progress, progress_data
 from tuner.report.figures.shared_effects import draw_effects, value_order
@@ -106,29 +106,21 @@ def _cell(row: pd.Series) -> str:
     speed = (
         "" if math.isnan(row["seconds_per_epoch"]) else f" · {row['seconds_per_epoch']:.2g} s/epoch"
     )
-    return f"best {row['best']:.4g} · mean {row['mean']:.4g} ({row['trials']} trials){speed}"
+    trials = "1 trial" if row["trials"] == 1 else f"{row['trials']} trials"
+    return f"best {row['best']:.4g} · mean {row['mean']:.4g} ({trials}){speed}"
 
 
 def verdicts(runs: list[Run], name: str) -> list[str]:
-    """For each run that varied ``name``: which value won, by how much, and against what noise."""
+    """For each run that varied ``name``: the comparison of its two best values, claiming only
+    what that run's trials support (tuner.analysis.comparisons)."""
     out = []
     for run in runs:
-        table = value_effects(run.records, name)
-        if name not in run.varying() or len(table) < 2:
+        if name not in run.varying():
             continue
-        first, second = table.iloc[0], table.iloc[1]
-        margin = abs(first["best"] - second["best"])
-        text = (
-            f"**{name} in {run.name}:** {first['label']} won with best {run.objective} "
-            f"{first['best']:.4g} against {second['label']}'s {second['best']:.4g} "
-            f"(by {margin:.3g}; means {first['mean']:.4g} against {second['mean']:.4g})"
-        )
-        n = (run.info.get("dataset") or {}).get("validation")
-        if "accuracy" in run.objective and n and 0 <= second["best"] <= first["best"] <= 1:
-            noise = difference_noise(first["best"], second["best"], int(n))
-            within = "within" if margin <= noise else "more than"
-            text += f", {within} the noise of {n} validation samples (±{noise:.3f})"
-        out.append(text + ".")
+        params = {p.name: p for p in run.config.space.params} if run.config is not None else {}
+        result = compare(run.records, name, run.varying(), params, run.objective)
+        if result is not None:
+            out.append(f"**{name} in {run.name}:** {result.sentence}")
     return out
 
 

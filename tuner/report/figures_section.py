@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from tuner.analysis.review import Review
 from tuner.report.figures import parallel_coordinates
 from tuner.report.figures.canvas import to_png
-from tuner.report.figures.curves import MAX_CURVES, curves_data, draw_curves
+from tuner.report.figures.curves import MAX_CURVES, curves_data, draw_curves, mixed_losses
 from tuner.report.figures.history import draw_history, history_data
 from tuner.report.figures.importance import draw as draw_importance
 from tuner.report.figures.params import axis_for, draw_param, param_data
@@ -23,8 +23,11 @@ def figures(run: Run, review: Review) -> Section:
     images: list[Block] = [
         _image("history", "Optimization history", draw_history(history, run.objective))
     ]
-    curves = curves_data(run.ranked[: min(run.top_k, MAX_CURVES)])
+    mixed = mixed_losses(run.records)
+    leave_out = ("loss",) if mixed else ()
+    curves = curves_data(run.ranked[: min(run.top_k, MAX_CURVES)], leave_out)
     caption = "Learning curves of the top trials (dot: best epoch; cross: stopped early)"
+    images += [mixed] if mixed else []
     images.append(_image("learning_curves", caption, draw_curves(curves)))
     params = {p.name: p for p in run.config.space.params} if run.config is not None else {}
     if run.varying():

@@ -1,5 +1,6 @@
-"""The Forecasts section of a regression run's report: the baselines table with a verdict and
-the forecast figures. Reads best/predictions.npz and best/test.json through tuner.run.results."""
+"""The Forecasts section of a regression run's report: the baselines table with a verdict that
+holds at every step ahead, and the forecast figures. Reads best/predictions.npz and
+best/test.json through tuner.run.results."""
 
 from __future__ import annotations
 
@@ -10,20 +11,26 @@ import pandas as pd
 
 from tuner.analysis.forecast import (
     MODEL,
+    RESAMPLES,
     baseline_data,
+    block_length,
     horizon_data,
     scatter_data,
     series_data,
+    step_comparison,
 )
 from tuner.report.figures.canvas import to_png
 from tuner.report.figures.forecast import draw_horizon, draw_scatter, draw_series
-from tuner.report.html import Block, Image, Note
+from tuner.report.html import Block, Bullets, Image, Note
 from tuner.run.results import BASELINE_NAMES, Predictions, load_predictions, read_test
+from tuner.text import plural
 
 
 def regression_blocks(run_dir: Path) -> list[Block]:
-    """The Forecasts section's blocks: the baselines table with a verdict, predicted vs actual
-    over time and as a scatter, and the error by horizon when horizon > 1."""
+    """The Forecasts section's blocks: the baselines table with a verdict, the model against
+    each baseline step by step (better, worse or within the noise of a paired bootstrap) and
+    what the noise is, predicted vs actual over time and as a scatter, and the error by horizon
+    when horizon > 1."""
     predictions = load_predictions(run_dir)
     if predictions is None:
         return [
@@ -35,7 +42,12 @@ def regression_blocks(run_dir: Path) -> list[Block]:
     test = read_test(run_dir)
     target = str(test.get("target", "target"))
     table = baseline_data(predictions)
-    blocks: list[Block] = [_intro(test, predictions), _table_text(table, test), _verdict(table)]
+    compared = _comparisons(predictions, test)
+    blocks: list[Block] = [_intro(test, predictions), _table_text(table, test)]
+    blocks.append(_verdict(table, compared))
+    if compared:
+        blocks.append(Bullets(tuple(_against(name, steps) for name, steps in compared.values())))
+        blocks.append(_noise_text(*predictions.actual.shape))
     blocks.append(
         Image(
             "forecast_series",
@@ -58,14 +70,13 @@ def regression_blocks(run_dir: Path) -> list[Block]:
 def _intro(test: dict[str, Any], predictions: Predictions) -> str:
     samples, horizon = predictions.actual.shape
     steps = "1 step ahead" if horizon == 1 else f"1 to {horizon} steps ahead"
-    window = f"{test['window']} steps" if test.get("window") else "a window"
+    window = plural(test["window"], "step") if test.get("window") else "a window"
     target = f"the target ({test['target']})" if test.get("target") else "the target"
+    season = f"; the value one season ({plural(test['period'], 'step')}) before"
     return (
         f"The best trial's model reads {window} and forecasts {target} {steps}; "
-        f"{samples} test windows. Errors are in the target's units. Naive baselines: "
-        "the last value seen, repeated"
-        + (f"; the value one season ({test['period']} steps) before" if test.get("period") else "")
-        + "."
+        f"{plural(samples, 'test window')}. Errors are in the target's units. Naive baselines: "
+        "the last value seen, repeated" + (season if test.get("period") else "") + "."
     )
 
 
@@ -84,20 +95,123 @@ def _table_text(table: pd.DataFrame, test: dict[str, Any]) -> pd.DataFrame:
     )
 
 
-def _verdict(table: pd.DataFrame) -> str | Note:
-    model = table.iloc[0]
-    baselines = table.iloc[1:]
-    if baselines.empty:
+def _comparisons(
+    predictions: Predictions, test: dict[str, Any]
+) -> dict[str, tuple[str, pd.DataFrame]]:
+    """Each baseline's name as the report says it, and the model against it step by step."""
+    return {
+        name: (_baseline_name(name, test), step_comparison(predictions, name))
+        for name in predictions.baselines
+    }
+
+
+def _baseline_name(name: str, test: dict[str, Any]) -> str:
+    said = f"the {BASELINE_NAMES.get(name, name)} baseline"
+    return (
+        f"{said} (period {test['period']})"
+        if name == "seasonal_naive" and test.get("period")
+        else said
+    )
+
+
+def _verdict(table: pd.DataFrame, compared: dict[str, tuple[str, pd.DataFrame]]) -> str | Note:
+    """One line: whether the model beats every baseline at every step by more than the noise,
+    or where it is worse, with what to do."""
+    if not compared:
         return "No baseline to compare with."
+    single = all(len(steps) == 1 for _, steps in compared.values())
+    worse = [
+        name if single else f"{name} at {_steps(list(steps['step'][steps['outcome'] == 'worse']))}"
+        for name, steps in compared.values()
+        if (steps["outcome"] == "worse").any()
+    ]
+    if worse:
+        where = "" if single else " where it is worse"
+        return Note(
+            f"The model is worse than {_join(worse)}, by more than the noise: forecast naively"
+            f"{where}, or search longer (more epochs or trials), widen the window, or check the "
+            "data's scaling."
+        )
+    model, baselines = table.iloc[0], table.iloc[1:]
     best = baselines.loc[baselines["mae"].idxmin()]
     name = BASELINE_NAMES.get(str(best["forecast"]), str(best["forecast"]))
-    if model["mae"] < best["mae"]:
+    mae = f"test MAE {model['mae']:.4g} against {best['mae']:.4g} for the best of them ({name})"
+    if all((steps["outcome"] == "better").all() for _, steps in compared.values()):
+        if single:
+            return f"The model beats every naive baseline by more than the noise: {mae}."
         return (
-            f"The model beats every naive baseline: test MAE {model['mae']:.4g} against "
-            f"{best['mae']:.4g} for the best of them ({name})."
+            "The model beats every naive baseline at every step ahead by more than the noise: "
+            f"{mae} over all steps."
         )
-    return Note(
-        f"The model does not beat the {name} baseline (test MAE {model['mae']:.4g} against "
-        f"{best['mae']:.4g}): forecast naively, or search longer (more epochs or trials), "
-        "widen the window, or check the data's scaling."
+    if single:
+        return (
+            "No naive baseline beats the model by more than the noise, but the model does not "
+            f"beat every one either: {mae}."
+        )
+    return (
+        "No naive baseline beats the model by more than the noise at any step, but the model "
+        f"does not beat every one at every step either: {mae} over all steps."
     )
+
+
+def _against(name: str, steps: pd.DataFrame) -> str:
+    """The model against one baseline: where it is better, worse or within the noise."""
+    if len(steps) == 1:
+        return _against_once(name, steps.iloc[0])
+    parts = []
+    for outcome, how in (("better", "lower"), ("worse", "higher"), ("noise", "")):
+        part = steps[steps["outcome"] == outcome]
+        if part.empty:
+            continue
+        where = "every step" if len(part) == len(steps) else _steps(list(part["step"]))
+        if outcome == "noise":
+            parts.append(f"within the noise at {where}")
+            continue
+        margins = sorted({f"{abs(d):.3g}" for d in part["difference"]}, key=float)
+        by = margins[0] if len(margins) == 1 else f"{margins[0]} to {margins[-1]}"
+        parts.append(f"{outcome} at {where} (test MAE {how} by {by})")
+    return f"Against {name}: {_join(parts)}."
+
+
+def _against_once(name: str, row: pd.Series) -> str:
+    """Horizon 1: the one step, with both MAEs and the interval of the difference."""
+    mae = f"test MAE {row['model']:.4g} against {row['baseline']:.4g}"
+    if row["outcome"] == "noise":
+        return (
+            f"Against {name}: within the noise, {mae} (the 95% interval of the difference, "
+            f"{row['low']:.3g} to {row['high']:.3g}, includes 0)."
+        )
+    sign, how = (-1, "lower") if row["outcome"] == "better" else (1, "higher")
+    low, high = sorted((sign * row["low"], sign * row["high"]))
+    return (
+        f"Against {name}: {row['outcome']}, {mae} ({how} by {sign * row['difference']:.3g}, "
+        f"95% interval {low:.3g} to {high:.3g})."
+    )
+
+
+def _noise_text(windows: int, horizon: int) -> str:
+    length = block_length(windows, horizon)
+    return (
+        "Better or worse means that the 95% interval of the difference in test MAE excludes 0, "
+        f"else it is within the noise: {RESAMPLES} bootstrap resamples of the "
+        f"{plural(windows, 'test window')}, the same windows for the model and the baseline, "
+        f"drawn in blocks of {plural(length, 'consecutive window')} (neighbouring windows' "
+        "errors are not independent)."
+    )
+
+
+def _steps(steps: list[int]) -> str:
+    """'step 4', 'steps 1–3', 'steps 1, 3 and 5–7'."""
+    runs: list[list[int]] = []
+    for step in steps:
+        if runs and step == runs[-1][-1] + 1:
+            runs[-1].append(step)
+        else:
+            runs.append([step])
+    parts = [str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs]
+    return f"{'step' if len(steps) == 1 else 'steps'} {_join(parts)}"
+
+
+def _join(parts: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

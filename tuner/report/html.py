@@ -2,9 +2,14 @@
 
 The blocks are plain data shared by both outputs: tuner.report writes them as Markdown,
 this module as one HTML file that opens from the file system with no server and no
-network: CSS inline, figures embedded as base64 ``data:`` URIs, no fonts. One five-line inline
+network: CSS inline, figures embedded as base64 ``data:`` URIs, no fonts. One short inline
 script reports, once the page has loaded, how many figures decoded (``<body data-images="6/6">``),
-so a headless browser can check the page; the page reads the same without it.
+the page's width against the window's (``data-page-width="1185/1185"``) and each table's width,
+its box's and the box's container's (``<div class="scroll" data-widths="1299/1100/1100">``), so
+a headless browser can check the page; the page reads the same without it.
+
+Tables stay inside the page's column: header cells and names wrap (after an underscore too,
+learning_rate), numbers do not, and a table still too wide scrolls sideways inside its box.
 """
 
 from __future__ import annotations
@@ -78,12 +83,13 @@ body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #
 main { max-width: 1100px; margin: 0 auto; padding: 1.5em 2em 4em; background: #fff; }
 h1 { margin-bottom: 0.2em; } .subtitle { color: #666; margin-top: 0; }
 h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
-table { border-collapse: collapse; margin: 0.8em 0; font-size: 14px; }
-th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 13px; }
+th, td { border: 1px solid #ddd; padding: 0.3em 0.4em; text-align: left; vertical-align: top; }
+thead th { vertical-align: bottom; font-size: 12px; } td.number { white-space: nowrap; }
 th { background: #f0f0f0; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody tr:nth-child(even) { background: #f8f8f8; }
 table.facts th { background: none; white-space: nowrap; }
-.scroll { overflow-x: auto; }
+.scroll { overflow-x: auto; max-width: 100%; }
 .note { border-left: 4px solid #e0a000; background: #fff8e5; padding: 0.5em 1em; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 14px; }
@@ -91,12 +97,19 @@ pre { background: #f4f4f4; padding: 0.8em 1em; overflow-x: auto; font-size: 13px
 nav a { margin-right: 1em; }
 ul.bullets li { margin: 0.4em 0; }
 """
-# Counts the figures that decoded once everything has loaded; tests/test_browser.py reads it.
-_IMAGES_CHECK = """<script>
+# Counts the figures that decoded and measures each table against its container once
+# everything has loaded; tests/test_browser.py reads both.
+_LOAD_CHECK = """<script>
 addEventListener("load", function () {
   var all = Array.prototype.slice.call(document.images);
   var ok = all.filter(function (img) { return img.complete && img.naturalWidth > 0; });
   document.body.setAttribute("data-images", ok.length + "/" + all.length);
+  var page = document.documentElement;
+  document.body.setAttribute("data-page-width", page.scrollWidth + "/" + page.clientWidth);
+  Array.prototype.forEach.call(document.querySelectorAll("div.scroll"), function (box) {
+    var sizes = [box.firstElementChild.offsetWidth, box.offsetWidth, box.parentNode.clientWidth];
+    box.setAttribute("data-widths", sizes.join("/"));
+  });
 });
 </script>"""
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -115,7 +128,7 @@ def render_page(
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
         f'<h1>{escape(title)}</h1>\n<p class="subtitle">{escape(subtitle)}</p>\n'
-        f"<nav>{nav}</nav>\n{body}\n</main>\n{_IMAGES_CHECK}\n</body>\n</html>\n"
+        f"<nav>{nav}</nav>\n{body}\n</main>\n{_LOAD_CHECK}\n</body>\n</html>\n"
     )
 
 
@@ -154,7 +167,7 @@ def _bold(text: str) -> str:
 
 
 def _table(table: pd.DataFrame) -> str:
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in table.columns)
+    head = "".join(f"<th>{_breakable(str(c))}</th>" for c in table.columns)
     rows = "\n".join(
         "<tr>" + "".join(_td(value) for value in row) + "</tr>"
         for row in table.itertuples(index=False)
@@ -163,9 +176,19 @@ def _table(table: pd.DataFrame) -> str:
     return f'<div class="scroll">{table_html}</div>'
 
 
+def _breakable(text: str) -> str:
+    """Text that may wrap after each underscore (learning_<wbr>rate, hard_<wbr>sigmoid) as well
+    as at spaces, so ten hyperparameters' names and values fit across the page."""
+    return "_<wbr>".join(escape(part) for part in text.split("_"))
+
+
 def _td(value: object) -> str:
     numeric = isinstance(value, str) and _NUMBER.match(value.split(" ")[0].strip())
-    return f'<td class="num">{_cell(value)}</td>' if numeric else f"<td>{_cell(value)}</td>"
+    if numeric and " " not in str(value):  # one line: 1.23e-04 must not break at its minus
+        return f'<td class="num number">{_cell(value)}</td>'
+    if numeric:  # right-aligned, free to wrap: "2 / 3 (stopped early)"
+        return f'<td class="num">{_cell(value)}</td>'
+    return f"<td>{_cell(value) if isinstance(value, Link) else _breakable(str(value))}</td>"
 
 
 def _cell(value: object) -> str:

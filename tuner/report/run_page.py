@@ -7,7 +7,6 @@ Never imports Keras.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from tuner.analysis.review import Review
 from tuner.config.schema import load_config
 from tuner.errors import UserInputError
 from tuner.report.advice_sections import diagnostics_section, next_section
+from tuner.report.figures.curves import mixed_losses
 from tuner.report.figures_section import figures
 from tuner.report.forecast_section import regression_blocks
 from tuner.report.html import Code, Facts, Note, Section
@@ -26,7 +26,7 @@ from tuner.run import layout
 from tuner.run.layout import CONFIG_FILE
 from tuner.run.records import FAILED, TrialRecord
 from tuner.run.run import Run
-from tuner.text import duration, value_text
+from tuner.text import difference_text, duration, is_number, plural, score_text, value_text
 
 LEADERBOARD_ROWS = 10  # at least top_k; every trial is in trials.csv
 
@@ -49,17 +49,25 @@ def run_sections(run: Run, review: Review, folder: Path, next_note: str) -> list
 
 def summary(run: Run) -> Section:
     best = run.ranked[0] if run.ranked else None
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(run.status_counts.items()))
     elapsed, how = wall_time(run)
     facts = [
         ("Dataset", _dataset_text(run)),
         ("Task", _task(run)),
         ("Search", _search_text(run)),
-        ("Trials", f"{len(run.records)} finished" + (f": {counts}" if counts else "")),
+        ("Trials", trials_text(run)),
         ("Wall time", f"{elapsed} ({how})"),
         ("Best trial", _best_text(run, best) if best else "none yet"),
     ]
     return Section("Summary", (Facts(tuple(facts)), *[Note(n) for n in _statements(run)]))
+
+
+def trials_text(run: Run) -> str:
+    """'6 completed' when every trial finished one way, else '6 finished: 5 completed, 1 failed'."""
+    counts = sorted(run.status_counts.items())
+    if len(counts) == 1:
+        return f"{counts[0][1]} {counts[0][0]}"
+    said = ", ".join(f"{n} {status}" for status, n in counts)
+    return f"{len(run.records)} finished" + (f": {said}" if said else "")
 
 
 def _statements(run: Run) -> list[str]:
@@ -72,7 +80,9 @@ def _statements(run: Run) -> list[str]:
         )
     elif not run.ranked:
         said.append(
-            f"No trial completed: all {len(run.records)} failed. "
+            "No trial completed: the only trial failed. Its error is listed under Failures."
+            if len(run.records) == 1
+            else f"No trial completed: all {len(run.records)} failed. "
             "Their errors are listed under Failures."
         )
     if run.ranked and run.test is None and not layout.test_file(run.path).exists():
@@ -88,10 +98,12 @@ def _dataset_text(run: Run) -> str:
     if not summary:
         return f"{run.dataset_name} (shapes unknown: run.json is missing)"
     steps, features = (summary.get("input_shape") or ["?", "?"])[:2]
-    classes = f", {summary['num_classes']} classes" if summary.get("num_classes") else ""
+    count = summary.get("num_classes")
+    classes = f", {_count(count, 'class', 'classes')}" if count else ""
     return (
         f"{summary.get('dataset')} ({summary.get('origin', 'origin unknown')}); inputs of "
-        f"{steps} steps × {features} features{classes}; {summary.get('train')} train, "
+        f"{_count(steps, 'step')} × {_count(features, 'feature')}{classes}; "
+        f"{summary.get('train')} train, "
         f"{summary.get('validation')} validation, {summary.get('test')} test samples"
     )
 
@@ -106,13 +118,20 @@ def _search_text(run: Run) -> str:
         return f"objective {run.objective}"
     search, verb = run.config.search, "maximized" if run.config.direction == "max" else "minimized"
     return (
-        f"{search.algorithm}, objective {run.objective} ({verb}), up to {search.max_trials} "
-        f"trials of up to {search.epochs} epochs"
+        f"{search.algorithm}, objective {run.objective} ({verb}), up to "
+        f"{plural(search.max_trials, 'trial')} of up to {plural(search.epochs, 'epoch')}"
     )
 
 
+def _count(count: Any, noun: str, nouns: str | None = None) -> str:
+    """plural() for a count read from run.json, which may be missing ('?')."""
+    if isinstance(count, int):
+        return plural(count, noun, nouns)
+    return f"{count} {nouns or noun + 's'}"
+
+
 def _best_text(run: Run, best: TrialRecord) -> str:
-    validation = f"{run.objective} {best['score']:.4g}"
+    validation = f"{run.objective} {score_text(run.objective, best['score'])}"
     return f"trial {best['trial_id']}: {validation}; {best_test_text(run, best)}"
 
 
@@ -123,13 +142,15 @@ def best_test_text(run: Run, best: TrialRecord) -> str:
         return "no test score yet"
     first = run.objective.removeprefix("val_")
     order = sorted(metrics, key=lambda m: m != first)
-    return "test " + ", ".join(f"{m} {metrics[m]:.4g}" for m in order)
+    return "test " + ", ".join(f"{m} {score_text(m, metrics[m])}" for m in order)
 
 
 def wall_time(run: Run) -> tuple[str, str]:
     """Readable wall time and where it comes from: search sessions, else summed trial times."""
     seconds, how = run.wall_seconds
-    return duration(seconds), how
+    # Counted here rather than taken from ``how``, which says "N search session(s)".
+    sessions = [s for s in run.info.get("sessions", []) if is_number(s.get("finished"))]
+    return duration(seconds), plural(len(sessions), "search session") if sessions else how
 
 
 # ---- Leaderboard --------------------------------------------------------------------------
@@ -141,38 +162,41 @@ def leaderboard(run: Run) -> Section:
     if not top:
         return Section("Leaderboard", (Note("No completed trial to rank yet."),))
     intro = (
-        f"The top {len(top)} of {len(run.ranked)} completed trials, best first; "
-        "all trials are in trials.csv. The gap is the training minus the validation score at "
-        "the best epoch, in the direction that means overfitting when positive."
+        f"{_ranked_text(len(top), len(run.ranked))}; all trials are in trials.csv. The gap is "
+        "the training minus the validation score at the best epoch, in the direction that "
+        "means overfitting when positive."
     )
-    return Section("Leaderboard", (intro, leaderboard_table(run, top)))
+    heads = mixed_losses(run.records)
+    blocks = (intro, heads) if heads else (intro,)
+    return Section("Leaderboard", (*blocks, leaderboard_table(run, top)))
+
+
+def _ranked_text(shown: int, completed: int) -> str:
+    if shown < completed:
+        return f"The top {shown} of {completed} completed trials, best first"
+    return "The only completed trial" if shown == 1 else f"All {shown} completed trials, best first"
 
 
 def leaderboard_table(run: Run, top: list[TrialRecord]) -> pd.DataFrame:
-    tests = sorted({m for r in top for m in (run.test or {}).get(r["trial_id"], {})})
+    """One row per trial; with mixed heads no test loss column (see mixed_losses)."""
+    left_out = {"loss"} if mixed_losses(run.records) else set()
+    tests = sorted({m for r in top for m in (run.test or {}).get(r["trial_id"], {})} - left_out)
     rows = []
     for rank, record in enumerate(top, start=1):
         row = {"rank": str(rank), "trial": str(record["trial_id"])}
         for name in run.varying():
             row[name] = value_text(name, record["hyperparameters"].get(name), run.param(name))
-        row[run.objective] = f"{record['score']:.4g}"
+        row[run.objective] = score_text(run.objective, record["score"])
         test = (run.test or {}).get(record["trial_id"], {})
-        row.update({f"test {m}": _score(test.get(m)) for m in tests})
+        row.update({f"test {m}": score_text(m, test.get(m)) for m in tests})
         early = " (stopped early)" if record.get("stopped_early") else ""
         row["best epoch / run"] = f"{record['best_epoch']} / {record['epochs_run']}{early}"
-        row["train-val gap"] = _score(train_validation_gap(record))
+        gap = train_validation_gap(record)
+        row["train-val gap"] = difference_text(run.objective, gap, record["score"])
         row["parameters"] = f"{record['parameters']:,}" if record.get("parameters") else "—"
-        row["seconds"] = f"{record['seconds']:.1f}" if _number(record.get("seconds")) else "—"
+        row["seconds"] = f"{record['seconds']:.1f}" if is_number(record.get("seconds")) else "—"
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _score(value: Any) -> str:
-    return f"{value:.4g}" if _number(value) else "—"
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 # ---- Failures, reproduction ------------------------------------------------------
@@ -186,7 +210,8 @@ def failures(run: Run) -> Section:
         | {"error": str(r.get("error") or "no error recorded")}
         for r in failed
     ]
-    intro = f"{len(failed)} trial(s) failed; the search went on without them."
+    them = "it" if len(failed) == 1 else "them"
+    intro = f"{plural(len(failed), 'trial')} failed; the search went on without {them}."
     return Section("Failures", (intro, pd.DataFrame(rows)))
 
 

@@ -9,8 +9,10 @@ from typing import Any
 import pandas as pd
 
 from tuner.analysis.stats import test_rows, verdict
+from tuner.report.figures.curves import mixed_losses
 from tuner.report.html import Block, Note, Section
 from tuner.run.run import Run
+from tuner.text import plural, score_text
 
 
 def test_section(run: Run) -> Section:
@@ -22,31 +24,31 @@ def test_section(run: Run) -> Section:
         )
     rows = test_rows(run)
     n = run.test_samples
-    blocks: list[Block] = [
-        f"The top {len(rows)} trials by {run.objective}, each evaluated once on the test split "
-        f"({n if n else 'an unknown number of'} samples the search never saw)."
-    ]
+    which = (
+        f"The top trial by {run.objective}, evaluated"
+        if len(rows) == 1
+        else f"The top {len(rows)} trials by {run.objective}, each evaluated"
+    )
+    samples = plural(n, "sample") if n else "an unknown number of samples"
+    blocks: list[Block] = [f"{which} once on the test split ({samples} the search never saw)."]
     blocks.append(_table(run, rows))
     blocks.append(verdict(rows, n))
     return Section(title, tuple(blocks))
 
 
 def _table(run: Run, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    left_out = {"test loss"} if mixed_losses(run.records) else set()  # said in the Leaderboard
     out = []
     for row in rows:
         cells = {
             "rank": str(row["rank"]),
             "trial": row["trial_id"],
-            run.objective: _num(row["validation"]),
+            run.objective: score_text(run.objective, row["validation"]),
         }
         for key, value in row.items():
-            if key.startswith("test "):
-                cells[key] = _num(value)
+            if key.startswith("test ") and key not in left_out:
+                cells[key] = score_text(key.removeprefix("test "), value)
         if not math.isnan(row["low"]):
             cells["95% interval (Wilson)"] = f"{row['low']:.3f} – {row['high']:.3f}"
         out.append(cells)
     return pd.DataFrame(out)
-
-
-def _num(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, int | float) and math.isfinite(value) else "—"

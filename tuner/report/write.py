@@ -26,6 +26,7 @@ from tuner.report.run_page import run_sections
 from tuner.run import atomic, records
 from tuner.run.layout import CONFIG_FILE
 from tuner.run.run import Run, find_runs, load_run
+from tuner.text import plural
 
 
 def write_reports(
@@ -97,7 +98,7 @@ def write_comparison(runs: list[Run], out: Path, runs_root: Path | None) -> list
     where = f"every run under {runs_root}/" if runs_root else "the runs named on the command line"
     if runs:
         blocks: tuple[Block, ...] = (
-            f"{len(runs)} run(s): {where}. Open a run's name for its full report.",
+            f"{plural(len(runs), 'run')}: {where}. Open a run's name for its full report.",
             comparison_page.comparison_table(runs),
         )
     else:

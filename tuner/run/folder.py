@@ -7,10 +7,12 @@ No Keras here: the report reads run folders too.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -19,7 +21,7 @@ import yaml
 
 from tuner.config.schema import RUN_ONLY, SEARCH_DEFINING, Config
 from tuner.errors import ConfigError, TunerError
-from tuner.run import atomic
+from tuner.run import atomic, layout
 from tuner.run.layout import CONFIG_FILE, LOCK_FILE, RUN_FILE, RUNS
 
 _held: dict[Path, IO[str]] = {}  # run folders this process searches, with their locked files
@@ -37,15 +39,14 @@ def prepare(config: Config, fresh: bool, root: Path = RUNS) -> Path:
     alone = "KERASTUNER_TUNER_ID" not in os.environ
     if alone and run_dir.exists():
         claim(run_dir)
-    if saved.exists():
+    if fresh and _holds_a_run(run_dir):
+        _move_aside(run_dir)  # without reading its config: --fresh must work on a damaged one
+    elif saved.exists():
         changed = changed_keys(_saved_config(saved, config), config.to_dict())
-        if fresh:
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            aside = _unused(run_dir.with_name(f"{run_dir.name}.old-{stamp}"))
-            release(run_dir)
-            with atomic.writing(aside):
-                shutil.move(str(run_dir), str(aside))
-            print(f"note: moved the previous run to {aside}")
+        if changed and not _has_started(run_dir):
+            # Nothing to keep (a search that stopped loading its data, say): the corrected
+            # config simply replaces the old one.
+            print(f"note: {run_dir} had no trial yet; its config is replaced", file=sys.stderr)
         elif changed:
             raise ConfigError(
                 f"differs from the run in {run_dir} in {', '.join(changed)}; "
@@ -60,42 +61,137 @@ def prepare(config: Config, fresh: bool, root: Path = RUNS) -> Path:
     if alone:  # with several processes, a temporary file may be another's write in progress
         claim(run_dir)
         atomic.remove_leftovers(run_dir)
+        set_aside_damaged_run_info(run_dir)
     return run_dir
+
+
+def _has_started(run_dir: Path) -> bool:
+    """A trial record, or keras-tuner state of a trial that started."""
+    return any(layout.trials_dir(run_dir).glob("*.json")) or any(
+        layout.kt_dir(run_dir).glob("trial_*")
+    )
+
+
+def is_finished(config: Config, root: Path = RUNS) -> bool:
+    """runs/<name> holds this very search (no search-defining key changed), finished: as many
+    records as max_trials and the test evaluation written. Reads only; writes nothing."""
+    run_dir = run_dir_for(config, root)
+    saved = run_dir / CONFIG_FILE
+    if not saved.is_file() or not layout.test_file(run_dir).is_file():
+        return False
+    try:
+        if changed_keys(_saved_config(saved, config), config.to_dict()):
+            return False
+    except ConfigError:
+        return False
+    records = len(list(layout.trials_dir(run_dir).glob("*.json")))
+    return records >= config.search.max_trials
+
+
+def _holds_a_run(run_dir: Path) -> bool:
+    """Anything in runs/<name> but the lock file this process may have just made."""
+    return run_dir.is_dir() and any(p.name != LOCK_FILE for p in run_dir.iterdir())
+
+
+def _move_aside(run_dir: Path) -> None:
+    """runs/<name> to runs/<name>.old-<time>, still locked while it moves; nothing is deleted."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = _unused(run_dir.with_name(f"{run_dir.name}.old-{stamp}"))
+    lock = _held.pop(run_dir.resolve(), None)
+    try:
+        with atomic.writing(aside):
+            shutil.move(str(run_dir), str(aside))
+    finally:
+        if lock is not None:
+            lock.close()
+    print(f"note: moved the previous run to {aside}")
 
 
 def claim(run_dir: Path) -> None:
     """Lock runs/<name> for this process's life, so that a second search of it stops at once.
 
-    An flock: the kernel drops it when the process ends, even on kill -9, so no stale lock
-    survives a crash. Where the lock file cannot be written (a read-only disk), the write
-    that follows reports it.
+    An flock: the kernel drops it when the last process holding the open file ends, even on
+    kill -9, so no stale lock survives a crash. A lock file that cannot be opened or locked
+    (a directory in its place, another user's unreadable file) is an error naming it, never a
+    silent pass: a search without the lock would let a second one write the same run.
     """
     key = run_dir.resolve()
     if key in _held:
         return
-    try:
-        handle = open(run_dir / LOCK_FILE, "a+")  # noqa: SIM115 (held until the process ends)
-    except OSError:
-        return
+    lock = run_dir / LOCK_FILE
+    handle, writable = _open_lock(lock)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.seek(0)
-        owner = handle.read().strip() or "unknown"
+        holders = handle.read().split()
         handle.close()
+        pids = f"pid {holders[0]}" if len(holders) == 1 else f"pids {', '.join(holders)}"
         raise TunerError(
-            f"{run_dir} is in use by another search (pid {owner}); wait for it to end or stop it"
+            f"{run_dir} is in use by another search ({pids if holders else 'pid unknown'}); "
+            "wait for it to end or stop it"
         ) from None
-    handle.truncate(0)
-    handle.write(f"{os.getpid()}\n")
-    handle.flush()
+    except OSError as exc:
+        handle.close()
+        raise _lock_error(lock, exc) from None
+    if writable:
+        try:
+            with atomic.writing(lock):
+                handle.truncate(0)
+                handle.write(f"{os.getpid()}\n")
+                handle.flush()
+        except atomic.WriteError:
+            handle.close()
+            raise
     _held[key] = handle
+
+
+def _open_lock(lock: Path) -> tuple[IO[str], bool]:
+    """The lock file, opened to write the holder's PID; read-only where only that is possible
+    (a read-only disk: the lock still works, and the first write names the problem)."""
+    try:
+        return open(lock, "a+"), True  # noqa: SIM115 (held until the process ends)
+    except OSError as exc:
+        first = exc
+    try:
+        return open(lock), False  # noqa: SIM115
+    except OSError:
+        raise _lock_error(lock, first) from None
+
+
+def _lock_error(lock: Path, exc: OSError) -> TunerError:
+    reason = exc.strerror or exc.__class__.__name__
+    if isinstance(exc, IsADirectoryError):
+        advice = "remove that directory (a search makes its own lock file)"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        advice = "it may be another user's: make it readable and writable for you"
+    else:
+        return atomic.write_error(lock, exc)
+    return TunerError(
+        f"cannot open the run's lock file {lock}: {reason}; {advice}, then run the same command"
+    )
 
 
 def release(run_dir: Path) -> None:
     handle = _held.pop(run_dir.resolve(), None)
     if handle is not None:
         handle.close()
+
+
+def lock_fd(run_dir: Path) -> int | None:
+    """The descriptor of this process's lock on runs/<name>, for the processes it starts: a
+    child that inherits it holds the lock too, so the run stays locked while any of them lives."""
+    handle = _held.get(run_dir.resolve())
+    return handle.fileno() if handle is not None else None
+
+
+def add_holder(run_dir: Path, pid: int) -> None:
+    """Name a process started to search this run in its lock file, for the "in use" message."""
+    handle = _held.get(run_dir.resolve())
+    if handle is not None:
+        with contextlib.suppress(OSError, ValueError):  # a read-only lock file: no names
+            handle.write(f"{pid}\n")
+            handle.flush()
 
 
 def _saved_config(path: Path, config: Config) -> dict[str, Any]:
@@ -145,12 +241,39 @@ def read_json(path: Path) -> dict[str, Any]:
 
 def read_run_info(run_dir: Path) -> dict[str, Any]:
     """run.json, keeping only well-formed parts: a hand-edited file never crashes a reader."""
-    info = read_json(run_dir / RUN_FILE)
+    return _well_formed(read_json(run_dir / RUN_FILE))
+
+
+def _well_formed(info: dict[str, Any]) -> dict[str, Any]:
+    info = dict(info)
     if not isinstance(info.get("dataset", {}), dict):
         del info["dataset"]
     sessions = info.get("sessions", [])
     info["sessions"] = [s for s in sessions if _session_ok(s)] if isinstance(sessions, list) else []
     return info
+
+
+def set_aside_damaged_run_info(run_dir: Path) -> None:
+    """A run.json that is not JSON, or has parts a reader would drop, is moved to
+    run.json.damaged-<time> (never deleted: it holds the earlier search sessions); its
+    well-formed parts, if any, make the new run.json. Says so on one line."""
+    path = run_dir / RUN_FILE
+    if not path.is_file():
+        return
+    try:
+        info = json.loads(path.read_text())
+    except (OSError, ValueError):
+        info = None
+    if isinstance(info, dict) and _well_formed(info) == {"sessions": [], **info}:
+        return
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = _unused(path.with_name(f"{RUN_FILE}.damaged-{stamp}"))
+    with atomic.writing(aside):
+        os.replace(path, aside)
+    kept = "kept its readable parts" if isinstance(info, dict) else "started a new one"
+    if isinstance(info, dict):
+        atomic.write_json(path, _well_formed(info))
+    print(f"note: {path} was damaged; moved it to {aside} and {kept}", file=sys.stderr)
 
 
 def _session_ok(session: Any) -> bool:
@@ -171,6 +294,7 @@ def start_session(run_dir: Path, dataset_summary: dict[str, Any]) -> float:
     A session still "running" from before was killed (SIGKILL, power loss): it becomes
     "killed", finished when its last trial record was written.
     """
+    set_aside_damaged_run_info(run_dir)
     started = time.time()
     record_session(run_dir, dataset_summary, started, "running")
     return started

@@ -41,3 +41,6 @@ def metric_label(name: str) -> str:
 
 
 COLORS = [f"C{i}" for i in range(10)]  # matplotlib's default cycle: a color per trial
+# Legends go outside the axes, to the right, top-aligned: a legend inside can cover data
+# wherever it is put ("best" included, which only minimizes the overlap).
+LEGEND_RIGHT: dict[str, Any] = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)}

@@ -10,15 +10,41 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from tuner.report.figures.canvas import COLORS, metric_label, new_figure
+from tuner.report.figures.canvas import COLORS, LEGEND_RIGHT, metric_label, new_figure
 from tuner.run.records import TrialRecord
 
 MAX_CURVES = 5  # more learning curves than this in one panel cannot be told apart
+HEAD_LOSSES = {  # what each head's loss is, on its own scaling of the target (see README)
+    "linear": "mean squared error",
+    "sigmoid": "binary cross-entropy",
+    "softmax": "cross-entropy",
+}
 
 
-def curves_data(top: list[TrialRecord]) -> pd.DataFrame:
+def heads(records: list[TrialRecord]) -> list[str]:
+    """The output heads the trials used, in the order first seen, where ``head`` was tuned."""
+    used = (r["hyperparameters"].get("head") for r in records)
+    return list(dict.fromkeys(str(h) for h in used if h is not None))
+
+
+def mixed_losses(records: list[TrialRecord]) -> str:
+    """One sentence when the trials' heads differ, so their losses are on different scales and
+    the report leaves loss out of its comparisons; '' when every trial has the same head."""
+    used = heads(records)
+    if len(used) < 2:
+        return ""
+    losses = ", ".join(f"{h}: {HEAD_LOSSES.get(h, 'its own loss')}" for h in used)
+    return (
+        f"The trials use different heads ({losses}), whose losses are not on one scale, so "
+        "loss is left out of the leaderboard, the test evaluation and the learning curves: "
+        "they are compared by mae and rmse, in the target's units."
+    )
+
+
+def curves_data(top: list[TrialRecord], leave_out: tuple[str, ...] = ()) -> pd.DataFrame:
     """Per-epoch values of the top trials: one row per trial, metric, split and epoch; ``last``
-    marks a trial's last epoch, ``requested`` the epochs it was given (more: it stopped early)."""
+    marks a trial's last epoch, ``requested`` the epochs it was given (more: it stopped early).
+    ``leave_out`` names metrics not drawn (with or without val_), e.g. the loss of mixed heads."""
     rows = []
     for rank, record in enumerate(top[:MAX_CURVES], start=1):
         requested = record.get("epochs_requested") or record.get("epochs_run") or 0
@@ -26,6 +52,8 @@ def curves_data(top: list[TrialRecord]) -> pd.DataFrame:
         for name, values in record["history"].items():
             validation = name.startswith("val_")
             metric = name[4:] if validation else name
+            if metric in leave_out:
+                continue
             for epoch, value in enumerate(values, start=1):
                 rows.append(
                     {
@@ -50,7 +78,7 @@ def draw_curves(data: pd.DataFrame) -> Figure:
     """One panel per metric (loss first); a color per trial, train solid, validation dashed,
     the best epoch a dot, an early stop a cross, the x axis out to the epochs requested."""
     metrics = sorted(data["metric"].unique(), key=lambda m: (m != "loss", m))
-    fig, axes = new_figure((6 * len(metrics), 4.4), 1, len(metrics), squeeze=False)
+    fig, axes = new_figure((6 * len(metrics) + 2, 4.4), 1, len(metrics), squeeze=False)
     trials = (
         data.groupby("trial_id", sort=False)
         .agg(rank=("rank", "first"), requested=("requested", "first"),
@@ -81,8 +109,9 @@ def draw_curves(data: pd.DataFrame) -> Figure:
         Line2D([], [], color="gray", marker="o", ls="", label="best epoch (validation)"),
         Line2D([], [], color="gray", marker="X", mec="k", ls="", label="stopped early"),
     ]
-    axes[0][-1].legend(handles=handles, loc="best", fontsize="small")
-    fig.suptitle(f"Learning curves of the top {len(trials)} trials")
+    axes[0][-1].legend(handles=handles, fontsize="small", **LEGEND_RIGHT)
+    top = "the top trial" if len(trials) == 1 else f"the top {len(trials)} trials"
+    fig.suptitle(f"Learning curves of {top}")
     fig.tight_layout()
     return fig
 

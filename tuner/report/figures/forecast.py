@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from tuner.analysis.forecast import MODEL
-from tuner.report.figures.canvas import new_figure
+from tuner.report.figures.canvas import LEGEND_RIGHT, new_figure
 from tuner.run.results import BASELINE_NAMES
 
 
@@ -26,26 +26,26 @@ def draw_series(data: pd.DataFrame, target: str, step: int = 1) -> Figure:
 
 
 def draw_scatter(data: pd.DataFrame, target: str) -> Figure:
-    fig, ax = new_figure((4.8, 4.6))
+    fig, ax = new_figure((6, 4.6))
     ax.scatter(data["actual"], data["predicted"], s=8, alpha=0.5, color="C0", linewidths=0)
     low = float(min(data["actual"].min(), data["predicted"].min()))
     high = float(max(data["actual"].max(), data["predicted"].max()))
     ax.plot([low, high], [low, high], color="0.5", linewidth=1, linestyle="--", label="perfect")
     ax.set(xlabel=f"actual {target}", ylabel=f"predicted {target}", title="Test split")
-    ax.legend(loc="upper left", frameon=False)
+    ax.legend(frameon=False, **LEGEND_RIGHT)
     fig.tight_layout()
     return fig
 
 
 def draw_horizon(data: pd.DataFrame, target: str) -> Figure:
-    fig, ax = new_figure((6, 3.6))
+    fig, ax = new_figure((8, 3.6))
     for name in data.columns.drop("step"):
         style = {"linewidth": 2.0} if name == MODEL else {"linestyle": "--", "linewidth": 1.2}
         ax.plot(data["step"], data[name], marker="o", label=_label(name), **style)
     ax.set(xlabel="steps ahead", ylabel=f"test MAE ({target})", title="Error by horizon")
     ax.set_xticks(list(data["step"]))
     ax.set_ylim(bottom=0)
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, **LEGEND_RIGHT)
     fig.tight_layout()
     return fig
 

@@ -8,9 +8,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from tuner.analysis.effects import scored
-from tuner.report.figures.canvas import COLORS, metric_label, new_figure
+from tuner.report.figures.canvas import COLORS, LEGEND_RIGHT, metric_label, new_figure
 from tuner.run.records import TrialRecord
 from tuner.run.run import Run
+from tuner.text import score_text
 
 # ---- optimization history ---------------------------------------------------------------
 
@@ -27,7 +28,7 @@ def history_data(records: list[TrialRecord]) -> pd.DataFrame:
 
 def draw_history(data: pd.DataFrame, objective: str) -> Figure:
     """Each trial's score, the best-so-far staircase, and a star on the best trial."""
-    fig, ax = new_figure((7, 4))
+    fig, ax = new_figure((9.5, 4))  # the legend takes the right
     ax.plot(data["number"], data["score"], "o", color=COLORS[0], alpha=0.7, label="trial")
     ax.step(data["number"], data["best_so_far"], where="post", color=COLORS[1], label="best so far")
     best = data[data["score"] == data["best_so_far"].iloc[-1]].iloc[0]
@@ -37,16 +38,18 @@ def draw_history(data: pd.DataFrame, objective: str) -> Figure:
         "*",
         ms=14,
         color=COLORS[3],
-        label=f"best: trial {best['trial_id']}, finished #{best['number']} ({best['score']:.4g})",
+        label=f"best: trial {best['trial_id']}, finished #{best['number']} "
+        f"({score_text(objective, best['score'])})",
     )
     ax.set(
         title=f"Optimization history: {objective} per trial",
         xlabel="trials in finishing order (#)",
         ylabel=metric_label(objective),
     )
-    ax.legend(loc="best")
+    ax.legend(**LEGEND_RIGHT)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
+    fig.tight_layout()
     return fig
 
 
@@ -73,7 +76,7 @@ def progress_data(runs: list[Run]) -> pd.DataFrame:
 
 def draw_progress(data: pd.DataFrame, objective: str) -> Figure:
     """Best so far per run, against trials (left) and against time (right)."""
-    fig, (by_trial, by_time) = new_figure((12, 4.4), 1, 2)
+    fig, (by_trial, by_time) = new_figure((13.5, 4.4), 1, 2)
     for i, (run, part) in enumerate(data.groupby("run", sort=False)):
         color = f"C{i % 10}"
         by_trial.step(part["number"], part["best_so_far"], where="post", color=color, label=run)
@@ -91,6 +94,7 @@ def draw_progress(data: pd.DataFrame, objective: str) -> Figure:
     )
     for ax in (by_trial, by_time):
         ax.grid(alpha=0.3)
-        ax.legend(title="run (dots: each trial)" if ax is by_trial else "run", fontsize="small")
+    title = "run (dots: each trial)"
+    by_time.legend(title=title, fontsize="small", title_fontsize="small", **LEGEND_RIGHT)
     fig.tight_layout()
     return fig

@@ -6,6 +6,7 @@ from matplotlib.figure import Figure
 
 from tuner.analysis.importance import Importance
 from tuner.report.figures.canvas import new_figure
+from tuner.text import plural
 
 
 def draw(importance: Importance, objective: str) -> Figure:
@@ -15,7 +16,7 @@ def draw(importance: Importance, objective: str) -> Figure:
     bars = ax.barh(shares["param"], shares["share"] * 100, color="C0")
     ax.bar_label(bars, labels=[f"{s:.0%}" for s in shares["share"]], padding=3)
     ax.set(
-        title=f"Hyperparameter importance for {objective} ({importance.trials} trials)",
+        title=f"Hyperparameter importance for {objective} ({plural(importance.trials, 'trial')})",
         xlabel="share of the random forest's impurity decrease (%)",
         ylabel="hyperparameter",
         xlim=(0, 110),

@@ -20,7 +20,7 @@ from tuner.analysis.effects import label, number, scored
 from tuner.config.space import Param
 from tuner.report.figures.canvas import metric_label, new_figure
 from tuner.run.records import TrialRecord, score_of
-from tuner.text import value_text
+from tuner.text import plural, score_text, value_text
 
 _JITTER = 0.015  # vertical spread of lines sharing a choice, so each trial stays visible
 
@@ -79,11 +79,11 @@ def _place(name: str, values: list[Any], param: Param | None) -> tuple[list[floa
         log = param is not None and param.sampling != "linear"
         bounds = (param.min, param.max) if ranged and param is not None else None
         return _numeric(name, values, bounds, log, param)
-    declared = (
-        [label(v) for v in param.values] if param is not None and param.kind == "choice" else []
-    )
+    choices = list(param.values) if param is not None and param.kind == "choice" else []
+    declared = [label(v) for v in choices]
     seen = sorted({label(v) for v in present} - set(declared))
     levels = [*declared, *seen]
+    shown = {label(v): value_text(name, v, param) for v in [*present, *choices]}
     step = 1 / (len(levels) - 1) if len(levels) > 1 else 0
     where = {lab: (i * step if len(levels) > 1 else 0.5) for i, lab in enumerate(levels)}
     counts: dict[str, int] = {}
@@ -95,7 +95,7 @@ def _place(name: str, values: list[Any], param: Param | None) -> tuple[list[floa
         n = counts[label(v)] = counts.get(label(v), -1) + 1
         spread = _JITTER * ((n + 1) // 2) * (1 if n % 2 else -1)
         positions.append(min(1.0, max(0.0, where[label(v)] + spread)))
-    return positions, Axis(name, tuple((where[lab], lab) for lab in levels))
+    return positions, Axis(name, tuple((where[lab], shown[lab]) for lab in levels))
 
 
 def _numeric(
@@ -154,13 +154,18 @@ def draw(data: Parallel) -> Figure:
     best = frame.iloc[0]
     handles = [
         Line2D(
-            [], [], color="crimson", lw=3, label=f"best: trial {best.trial_id} ({best.score:.4g})"
+            [],
+            [],
+            color="crimson",
+            lw=3,
+            label=f"best: trial {best.trial_id} ({score_text(data.objective, best.score)})",
         )
     ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.12), fontsize="small")
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.02)
     bar.set_label(metric_label(data.objective))
     gaps = "\n(a gap: the parameter was inactive in that trial)" if frame.isna().any().any() else ""
-    title = f"Parallel coordinates of {len(frame)} completed trials, coloured by {data.objective}"
+    trials = plural(len(frame), "completed trial")
+    title = f"Parallel coordinates of {trials}, coloured by {data.objective}"
     ax.set_title(title + gaps, fontsize=11)
     return fig

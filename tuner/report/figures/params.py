@@ -13,8 +13,9 @@ from matplotlib.ticker import NullFormatter
 
 from tuner.analysis.effects import scored
 from tuner.config.space import Param
-from tuner.report.figures.canvas import COLORS, metric_label, new_figure
+from tuner.report.figures.canvas import COLORS, LEGEND_RIGHT, metric_label, new_figure
 from tuner.run.records import TrialRecord
+from tuner.text import value_text
 
 _SPREAD = (0.0, 0.06, -0.06, 0.12, -0.12, 0.18, -0.18)  # x offsets of points sharing a choice
 
@@ -67,7 +68,7 @@ def category_means(data: pd.DataFrame, axis: Axis) -> pd.DataFrame:
 
 def draw_param(data: pd.DataFrame, axis: Axis, objective: str, best_trial: str) -> Figure:
     """Objective against one hyperparameter: a scatter, or points grouped per choice."""
-    fig, ax = new_figure((6, 4))
+    fig, ax = new_figure((7.5, 4))  # the legend takes the right
     if axis.scale == "category":
         groups = category_means(data, axis)
         x = _category_positions(data, groups)
@@ -78,7 +79,7 @@ def draw_param(data: pd.DataFrame, axis: Axis, objective: str, best_trial: str) 
             color=COLORS[1],
             label="mean per value",
         )
-        ax.set_xticks(groups["position"], [_label(v) for v in groups["value"]])
+        ax.set_xticks(groups["position"], [value_text(axis.name, v) for v in groups["value"]])
         ax.set_xlim(-0.5, len(groups) - 0.5)
     else:
         x = data["value"].astype(float)
@@ -103,7 +104,7 @@ def draw_param(data: pd.DataFrame, axis: Axis, objective: str, best_trial: str) 
         ylabel=metric_label(objective),
         xlabel=f"{axis.name}{scale_note}",
     )
-    ax.legend(loc="best", fontsize="small")
+    ax.legend(fontsize="small", **LEGEND_RIGHT)
     ax.grid(alpha=0.3)
     return fig
 

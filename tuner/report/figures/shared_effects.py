@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from tuner.analysis.effects import number
-from tuner.report.figures.canvas import metric_label, new_figure
+from tuner.report.figures.canvas import LEGEND_RIGHT, metric_label, new_figure
 
 
 def value_order(data: pd.DataFrame) -> list[str]:
@@ -22,7 +22,7 @@ def draw_effects(data: pd.DataFrame, name: str, objective: str) -> Figure:
     """Per value of ``name``, each run's best (filled) and mean (hollow) score, side by side."""
     values = value_order(data)
     runs = list(dict.fromkeys(data["run"]))
-    fig, ax = new_figure((max(6.0, 1.3 * len(values) + 3), 4.4))
+    fig, ax = new_figure((max(6.0, 1.3 * len(values) + 3) + 2, 4.4))
     width = 0.6 / max(len(runs), 1)
     for i, run in enumerate(runs):
         part = data[data["run"] == run]
@@ -44,6 +44,6 @@ def draw_effects(data: pd.DataFrame, name: str, objective: str) -> Figure:
         Line2D([], [], color="gray", marker="o", ls="", label="best trial"),
         Line2D([], [], color="gray", marker="o", mfc="none", ls="", label="mean of trials"),
     ]
-    ax.legend(handles=handles, fontsize="small", loc="best")
+    ax.legend(handles=handles, fontsize="small", **LEGEND_RIGHT)
     ax.grid(alpha=0.3)
     return fig

@@ -1,0 +1,342 @@
+"""Hostile and careless input (issue 14): each ends in exit 2 and one pinned line, in bounded time.
+
+Everything runs in-process through ``tuner.cli.main`` or the config loader (``validate``
+never imports Keras, and no test trains), except the closed pipe, which is about the process
+itself and runs as a real ``python -m tuner``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tuner import cli
+from tuner.config import yaml_lines
+from tuner.config.schema import from_source, load_config
+from tuner.config.sections import MOVED_ASIDE
+from tuner.errors import ConfigError
+from tuner.run import run as run_module
+
+REPO = Path(__file__).resolve().parent.parent
+SPACE = "space:\n  units: 8\n"
+
+
+def validate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], text: str
+) -> tuple[int, str, str]:
+    """``tuner validate bad.yaml`` in-process: (exit status, stdout, stderr)."""
+    monkeypatch.chdir(tmp_path)
+    Path("bad.yaml").write_text(text, encoding="utf-8")
+    code = cli.main(["validate", "bad.yaml"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def nested_aliases(levels: int) -> str:
+    """A "billion laughs" file: level k lists level k - 1 nine times; ~60 bytes a level."""
+    lines = ["l0: &l0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"l{k}: &l{k} [{', '.join([f'*l{k - 1}'] * 9)}]" for k in range(1, levels)]
+    return "\n".join(lines) + "\n" + SPACE
+
+
+# --- 1. aliases and nesting ---------------------------------------------------------------
+
+ALIASES = [
+    (
+        "alias-bomb",
+        nested_aliases(8),
+        "bad.yaml:5: l4: aliases expand to more than 10000 values, the limit for a config; "
+        "write the values out or use fewer aliases",
+    ),
+    (
+        "recursive-alias",
+        "loop: &a [1, *a]\n" + SPACE,
+        "bad.yaml:1: loop: an alias refers to a collection that contains it (a loop); remove it",
+    ),
+    (
+        "recursive-merge",
+        "loop: &a {<<: *a}\n" + SPACE,
+        "bad.yaml:1: loop: an alias refers to a collection that contains it (a loop); remove it",
+    ),
+    (
+        "deep-nesting",
+        SPACE + "deep: " + "[" * 600 + "]" * 600 + "\n",  # RecursionError in PyYAML before
+        "bad.yaml:3: deep: values nest more than 32 levels deep; "
+        "a config needs 5 at most, flatten them",
+    ),
+    (
+        "deep-through-aliases",  # each line nests 20 deep, an alias of the line before inside
+        SPACE + "a0: &a0 [1]\n" + "a1: &a1 " + "[" * 20 + "*a0" + "]" * 20 + "\n"
+        "a2: &a2 " + "[" * 20 + "*a1" + "]" * 20 + "\n",
+        "bad.yaml:5: a2: values nest more than 32 levels deep; "
+        "a config needs 5 at most, flatten them",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), [r[1:] for r in ALIASES], ids=[r[0] for r in ALIASES])
+def test_aliases_and_nesting_are_bounded(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    message: str,
+) -> None:
+    started = time.perf_counter()
+    assert validate(tmp_path, monkeypatch, capsys, text) == (2, "", f"error: {message}\n")
+    # Unbounded, the 8-level bomb expands to 9**9 (387M) values: minutes and gigabytes.
+    assert time.perf_counter() - started < 1.0
+
+
+# --- 2. values that validate but cannot run -----------------------------------------------
+
+LONG = "a" * 300
+FINITE = "must be a finite number, got"
+FACTOR = "sampling the step is a factor and must be > 1, got"
+VALUES = [
+    ("nan-tunable", "space:\n  dropout: .nan\n", f"bad.yaml:2: space.dropout: {FINITE} nan"),
+    (
+        "inf-range-max",
+        "space:\n  dropout:\n    min: 0.0\n    max: .inf\n",
+        f"bad.yaml:4: space.dropout.max: {FINITE} inf",
+    ),
+    ("inf-in-choice", "space:\n  l2: [0.0, -.inf]\n", f"bad.yaml:2: space.l2[1]: {FINITE} -inf"),
+    (
+        "nan-step",
+        "space:\n  dropout: {min: 0.0, max: 0.5, step: .nan}\n",
+        "bad.yaml:2: space.dropout.step: step must be a number > 0, got nan",
+    ),
+    (
+        "nan-section-float",
+        "data:\n  dataset: sine\n  trend: .nan\n" + SPACE,
+        f"bad.yaml:3: data.trend: {FINITE} nan",
+    ),
+    (
+        "inf-time-budget",  # a number: the duration message, as for 30
+        SPACE + "search:\n  time_budget: .inf\n",
+        "bad.yaml:4: search.time_budget: inf is not a duration; write e.g. 90s, 30m or 2h",
+    ),
+    (
+        "seed-negative",
+        "seed: -1\n" + SPACE,
+        "bad.yaml:1: seed: must be from 0 to 4294967295, got -1",
+    ),
+    (
+        "seed-2-to-the-32",
+        "seed: 4294967296\n" + SPACE,
+        "bad.yaml:1: seed: must be from 0 to 4294967295, got 4294967296",
+    ),
+    (
+        "units-huge",
+        "space:\n  units: {min: 8, max: 100000000000000000000}\n",
+        "bad.yaml:2: space.units.max: must be <= 4096, got 100000000000000000000",
+    ),
+    (
+        "units-choice-above-bound",
+        "space:\n  units: [64, 8192]\n",
+        "bad.yaml:2: space.units[1]: must be <= 4096, got 8192",
+    ),
+    (
+        "log-step-one",
+        "space:\n  learning_rate: {min: 1.0e-4, max: 1.0e-1, sampling: log, step: 1.0}\n",
+        f"bad.yaml:2: space.learning_rate.step: with log {FACTOR} 1.0; "
+        "e.g. step: 2 doubles each value",
+    ),
+    (
+        "reverse-log-int-step-one",
+        "space:\n  units: {min: 8, max: 64, sampling: reverse_log, step: 1}\n",
+        f"bad.yaml:2: space.units.step: with reverse_log {FACTOR} 1; "
+        "e.g. step: 2 doubles each value",
+    ),
+    (
+        "name-trailing-newline",
+        'name: "x\\n"\n' + SPACE,
+        "bad.yaml:1: name: 'x\\n' cannot name a folder; use letters, digits, '.', '_', '-'",
+    ),
+    (
+        "name-300-characters",
+        f"name: {LONG}\n" + SPACE,
+        "bad.yaml:1: name: the name is 300 characters long; shorten it to 100 or less",
+    ),
+    (
+        "name-like-moved-aside",
+        "name: m.old-1\n" + SPACE,
+        "bad.yaml:1: name: 'm.old-1' looks like a run moved aside by `search --fresh` "
+        "(NAME.old-N), which reports leave out; rename it, e.g. 'm-old-1'",
+    ),
+    (
+        "workers-in-yaml",
+        SPACE + "search:\n  workers: 65\n",
+        "bad.yaml:4: search.workers: must be from 1 to 64, got 65",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), [r[1:] for r in VALUES], ids=[r[0] for r in VALUES])
+def test_values_that_would_fail_later_are_refused_now(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    message: str,
+) -> None:
+    assert validate(tmp_path, monkeypatch, capsys, text) == (2, "", f"error: {message}\n")
+
+
+def test_names_at_the_bounds_are_fine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("a" * 100, "m.old", "m-old-1", "v1.0"):
+        Path("ok.yaml").write_text(f"name: {name}\nseed: 4294967295\n" + SPACE)
+        assert load_config("ok.yaml").name == name
+    assert MOVED_ASIDE.pattern == run_module.MOVED_ASIDE.pattern  # the copy config keeps
+
+
+@pytest.mark.parametrize("workers", ["0", "65"])
+def test_workers_on_the_command_line_has_the_yaml_bound(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    workers: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("good.yaml").write_text(SPACE)
+    assert cli.main(["search", "good.yaml", "--workers", workers]) == 2
+    message = f"error: --workers must be from 1 to 64 (as search.workers), got {workers}\n"
+    assert capsys.readouterr() == ("", message)
+    assert not Path("runs").exists()
+
+
+# --- 3. YAML errors in --set values and unknown tags --------------------------------------
+
+TAG = "remove it (a config holds plain YAML values)"
+SET_VALUES = [
+    (
+        "space.units=[1,2",
+        "space.units: YAML syntax error: expected ',' or ']', but got '<stream end>'; "
+        "fix the value",
+    ),
+    ("seed=!foo 3", f"seed: unknown tag '!foo'; {TAG}"),
+    (
+        "space.learning_rate={min: 1e-4, max: 0.1}",
+        "space.learning_rate.min: 1e-4 was read as text; write 1.0e-4",
+    ),
+]
+
+
+@pytest.mark.parametrize(("override", "message"), SET_VALUES, ids=["syntax", "tag", "as-text"])
+def test_a_bad_set_value_names_the_argument(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    override: str,
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("good.yaml").write_text(SPACE)
+    assert cli.main(["search", "good.yaml", "--set", override]) == 2
+    assert capsys.readouterr() == ("", f"error: --set {override!r}: {message}\n")
+    assert not Path("runs").exists()
+
+
+TAGS = [
+    ("unknown-tag", "seed: !foo 3\n", f"bad.yaml:1: seed: unknown tag '!foo'; {TAG}"),
+    (
+        "python-tag",
+        "seed: !!python/tuple [1]\n",
+        f"bad.yaml:1: seed: unknown tag '!!python/tuple'; {TAG}",
+    ),
+    (
+        "unreadable-int",
+        "seed: !!int abc\n",
+        "bad.yaml:1: cannot read 'abc' as !!int (invalid literal for int() with base 10: "
+        "'abc'); fix the value or remove the tag",
+    ),
+    (
+        "wrong-node",
+        "data: !!map [1]\n",
+        "bad.yaml:1: YAML cannot read this value: expected a mapping node, but found sequence; "
+        "fix the file there",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), [r[1:] for r in TAGS], ids=[r[0] for r in TAGS])
+def test_tags_are_refused_with_their_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    message: str,
+) -> None:
+    code = validate(tmp_path, monkeypatch, capsys, text + SPACE)
+    assert code == (2, "", f"error: {message}\n")
+
+
+# --- 4. long choice lists -----------------------------------------------------------------
+
+
+def test_a_long_choice_list_is_checked_in_linear_time() -> None:
+    # Built in Python, not YAML: PyYAML itself reads 50,000 values in seconds; this times
+    # the space's checks (quadratic before: 2.5e9 comparisons).
+    rates = [round((i + 1) * 1e-6, 9) for i in range(50_000)]
+    started = time.perf_counter()
+    config = from_source(yaml_lines.Source("long.yaml", {"space": {"learning_rate": rates}}))
+    assert len(config.space["learning_rate"].values) == 50_000
+    repeated = yaml_lines.Source("long.yaml", {"space": {"learning_rate": [*rates, rates[7]]}})
+    with pytest.raises(ConfigError) as caught:
+        from_source(repeated)
+    assert time.perf_counter() - started < 1.0
+    expected = "long.yaml: space.learning_rate: repeated choice 8e-06; list each value once"
+    assert str(caught.value) == expected
+
+
+# --- 5. a search in which no trial completed ----------------------------------------------
+
+
+def test_no_completed_trial_fails_the_search(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("tiny.yaml").write_text(SPACE)
+    config = load_config("tiny.yaml")
+    assert cli._print_outcome(config, Path("runs/tiny"), None) == 1
+    message = (
+        "error: no trial completed, so there is no best model; "
+        "see the errors in runs/tiny/trials/\n"
+    )
+    assert capsys.readouterr() == ("", message)
+    best = {"trials": [{"trial_id": "03", "score": 0.5, "test": {"accuracy": 0.5}}]}
+    assert cli._print_outcome(config, Path("runs/tiny"), best) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("best: trial 03 val_accuracy 0.5000; test accuracy 0.5000\n") and not err
+
+
+# --- 6. a closed stdout -------------------------------------------------------------------
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text(SPACE)
+    env = {k: v for k, v in os.environ.items() if k not in ("KERAS_BACKEND", "TUNER_DEBUG")}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader has gone before the first line, as `| head -0` would
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "tuner", "validate", "good.yaml", "good.yaml"],
+            cwd=tmp_path,
+            env=env,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(writer)
+    assert (result.returncode, result.stderr) == (141, "")
+    assert not re.search("Traceback|BrokenPipe", result.stderr)

@@ -1,0 +1,181 @@
+"""One value of a parameter against another (tanh against softsign, adam against rmsprop), in a
+sentence that claims only what the trials support.
+
+Like with like first: trials that differ in that parameter alone (its dependants aside) give
+paired differences, which hold everything else fixed. Without enough pairs, every trial of each
+side is compared, but only when no other parameter moved together with this one (then their
+effects cannot be separated, and the sentence says exactly that). The noise band is the spread
+between trials, which includes seed noise: each trial trains once with its own seed, so seed
+noise is not estimated apart from it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from tuner.analysis.effects import label, paired, scored
+from tuner.analysis.stats import Interval, difference_interval, paired_interval
+from tuner.config.space import Param
+from tuner.run.records import TrialRecord, score_of
+
+# Fewer trials than this on a side and a mean is one or two draws: no verdict from all trials.
+MIN_PER_SIDE = 3
+# Fewer groups of trials that differ in the parameter alone: pairs cannot stand in for a model.
+MIN_PAIRS = 3
+# Another parameter "moved together" with this one when each side (of two trials or more) has
+# a most common value of it covering at least this share of the side, and the two sides' most
+# common values differ: the sides then differ in both, and all-trial means mix the two effects.
+TOGETHER_SHARE = 0.75
+SEED_NOTE = (
+    "The noise band is the spread between trials, seed noise included (each trial trained once, "
+    "so seed noise is not estimated on its own)."
+)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    first: str  # the value with the better mean, as the report writes it
+    second: str
+    first_ids: tuple[str, ...]
+    second_ids: tuple[str, ...]
+    sentence: str  # the verdict, or why there is none
+    clear: bool  # the difference is more than the noise
+    together_with: tuple[str, ...] = ()  # parameters that moved together with this one
+
+
+def compare(
+    records: list[TrialRecord],
+    name: str,
+    varying: list[str],
+    params: dict[str, Param],
+    objective: str,
+) -> Comparison | None:
+    """The two best-scoring values of ``name`` (by mean), compared; None below two values."""
+    done = [r for r in scored(records) if r["hyperparameters"].get(name) is not None]
+    sides: dict[str, list[TrialRecord]] = {}
+    for record in done:
+        sides.setdefault(label(record["hyperparameters"][name]), []).append(record)
+    if len(sides) < 2:
+        return None
+    maximize = done[0]["direction"] == "max"
+    sign = 1.0 if maximize else -1.0  # differences are "how much better", whatever the direction
+    order = sorted(sides, key=lambda v: -sign * _mean(sides[v]))
+    first, second = order[0], order[1]
+    a, b = sides[first], sides[second]
+    children = tuple(p.name for p in params.values() if any(c.parent == name for c in p.when))
+    others = [v for v in varying if v not in (name, *children) and _categorical(params.get(v))]
+    together = _moved_together(a, b, others) if min(len(a), len(b)) >= 2 else []
+    pairs = _pair_differences(records, name, children, first, second)
+    ids = (_ids(a), _ids(b))
+    if len(pairs) >= MIN_PAIRS:
+        basis = f"{len(pairs)} pairs of trials that differ only in {name}"
+        found = paired_interval([sign * d for d in pairs])
+        return _verdict(name, first, second, ids, objective, basis, found, together)
+    if together:
+        shown = _together_text(together, a, b)
+        sentence = (
+            f"{first} and {shown} appeared together, so their effects cannot be separated: no "
+            f"verdict on {name} (fewer than {MIN_PAIRS} pairs of trials that differ in {name} "
+            "alone)."
+        )
+        return Comparison(name, first, second, *ids, sentence, False, tuple(together))
+    if len(a) < MIN_PER_SIDE or len(b) < MIN_PER_SIDE:
+        sentence = (
+            f"No verdict: {first} has {_trials(len(a))} and {second} {_trials(len(b))}; a "
+            f"verdict needs at least {MIN_PER_SIDE} on each side, or {MIN_PAIRS} pairs of "
+            f"trials that differ in {name} alone."
+        )
+        return Comparison(name, first, second, *ids, sentence, False)
+    found = difference_interval([sign * score_of(r) for r in a], [sign * score_of(r) for r in b])
+    basis = f"all {len(a)} and {len(b)} trials"
+    return _verdict(name, first, second, ids, objective, basis, found, [])
+
+
+def _verdict(
+    name: str,
+    first: str,
+    second: str,
+    ids: tuple[tuple[str, ...], tuple[str, ...]],
+    objective: str,
+    basis: str,
+    found: Interval | None,
+    together: list[str],
+) -> Comparison:
+    assert found is not None  # both sides hold at least two scores here
+    diff, half = found
+    if diff > half:
+        sentence = (
+            f"Verdict: {first} beat {second} by {diff:.3g} in mean {objective} (±{half:.2g} at "
+            f"95%, {basis}), more than the noise. {SEED_NOTE}"
+        )
+        return Comparison(name, first, second, *ids, sentence, True, tuple(together))
+    sentence = (
+        f"Verdict: no clear difference between {first} and {second}: {diff:.3g} in mean "
+        f"{objective}, within the noise (±{half:.2g} at 95%, {basis}). {SEED_NOTE}"
+    )
+    return Comparison(name, first, second, *ids, sentence, False, tuple(together))
+
+
+def _categorical(param: Param | None) -> bool:
+    """Choices and integer ranges have usual values; a float range (a learning rate) has none."""
+    return param is None or param.kind != "float"
+
+
+def _moved_together(a: list[TrialRecord], b: list[TrialRecord], others: list[str]) -> list[str]:
+    """The other parameters whose usual value differs between the two sides."""
+    out = []
+    for other in others:
+        values = [r["hyperparameters"].get(other) for r in [*a, *b]]
+        if all(isinstance(v, float) for v in values):
+            continue  # a continuous value (no config to say so): no usual value to compare
+        common_a, share_a = _usual(a, other)
+        common_b, share_b = _usual(b, other)
+        if common_a is None or common_b is None or common_a == common_b:
+            continue
+        if share_a >= TOGETHER_SHARE and share_b >= TOGETHER_SHARE:
+            out.append(other)
+    return out
+
+
+def _usual(side: list[TrialRecord], name: str) -> tuple[str | None, float]:
+    counts = Counter(label(r["hyperparameters"].get(name)) for r in side)
+    value, count = counts.most_common(1)[0]
+    return (None if value == "None" else value), count / len(side)
+
+
+def _together_text(together: list[str], a: list[TrialRecord], b: list[TrialRecord]) -> str:
+    """'rmsprop' style: the first side's usual value of each parameter that moved with it."""
+    parts = []
+    for other in together:
+        value_a, _ = _usual(a, other)
+        value_b, _ = _usual(b, other)
+        parts.append(f"{other} {value_a} (against {value_b})")
+    return " and ".join(parts)
+
+
+def _pair_differences(
+    records: list[TrialRecord], name: str, children: tuple[str, ...], first: str, second: str
+) -> list[float]:
+    """first - second in each group of trials that differ only in ``name``."""
+    pairs = paired(records, name, children)
+    if pairs.empty:
+        return []
+    table = pairs.pivot_table(index="group", columns="label", values="score", aggfunc="mean")
+    if first not in table or second not in table:
+        return []
+    both = table[[first, second]].dropna()
+    return [float(d) for d in both[first] - both[second]]
+
+
+def _mean(side: list[TrialRecord]) -> float:
+    return sum(score_of(r) for r in side) / len(side)
+
+
+def _ids(side: list[TrialRecord]) -> tuple[str, ...]:
+    return tuple(str(r["trial_id"]) for r in side)
+
+
+def _trials(n: int) -> str:
+    return "1 trial" if n == 1 else f"{n} trials"

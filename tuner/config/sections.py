@@ -1,0 +1,166 @@
+"""The config file's sections as pydantic models (strict: unknown keys, wrong types and
+out-of-range values refused), and pydantic's errors turned into the house's one-line form."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError
+
+from tuner.config import yaml_lines
+from tuner.errors import ConfigError
+
+CLASSIFICATION_DATASETS = ("mnist", "fashion_mnist", "digits")
+REGRESSION_DATASETS = ("sine", "csv")
+METRICS = {
+    "classification": ("loss", "accuracy", "val_loss", "val_accuracy"),
+    "regression": ("loss", "val_loss", "mae", "val_mae", "rmse", "val_rmse"),
+}
+TASK_HEADS = {"classification": ("softmax",), "regression": ("linear", "sigmoid")}
+# The data keys each dataset reads; any other written key is an error, and to_dict leaves
+# the others out, so a classification run's config.yaml has no series keys.
+_COMMON_KEYS = ("dataset", "validation_split", "test_split", "normalize")
+DATA_KEYS = {
+    **dict.fromkeys(CLASSIFICATION_DATASETS, (*_COMMON_KEYS, "source", "path", "limit")),
+    "sine": (*_COMMON_KEYS, "window", "horizon", "period", "length", "noise", "trend"),
+    "csv": (*_COMMON_KEYS, "path", "target", "window", "horizon", "period"),
+}
+# The name is a folder (runs/NAME.old-STAMP/trials/...) and a prefix of report files; 100 keeps
+# every path well inside a file system's 255 bytes per name.
+MAX_NAME = 100
+# `search --fresh` moves a run aside as NAME.old-STAMP, and reports leave such folders out: the
+# pattern of tuner.run.run.MOVED_ASIDE (which config cannot import; a test checks they agree).
+MOVED_ASIDE = re.compile(r"\.old-\d")
+SEED_MAX = 2**32 - 1  # NumPy's and keras.utils.set_random_seed's seeds are 0 .. 2**32 - 1
+MAX_WORKERS = 64  # search.workers and --workers
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+class DataSection(_Section):
+    dataset: Literal["mnist", "fashion_mnist", "digits", "sine", "csv"] = "mnist"
+    source: Literal["auto", "keras", "bundled"] = "auto"
+    path: str | None = None
+    target: str | None = None  # csv: the column to forecast
+    window: int = Field(default=32, ge=1)  # sine/csv: time steps per sample
+    horizon: int = Field(default=1, ge=1)  # sine/csv: predict steps 1..horizon ahead
+    period: int | None = Field(default=None, ge=2)  # seasonal naive; sine: 40 (series)
+    length: int = Field(default=2000, ge=10)  # sine: time steps generated
+    noise: float = Field(default=0.1, ge=0.0)  # sine: std of the Gaussian noise
+    trend: float = 0.0  # sine: total linear rise over the series
+    validation_split: float = Field(default=0.1, gt=0.0, lt=1.0)
+    test_split: float = Field(default=0.2, gt=0.0, lt=1.0)
+    limit: int | None = Field(default=None, ge=20)
+    normalize: bool = True
+
+
+class ModelSection(_Section):
+    cell: Literal["lstm", "gru", "simple_rnn"] = "lstm"
+    head: Literal["auto", "softmax", "linear", "sigmoid"] = "auto"
+
+
+class EarlyStopping(_Section):
+    monitor: str = "val_loss"
+    patience: int = Field(default=3, ge=0)
+    min_delta: float = Field(default=0.0, ge=0.0)
+
+
+class SearchSection(_Section):
+    algorithm: Literal["random", "bayesian", "hyperband", "grid"] = "bayesian"
+    objective: str | None = None
+    max_trials: int = Field(default=10, ge=1)
+    epochs: int = Field(default=10, ge=1)
+    executions_per_trial: int = Field(default=1, ge=1)
+    early_stopping: EarlyStopping | None = EarlyStopping()
+    # Numbers, .inf included, are rejected with the duration message.
+    time_budget: str | int | Annotated[float, AllowInfNan(True)] | None = None
+    workers: int = Field(default=1, ge=1, le=MAX_WORKERS)  # --workers overrides it
+
+
+class ReportSection(_Section):
+    top_k: int = Field(default=5, ge=1)
+
+
+class Document(_Section):
+    name: str | None = None
+    seed: int = Field(default=42, ge=0, le=SEED_MAX)
+    backend: Literal["tensorflow", "jax", "torch"] = "tensorflow"
+    data: DataSection = DataSection()
+    model: ModelSection = ModelSection()
+    space: Any = None
+    search: SearchSection = SearchSection()
+    report: ReportSection = ReportSection()
+
+
+_KINDS = {
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "model_type": "a mapping of keys",
+    "dict_type": "a mapping of keys",
+}
+
+
+def translate(src: yaml_lines.Source, exc: ValidationError) -> ConfigError:
+    """The first pydantic error as one line; all unknown keys at once, with suggestions."""
+    errors = exc.errors()
+    extras = [e for e in errors if e["type"] == "extra_forbidden"]
+    if extras:
+        return _unknown_keys(src, extras)
+    err = errors[0]
+    path = tuple(p for p in err["loc"] if isinstance(p, str | int))
+    got = err.get("input")
+    kind = err["type"]
+    if kind in _KINDS:
+        problem = f"expected {_KINDS[kind]}, got {got!r}"
+    elif kind == "literal_error":
+        problem = f"{got!r} is not allowed; use {err['ctx']['expected']}"
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        problem = _out_of_bounds(path, err["ctx"], got)
+    elif kind == "finite_number":  # YAML's .nan, .inf
+        problem = f"must be a finite number, got {got!r}"
+    else:
+        problem = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got!r}"
+    if not path:
+        problem = f"the file is not a mapping of config keys: {problem}"
+    return src.error(path, problem)
+
+
+def _unknown_keys(src: yaml_lines.Source, extras: list[Any]) -> ConfigError:
+    loc = tuple(extras[0]["loc"])
+    parent_path, sections = loc[:-1], list(_model_at(loc[:-1]).model_fields)
+    same_parent = [str(e["loc"][-1]) for e in extras if tuple(e["loc"][:-1]) == parent_path]
+    tips = []
+    for key in same_parent:
+        near = difflib.get_close_matches(key, sections, n=1)
+        tips.append(f"'{key}' (did you mean '{near[0]}'?)" if near else f"'{key}'")
+    noun = "key" if len(same_parent) == 1 else "keys"
+    problem = f"unknown {noun} {', '.join(tips)}; known: {', '.join(sections)}"
+    file, line = src.where(loc)
+    return ConfigError(problem, file=file, line=line, key=yaml_lines.dotted(parent_path))
+
+
+def _out_of_bounds(path: tuple[Any, ...], ctx: dict[str, Any], got: Any) -> str:
+    """``must be >= 1, got 0``; both ends where the field has two: ``must be from 0 to 9``."""
+    field = _model_at(path[:-1]).model_fields.get(str(path[-1]))
+    marks = field.metadata if field else []
+    ends = {name: getattr(m, name) for m in marks for name in ("ge", "le") if hasattr(m, name)}
+    if len(ends) == 2:
+        return f"must be from {ends['ge']} to {ends['le']}, got {got!r}"
+    bound = next(iter(ctx.items()))
+    sign = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}[bound[0]]
+    return f"must be {sign} {bound[1]}, got {got!r}"
+
+
+def _model_at(path: tuple[Any, ...]) -> type[BaseModel]:
+    model: type[BaseModel] = Document
+    for part in path:
+        annotation = model.model_fields[str(part)].annotation
+        inner = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type)]
+        model = next(a for a in inner if issubclass(a, BaseModel))
+    return model

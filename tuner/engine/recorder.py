@@ -17,7 +17,7 @@ import numpy as np
 from tuner.config.schema import Config
 from tuner.config.space import TUNABLES
 from tuner.engine import kt_compat, resume, signals
-from tuner.engine.callbacks import EpochTimer, StopOnNonFinite, StopOnSignal
+from tuner.engine.callbacks import EpochProgress, EpochTimer, StopOnNonFinite, StopOnSignal
 from tuner.engine.progress import Progress
 from tuner.run import layout, records
 from tuner.run.records import TrialRecord
@@ -68,12 +68,14 @@ class Recorder:
             kept = self._kept[trial.trial_id]
             return resume.replay_record(kept, hp.values, layout.kt_dir(self.run_dir))
         if trial.metrics.metrics:  # scores of an attempt killed before it was recorded
-            trial.metrics = kt.engine.metrics_tracking.MetricsTracker()
+            trial.metrics = type(trial.metrics)()  # MetricsTracker, not exported by keras-tuner
         keras.utils.set_random_seed(self.config.seed + int(trial.trial_id))
         kwargs["batch_size"] = hp.get("batch_size")
         timer = EpochTimer()
         self._epoch_seconds[trial.trial_id] = timer.seconds
-        extra = [StopOnNonFinite(), StopOnSignal(), timer]
+        epochs = _epochs_requested(trial, self.config.search.epochs)
+        shown = EpochProgress(self.progress, trial.trial_id, epochs, self.config.objective)
+        extra = [StopOnNonFinite(), StopOnSignal(), timer, shown]
         kwargs["callbacks"] = [*kwargs.get("callbacks", []), *extra]
         histories = super().run_trial(trial, *args, **kwargs)  # type: ignore[misc]
         signals.check()  # a signal stopped fit early: this attempt is not a result

@@ -11,9 +11,14 @@ On resume, ``open_tuner`` repairs what a kill can still leave behind:
   and counts against max_trials: it is queued to run again, as keras-tuner does for the
   trials oracle.json lists as ongoing;
 - state that cannot be reloaded (torn or foreign files from older versions or other tools, a
-  missing oracle.json beside finished records): kt/ is moved aside, never deleted, and the
-  state is rebuilt by replaying our trial records through a fresh oracle, so each
-  algorithm's own bookkeeping (brackets, grid order, Gaussian process) stays consistent.
+  missing oracle.json or trial folder beside finished records): kt/ is moved aside, never
+  deleted, and the state is rebuilt by replaying our trial records through a fresh oracle, so
+  each algorithm's own bookkeeping (brackets, grid order, Gaussian process) stays consistent;
+- a trial that keras-tuner counts as finished but whose record is gone or damaged runs again
+  (a damaged record is moved aside to trials/<id>.json.damaged-<time>, never deleted), and a
+  record of a trial keras-tuner never created is moved aside to <id>.json.foreign-<time>;
+- a trial oracle.json lists as both finished and ongoing (a distributed chief's last save) is
+  not handed out again.
 """
 
 from __future__ import annotations
@@ -46,14 +51,14 @@ def open_tuner(make: Callable[[], Any], run_dir: Path, kt_dir: Path) -> tuple[An
     """
     if kt_compat.is_worker():
         return make(), []
-    finished = records.read_records(run_dir)[0]
+    has_records = bool(records.read_records(run_dir)[0])
     tuner_file = kt_dir / f"{os.environ.get('KERASTUNER_TUNER_ID', 'tuner0')}.json"
     if (kt_dir / ORACLE_FILE).exists() and not tuner_file.exists():
         # keras-tuner reloads the oracle only if this tuner's own file ({}, no state) exists:
         # missing after a kill before the first save, or when a run switches to --workers.
         with fatal_writes(tuner_file):
             atomic.write_text(tuner_file, "{}")
-    problems = state_problems(kt_dir, bool(finished))
+    problems = state_problems(kt_dir, has_records)
     existed = (kt_dir / ORACLE_FILE).exists()
     tuner = None
     if not problems:
@@ -63,19 +68,71 @@ def open_tuner(make: Callable[[], Any], run_dir: Path, kt_dir: Path) -> tuple[An
             if not existed:
                 raise
             problems = [f"keras-tuner cannot reload it ({exc.__class__.__name__}: {exc})"[:300]]
-    notes = []
+    aside = None
     if tuner is None:
         aside = set_aside(kt_dir)
         tuner = make()
+    finished, damaged, notes = screen_records(run_dir, tuner.oracle, trusted=aside is not None)
+    if aside is not None:
         replay(tuner.oracle, finished, aside)
         notes.append(
             f"note: keras-tuner's state in {kt_dir} could not be reloaded ({'; '.join(problems)}); "
             f"rebuilt it from {len(finished)} trial record(s), the old state is in {aside}"
         )
-    requeued = requeue_unfinished(tuner.oracle)
+    queued = requeue_unfinished(tuner.oracle)
+    lost = sorted({*requeue_lost(tuner.oracle, finished), *damaged})  # each runs (again)
     tuner.save()  # oracle.json and the tuner file exist from the start: a later kill reloads
-    notes += _resume_notes(run_dir, tuner.oracle, finished, requeued)
+    notes += _resume_notes(run_dir, tuner.oracle, finished, [t for t in queued if t not in lost])
+    if lost:
+        details = "; ".join(damaged[t] for t in lost if t in damaged)
+        notes.append(
+            f"note: no readable record of {_listing(lost)} in {records.trials_dir(run_dir)}"
+            f"{f' ({details})' if details else ''}; {'it runs' if len(lost) == 1 else 'they run'}"
+            " again"
+        )
     return tuner, notes
+
+
+def screen_records(
+    run_dir: Path, oracle: Any, trusted: bool
+) -> tuple[list[TrialRecord], dict[str, str], list[str]]:
+    """The records to resume from, the damaged files moved aside (trial id: what and where)
+    and a note for each foreign record moved aside.
+
+    A damaged file named like a trial of this search is moved aside, so that the trial's new
+    record never replaces it; so is a record of a trial keras-tuner never created (a foreign or
+    hand-made file), which would otherwise count as a trial of this search. ``trusted``: the
+    state is being rebuilt from the records, so a record of any id the search can make is kept.
+    """
+    kept, damaged, notes = [], {}, []
+    for path, record, problem in records.scan(run_dir):
+        possible = _possible_id(oracle, path.stem)
+        if record is not None and (possible if trusted else path.stem in oracle.trials):
+            kept.append(record)
+        elif record is not None:
+            moved = records.set_aside(path, "foreign")
+            notes.append(
+                f"note: {path} is not a trial of this search (keras-tuner never created trial "
+                f"{path.stem}); moved it to {moved.name}"
+            )
+        elif possible:
+            moved = records.set_aside(path, "damaged")
+            damaged[path.stem] = f"{path.name} is {problem}, moved to {moved.name}"
+    kept.sort(key=lambda r: (r["number"], r["trial_id"]))
+    return kept, damaged, notes
+
+
+def _possible_id(oracle: Any, trial_id: str) -> bool:
+    """An id keras-tuner gives a trial of this search: its number, zero-padded, < max_trials."""
+    if not trial_id.isdigit():
+        return False
+    limit = oracle.max_trials
+    width = len(str(limit))
+    return limit is None or (f"{int(trial_id):0{width}d}" == trial_id and int(trial_id) < limit)
+
+
+def _listing(ids: list[str]) -> str:
+    return f"trial {ids[0]}" if len(ids) == 1 else f"trials {', '.join(ids)}"
 
 
 def state_problems(kt_dir: Path, has_records: bool) -> list[str]:
@@ -94,6 +151,13 @@ def state_problems(kt_dir: Path, has_records: bool) -> list[str]:
             problems.append(f"{path.relative_to(kt_dir)} is unreadable")
     if has_records and not (kt_dir / ORACLE_FILE).exists():
         problems.append(f"{ORACLE_FILE} is missing")
+    if not problems and (kt_dir / ORACLE_FILE).exists():  # trial folders deleted by hand
+        started = json.loads((kt_dir / ORACLE_FILE).read_text()).get("start_order")
+        started = [t for t in started if isinstance(t, str)] if isinstance(started, list) else []
+        gone = [t for t in started if not (kt_dir / f"trial_{t}" / "trial.json").exists()]
+        if gone:
+            more = f" (and {len(gone) - 1} more)" if len(gone) > 1 else ""
+            problems.append(f"trial_{gone[0]}/trial.json is missing{more}")
     return problems
 
 
@@ -129,7 +193,6 @@ def replay(oracle: Any, finished: list[TrialRecord], aside: Path) -> None:
             continue  # left in ongoing_trials; sent for a rerun below
         _end_as_recorded(oracle, trial, record, aside)
         oracle.tuner_ids.discard(tuner_id)
-    oracle.verbose = verbose
     for tuner_id in [t for t in oracle.ongoing_trials if t.startswith(_REBUILD_ID)]:
         kt_compat.retry_queue(oracle).append(oracle.ongoing_trials.pop(tuner_id).trial_id)
         oracle.tuner_ids.discard(tuner_id)
@@ -138,6 +201,7 @@ def replay(oracle: Any, finished: list[TrialRecord], aside: Path) -> None:
         trial_id = f"{number:0{width}d}"
         if trial_id not in oracle.trials:
             _add_directly(oracle, trial_id, by_id.get(trial_id), aside)
+    oracle.verbose = verbose
     oracle.save()
 
 
@@ -181,17 +245,42 @@ def requeue_unfinished(oracle: Any) -> list[str]:
     """Queue every trial that was started but never ended to run again; returns their ids.
 
     keras-tuner requeues the trials oracle.json lists as ongoing; a kill between writing a new
-    trial.json and oracle.json leaves one it does not know, RUNNING for ever.
+    trial.json and oracle.json leaves one it does not know, RUNNING for ever. A trial oracle.json
+    lists both as ended and as ongoing (keras-tuner saves the end of a trial before it takes the
+    trial off its ongoing list, and a distributed chief saves nothing after that) is not queued:
+    it would be handed out again on every resume.
     """
-    known = set(oracle.end_order) | set(kt_compat.retry_queue(oracle))
-    known |= {t.trial_id for t in oracle.ongoing_trials.values()}
+    ended = set(oracle.end_order)
+    oracle.end_order[:] = list(dict.fromkeys(oracle.end_order))  # once each
+    queue = kt_compat.retry_queue(oracle)
+    queue[:] = list(dict.fromkeys(t for t in queue if t not in ended))
+    known = ended | set(queue) | {t.trial_id for t in oracle.ongoing_trials.values()}
     for trial_id, trial in sorted(oracle.trials.items()):
         if trial_id in known or trial.status != trial_module.TrialStatus.RUNNING:
             continue
         if trial_id not in oracle.start_order:
             oracle.start_order.append(trial_id)
+        queue.append(trial_id)
+    return sorted(queue)
+
+
+def requeue_lost(oracle: Any, finished: list[TrialRecord]) -> list[str]:
+    """Queue every trial keras-tuner counts as ended but without a record to run again.
+
+    Its record was deleted or damaged (and moved aside): without this, the search would end
+    with fewer records than max_trials and never run that trial again.
+    """
+    recorded = {r["trial_id"] for r in finished}
+    lost = sorted({t for t in oracle.end_order if t not in recorded and t in oracle.trials})
+    for trial_id in reversed(lost):  # keras-tuner takes the queue's last first
+        trial = oracle.trials[trial_id]
+        trial.status = trial_module.TrialStatus.RUNNING
+        trial.score, trial.best_step = None, 0
+        trial.metrics = type(trial.metrics)()  # a fresh MetricsTracker: the old scores go
+        oracle.end_order[:] = [t for t in oracle.end_order if t != trial_id]
         kt_compat.retry_queue(oracle).append(trial_id)
-    return sorted(kt_compat.retry_queue(oracle))
+        kt_compat.save_trial(oracle, trial)
+    return lost
 
 
 def _resume_notes(

@@ -95,6 +95,8 @@ def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = 
         )
         for note in notes:
             print(note, file=sys.stderr, flush=True)
+        # Counted again: mending may have moved damaged or foreign records aside.
+        progress.done = progress.done_before = len(records.read_records(run_dir)[0])
         callbacks = []
         stop = config.search.early_stopping
         if stop is not None:
@@ -111,4 +113,8 @@ def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = 
             callbacks=callbacks,
             verbose=1 if verbose else 0,
         )
+        if not kt_compat.is_worker():
+            # keras-tuner saves the end of a trial before taking it off the ongoing list, and a
+            # distributed chief saves nothing after: without this its last trial stays ongoing.
+            tuner.oracle.save()
         return tuner

@@ -148,9 +148,7 @@ def best_test_text(run: Run, best: TrialRecord) -> str:
 def wall_time(run: Run) -> tuple[str, str]:
     """Readable wall time and where it comes from: search sessions, else summed trial times."""
     seconds, how = run.wall_seconds
-    # Counted here rather than taken from ``how``, which says "N search session(s)".
-    sessions = [s for s in run.info.get("sessions", []) if is_number(s.get("finished"))]
-    return duration(seconds), plural(len(sessions), "search session") if sessions else how
+    return duration(seconds), how
 
 
 # ---- Leaderboard --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import math
 import os
 import tempfile
 import time
@@ -56,7 +57,19 @@ def write_text(path: str | Path, text: str) -> None:
 
 
 def write_json(path: str | Path, obj: Any) -> None:
-    write_text(path, json.dumps(obj, indent=2, allow_nan=True) + "\n")
+    """Strict JSON: a NaN or infinite number is written as null (bare NaN is not JSON)."""
+    write_text(path, json.dumps(finite(obj), indent=2, allow_nan=False) + "\n")
+
+
+def finite(obj: Any) -> Any:
+    """``obj`` with every NaN or infinite float (also inside dicts and lists) made None."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {key: finite(value) for key, value in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [finite(value) for value in obj]
+    return obj
 
 
 def write_yaml(path: str | Path, obj: Any, header: str = "") -> None:

@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,7 +22,7 @@ import yaml
 
 from tuner.config.schema import RUN_ONLY, SEARCH_DEFINING, Config
 from tuner.errors import ConfigError, TunerError
-from tuner.run import atomic, layout
+from tuner.run import atomic, layout, records
 from tuner.run.layout import CONFIG_FILE, LOCK_FILE, RUN_FILE, RUNS
 
 _held: dict[Path, IO[str]] = {}  # run folders this process searches, with their locked files
@@ -84,8 +85,10 @@ def is_finished(config: Config, root: Path = RUNS) -> bool:
             return False
     except ConfigError:
         return False
-    records = len(list(layout.trials_dir(run_dir).glob("*.json")))
-    return records >= config.search.max_trials
+    readable, skipped = records.read_records(run_dir)
+    # A damaged or foreign file in trials/ is mended by a resume, and a torn model re-exported.
+    exported = zipfile.is_zipfile(layout.model_file(run_dir))
+    return not skipped and exported and len(readable) >= config.search.max_trials
 
 
 def _holds_a_run(run_dir: Path) -> bool:

@@ -45,7 +45,8 @@ class TrialRecord(TypedDict):
     best_epoch: int | None  # 1-based
     epochs_run: int
     stopped_early: bool
-    history: dict[str, list[float]]  # every metric per epoch (the first execution's)
+    history: dict[str, list[float]]  # every metric per epoch (the first execution's); a NaN
+    # or infinite value is null on disk (strict JSON) and NaN once read
     seconds: float
     parameters: int | None  # the model's parameter count
     error: str | None  # a failed trial's reason, one line
@@ -101,14 +102,29 @@ def read_record(run_dir: Path, trial_id: str) -> TrialRecord | None:
 def read_records(run_dir: Path) -> tuple[list[TrialRecord], list[str]]:
     """All readable records in finishing order, and a note for each file that was skipped."""
     records, skipped = [], []
-    for path in sorted(trials_dir(run_dir).glob("*.json")):
-        record, note = _load(path)
+    for path, record, note in scan(run_dir):
         if record is None:
             skipped.append(f"{path.name}: {note}")
         else:
             records.append(record)
     records.sort(key=lambda r: (r["number"], r["trial_id"]))
     return records, skipped
+
+
+def scan(run_dir: Path) -> list[tuple[Path, TrialRecord | None, str]]:
+    """Every file in trials/ named like a record: its path, the record (None when the file
+    is not a usable record) and why not."""
+    return [(path, *_load(path)) for path in sorted(trials_dir(run_dir).glob("*.json"))]
+
+
+def set_aside(path: Path, why: str) -> Path:
+    """Rename ``path`` to <name>.<why>-<time> beside it (never deleted); returns the new path."""
+    aside = path.with_name(f"{path.name}.{why}-{time.strftime('%Y%m%d-%H%M%S')}")
+    while aside.exists():
+        aside = aside.with_name(aside.name + "x")
+    with atomic.writing(aside):
+        path.rename(aside)
+    return aside
 
 
 def _load(path: Path) -> tuple[TrialRecord | None, str]:
@@ -118,12 +134,18 @@ def _load(path: Path) -> tuple[TrialRecord | None, str]:
         return None, f"unreadable ({exc.__class__.__name__})"
     if not isinstance(record, dict) or any(key not in record for key in RECORD_KEYS):
         return None, "not a trial record"
+    if isinstance(record["history"], dict):  # NaN and infinities are written as null
+        record["history"] = {k: _nan_for_null(v) for k, v in record["history"].items()}
     problem = _type_problem(record)
     if problem:
         return None, f"not a trial record ({problem})"
     if record["trial_id"] != path.stem:
         return None, f"not a trial record (trial_id {record['trial_id']!r} is not its file name)"
     return cast(TrialRecord, record), ""  # checked key by key above
+
+
+def _nan_for_null(values: Any) -> Any:
+    return [math.nan if v is None else v for v in values] if isinstance(values, list) else values
 
 
 def _number(value: Any) -> bool:

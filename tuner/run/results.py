@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,24 @@ def read_test(run_dir: Path) -> dict[str, Any]:
     """best/test.json as written, or {} when it is missing or unreadable."""
     try:
         test = json.loads(layout.test_file(run_dir).read_text())
-        return test if isinstance(test, dict) else {}
     except (OSError, ValueError):
         return {}
+    if not isinstance(test, dict):
+        return {}
+    trials = test.get("trials")
+    if isinstance(trials, list):
+        test["trials"] = [
+            {**t, "test": _metrics(t["test"])} if isinstance(t, dict) and "test" in t else t
+            for t in trials
+        ]
+    return test
+
+
+def _metrics(values: Any) -> Any:
+    """Test metrics as read: a NaN or infinite value is written as null, and read as NaN."""
+    if not isinstance(values, dict):
+        return values
+    return {name: math.nan if value is None else value for name, value in values.items()}
 
 
 def read_test_scores(run_dir: Path) -> tuple[TestScores | None, int | None, str]:
@@ -39,7 +55,7 @@ def read_test_scores(run_dir: Path) -> tuple[TestScores | None, int | None, str]
         return None, None, ""
     try:
         summary = json.loads(file.read_text())
-        trials = {str(t["trial_id"]): dict(t["test"]) for t in summary["trials"]}
+        trials = {str(t["trial_id"]): _metrics(dict(t["test"])) for t in summary["trials"]}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         problem = exc.__class__.__name__
         return None, None, f"best/test.json is unreadable ({problem}); test scores are left out."

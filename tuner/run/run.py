@@ -3,13 +3,14 @@ records and the test scores, each read once, with a note for whatever cannot be 
 
 from __future__ import annotations
 
-import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tuner.config.schema import Config, load_config
+from tuner.config.sections import MOVED_ASIDE  # validation refuses such names
 from tuner.config.space import Param
 from tuner.errors import UserInputError
 from tuner.run import records, results
@@ -17,8 +18,7 @@ from tuner.run.folder import read_run_info
 from tuner.run.layout import CONFIG_FILE
 from tuner.run.records import TrialRecord
 from tuner.run.results import TestScores
-
-MOVED_ASIDE = re.compile(r"\.old-\d")  # runs/<name>.old-<stamp>, left by `search --fresh`
+from tuner.text import plural
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Run:
         sessions = [s for s in self.info.get("sessions", []) if _number(s.get("finished"))]
         if sessions:
             spans = [s["finished"] - s["started"] for s in sessions if _number(s.get("started"))]
-            return sum(spans), f"{len(sessions)} search session(s)"
+            return sum(spans), plural(len(sessions), "search session")
         seconds = sum(r["seconds"] for r in self.records if _number(r.get("seconds")))
         return seconds, "sum of trial times; run.json records no finished session"
 
@@ -93,14 +93,16 @@ def _number(value: Any) -> bool:
 
 
 def load_run(path: Path) -> Run:
-    """Everything the report reads from runs/<name>/, with a note for each thing unreadable."""
+    """Everything the report reads from runs/<name>/, with a note for each thing unreadable.
+
+    Raises UserInputError when its config.yaml cannot be read as text at all."""
+    text = config_text(path)
     trial_records, skipped = records.read_records(path)
     notes = []
     if skipped:
         listed = "; ".join(skipped)
-        notes.append(
-            f"Skipped {len(skipped)} file(s) in trials/ that are not trial records: {listed}"
-        )
+        files = plural(len(skipped), "file")
+        notes.append(f"Skipped {files} in trials/ that are not trial records: {listed}")
     try:
         config: Config | None = load_config(path / CONFIG_FILE)
     except UserInputError as exc:
@@ -108,19 +110,40 @@ def load_run(path: Path) -> Run:
         notes.append(f"{CONFIG_FILE} no longer validates ({exc}); ranges and top_k are unknown.")
     test, samples, test_note = results.read_test_scores(path)
     notes += [test_note] if test_note else []
-    text = (path / CONFIG_FILE).read_text()
     # The folder's name, not config.name: a moved-aside run (tiny.old-...) keeps name "tiny",
     # and its report must not overwrite the current run's.
     info = read_run_info(path)
     return Run(path.name, path, config, text, info, trial_records, test, tuple(notes), samples)
 
 
+def config_text(path: Path) -> str:
+    """runs/<name>/config.yaml as text; UserInputError naming it when it cannot be read."""
+    file = path / CONFIG_FILE
+    try:
+        return file.read_bytes().decode("utf-8")
+    except OSError as exc:
+        problem = f"cannot be read ({exc.strerror or exc.__class__.__name__})"
+    except UnicodeDecodeError:
+        problem = "is not UTF-8 text"
+    raise UserInputError(
+        f"the run's config {problem}; restore it from the config the run was searched with",
+        file=str(file),
+    )
+
+
 def find_runs(runs_root: Path) -> list[Path]:
-    """Folders under ``runs_root`` holding a config.yaml, moved-aside runs left out."""
+    """Folders under ``runs_root`` holding a config.yaml, moved-aside runs left out; a run whose
+    config.yaml cannot be read is left out with a note on stderr, so the others are reported."""
     if not runs_root.is_dir():
         return []
-    return sorted(
-        path
-        for path in runs_root.iterdir()
-        if (path / CONFIG_FILE).is_file() and not MOVED_ASIDE.search(path.name)
-    )
+    found = []
+    for path in sorted(runs_root.iterdir()):
+        if not (path / CONFIG_FILE).is_file() or MOVED_ASIDE.search(path.name):
+            continue
+        try:
+            config_text(path)
+        except UserInputError as exc:
+            print(f"note: skipped the run {path}: {exc}", file=sys.stderr)
+            continue
+        found.append(path)
+    return found

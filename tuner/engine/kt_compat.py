@@ -81,12 +81,12 @@ class StateWriteError(atomic.WriteError, kt.errors.FatalError):
 def fatal_writes(path: str | Path) -> Iterator[None]:
     """Turn a refused write (disk full, read-only) into a StateWriteError naming the file."""
     try:
-        yield
+        with atomic.writing(path):  # an OSError becomes a WriteError naming the file
+            yield
     except StateWriteError:
         raise
-    except (OSError, atomic.WriteError) as exc:
-        error = exc if isinstance(exc, atomic.WriteError) else atomic.write_error(path, exc)
-        raise StateWriteError(str(error)) from exc
+    except atomic.WriteError as exc:
+        raise StateWriteError(str(exc)) from exc
 
 
 def _save_json(path: str, obj: Any) -> str:

@@ -1,4 +1,5 @@
-"""Trial records on disk (runs/<name>/trials/<id>.json) and the one-row-per-trial frame.
+"""Trial records on disk (runs/<name>/trials/<id>.json): the typed TrialRecord, its checks,
+writing, numbering and reading (the trials table is tuner.analysis.frame).
 
 A record holds everything the report needs, so the report never imports Keras or
 keras-tuner: status, hyperparameters, score, best epoch, the per-epoch history of every

@@ -39,13 +39,15 @@ def diagnostics_section(run: Run, result: Review) -> Section:
         return Section(title, (Note("No diagnostics: no trial has finished yet."),))
     blocks: list[Block] = [
         "Each line names the trials and the evidence from their per-epoch histories. "
-        f"Thresholds: validation loss at least {plural(training.OVERFIT_RISE_EPOCHS, 'epoch')} and "
-        f"{training.OVERFIT_RISE:.0%} above its minimum while training loss falls, or a "
-        f"train-validation gap above {training.GAP_ABSOLUTE} (maximized objectives) or "
-        f"{training.GAP_RELATIVE:.0%} (minimized); a last epoch more than "
-        f"{training.IMPROVING_MIN:.1%} better than every earlier one; a best value in the "
-        "outer 10% of its range; under 5% of the importance (see tuner/analysis/training.py "
-        "and tuner/analysis/space_checks.py for why these values)."
+        f"Thresholds: overfitting is validation loss at least "
+        f"{plural(training.OVERFIT_RISE_EPOCHS, 'epoch')} and {training.OVERFIT_RISE:.0%} above "
+        "its minimum while training loss falls; a gap is a train-validation difference above "
+        f"{training.GAP_ABSOLUTE} (maximized objectives) or {training.GAP_RELATIVE:.0%} "
+        f"(minimized); still improving is a last epoch more than "
+        f"{training.IMPROVING_MIN:.1%} better than every earlier one; an edge is a best value in "
+        "the outer 10% of its range, beating its neighbours by more than the noise; no effect is "
+        "under 5% of the importance (see tuner/analysis/training.py, space_checks.py and "
+        "comparisons.py for why these values)."
     ]
     if result.findings:
         blocks.append(Bullets(tuple(f.sentence for f in result.findings)))

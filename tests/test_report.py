@@ -127,7 +127,7 @@ def test_test_evaluation_gives_each_accuracy_a_wilson_interval(demo: Reported) -
 
 def test_diagnostics_and_next_search_are_in_both_pages(demo: Reported) -> None:
     diagnostics = demo.markdown.split("## Diagnostics", 1)[1].split("## Next search", 1)[0]
-    assert "Thresholds: validation loss at least 2 epochs" in diagnostics
+    assert "Thresholds: overfitting is validation loss at least 2 epochs and 2%" in diagnostics
     assert (
         "- **Failures.** 1 trial failed with “loss became NaN at epoch 2” (trial 4)" in diagnostics
     )

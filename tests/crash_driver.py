@@ -73,4 +73,4 @@ else:
     raise SystemExit(f"unknown KILL_AT={POINT}")
 
 if __name__ == "__main__":
-    sys.exit(cli.main(sys.argv[1:]))
+    cli.run(sys.argv[1:])

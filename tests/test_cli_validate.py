@@ -69,9 +69,9 @@ def test_a_continuous_space_says_so(folder: Path) -> None:
     assert result.stdout == (
         "lr.yaml: ok: run 'lr', bayesian search, 10 trials, "
         "space size continuous (learning_rate: ranges without a step)\n"
-        "  learning_rate          float in [0.0001, 0.1] log\n"
-        "  optimizer              one of ['sgd', 'adam']\n"
-        "  nesterov               True (fixed) when optimizer in ['sgd']\n"
+        "  learning_rate          float in [1.00e-04, 1.00e-01] log\n"
+        "  optimizer              one of [sgd, adam]\n"
+        "  nesterov               true (fixed) when optimizer in [sgd]\n"
     )
 
 
@@ -132,6 +132,17 @@ def test_every_command_has_help(command: str, tmp_path: Path) -> None:
     result = tuner(command, "--help", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"usage: tuner {command}")
+    subparser = build_parser()._subparsers._group_actions[0].choices[command]  # type: ignore[union-attr]
+    assert subparser.description, f"{command} --help has no description"
+    for action in subparser._actions:
+        assert action.help, f"{command} --help says nothing about {action.dest}"
+        assert action.help in " ".join(result.stdout.split()), action.dest
+
+
+def test_evaluate_help_gives_the_shapes_and_the_raw_input_rule(tmp_path: Path) -> None:
+    text = " ".join(tuner("evaluate", "--help", cwd=tmp_path).stdout.split())
+    assert "x of shape (n, steps, features)" in text and "y of shape (n,)" in text
+    assert "Give raw inputs, scaled as the training data was" in text
 
 
 def test_the_program_has_help(tmp_path: Path) -> None:

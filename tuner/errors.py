@@ -36,3 +36,7 @@ class ConfigError(UserInputError):
 
 class DataError(UserInputError):
     """A dataset or data file that cannot be used as asked."""
+
+
+class InputRangeWarning(UserWarning):
+    """Inputs given to a trained model lie far from the range it was trained on."""

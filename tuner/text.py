@@ -19,6 +19,8 @@ def value_text(name: str, value: Any, param: Any = None) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
+        if value == 0:
+            return "0"
         log = getattr(param, "sampling", None) == "log" or name in SCIENTIFIC
         return f"{value:.2e}" if log else f"{value:.4g}"
     return str(value)

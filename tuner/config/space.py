@@ -14,12 +14,13 @@ import collections
 import difflib
 import itertools
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tuner.config.yaml_lines import Path_, Source, dotted
 from tuner.errors import ConfigError
+from tuner.text import value_text
 
 CELLS = ("lstm", "gru", "simple_rnn")
 HEADS = ("softmax", "linear", "sigmoid")  # per task: tuner.config.TASK_HEADS
@@ -145,13 +146,25 @@ class Param:
         return math.floor(steps + 1e-9) + 1 if math.isfinite(steps) else math.inf
 
     def describe(self) -> str:
-        cond = "".join(f" when {c.parent} in {list(c.values)}" for c in self.when)
+        """How `tuner validate` shows the parameter, in the YAML the user wrote: `[tanh, softsign]`,
+        `true (fixed)`, `float in [1.00e-04, 1.00e-02] log`."""
+        cond = "".join(
+            f" when {c.parent} in {self._yaml_list(c.parent, c.values)}" for c in self.when
+        )
         if not self.varies:
-            return f"{self.values[0]!r} (fixed){cond}"
+            return f"{value_text(self.name, self.values[0], self)} (fixed){cond}"
         if self.kind == "choice":
-            return f"one of {list(self.values)}{cond}"
-        step = f" step {self.step}" if self.step else ""
-        return f"{self.kind} in [{self.min}, {self.max}]{step} {self.sampling}{cond}"
+            return f"one of {self._yaml_list(self.name, self.values)}{cond}"
+        low, high = (value_text(self.name, v, self) for v in (self.min, self.max))
+        step = f" step {value_text(self.name, self.step, self)}" if self.step else ""
+        return f"{self.kind} in [{low}, {high}]{step} {self.sampling}{cond}"
+
+    def _yaml_list(self, name: str, values: Sequence[Any]) -> str:
+        return (
+            "["
+            + ", ".join("null" if v is None else value_text(name, v, self) for v in values)
+            + "]"
+        )
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,9 @@ import yaml
 from tuner.analysis.forecast import errors
 from tuner.config.schema import Config, task_of
 from tuner.data.datasets import Dataset
+from tuner.engine.input_range import input_range_warning
 from tuner.engine.model import regression_metrics
-from tuner.errors import DataError, TunerError
+from tuner.errors import DataError, InputRangeWarning, TunerError
 from tuner.run import atomic, layout, records, results
 from tuner.run.records import TrialRecord
 
@@ -191,7 +192,8 @@ def best_config(config: Config, record: TrialRecord) -> dict[str, Any]:
 
 
 def evaluate_file(run_dir: Path, data_file: Path) -> dict[str, float]:
-    """Metrics of the run's best model on the user's .npz (arrays x and y)."""
+    """Metrics of the run's best model on the user's .npz (arrays x and y), raw inputs as in
+    training. Warns (InputRangeWarning) when x lies far from the training inputs' range."""
     model_path = layout.model_file(run_dir)
     if not model_path.exists():
         raise DataError(
@@ -213,6 +215,9 @@ def evaluate_file(run_dir: Path, data_file: Path) -> dict[str, float]:
             file=str(data_file),
             key="x",
         )
+    warning = input_range_warning(model, x)
+    if warning:
+        warnings.warn(InputRangeWarning(warning), stacklevel=2)
     outputs = int(model.output_shape[-1])
     if _task(run_dir) == "regression":
         return errors(_targets(y, len(x), outputs, data_file), model.predict(x, verbose=0))

@@ -1,0 +1,44 @@
+"""Does the data given to a trained model look like the data it was trained on?
+
+The exported model takes raw inputs (its first layer standardizes them with the training
+split's statistics), so the commonest mistake is to scale inputs a second time: pixels
+divided by 255 for a model trained on 0..255 score near chance with no error anywhere.
+Standardized by the model's own statistics, training inputs have mean about 0 and standard
+deviation about 1; inputs far from that are reported.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+SPREAD_RATIO = 5.0  # a feature's standardized spread outside [1/5, 5] of the training data's 1
+SHIFT = 3.0  # a feature's standardized mean beyond 3 training standard deviations
+
+
+def input_range_warning(model: keras.Model, x: np.ndarray) -> str | None:
+    """A one-line warning when ``x`` is far from the range of the model's training inputs;
+    None when it is close or the model keeps no input statistics."""
+    layer = next((k for k in model.layers if isinstance(k, keras.layers.Normalization)), None)
+    if layer is None or layer.mean is None:
+        return None
+    mean = np.asarray(keras.ops.convert_to_numpy(layer.mean), dtype="float64").reshape(-1)
+    variance = np.asarray(keras.ops.convert_to_numpy(layer.variance), dtype="float64").reshape(-1)
+    values = np.asarray(x, dtype="float64").reshape(-1, mean.size)
+    varied = variance > 1e-12  # constant features (MNIST's blank edge pixels) say nothing
+    if not varied.any() or not len(values):
+        return None
+    std = np.sqrt(variance[varied])
+    standardized = (values[:, varied] - mean[varied]) / std
+    # Per feature, then the median feature: one odd feature (a sensor that drifted) is not
+    # a wrong scale, and features' different means must not count as spread.
+    spread = float(np.median(standardized.std(axis=0)))
+    shift = float(np.median(np.abs(standardized.mean(axis=0))))
+    if 1 / SPREAD_RATIO <= spread <= SPREAD_RATIO and shift <= SHIFT:
+        return None
+    return (
+        f"x's values span {values.min():.4g}..{values.max():.4g}, far from the inputs the model "
+        f"was trained on (mean {mean[varied].mean():.3g}, standard deviation {std.mean():.3g} per "
+        "feature); the model takes raw inputs, scaled as the training data was (it standardizes "
+        "them itself): do not rescale them, or the metrics mean little"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -39,14 +40,25 @@ def finished(run: Path) -> dict[str, bytes]:
     return {p.stem: p.read_bytes() for p in sorted((run / "trials").glob("*.json"))}
 
 
-def two_trials_then_killed(folder: Path, runs: str = "runs") -> tuple[Path, dict[str, bytes]]:
-    """A search killed right after its second record: records 0 and 1 on disk."""
-    config = folder / "tiny.yaml"
-    config.write_text(yaml.safe_dump(CONFIG))
-    tuner(folder, "search", "tiny.yaml", "--runs", runs, KILL_AT="after-record", KILL_TRIAL="1")
+@pytest.fixture(scope="module")
+def killed_after_two(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A search killed right after its second record, once for this file: tiny.yaml and
+    runs/tiny holding records 0 and 1."""
+    folder = tmp_path_factory.mktemp("killed")
+    (folder / "tiny.yaml").write_text(yaml.safe_dump(CONFIG))
+    tuner(folder, "search", "tiny.yaml", KILL_AT="after-record", KILL_TRIAL="1")
+    return folder
+
+
+def two_trials_then_killed(
+    killed: Path, folder: Path, runs: str = "runs"
+) -> tuple[Path, dict[str, bytes]]:
+    """A copy of the killed search in ``folder``, its run under ``runs``."""
+    shutil.copy(killed / "tiny.yaml", folder / "tiny.yaml")
+    shutil.copytree(killed / "runs", folder / runs, dirs_exist_ok=True)
     before = finished(folder / runs / "tiny")
     assert sorted(before) == ["0", "1"]
-    return config, before
+    return folder / "tiny.yaml", before
 
 
 def last_line(text: str) -> str:
@@ -54,9 +66,9 @@ def last_line(text: str) -> str:
 
 
 def test_a_refused_checkpoint_write_stops_the_search_without_a_failed_record(
-    tmp_path: Path,
+    killed_after_two: Path, tmp_path: Path
 ) -> None:
-    _, before = two_trials_then_killed(tmp_path)
+    _, before = two_trials_then_killed(killed_after_two, tmp_path)
     limited = tuner(tmp_path, "search", "tiny.yaml", limit=16_384)  # records fit, weights not
     assert limited.returncode == 1, limited.stderr
     assert "Traceback" not in limited.stderr
@@ -104,10 +116,10 @@ def fill(folder: Path) -> Path:
 
 
 def test_a_full_then_read_only_disk_stops_cleanly_and_keeps_the_records(
-    tmp_path: Path, small_disk: Path
+    killed_after_two: Path, tmp_path: Path, small_disk: Path
 ) -> None:
     runs = "disk/runs"
-    _, before = two_trials_then_killed(tmp_path, runs)
+    _, before = two_trials_then_killed(killed_after_two, tmp_path, runs)
     run = tmp_path / runs / "tiny"
 
     filler = fill(small_disk)

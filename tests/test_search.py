@@ -6,16 +6,19 @@ import json
 import math
 import os
 import re
-import signal
+import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 import yaml
 from conftest import run_tuner
+
+if TYPE_CHECKING:
+    from tuner.config.schema import Config
+    from tuner.data.datasets import Dataset
 
 pytestmark = pytest.mark.slow
 
@@ -47,19 +50,60 @@ def tuner(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedPr
     return run_tuner(*args, cwd=cwd, timeout=timeout)
 
 
+def load_config_in(folder: Path, **changes: object) -> Config:
+    from tuner.config.schema import load_config
+
+    return load_config(write_config(folder, **changes))
+
+
+def tiny_dataset(config: Config) -> Dataset:
+    from tuner.data.datasets import load_dataset
+
+    return load_dataset(config.data.model_copy(update={"limit": 120}), config.seed)
+
+
+def run_search(config: Config, dataset: Dataset, run_dir: Path) -> None:
+    """The search engine in this process, on the tensorflow backend."""
+    from tuner.engine import backend
+
+    backend.activate("tensorflow")
+    from tuner.engine.search import run_search as search
+
+    search(config, dataset, run_dir)
+
+
 def records(run_dir: Path) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted((run_dir / "trials").glob("*.json"))]
 
 
-def test_search_then_report_then_evaluate(tmp_path: Path) -> None:
-    config = write_config(tmp_path)
-    done = tuner("search", str(config), cwd=tmp_path)
+@pytest.fixture(scope="module")
+def searched(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A folder holding tiny.yaml and runs/tiny, searched to the end by `tuner search` once
+    for the tests of this file (each test that changes it works on a copy)."""
+    folder = tmp_path_factory.mktemp("searched")
+    done = tuner("search", str(write_config(folder)), cwd=folder)
+    return folder, done
+
+
+def copy_of(searched: tuple[Path, object], tmp_path: Path) -> Path:
+    shutil.copytree(searched[0], tmp_path, dirs_exist_ok=True)
+    return tmp_path
+
+
+def test_search_then_report_then_evaluate(
+    searched: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    folder, done = searched
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert "[2/2] trial" in done.stderr and "100%" in done.stderr
     assert re.search(r"^  trial \d+ epoch 2/2: val_accuracy 0\.\d{4} loss ", done.stderr, re.M)
-    run = tmp_path / "runs" / "tiny"
+    run = folder / "runs" / "tiny"
     assert (run / "config.yaml").exists() and (run / "kt" / "oracle.json").exists()
+    info = json.loads((run / "run.json").read_text())
+    assert info["dataset"]["keras_backend"] == "tensorflow"
 
     trials = records(run)
     assert len(trials) == 2
@@ -79,138 +123,106 @@ def test_search_then_report_then_evaluate(tmp_path: Path) -> None:
     assert rerun["search"]["max_trials"] == 1
     assert all(not isinstance(v, list | dict) for v in rerun["space"].values())
 
-    reported = tuner("report", cwd=tmp_path)
+    out = folder / "out"
+    reported = tuner("report", "--out", str(out), cwd=folder)
     assert reported.returncode == 0, reported.stderr
-    out = tmp_path / "reports" / "tiny"
     for name in ("index.html", "report.md", "trials.csv"):
-        assert (out / name).stat().st_size > 0
-    figures = list((out / "figures").glob("*.png"))
+        assert (out / "tiny" / name).stat().st_size > 0
+    figures = list((out / "tiny" / "figures").glob("*.png"))
     assert len(figures) >= 3
     assert all(f.read_bytes().startswith(b"\x89PNG") for f in figures)
-    assert (tmp_path / "reports" / "index.html").exists()
+    assert (out / "index.html").exists()
 
-    # The exported model takes raw pixel rows and predicts without the toolkit.
+
+def test_the_exported_model_evaluates_raw_rows_and_refuses_wrong_shapes(
+    searched: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    folder, _ = searched
     rng = np.random.default_rng(0)
     data = tmp_path / "mine.npz"
     np.savez(data, x=rng.integers(0, 256, (40, 28, 28)).astype("float32"), y=np.arange(40) % 10)
-    evaluated = tuner("evaluate", str(run), "--data", str(data), cwd=tmp_path)
+    evaluated = tuner("evaluate", "runs/tiny", "--data", str(data), cwd=folder)
     assert evaluated.returncode == 0, evaluated.stderr
     assert "accuracy=" in evaluated.stdout and "loss=" in evaluated.stdout
 
-
-@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
-def test_search_and_evaluate_on_each_backend(tmp_path: Path, backend: str) -> None:
-    config = write_config(tmp_path, backend=backend)
-    done = tuner("search", str(config), cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    run = tmp_path / "runs" / "tiny"
-    info = json.loads((run / "run.json").read_text())
-    assert info["dataset"]["keras_backend"] == backend
-    assert len(records(run)) == 2
-    data = tmp_path / "mine.npz"
-    np.savez(data, x=np.zeros((10, 28, 28), dtype="float32"), y=np.arange(10))
-    evaluated = tuner("evaluate", str(run), "--data", str(data), cwd=tmp_path)
-    assert evaluated.returncode == 0, evaluated.stderr
-    assert "accuracy=" in evaluated.stdout
-
-
-def test_evaluate_rejects_wrong_shapes(tmp_path: Path) -> None:
-    config = write_config(tmp_path, search={**TINY["search"], "max_trials": 1, "epochs": 1})
-    assert tuner("search", str(config), cwd=tmp_path).returncode == 0
     bad = tmp_path / "bad.npz"
     np.savez(bad, x=np.zeros((5, 8, 8), dtype="float32"), y=np.zeros(5))
-    result = tuner("evaluate", "runs/tiny", "--data", str(bad), cwd=tmp_path)
+    result = tuner("evaluate", "runs/tiny", "--data", str(bad), cwd=folder)
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"error: {bad}: x: x has shape (5, 8, 8), the model reads (n, 28, 28); reshape x"
     )
 
 
-def test_interrupted_search_resumes_to_exactly_max_trials(tmp_path: Path) -> None:
-    config = write_config(tmp_path, search={**TINY["search"], "max_trials": 3})
-    run = tmp_path / "runs" / "tiny"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tuner", "search", str(config)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+def test_search_and_evaluate_on_jax(tmp_path: Path) -> None:
+    """The tensorflow backend is the other tests' default; the config's `backend:` picks jax."""
+    config = write_config(
+        tmp_path, backend="jax", search={**TINY["search"], "max_trials": 1, "epochs": 1}
     )
-    deadline = time.monotonic() + 180
-    while not records(run) and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.2)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=120)
-    assert process.returncode == 130, err
-    assert "finished trials are kept" in err
-    kept = {r["trial_id"]: r for r in records(run)}
-    assert 1 <= len(kept) < 3
-
-    resumed = tuner("search", str(config), cwd=tmp_path)
-    assert resumed.returncode == 0, resumed.stderr
-    final = records(run)
-    assert len(final) == 3
-    assert len({r["trial_id"] for r in final}) == 3
-    assert all(
-        final_r == kept[final_r["trial_id"]] for final_r in final if final_r["trial_id"] in kept
-    )
-
-
-def test_changed_config_stops_unless_fresh(tmp_path: Path) -> None:
-    config = write_config(tmp_path, search={**TINY["search"], "max_trials": 1, "epochs": 1})
-    assert tuner("search", str(config), cwd=tmp_path).returncode == 0
+    done = tuner("search", str(config), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
     run = tmp_path / "runs" / "tiny"
+    info = json.loads((run / "run.json").read_text())
+    assert info["dataset"]["keras_backend"] == "jax"
+    assert len(records(run)) == 1
+    data = tmp_path / "mine.npz"
+    np.savez(data, x=np.full((10, 28, 28), 30, dtype="float32"), y=np.arange(10))
+    evaluated = tuner("evaluate", str(run), "--data", str(data), cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "accuracy=" in evaluated.stdout
+
+
+def test_changed_config_stops_unless_fresh(
+    searched: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    folder = copy_of(searched, tmp_path)
+    config = folder / "tiny.yaml"
+    run = folder / "runs" / "tiny"
     before = {p: p.stat().st_mtime_ns for p in run.rglob("*") if p.is_file()}
-    again = tuner("search", str(config), cwd=tmp_path)  # finished: says so, writes nothing
+    again = tuner("search", str(config), cwd=folder)  # finished: says so, writes nothing
     assert again.returncode == 0, again.stderr
-    assert again.stderr.startswith("runs/tiny: this search is done (1 trials); raise ")
+    assert again.stderr.startswith("runs/tiny: this search is done (2 trials); raise ")
     assert "best: trial" in again.stdout and "Reloading" not in again.stderr + again.stdout
     assert {p: p.stat().st_mtime_ns for p in run.rglob("*") if p.is_file()} == before
-    more = tuner("search", str(config), "--set", "search.max_trials=2", cwd=tmp_path)
+    more = tuner("search", str(config), "--set", "search.max_trials=3", cwd=folder)
     assert more.returncode == 0, more.stderr  # more trials continue the same run
-    assert len(records(run)) == 2 and not list((tmp_path / "runs").glob("tiny.old-*"))
-    changed = write_config(tmp_path, search={**TINY["search"], "max_trials": 1, "epochs": 2})
-    refused = tuner("search", str(changed), cwd=tmp_path)
+    assert len(records(run)) == 3 and not list((folder / "runs").glob("tiny.old-*"))
+    changed = write_config(folder, search={**TINY["search"], "max_trials": 1, "epochs": 1})
+    refused = tuner("search", str(changed), cwd=folder)
     assert refused.returncode == 2
     assert refused.stderr.strip() == (
         f"error: {changed}: differs from the run in runs/tiny in search.epochs; add --fresh to "
         "start over (the old run is moved aside) or restore those keys"
     )
-    fresh = tuner("search", str(changed), "--fresh", cwd=tmp_path)
+    fresh = tuner("search", str(changed), "--fresh", cwd=folder)
     assert fresh.returncode == 0, fresh.stderr
-    old = [p for p in (tmp_path / "runs").iterdir() if p.name.startswith("tiny.old-")]
-    assert len(old) == 1 and len(records(old[0])) == 2  # moved aside, never deleted
+    assert len(records(run)) == 1
+    old = [p for p in (folder / "runs").iterdir() if p.name.startswith("tiny.old-")]
+    assert len(old) == 1 and len(records(old[0])) == 3  # moved aside, never deleted
 
 
 def test_same_config_and_seed_give_the_same_trials(tmp_path: Path) -> None:
+    """In this process (the search's own code, no CLI): the CLI's path is tested above."""
     search = {**TINY["search"], "algorithm": "bayesian", "max_trials": 3, "epochs": 1}
+    config = load_config_in(tmp_path, search=search)
+    dataset = tiny_dataset(config)
     sequences = []
     for folder in ("a", "b"):
-        (tmp_path / folder).mkdir()
-        config = write_config(tmp_path / folder, search=search)
-        assert tuner("search", str(config), cwd=tmp_path / folder).returncode == 0
-        sequences.append([r["hyperparameters"] for r in records(tmp_path / folder / "runs/tiny")])
+        run_search(config, dataset, tmp_path / folder)
+        sequences.append([r["hyperparameters"] for r in records(tmp_path / folder)])
     assert sequences[0] == sequences[1]
     assert len({json.dumps(h, sort_keys=True) for h in sequences[0]}) == 3
 
 
 @pytest.mark.parametrize("algorithm", ["random", "bayesian", "hyperband", "grid"])
 def test_each_algorithm_runs_to_max_trials(tmp_path: Path, algorithm: str) -> None:
-    from tuner.engine import backend
-
-    backend.activate("tensorflow")
-    from tuner.config.schema import load_config
-    from tuner.data.datasets import load_dataset
-    from tuner.engine.search import run_search
-
     space = {"units": [4, 8], "learning_rate": [1.0e-3, 1.0e-2], "batch_size": 64}
     search = {"algorithm": algorithm, "max_trials": 3, "epochs": 2}
     if algorithm == "grid":  # the whole 2 x 2 grid, or validation refuses it
         search["max_trials"] = 4
-    config = load_config(write_config(tmp_path, space=space, search=search))
-    dataset = load_dataset(config.data.model_copy(update={"limit": 120}), config.seed)
+    config = load_config_in(tmp_path, space=space, search=search)
     cwd = os.getcwd()
-    run_search(config, dataset, tmp_path / "run")
+    run_search(config, tiny_dataset(config), tmp_path / "run")
     assert os.getcwd() == cwd
     trials = records(tmp_path / "run")
     assert len(trials) == search["max_trials"]

@@ -360,15 +360,18 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from tuner.engine import backend
+    from tuner.data.arrays import read_xy
     from tuner.run import folder as run_folder
 
+    x, y = read_xy(args.data)  # before Keras' import: a wrong file is refused at once
+    from tuner.engine import backend
+
     backend.activate(run_folder.read_backend(args.run_dir))
-    from tuner.engine.export import evaluate_file
+    from tuner.engine.export import evaluate_arrays
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InputRangeWarning)
-        metrics = evaluate_file(args.run_dir, args.data)
+        metrics = evaluate_arrays(args.run_dir, x, y, source=args.data)
     for warning in caught:
         if issubclass(warning.category, InputRangeWarning):
             print(f"warning: {args.data}: {warning.message}", file=sys.stderr)

@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ import yaml
 
 from tuner.analysis.forecast import errors
 from tuner.config.schema import Config, task_of
+from tuner.data.arrays import read_xy
 from tuner.data.datasets import Dataset
 from tuner.engine.input_range import input_range_warning
 from tuner.engine.model import regression_metrics
@@ -194,12 +193,19 @@ def best_config(config: Config, record: TrialRecord) -> dict[str, Any]:
 def evaluate_file(run_dir: Path, data_file: Path) -> dict[str, float]:
     """Metrics of the run's best model on the user's .npz (arrays x and y), raw inputs as in
     training. Warns (InputRangeWarning) when x lies far from the training inputs' range."""
+    x, y = read_xy(data_file)
+    return evaluate_arrays(run_dir, x, y, source=data_file)
+
+
+def evaluate_arrays(
+    run_dir: Path, x: np.ndarray, y: np.ndarray, source: Path | str = "x"
+) -> dict[str, float]:
+    """evaluate_file's work on arrays already read; ``source`` names them in errors."""
     model_path = layout.model_file(run_dir)
     if not model_path.exists():
         raise DataError(
             f"no best model at {model_path}; run `tuner search` to the end first", file=str(run_dir)
         )
-    x, y = _read_xy(data_file)
     try:
         model = keras.saving.load_model(model_path)
     except Exception as exc:  # truncated or foreign: Keras says "File not found" for either
@@ -212,26 +218,26 @@ def evaluate_file(run_dir: Path, data_file: Path) -> dict[str, float]:
     if x.shape[1:] != expected:
         raise DataError(
             f"x has shape {x.shape}, the model reads (n, {expected[0]}, {expected[1]}); reshape x",
-            file=str(data_file),
+            file=str(source),
             key="x",
         )
     warning = input_range_warning(model, x)
     if warning:
-        warnings.warn(InputRangeWarning(warning), stacklevel=2)
+        warnings.warn(InputRangeWarning(warning), stacklevel=3)
     outputs = int(model.output_shape[-1])
     if _task(run_dir) == "regression":
-        return errors(_targets(y, len(x), outputs, data_file), model.predict(x, verbose=0))
+        return errors(_targets(y, len(x), outputs, source), model.predict(x, verbose=0))
     if y.ndim != 1 or not np.issubdtype(y.dtype, np.number):
         raise DataError(
             f"one class label per sample, shape (n,), is expected; got {y.shape} {y.dtype}",
-            file=str(data_file),
+            file=str(source),
             key="y",
         )
     labels = y.astype("int64")
     if not np.array_equal(labels, y) or y.min() < 0 or y.max() >= outputs:
         raise DataError(
             f"labels must lie in 0..{outputs - 1}, got {y.min()}..{y.max()}",
-            file=str(data_file),
+            file=str(source),
             key="y",
         )
     metrics = model.evaluate(x, labels, verbose=0, return_dict=True)
@@ -247,7 +253,7 @@ def _task(run_dir: Path) -> str:
         return "classification"
 
 
-def _targets(y: np.ndarray, samples: int, horizon: int, path: Path) -> np.ndarray:
+def _targets(y: np.ndarray, samples: int, horizon: int, path: Path | str) -> np.ndarray:
     """Regression targets as (samples, horizon) numbers in the target's units."""
     if y.ndim == 1 and horizon == 1:
         y = y[:, None]
@@ -261,69 +267,3 @@ def _targets(y: np.ndarray, samples: int, horizon: int, path: Path) -> np.ndarra
     if not np.isfinite(y).all():
         raise DataError("y holds NaN or infinite values; clean them first", file=str(path), key="y")
     return y.astype("float32")
-
-
-_UNREADABLE = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
-_SAVE_XY = "save x and y with np.savez(FILE, x=x, y=y)"
-
-
-def _read_xy(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        loaded = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise DataError("no such file; check the path", file=str(path)) from None
-    except _UNREADABLE:
-        raise DataError(
-            f"not an .npz file (empty, truncated or another format); {_SAVE_XY}", file=str(path)
-        ) from None
-    if not isinstance(loaded, np.lib.npyio.NpzFile):
-        raise DataError(f"holds a single array, not arrays x and y; {_SAVE_XY}", file=str(path))
-    with loaded as npz:
-        missing = [k for k in ("x", "y") if k not in npz]
-        if missing:
-            raise DataError(
-                f"missing array {missing[0]!r}; save arrays named x and y (np.savez)",
-                file=str(path),
-            )
-        x, y = _array(npz, "x", path), _array(npz, "y", path)
-    if x.ndim != 3 or y.ndim not in (1, 2) or len(x) != len(y):
-        raise DataError(
-            f"need x of shape (n, steps, features) and y of shape (n,), got {x.shape}, {y.shape}",
-            file=str(path),
-        )
-    if not len(x):
-        raise DataError("x and y hold no samples; give at least one", file=str(path))
-    if not np.isfinite(x).all():
-        raise DataError("x holds NaN or infinite values; clean them first", file=str(path), key="x")
-    return x.astype("float32"), y
-
-
-def _array(npz: Any, key: str, path: Path) -> np.ndarray:
-    """One array of the .npz, real numbers only (never unpickled, never silently cast)."""
-    try:
-        values = np.asarray(npz[key])
-    except _UNREADABLE:
-        problem = "holds Python objects" if _holds_objects(npz, key) else "cannot be read (damaged)"
-        raise DataError(
-            f"{key} {problem}; save numeric arrays with np.savez", file=str(path), key=key
-        ) from None
-    if values.dtype.kind not in "biuf":
-        raise DataError(
-            f"{key} holds {values.dtype} values; give real numbers (integers or floats)",
-            file=str(path),
-            key=key,
-        )
-    return values
-
-
-def _holds_objects(npz: Any, key: str) -> bool:
-    """The array's header says Python objects (numpy reads those only by unpickling)."""
-    try:
-        with npz.zip.open(f"{key}.npy") as handle:
-            version = np.lib.format.read_magic(handle)
-            read = np.lib.format.read_array_header_1_0
-            if version != (1, 0):
-                read = np.lib.format.read_array_header_2_0
-            return bool(read(handle)[2].hasobject)
-    except _UNREADABLE:
-        return False

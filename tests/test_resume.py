@@ -228,36 +228,39 @@ def test_damaged_keras_tuner_state_is_rebuilt_from_the_records(tmp_path: Path) -
     assert again.returncode == 0 and "could not be reloaded" not in again.stderr
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_a_signal_mid_trial_stops_cleanly_and_the_trial_runs_again(
-    tmp_path: Path, signum: int, code: int
-) -> None:
+def test_a_signal_mid_trial_stops_cleanly_and_the_trial_runs_again(tmp_path: Path) -> None:
+    """SIGTERM (as `kill` or a scheduler sends) stops the first session and Ctrl-C's SIGINT
+    the second, each mid-trial; the third runs the trial to its end."""
     # 40 epochs and no early stopping: still training a second after the trial starts.
     config = write_config(tmp_path, max_trials=1, epochs=40, early_stopping=None)
     run = tmp_path / "runs" / "tiny"
-    process = start_search(
-        tmp_path, config, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    deadline = time.monotonic() + 180
-    while not (run / "attempts" / "0.json").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.0)
-    process.send_signal(signum)
-    _, err = process.communicate(timeout=120)
-    assert process.returncode == code, err
-    assert err.rstrip().endswith(
-        "interrupted: finished trials are kept; run the same command to resume"
-    )
-    assert "Traceback" not in err
-    assert finished(run) == {}  # the trial was cut short, so nothing is recorded
-    sessions = json.loads((run / "run.json").read_text())["sessions"]
-    assert sessions[-1]["status"] == "interrupted"
+    for session, (signum, code) in enumerate([(signal.SIGTERM, 143), (signal.SIGINT, 130)]):
+        process = start_search(
+            tmp_path, config, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        attempts = run / "attempts" / "0.json"
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and (
+            not attempts.exists() or len(json.loads(attempts.read_text())["starts"]) <= session
+        ):
+            time.sleep(0.05)
+        time.sleep(1.0)
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == code, err
+        assert err.rstrip().endswith(
+            "interrupted: finished trials are kept; run the same command to resume"
+        )
+        assert "Traceback" not in err
+        assert finished(run) == {}  # the trial was cut short, so nothing is recorded
+        sessions = json.loads((run / "run.json").read_text())["sessions"]
+        assert [s["status"] for s in sessions] == ["interrupted"] * (session + 1)
 
     resumed = tuner(tmp_path, "search", str(config))
     assert resumed.returncode == 0, resumed.stderr
     assert "interrupted trial 0 runs again" in resumed.stderr
     records = {r["trial_id"]: r for r in check_complete(run, 1)}
-    assert records["0"]["attempts"] == 2
+    assert records["0"]["attempts"] == 3
 
 
 def test_a_second_search_of_a_busy_run_stops_at_once(tmp_path: Path) -> None:

@@ -185,7 +185,8 @@ def table_rows(markdown: str, heading: str) -> list[list[str]]:
 
 TOP_KEYS = "name, seed, backend, data, model, space, search, report"
 DATA_KEYS = (
-    "dataset, source, path, target, window, horizon, period, length, noise, trend, "
+    "dataset, source, path, target, test_path, id, order, label, features, window, horizon, "
+    "period, length, noise, trend, "
     "validation_split, test_split, limit, normalize"
 )
 SEARCH_KEYS = (
@@ -734,7 +735,7 @@ MALFORMED: list[tuple[str, str | bytes, str]] = [
         "unknown-dataset",
         "data:\n  dataset: series\nspace:\n  units: 8\n",
         "bad.yaml:2: data.dataset: 'series' is not allowed; "
-        "use 'mnist', 'fashion_mnist', 'digits', 'sine' or 'csv'",
+        "use 'mnist', 'fashion_mnist', 'digits', 'sequences', 'sine' or 'csv'",
     ),
     (
         "csv-without-path",
@@ -754,14 +755,14 @@ MALFORMED: list[tuple[str, str | bytes, str]] = [
     (
         "source-for-sine",
         "data:\n  dataset: sine\n  source: bundled\nspace:\n  units: 8\n",
-        "bad.yaml:3: data.source: source is for the mnist, fashion_mnist and digits datasets, "
+        "bad.yaml:3: data.source: source is for the mnist and fashion_mnist datasets, "
         "not sine; remove it",
     ),
     (
         "limit-for-csv",
         "data:\n  dataset: csv\n  path: a.csv\n  target: y\n  limit: 100\nspace:\n  units: 8\n",
-        "bad.yaml:5: data.limit: limit is for the mnist, fashion_mnist and digits datasets, "
-        "not csv; remove it",
+        "bad.yaml:5: data.limit: limit is for the mnist, fashion_mnist, digits and sequences "
+        "datasets, not csv; remove it",
     ),
     (
         "sine-option-for-csv",

@@ -10,7 +10,7 @@ from pathlib import Path
 from tuner.config.schema import Config
 from tuner.config.yaml_lines import Source
 
-FILE_KEYS = ("path",)  # data.<key> holding a file name, relative to the current folder
+FILE_KEYS = ("path", "test_path")  # data.<key> holding a file name, relative to the current folder
 
 
 def check_files(src: Source, config: Config) -> None:

@@ -148,6 +148,34 @@ def task_of(dataset: str) -> str:
     return "regression" if dataset in REGRESSION_DATASETS else "classification"
 
 
+def _check_sequences(src: yaml_lines.Source, data: DataSection) -> None:
+    """The sequences dataset's files: .csv (long format, with its id and label columns) or .npz."""
+    if data.dataset != "sequences":
+        return
+    if data.path is None:
+        raise src.error(
+            ("data", "path"), "the sequences dataset reads a file; set data.path: FILE.csv or .npz"
+        )
+    suffixes = {Path(p).suffix.lower() for p in (data.path, data.test_path) if p}
+    for key in ("path", "test_path"):
+        name = getattr(data, key)
+        if name and Path(name).suffix.lower() not in (".csv", ".npz"):
+            raise src.error(("data", key), f"{name!r} is neither .csv nor .npz; give one of those")
+    if len(suffixes) > 1:
+        raise src.error(("data", "test_path"), "give the test set in the format of data.path")
+    csv_keys = ("id", "order", "label", "features")
+    if ".csv" in suffixes:
+        for key in ("id", "label"):
+            if getattr(data, key) is None:
+                raise src.error(
+                    ("data", key), f"a sequences .csv needs data.{key}: the {key} column's name"
+                )
+    else:
+        for key in csv_keys:
+            if key in data.model_fields_set:
+                raise src.error(("data", key), f"{key} is for a .csv file, not .npz; remove it")
+
+
 def _check_data(src: yaml_lines.Source, data: DataSection) -> None:
     """Keys that the dataset does not read, a csv without its file or target, no training part."""
     for key in DataSection.model_fields:
@@ -158,6 +186,7 @@ def _check_data(src: yaml_lines.Source, data: DataSection) -> None:
             )
     if data.dataset == "csv" and data.path is None:
         raise src.error(("data", "path"), "the csv dataset reads a file; set data.path: FILE.csv")
+    _check_sequences(src, data)
     if data.dataset == "csv" and data.target is None:
         raise src.error(
             ("data", "target"), "the csv dataset needs the column to forecast; set data.target"

@@ -12,7 +12,7 @@ from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError
 from tuner.config import yaml_lines
 from tuner.errors import ConfigError
 
-CLASSIFICATION_DATASETS = ("mnist", "fashion_mnist", "digits")
+CLASSIFICATION_DATASETS = ("mnist", "fashion_mnist", "digits", "sequences")
 REGRESSION_DATASETS = ("sine", "csv")
 METRICS = {
     "classification": ("loss", "accuracy", "val_loss", "val_accuracy"),
@@ -23,7 +23,9 @@ TASK_HEADS = {"classification": ("softmax",), "regression": ("linear", "sigmoid"
 # the others out, so a classification run's config.yaml has no series keys.
 _COMMON_KEYS = ("dataset", "validation_split", "test_split", "normalize")
 DATA_KEYS = {
-    **dict.fromkeys(CLASSIFICATION_DATASETS, (*_COMMON_KEYS, "source", "path", "limit")),
+    **dict.fromkeys(("mnist", "fashion_mnist"), (*_COMMON_KEYS, "source", "path", "limit")),
+    "digits": (*_COMMON_KEYS, "limit"),  # scikit-learn's own copy: no file, no download
+    "sequences": (*_COMMON_KEYS, "path", "test_path", "id", "order", "label", "features", "limit"),
     "sine": (*_COMMON_KEYS, "window", "horizon", "period", "length", "noise", "trend"),
     "csv": (*_COMMON_KEYS, "path", "target", "window", "horizon", "period"),
 }
@@ -42,10 +44,15 @@ class _Section(BaseModel):
 
 
 class DataSection(_Section):
-    dataset: Literal["mnist", "fashion_mnist", "digits", "sine", "csv"] = "mnist"
+    dataset: Literal["mnist", "fashion_mnist", "digits", "sequences", "sine", "csv"] = "mnist"
     source: Literal["auto", "keras", "bundled"] = "auto"
     path: str | None = None
     target: str | None = None  # csv: the column to forecast
+    test_path: str | None = None  # sequences: the user's own test set, else a test_split
+    id: str | None = None  # sequences (.csv): the column naming each sequence
+    order: str | None = None  # sequences (.csv): each row's position; else file order
+    label: str | None = None  # sequences (.csv): the label column, constant in a sequence
+    features: list[str] | None = None  # sequences (.csv): default every other numeric
     window: int = Field(default=32, ge=1)  # sine/csv: time steps per sample
     horizon: int = Field(default=1, ge=1)  # sine/csv: predict steps 1..horizon ahead
     period: int | None = Field(default=None, ge=2)  # seasonal naive; sine: 40 (series)

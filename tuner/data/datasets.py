@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from tuner.config.sections import REGRESSION_DATASETS, DataSection
-from tuner.data import checks, series
+from tuner.data import checks, sequences, series
 from tuner.errors import DataError
 
 Arrays = tuple[np.ndarray, np.ndarray]
@@ -41,6 +41,8 @@ class Dataset:
     variance: np.ndarray | None
     origin: str  # where the samples came from, in words
     forecast: Forecast | None = None  # regression only
+    class_names: tuple[str, ...] | None = None  # sequences: the outputs' classes, in order
+    padded: bool = False  # sequences of different lengths: NaN steps after each one's end
 
     @property
     def input_shape(self) -> tuple[int, int]:
@@ -62,6 +64,7 @@ class Dataset:
             "train": len(self.x_train),
             "validation": len(self.x_val),
             "test": len(self.x_test),
+            **({"classes": list(self.class_names)} if self.class_names else {}),
             **extra,
         }
 
@@ -83,6 +86,8 @@ class Forecast:
 def load_dataset(cfg: DataSection, seed: int) -> Dataset:
     if cfg.dataset in REGRESSION_DATASETS:
         return _series_dataset(cfg, seed)
+    if cfg.dataset == "sequences":
+        return _sequences_dataset(cfg, seed)
     if cfg.dataset == "digits":
         x, y, origin = *_digits(), "scikit-learn's 8x8 digits (1,797 images)"
         pool, test = _split(x, y, cfg.test_split, seed)
@@ -109,6 +114,61 @@ def load_dataset(cfg: DataSection, seed: int) -> Dataset:
         mean=mean,
         variance=variance,
         origin=origin,
+    )
+
+
+def _sequences_dataset(cfg: DataSection, seed: int) -> Dataset:
+    """The user's labelled sequences: splits from the files where they hold them, else seeded
+    and stratified; every split padded to the longest sequence of any."""
+    assert cfg.path is not None  # tuner.config requires it
+    columns = None
+    if cfg.id is not None and cfg.label is not None:
+        features = tuple(cfg.features) if cfg.features else None
+        columns = sequences.CsvColumns(cfg.id, cfg.label, cfg.order, features)
+    parts = sequences.read(cfg.path, columns)
+    if cfg.test_path:
+        parts["test"] = sequences.read(cfg.test_path, columns, parts["train"].features)["train"]
+        if parts["test"].x.shape[2] != parts["train"].x.shape[2]:
+            raise DataError(
+                f"x_test has {parts['test'].x.shape[2]} features, the training set "
+                f"{parts['train'].x.shape[2]}; give the same features",
+                file=cfg.test_path,
+            )
+    names, labels = sequences.encode(parts, cfg.path)
+    steps = max(part.x.shape[1] for part in parts.values())
+    x = {split: sequences.repad(part.x, steps) for split, part in parts.items()}
+    pool = (x["train"], labels["train"])
+    if "test" in x:
+        test = (x["test"], labels["test"])
+    else:
+        pool, test = _split(*pool, cfg.test_split, seed)
+    if cfg.limit is not None and cfg.limit < len(pool[0]):
+        pool, _ = _split(*pool, 1 - cfg.limit / len(pool[0]), seed)
+    if "val" in x:
+        train, val = pool, (x["val"], labels["val"])
+    else:
+        train, val = _split(*pool, cfg.validation_split, seed)
+    _check_labels(train[1], val[1], test[1])
+    mean = variance = None
+    if cfg.normalize:  # padding left out
+        mean, variance = np.nanmean(train[0], axis=(0, 1)), np.nanvar(train[0], axis=(0, 1))
+        variance = np.where(variance > 0, variance, 1.0)  # a constant feature stays as it is
+    origin = cfg.path if not cfg.test_path else f"{cfg.path} (test: {cfg.test_path})"
+    return Dataset(
+        name=cfg.dataset,
+        task="classification",
+        x_train=train[0],
+        y_train=train[1],
+        x_val=val[0],
+        y_val=val[1],
+        x_test=test[0],
+        y_test=test[1],
+        num_classes=len(names),
+        mean=mean,
+        variance=variance,
+        origin=origin,
+        class_names=names,
+        padded=bool(np.isnan(np.concatenate([train[0], val[0], test[0]])).any()),
     )
 
 

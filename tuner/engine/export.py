@@ -95,6 +95,8 @@ def _save_best(
     # Build the optimizer's slots so the saved file loads without a mismatch warning.
     model.optimizer.build(model.trainable_variables)
     save_model(model, layout.model_file(run_dir))
+    if dataset.class_names is not None:
+        atomic.write_json(layout.classes_file(run_dir), list(dataset.class_names))
     atomic.write_yaml(
         layout.best_config_file(run_dir),
         best_config(config, record),

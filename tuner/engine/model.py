@@ -38,12 +38,19 @@ class ModelSpec:
     variance: np.ndarray | None = None
     horizon: int = 1  # regression: outputs, one per step ahead
     target: TargetScale | None = None  # regression: the target's training statistics
+    padded: bool = False  # sequences of different lengths, NaN-padded at the end: masked
 
     @classmethod
     def of(cls, dataset: Dataset) -> ModelSpec:
         forecast = dataset.forecast
         if forecast is None:
-            return cls(dataset.input_shape, dataset.num_classes, dataset.mean, dataset.variance)
+            return cls(
+                dataset.input_shape,
+                dataset.num_classes,
+                dataset.mean,
+                dataset.variance,
+                padded=dataset.padded,
+            )
         return cls(
             dataset.input_shape,
             0,
@@ -52,6 +59,25 @@ class ModelSpec:
             horizon=forecast.horizon,
             target=forecast.scale,
         )
+
+
+@keras.saving.register_keras_serializable(package="tuner")
+class PaddingMask(keras.layers.Layer):
+    """NaN steps (the padding after a shorter sequence's end) become zeros and are masked out
+    of the recurrent layers, so the exported model takes the padded raw input as it is.
+
+    No built-in layer masks NaN (Masking compares with a value, and NaN equals nothing), so
+    this one is ours: `import tuner.engine.model` before keras.saving.load_model."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs: Any) -> Any:
+        return ops.where(ops.isnan(inputs), ops.zeros_like(inputs), inputs)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return ops.any(ops.logical_not(ops.isnan(inputs)), axis=-1)
 
 
 @keras.saving.register_keras_serializable(package="tuner")
@@ -98,6 +124,8 @@ def build_model(hp: Any, spec: ModelSpec) -> keras.Model:
     if spec.mean is not None:
         # Scaling lives inside the model so the exported model takes raw inputs.
         x = keras.layers.Normalization(axis=-1, mean=spec.mean, variance=spec.variance)(x)
+    if spec.padded:  # after scaling, which keeps NaN as NaN
+        x = PaddingMask(name="padding_mask")(x)
     layers = read(hp, "layers")
     for index in range(layers):
         recurrent = _recurrent_layer(hp, return_sequences=index < layers - 1, index=index)

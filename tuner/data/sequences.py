@@ -1,0 +1,284 @@
+"""The sequences dataset: the user's own labelled sequences, of any length, from a file.
+
+A .csv is read in long format: a header, then one row per time step, the rows of a sequence
+sharing the `id` column, in file order or by an `order` column. An .npz holds x_train and
+y_train, and optionally x_val/y_val and x_test/y_test; x is (n, steps, features) or
+(n, steps). Shorter sequences end in NaN padding (the convention of aeon and sktime): the
+model masks those steps out and the scaling statistics ignore them.
+
+Labels may be numbers or text. Classes are numbered in sorted order of their names, and those
+names (runs/<name>/best/classes.json) give the model's outputs their meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tuner.errors import DataError
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """Sequences as read: x is (n, steps, features) float32, NaN after each sequence's end;
+    labels are as written (numbers or text), one per sequence."""
+
+    x: np.ndarray
+    labels: np.ndarray
+    features: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CsvColumns:
+    id: str
+    label: str
+    order: str | None = None
+    features: tuple[str, ...] | None = None
+
+
+def read_csv(path: str, columns: CsvColumns, features: tuple[str, ...] | None = None) -> Labelled:
+    """A long-format .csv; ``features``, when given, must be the training file's features."""
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise DataError(
+            f"cannot read it as CSV ({exc}); save it as comma-separated text", file=path
+        ) from None
+    line = np.arange(len(table)) + 2  # the header is line 1
+    for key in ("id", "label", "order"):
+        name = getattr(columns, key)
+        if name is not None and name not in table.columns:
+            raise DataError(
+                f"no column {name!r}; the columns are {', '.join(table.columns)}",
+                file=path,
+                line=1,
+                key=f"data.{key}",
+            )
+    if not len(table):
+        raise DataError("holds no rows; give one row per time step", file=path)
+    chosen = features or columns.features or _numeric_columns(table, columns, path)
+    missing = [c for c in chosen if c not in table.columns]
+    if missing:
+        problem = f"no column {missing[0]!r}; the columns are {', '.join(table.columns)}"
+        if features is not None:
+            problem = f"has no feature column {missing[0]!r} of the training file; add it"
+        raise DataError(problem, file=path, line=1, key="data.features")
+    values = np.empty((len(table), len(chosen)), dtype="float32")
+    for i, name in enumerate(chosen):
+        numbers = pd.to_numeric(table[name].str.strip(), errors="coerce").to_numpy("float64")
+        bad = np.flatnonzero(~np.isfinite(numbers))
+        if len(bad):
+            cell = table[name].iloc[bad[0]]
+            problem = f"column {name!r} holds {cell!r}, not a number; every feature must be"
+            raise DataError(problem, file=path, line=int(line[bad[0]]), key="data.features")
+        values[:, i] = numbers
+    ids = table[columns.id].to_numpy()
+    empty = np.flatnonzero(table[columns.id].str.strip() == "")
+    if len(empty):
+        raise DataError(
+            f"column {columns.id!r} is empty; name the sequence of every row",
+            file=path,
+            line=int(line[empty[0]]),
+            key="data.id",
+        )
+    labels = table[columns.label].to_numpy()
+    order = np.arange(len(table), dtype="float64")  # file order unless an order column
+    if columns.order is not None:
+        order = pd.to_numeric(table[columns.order], errors="coerce").to_numpy("float64")
+        bad = np.flatnonzero(~np.isfinite(order))
+        if len(bad):
+            raise DataError(
+                f"column {columns.order!r} holds {table[columns.order].iloc[bad[0]]!r}, "
+                "not a number",
+                file=path,
+                line=int(line[bad[0]]),
+                key="data.order",
+            )
+    first_rows: dict[str, list[int]] = {}
+    for row, name in enumerate(ids):  # sequences in order of first appearance in the file
+        first_rows.setdefault(name, []).append(row)
+    for rows in first_rows.values():
+        rows.sort(key=lambda r: (order[r], r))  # steps by order, ties in file order
+    sequences, sequence_labels = [], []
+    for rows in first_rows.values():
+        changed = [r for r in rows if labels[r] != labels[rows[0]]]
+        if changed:
+            raise DataError(
+                f"the label changes inside sequence {ids[rows[0]]!r} ({labels[rows[0]]!r}, then "
+                f"{labels[changed[0]]!r}); one label per sequence",
+                file=path,
+                line=int(line[changed[0]]),
+                key="data.label",
+            )
+        sequences.append(values[rows])
+        sequence_labels.append(_label(labels[rows[0]]))
+    return Labelled(pad(sequences), np.asarray(sequence_labels), tuple(chosen))
+
+
+def _numeric_columns(table: object, columns: CsvColumns, path: str) -> tuple[str, ...]:
+    import pandas as pd
+
+    assert isinstance(table, pd.DataFrame)
+    taken = {columns.id, columns.label, columns.order}
+    numeric = []
+    for name in table.columns:
+        if name in taken:
+            continue
+        # By the first row: a later cell that is not a number is an error at its line.
+        if pd.notna(pd.to_numeric(table[name].iloc[0].strip(), errors="coerce")):
+            numeric.append(str(name))
+    if not numeric:
+        raise DataError(
+            "has no numeric column besides the id, label and order columns; add features",
+            file=path,
+            key="data.features",
+        )
+    return tuple(numeric)
+
+
+def _label(text: object) -> object:
+    """Integer-looking labels as integers (0, 1, 2 sort as numbers), others as text."""
+    cell = str(text).strip()
+    try:
+        return int(cell)
+    except ValueError:
+        return cell
+
+
+def read_npz(path: str) -> dict[str, Labelled]:
+    """The .npz's splits, by name (train always; val and test where the file holds them)."""
+    try:
+        npz = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise DataError(
+            f"not an .npz file ({exc.__class__.__name__}); save with np.savez", file=path
+        ) from None
+    with npz:
+        out = {}
+        for split in SPLITS:
+            xk, yk = f"x_{split}", f"y_{split}"
+            if xk not in npz and yk not in npz and split != "train":
+                continue
+            for key in (xk, yk):
+                if key not in npz:
+                    raise DataError(f"missing array {key!r}; save {xk} and {yk}", file=path)
+            x, y = _numeric(npz, xk, path), _labels(npz, yk, path)
+            x = x[:, :, None] if x.ndim == 2 else x
+            if x.ndim != 3 or y.ndim != 1 or len(x) != len(y) or not len(x):
+                raise DataError(
+                    f"{xk} must be (n, steps, features) or (n, steps) and {yk} (n,), n > 0; got "
+                    f"{x.shape} and {y.shape}",
+                    file=path,
+                    key=xk,
+                )
+            check_padding(x, path, xk)
+            out[split] = Labelled(x.astype("float32"), y, tuple(f"x{i}" for i in range(x.shape[2])))
+    return out
+
+
+def _numeric(npz: object, key: str, path: str) -> np.ndarray:
+    try:
+        values = np.asarray(npz[key])  # type: ignore[index]
+    except ValueError:
+        raise DataError(
+            f"{key} holds Python objects; save numeric arrays", file=path, key=key
+        ) from None
+    if values.dtype.kind not in "biuf":
+        raise DataError(f"{key} holds {values.dtype} values; give numbers", file=path, key=key)
+    return values
+
+
+def _labels(npz: object, key: str, path: str) -> np.ndarray:
+    try:
+        values = np.asarray(npz[key])  # type: ignore[index]
+    except ValueError:
+        raise DataError(
+            f"{key} holds Python objects; save numbers or text (dtype str)", file=path
+        ) from None
+    if values.dtype.kind not in "biuU":
+        raise DataError(f"{key} holds {values.dtype} values; give integers or text", file=path)
+    return values
+
+
+def check_padding(x: np.ndarray, path: str, key: str) -> None:
+    """NaN only as whole steps at a sequence's end, and every sequence at least one step."""
+    finite = np.isfinite(x)
+    step_finite = finite.all(axis=2)
+    partial = finite.any(axis=2) & ~step_finite
+    if partial.any():
+        n, step = np.argwhere(partial)[0]
+        raise DataError(
+            f"sequence {n} has NaN in some features of step {step}; NaN pads whole steps only",
+            file=path,
+            key=key,
+        )
+    lengths = step_finite.sum(axis=1)
+    if (lengths == 0).any():
+        n = int(np.flatnonzero(lengths == 0)[0])
+        raise DataError(f"sequence {n} has no steps (all NaN); remove it", file=path, key=key)
+    inner = step_finite[:, 1:] & ~step_finite[:, :-1]  # a real step after padding
+    if inner.any():
+        n = int(np.argwhere(inner)[0][0])
+        raise DataError(
+            f"sequence {n} has NaN steps before real ones; pad at the end only", file=path, key=key
+        )
+
+
+def pad(sequences: list[np.ndarray], steps: int | None = None) -> np.ndarray:
+    """(n, steps, features) with NaN after each sequence's end."""
+    steps = steps or max(len(s) for s in sequences)
+    out = np.full((len(sequences), steps, sequences[0].shape[1]), np.nan, dtype="float32")
+    for i, sequence in enumerate(sequences):
+        out[i, : len(sequence)] = sequence
+    return out
+
+
+def repad(x: np.ndarray, steps: int) -> np.ndarray:
+    """x padded with NaN steps to ``steps`` (no-op when it has as many)."""
+    if x.shape[1] >= steps:
+        return x
+    extra = np.full((len(x), steps - x.shape[1], x.shape[2]), np.nan, dtype=x.dtype)
+    return np.concatenate([x, extra], axis=1)
+
+
+def encode(
+    labelled: dict[str, Labelled], path: str
+) -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
+    """Class names in output order and each split's class indices; every split's labels must
+    be among the training labels, and the training labels hold two classes or more."""
+    train = labelled["train"].labels
+    names = sorted(set(train.tolist()), key=lambda v: (isinstance(v, str), v))
+    if len(names) < 2:
+        raise DataError(
+            f"the training sequences hold one class only ({names[0]!r}); a classifier needs two",
+            file=path,
+            key="data.label",
+        )
+    index = {name: i for i, name in enumerate(names)}
+    out = {}
+    for split, part in labelled.items():
+        unknown = [v for v in part.labels.tolist() if v not in index]
+        if unknown:
+            raise DataError(
+                f"the {split} split's label {unknown[0]!r} is not among the training labels",
+                file=path,
+                key="data.label",
+            )
+        out[split] = np.asarray([index[v] for v in part.labels.tolist()], dtype="int32")
+    return tuple(str(n) for n in names), out
+
+
+def read(
+    cfg_path: str, columns: CsvColumns | None, features: tuple[str, ...] | None = None
+) -> dict[str, Labelled]:
+    """Splits of one file: an .npz may hold all three, a .csv holds one ('train')."""
+    if Path(cfg_path).suffix.lower() == ".npz":
+        return read_npz(cfg_path)
+    assert columns is not None  # tuner.config requires id and label for a .csv
+    return {"train": read_csv(cfg_path, columns, features)}

@@ -227,7 +227,32 @@ def test_the_shipped_example_searches_exports_and_masks_its_padding(
     probabilities = model.predict(data.x_test, verbose=0)
     test = json.loads((run / "best" / "test.json").read_text())["trials"][0]["test"]
     assert np.isclose((probabilities.argmax(1) == data.y_test).mean(), test["accuracy"])
+    from conftest import table_rows
+
+    from tuner.report.write import write_reports
+
+    write_reports([run], out=tmp_path / "reports")
+    markdown = (tmp_path / "reports" / "gestures" / "report.md").read_text()
+    assert [row[0] for row in table_rows(markdown, "Classes")] == ["circle", "line", "zigzag"]
+    assert (tmp_path / "reports" / "gestures" / "figures" / "confusion.png").is_file()
     longer = sequences.repad(data.x_test, data.x_test.shape[1] + 7)  # more padding, same data
     wide = keras.Model(model.inputs, model.outputs)  # the same weights
     rebuilt = keras.Sequential([keras.Input(longer.shape[1:]), *wide.layers[1:]])
     assert np.allclose(rebuilt.predict(longer, verbose=0), probabilities, atol=1e-5)
+
+
+def test_per_class_precision_and_recall_count_by_hand() -> None:
+    from tuner.analysis.classes import confusion, per_class
+    from tuner.run.results import ClassPredictions
+
+    made = ClassPredictions(
+        actual=np.array([0, 0, 0, 1, 1, 2]),
+        predicted=np.array([0, 0, 1, 1, 1, 1]),
+        classes=("cat", "dog", "eel"),
+    )
+    assert confusion(made).tolist() == [[2, 1, 0], [0, 2, 0], [0, 1, 0]]
+    table = per_class(made)
+    assert table["samples"].tolist() == [3, 2, 1]
+    assert table["recall"].round(3).tolist() == [0.667, 1.0, 0.0]
+    assert table["precision"].iloc[:2].round(3).tolist() == [1.0, 0.5]
+    assert np.isnan(table["precision"].iloc[2])  # never predicted: no precision, not 0

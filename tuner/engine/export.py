@@ -97,6 +97,12 @@ def _save_best(
     save_model(model, layout.model_file(run_dir))
     if dataset.class_names is not None:
         atomic.write_json(layout.classes_file(run_dir), list(dataset.class_names))
+    if dataset.forecast is None:
+        predicted = model.predict(dataset.x_test, verbose=0).argmax(axis=-1)
+        names = dataset.class_names or tuple(str(i) for i in range(dataset.num_classes))
+        results.write_class_predictions(
+            run_dir, results.ClassPredictions(dataset.y_test, predicted, names)
+        )
     atomic.write_yaml(
         layout.best_config_file(run_dir),
         best_config(config, record),

@@ -17,6 +17,7 @@ from tuner.analysis.review import Review
 from tuner.config.schema import load_config
 from tuner.errors import UserInputError
 from tuner.report.advice_sections import diagnostics_section, next_section
+from tuner.report.classes_section import class_blocks
 from tuner.report.figures.curves import mixed_losses
 from tuner.report.figures_section import figures
 from tuner.report.forecast_section import regression_blocks
@@ -32,11 +33,13 @@ LEADERBOARD_ROWS = 10  # at least top_k; every trial is in trials.csv
 
 
 def run_sections(run: Run, review: Review, folder: Path, next_note: str) -> list[Section]:
-    """Summary, Leaderboard, Test evaluation, Figures, Forecasts (regression), Diagnostics, Next
-    search, Failures (when any) and How to reproduce."""
+    """Summary, Leaderboard, Test evaluation, Figures, Forecasts (regression) or Classes
+    (classification), Diagnostics, Next search, Failures (when any) and How to reproduce."""
     sections = [summary(run), leaderboard(run), test_section(run), figures(run, review)]
     if _task(run) == "regression":
         sections.append(Section("Forecasts", tuple(regression_blocks(run.path))))
+    elif blocks := class_blocks(run.path):
+        sections.append(Section("Classes", tuple(blocks)))
     sections += [diagnostics_section(run, review)]
     sections += [next_section(run, review, folder, next_note)]
     if run.status_counts[FAILED]:

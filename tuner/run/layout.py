@@ -54,6 +54,11 @@ def best_config_file(run_dir: Path) -> Path:
     return best_dir(run_dir) / BEST_CONFIG_FILE
 
 
+def class_predictions_file(run_dir: Path) -> Path:
+    """Classification: the best model's class for each test sample, beside the actual one."""
+    return best_dir(run_dir) / "test_classes.npz"
+
+
 def classes_file(run_dir: Path) -> Path:
     """The class names in the order of the best model's outputs (the sequences dataset)."""
     return best_dir(run_dir) / "classes.json"

@@ -1,6 +1,7 @@
-"""The search's results in best/: test.json (top-k test metrics) and predictions.npz (a
-regression model's test forecasts). One writer and one reader for each, so the engine that
-writes them and the report that reads them agree on the format."""
+"""The search's results in best/: test.json (top-k test metrics), predictions.npz (a
+regression model's test forecasts) and test_classes.npz (a classifier's test predictions).
+One writer and one reader for each, so the engine that writes them and the report that reads
+them agree on the format."""
 
 from __future__ import annotations
 
@@ -97,3 +98,40 @@ def write_predictions(run_dir: Path, arrays: dict[str, Any]) -> None:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     atomic.write_bytes(layout.predictions_file(run_dir), buffer.getvalue())
+
+
+@dataclass(frozen=True)
+class ClassPredictions:
+    """The best classifier's test predictions: class indices, and the classes' names."""
+
+    actual: np.ndarray  # (samples,) int
+    predicted: np.ndarray  # (samples,) int
+    classes: tuple[str, ...]
+
+
+def write_class_predictions(run_dir: Path, predictions: ClassPredictions) -> None:
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        actual=predictions.actual.astype("int32"),
+        predicted=predictions.predicted.astype("int32"),
+        classes=np.asarray(predictions.classes, dtype=str),
+    )
+    atomic.write_bytes(layout.class_predictions_file(run_dir), buffer.getvalue())
+
+
+def load_class_predictions(run_dir: Path) -> ClassPredictions | None:
+    """best/test_classes.npz, or None when it is missing, unreadable or inconsistent."""
+    try:
+        with np.load(layout.class_predictions_file(run_dir), allow_pickle=False) as npz:
+            actual, predicted = npz["actual"].astype(int), npz["predicted"].astype(int)
+            classes = tuple(str(c) for c in npz["classes"])
+    except (OSError, ValueError, KeyError):
+        return None
+    count = len(classes)
+    for values in (actual, predicted):
+        if values.ndim != 1 or len(values) != len(actual) or not len(values):
+            return None
+        if values.min() < 0 or values.max() >= count:
+            return None
+    return ClassPredictions(actual, predicted, classes)

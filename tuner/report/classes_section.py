@@ -1,0 +1,47 @@
+"""The Classes section of a classification run's report: the best model's confusion matrix on
+the test split and each class's precision and recall. Reads best/test_classes.npz."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from tuner.analysis.classes import confusion, per_class
+from tuner.report.figures.canvas import to_png
+from tuner.report.figures.confusion import draw
+from tuner.report.html import Block, Image
+from tuner.run.results import load_class_predictions
+from tuner.text import plural
+
+
+def class_blocks(run_dir: Path) -> list[Block]:
+    """Empty when the run has no test predictions (still searching, or written by an older
+    version); else the sentence, the per-class table and the confusion matrix."""
+    predictions = load_class_predictions(run_dir)
+    if predictions is None:
+        return []
+    table = per_class(predictions)
+    right = int((predictions.actual == predictions.predicted).sum())
+    samples = len(predictions.actual)
+    worst = table.sort_values("recall").iloc[0]
+    text = (
+        f"The best model classifies {right} of {plural(samples, 'test sample')} correctly "
+        f"({right / samples:.3f}). Recall is the share of a class's samples found; precision "
+        f"the share of the model's calls of that class that were right. Lowest recall: "
+        f"{worst['class']} ({worst['recall']:.2f} of {plural(int(worst['samples']), 'sample')})."
+    )
+    shown = pd.DataFrame(
+        {
+            "class": table["class"],
+            "test samples": table["samples"],
+            "precision": [_share(v) for v in table["precision"]],
+            "recall": [_share(v) for v in table["recall"]],
+        }
+    )
+    figure = draw(confusion(predictions), predictions.classes)
+    return [text, shown, Image("confusion", "Confusion matrix (test split)", to_png(figure))]
+
+
+def _share(value: float) -> str:
+    return "—" if pd.isna(value) else f"{value:.2f}"

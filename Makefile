@@ -23,13 +23,14 @@ report: $(STAMP)  ## reports/<run>/index.html for every run under runs/
 validate: $(STAMP)  ## check every shipped config without training
 	$(BIN)/tuner validate configs/*.yaml
 
-test: $(STAMP)  ## the whole suite (CI runs this); two test files at a time
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+test: $(STAMP)  ## the suite but the benchmarks' smoke runs (CI runs this); two files at a time
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not bench"
 
 test-fast: $(STAMP)  ## everything but the end-to-end training tests
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not bench"
 
-bench: $(STAMP)  ## benchmarks (about 30 minutes on 2 cores): writes benchmarks/RESULTS.md
+bench: $(STAMP)  ## benchmarks (about 30 minutes on 2 cores): their smoke runs, then benchmarks/RESULTS.md
+	$(BIN)/python -m pytest -n 2 -m bench
 	$(BIN)/python benchmarks/run_all.py
 
 lint: $(STAMP)

@@ -1,4 +1,7 @@
-"""Every benchmark runs end to end in --smoke mode (tiny sizes), so none of them can rot."""
+"""Every benchmark runs end to end in --smoke mode (tiny sizes), so none of them can rot.
+
+Marked `bench`: `make bench` runs these first (about 4 minutes), `make test` leaves them out
+to stay within its ten minutes."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.bench]
 BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 SCRIPTS = {
     "overhead.py": ("1-overhead-tensorflow.md", "Per-epoch ratio"),

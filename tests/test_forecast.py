@@ -127,9 +127,10 @@ def test_regression_blocks_say_whether_the_model_beats_the_baselines(tmp_path: P
     )
     assert blocks[3] == Bullets(
         (
-            "Against the last value baseline: better at every step (test MAE lower by 0.5 to 1).",
+            "Against the last value baseline: better at every step (test MAE lower by "
+            "0.50 to 1.00).",
             "Against the seasonal naive baseline (period 7): better at every step (test MAE "
-            "lower by 2 to 2.5).",
+            "lower by 2.00 to 2.50).",
         )
     )
     assert blocks[4] == (
@@ -172,9 +173,10 @@ def test_the_verdict_holds_step_by_step_where_the_average_hides_a_crossover(
     )
     assert blocks[3] == Bullets(
         (
-            "Against the last value baseline: better at every step (test MAE lower by 1.3 to 1.9).",
+            "Against the last value baseline: better at every step (test MAE lower by "
+            "1.30 to 1.90).",
             "Against the seasonal naive baseline (period 7): better at step 1 (test MAE lower by "
-            "0.4), worse at step 3 (test MAE higher by 0.2) and within the noise at step 2.",
+            "0.400), worse at step 3 (test MAE higher by 0.200) and within the noise at step 2.",
         )
     )
     predictions = load_predictions(tmp_path)

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,6 +88,29 @@ def searched(
     return folder, done
 
 
+Here = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def here(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Here:
+    """The CLI's entry point in this process, in a folder: (exit code, stdout, stderr). For
+    steps whose process boundary is not the point: Keras is imported once per test process,
+    not once per command (the fixture above runs `tuner search` as a real process)."""
+    from tuner.cli import main
+
+    monkeypatch.delenv("TUNER_DEBUG", raising=False)
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+
+    def run(cwd: Path, *args: str) -> tuple[int, str, str]:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
 def copy_of(searched: tuple[Path, object], tmp_path: Path) -> Path:
     shutil.copytree(searched[0], tmp_path, dirs_exist_ok=True)
     return tmp_path
@@ -135,21 +159,21 @@ def test_search_then_report_then_evaluate(
 
 
 def test_the_exported_model_evaluates_raw_rows_and_refuses_wrong_shapes(
-    searched: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+    searched: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path, here: Here
 ) -> None:
     folder, _ = searched
     rng = np.random.default_rng(0)
     data = tmp_path / "mine.npz"
     np.savez(data, x=rng.integers(0, 256, (40, 28, 28)).astype("float32"), y=np.arange(40) % 10)
-    evaluated = tuner("evaluate", "runs/tiny", "--data", str(data), cwd=folder)
-    assert evaluated.returncode == 0, evaluated.stderr
-    assert "accuracy=" in evaluated.stdout and "loss=" in evaluated.stdout
+    code, out, err = here(folder, "evaluate", "runs/tiny", "--data", str(data))
+    assert code == 0, err
+    assert "accuracy=" in out and "loss=" in out
 
     bad = tmp_path / "bad.npz"
     np.savez(bad, x=np.zeros((5, 8, 8), dtype="float32"), y=np.zeros(5))
-    result = tuner("evaluate", "runs/tiny", "--data", str(bad), cwd=folder)
-    assert result.returncode == 2
-    assert result.stderr.strip() == (
+    code, _, err = here(folder, "evaluate", "runs/tiny", "--data", str(bad))
+    assert code == 2
+    assert err.strip() == (
         f"error: {bad}: x: x has shape (5, 8, 8), the model reads (n, 28, 28); reshape x"
     )
 
@@ -173,7 +197,7 @@ def test_search_and_evaluate_on_jax(tmp_path: Path) -> None:
 
 
 def test_changed_config_stops_unless_fresh(
-    searched: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+    searched: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path, here: Here
 ) -> None:
     folder = copy_of(searched, tmp_path)
     config = folder / "tiny.yaml"
@@ -184,8 +208,8 @@ def test_changed_config_stops_unless_fresh(
     assert again.stderr.startswith("runs/tiny: this search is done (2 trials); raise ")
     assert "best: trial" in again.stdout and "Reloading" not in again.stderr + again.stdout
     assert {p: p.stat().st_mtime_ns for p in run.rglob("*") if p.is_file()} == before
-    more = tuner("search", str(config), "--set", "search.max_trials=3", cwd=folder)
-    assert more.returncode == 0, more.stderr  # more trials continue the same run
+    code, _, err = here(folder, "search", str(config), "--set", "search.max_trials=3")
+    assert code == 0, err  # more trials continue the same run
     assert len(records(run)) == 3 and not list((folder / "runs").glob("tiny.old-*"))
     changed = write_config(folder, search={**TINY["search"], "max_trials": 1, "epochs": 1})
     refused = tuner("search", str(changed), cwd=folder)
@@ -194,8 +218,8 @@ def test_changed_config_stops_unless_fresh(
         f"error: {changed}: differs from the run in runs/tiny in search.epochs; add --fresh to "
         "start over (the old run is moved aside) or restore those keys"
     )
-    fresh = tuner("search", str(changed), "--fresh", cwd=folder)
-    assert fresh.returncode == 0, fresh.stderr
+    code, _, err = here(folder, "search", str(changed), "--fresh")
+    assert code == 0, err
     assert len(records(run)) == 1
     old = [p for p in (folder / "runs").iterdir() if p.name.startswith("tiny.old-")]
     assert len(old) == 1 and len(records(old[0])) == 3  # moved aside, never deleted

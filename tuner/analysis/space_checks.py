@@ -16,7 +16,7 @@ from tuner.analysis.findings import Context, Edit, Finding
 from tuner.analysis.stats import difference_interval
 from tuner.config.space import TUNABLES, Param
 from tuner.run.records import TrialRecord, score_of
-from tuner.text import value_text
+from tuner.text import score_text, value_text
 
 # A best value in the outer 10% of its range (on the log scale for log ranges) is "on the edge":
 # narrower flags a best that merely sits near a bound by chance of the draw.
@@ -232,7 +232,8 @@ def no_effect(ctx: Context) -> list[Finding]:
         if _means_differ(effects, ctx):
             continue
         means = ", ".join(
-            f"{row.label} {row.mean:.3g} ({row.trials})" for row in effects.head(4).itertuples()
+            f"{row.label} {score_text(ctx.objective, row.mean)} ({row.trials})"
+            for row in effects.head(4).itertuples()
         )
         evidence = (
             f"{name} carried {share:.0%} of the importance over {importance.trials} trials "

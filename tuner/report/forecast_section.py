@@ -4,6 +4,7 @@ best/test.json through tuner.run.results."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -167,10 +168,18 @@ def _against(name: str, steps: pd.DataFrame) -> str:
         if outcome == "noise":
             parts.append(f"within the noise at {where}")
             continue
-        margins = sorted({f"{abs(d):.3g}" for d in part["difference"]}, key=float)
+        margins = _margins(part["difference"].abs())
         by = margins[0] if len(margins) == 1 else f"{margins[0]} to {margins[-1]}"
         parts.append(f"{outcome} at {where} (test MAE {how} by {by})")
     return f"Against {name}: {_join(parts)}."
+
+
+def _margins(values: pd.Series) -> list[str]:
+    """Distinct margins, smallest first, all at one precision: 3 significant digits of the
+    largest (13.0 to 30.1, not 13 to 30.1)."""
+    largest = float(values.max())
+    decimals = max(0, 2 - math.floor(math.log10(largest))) if largest > 0 else 0
+    return sorted({f"{v:.{decimals}f}" for v in values}, key=float)
 
 
 def _against_once(name: str, row: pd.Series) -> str:

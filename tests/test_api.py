@@ -36,6 +36,7 @@ try:
 except tuner.errors.ConfigError as exc:
     refused = str(exc)
 run = tuner.search(config)
+again = tuner.search(config)  # the lock is released: done, nothing trains or is written
 trials = tuner.load_trials(run)
 curves = tuner.load_history(run)
 page = tuner.report(run, out="out")
@@ -46,6 +47,7 @@ except tuner.errors.UserInputError as exc:
     missing = str(exc)
 print("RESULT " + json.dumps({
     "run": str(run),
+    "again": str(again),
     "refused": refused,
     "missing": missing,
     "rows": len(trials),
@@ -87,7 +89,7 @@ def test_the_python_api_from_search_to_best_model_leaves_no_global_change(
     assert done.returncode == 0, done.stderr[-3000:]
     line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
     result = json.loads(line.removeprefix("RESULT "))
-    assert result["run"] == "runs/tiny"
+    assert result["run"] == result["again"] == "runs/tiny"
     assert result["refused"] == "the config dict: space.units: expected a number, got 'many'"
     assert result["missing"] == (
         "nowhere: not a run folder: no config.yaml in it; give a folder like runs/<name>"

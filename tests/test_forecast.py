@@ -149,7 +149,7 @@ def test_regression_blocks_say_whether_the_model_beats_the_baselines(tmp_path: P
         "window, or check the data's scaling."
     )
     assert isinstance(worse[3], Bullets) and worse[3].items[0] == (
-        "Against the last value baseline: worse at step 1 (test MAE higher by 1) and within the "
+        "Against the last value baseline: worse at step 1 (test MAE higher by 1.00) and within the "
         "noise at step 2."
     )
 

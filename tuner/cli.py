@@ -205,9 +205,14 @@ def cmd_search(args: argparse.Namespace) -> int:
             f"--workers must be from 1 to {MAX_WORKERS} (as search.workers), got {args.workers}"
         )
     from tuner.engine import signals
+    from tuner.run import folder as run_folder
 
+    config = load(args.config, args.overrides)
     with signals.installed():  # the previous handlers are back when the search returns
-        return _search(args)
+        try:
+            return _search(args)
+        finally:  # the lock too: an in-process caller (tuner.search) may search the run again
+            run_folder.release(run_folder.run_dir_for(config, args.runs))
 
 
 def _search(args: argparse.Namespace) -> int:

@@ -176,6 +176,8 @@ def _lock_error(lock: Path, exc: OSError) -> TunerError:
 
 
 def release(run_dir: Path) -> None:
+    """Unlock runs/<name> when this process's search of it is over (a `tuner` process ends
+    then anyway; a Python caller goes on, and may search the same run again)."""
     handle = _held.pop(run_dir.resolve(), None)
     if handle is not None:
         handle.close()

@@ -230,10 +230,12 @@ def _search(args: argparse.Namespace) -> int:
         return _search_in_parallel(args, config, run_dir, workers)
     if role is not None:
         _check_distributed_env(role)
-    keras_backend = backend.activate(config.backend)
-    from tuner.data.datasets import load_dataset
+    from tuner.data.datasets import imports_keras, load_dataset
 
-    dataset = load_dataset(config.data, config.seed)
+    dataset = None if imports_keras(config.data) else load_dataset(config.data, config.seed)
+    keras_backend = backend.activate(config.backend)  # after the data: a 10-s import
+    if dataset is None:
+        dataset = load_dataset(config.data, config.seed)
     summary = {**dataset.summary(), "keras_backend": keras_backend}
     print(
         f"{config.name}: {summary['dataset']} from {summary['origin']}; "

@@ -83,6 +83,12 @@ class Forecast:
     baselines: dict[str, np.ndarray]  # name -> (test samples, horizon), in target units
 
 
+def imports_keras(cfg: DataSection) -> bool:
+    """Whether load_dataset imports Keras (to read or download MNIST through it): the search
+    loads every other dataset before Keras' import, so bad data is said in a second."""
+    return cfg.dataset in ("mnist", "fashion_mnist") and not cfg.path and cfg.source != "bundled"
+
+
 def load_dataset(cfg: DataSection, seed: int) -> Dataset:
     if cfg.dataset in REGRESSION_DATASETS:
         return _series_dataset(cfg, seed)

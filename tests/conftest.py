@@ -187,7 +187,7 @@ TOP_KEYS = "name, seed, backend, data, model, space, search, report"
 DATA_KEYS = (
     "dataset, source, path, target, test_path, id, order, label, features, window, horizon, "
     "period, length, noise, trend, "
-    "validation_split, test_split, limit, normalize"
+    "validation_split, test_split, limit, normalize, class_weight"
 )
 SEARCH_KEYS = (
     "algorithm, objective, max_trials, epochs, executions_per_trial, early_stopping, time_budget, "

@@ -297,5 +297,6 @@ def test_series_keys_round_trip_and_stay_out_of_classification_configs(
     assert load_config("resolved.yaml").to_dict() == first.to_dict()
     plain = _load(tmp_path, monkeypatch, "space:\n  units: 8\n").to_dict()["data"]
     assert list(plain) == [
-        "dataset", "source", "path", "validation_split", "test_split", "limit", "normalize"
+        "dataset", "source", "path", "validation_split", "test_split", "limit", "normalize",
+        "class_weight",
     ]  # fmt: skip

@@ -256,3 +256,25 @@ def test_per_class_precision_and_recall_count_by_hand() -> None:
     assert table["recall"].round(3).tolist() == [0.667, 1.0, 0.0]
     assert table["precision"].iloc[:2].round(3).tolist() == [1.0, 0.5]
     assert np.isnan(table["precision"].iloc[2])  # never predicted: no precision, not 0
+
+
+def test_balanced_class_weights_weigh_a_rare_class_up() -> None:
+    from tuner.engine.search import balanced_weights
+
+    labels = np.array([0] * 6 + [1] * 2)
+    assert balanced_weights(labels, 3) == {0: 8 / (2 * 6), 1: 8 / (2 * 2), 2: 1.0}
+
+
+def test_class_weight_is_for_classification_only(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {"data": {"dataset": "sine", "class_weight": "balanced"}, "space": {"units": 4}}
+        )
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).split(": ", 1)[1] == (
+        "data.class_weight: class_weight is for the mnist, fashion_mnist, digits and sequences "
+        "datasets, not sine; remove it"
+    )

@@ -23,9 +23,14 @@ TASK_HEADS = {"classification": ("softmax",), "regression": ("linear", "sigmoid"
 # the others out, so a classification run's config.yaml has no series keys.
 _COMMON_KEYS = ("dataset", "validation_split", "test_split", "normalize")
 DATA_KEYS = {
-    **dict.fromkeys(("mnist", "fashion_mnist"), (*_COMMON_KEYS, "source", "path", "limit")),
-    "digits": (*_COMMON_KEYS, "limit"),  # scikit-learn's own copy: no file, no download
-    "sequences": (*_COMMON_KEYS, "path", "test_path", "id", "order", "label", "features", "limit"),
+    **dict.fromkeys(
+        ("mnist", "fashion_mnist"), (*_COMMON_KEYS, "source", "path", "limit", "class_weight")
+    ),
+    "digits": (*_COMMON_KEYS, "limit", "class_weight"),  # scikit-learn's copy: no file
+    "sequences": (
+        *_COMMON_KEYS,
+        *("path", "test_path", "id", "order", "label", "features", "limit", "class_weight"),
+    ),
     "sine": (*_COMMON_KEYS, "window", "horizon", "period", "length", "noise", "trend"),
     "csv": (*_COMMON_KEYS, "path", "target", "window", "horizon", "period"),
 }
@@ -63,6 +68,8 @@ class DataSection(_Section):
     test_split: float = Field(default=0.2, gt=0.0, lt=1.0)
     limit: int | None = Field(default=None, ge=20)
     normalize: bool = True
+    # classification: "balanced" weighs each class's loss by n / (classes x its count)
+    class_weight: Literal["balanced"] | None = None
 
 
 class ModelSection(_Section):

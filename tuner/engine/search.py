@@ -11,6 +11,7 @@ from typing import Any
 
 import keras
 import keras_tuner as kt
+import numpy as np
 
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
@@ -72,6 +73,17 @@ def initial_points(config: Config) -> int:
     return max(2, min(3 * len(config.space.varying), config.search.max_trials // 3))
 
 
+def balanced_weights(labels: np.ndarray, classes: int) -> dict[int, float]:
+    """scikit-learn's "balanced" weights, n / (classes x count), for every class the model
+    outputs (1.0 for one absent from the training split: Keras wants them all)."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    present = np.unique(labels)
+    weights = compute_class_weight("balanced", classes=present, y=labels)
+    found = {int(c): float(w) for c, w in zip(present, weights, strict=True)}
+    return {c: found.get(c, 1.0) for c in range(classes)}
+
+
 def check_factory(config: Config, dataset: Dataset) -> None:
     """Build the default model once so a factory bug fails before any trial."""
     spec = ModelSpec.of(dataset)
@@ -105,12 +117,16 @@ def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = 
                     monitor=stop.monitor, patience=stop.patience, min_delta=stop.min_delta
                 )
             )
+        weights = None
+        if config.data.class_weight == "balanced":
+            weights = balanced_weights(dataset.y_train, dataset.num_classes)
         tuner.search(
             dataset.x_train,
             dataset.y_train,
             validation_data=(dataset.x_val, dataset.y_val),
             epochs=config.search.epochs,
             callbacks=callbacks,
+            class_weight=weights,  # keras-tuner passes it on to every trial's fit()
             verbose=1 if verbose else 0,
         )
         if not kt_compat.is_worker():

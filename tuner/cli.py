@@ -210,13 +210,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     config = load(args.config, args.overrides)
     with signals.installed():  # the previous handlers are back when the search returns
         try:
-            return _search(args)
+            return _search(args, config)
         finally:  # the lock too: an in-process caller (tuner.search) may search the run again
             run_folder.release(run_folder.run_dir_for(config, args.runs))
 
 
-def _search(args: argparse.Namespace) -> int:
-    config = load(args.config, args.overrides)
+def _search(args: argparse.Namespace, config: Config) -> int:
     from tuner.engine import backend
     from tuner.run import folder as run_folder
 

@@ -56,8 +56,9 @@ def test_a_ragged_csv_reads_each_sequence_in_step_order_padded_with_nan(tmp_path
             ":3: data.id: column 'id' is empty; name the sequence of every row",
         ),
         ("s1,zero,1,10,up\n", ":2: data.order: column 't' holds 'zero', not a number"),
+        ("s1,0,1,10,up\ns2,0,2,20, \n", ":3: data.label: column 'label' is empty; label every row"),
     ],
-    ids=["label-changes", "not-a-number", "no-id", "bad-order"],
+    ids=["label-changes", "not-a-number", "no-id", "bad-order", "no-label"],
 )
 def test_a_bad_csv_names_the_file_line_and_key(tmp_path: Path, rows: str, message: str) -> None:
     path = csv_file(tmp_path, rows)

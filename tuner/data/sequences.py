@@ -78,15 +78,17 @@ def read_csv(path: str, columns: CsvColumns, features: tuple[str, ...] | None = 
             problem = f"column {name!r} holds {cell!r}, not a number; every feature must be"
             raise DataError(problem, file=path, line=int(line[bad[0]]), key="data.features")
         values[:, i] = numbers
+    for key, what in (("id", "name the sequence of every row"), ("label", "label every row")):
+        name = getattr(columns, key)
+        empty = np.flatnonzero(table[name].str.strip() == "")
+        if len(empty):
+            raise DataError(
+                f"column {name!r} is empty; {what}",
+                file=path,
+                line=int(line[empty[0]]),
+                key=f"data.{key}",
+            )
     ids = table[columns.id].to_numpy()
-    empty = np.flatnonzero(table[columns.id].str.strip() == "")
-    if len(empty):
-        raise DataError(
-            f"column {columns.id!r} is empty; name the sequence of every row",
-            file=path,
-            line=int(line[empty[0]]),
-            key="data.id",
-        )
     labels = table[columns.label].to_numpy()
     order = np.arange(len(table), dtype="float64")  # file order unless an order column
     if columns.order is not None:

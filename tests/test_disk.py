@@ -79,12 +79,7 @@ def test_a_refused_checkpoint_write_stops_the_search_without_a_failed_record(
     run = tmp_path / "runs" / "tiny"
     assert finished(run) == before  # trial 2 is not blamed: no failed record for it
     assert not list(run.rglob(".partial-*")) and not list(run.rglob("*.tmp"))
-
-    resumed = tuner(tmp_path, "search", "tiny.yaml")
-    assert resumed.returncode == 0, resumed.stderr
-    after = finished(run)
-    assert sorted(after) == ["0", "1", "2"]
-    assert {k: after[k] for k in before} == before
+    # Resuming once the limit is lifted: the next test does it after a full disk.
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ def check_complete(run: Path, max_trials: int) -> list[dict[str, Any]]:
 
 
 def test_sigkill_at_random_moments_loses_no_finished_trial(tmp_path: Path) -> None:
-    max_trials, kills_wanted = 6, 4
+    max_trials, kills_wanted = 5, 3
     config = write_config(tmp_path, max_trials=max_trials)
     run = tmp_path / "runs" / "tiny"
     rng = random.Random(20240611)

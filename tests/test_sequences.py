@@ -135,8 +135,12 @@ def test_an_npz_with_its_own_splits_and_text_labels(tmp_path: Path) -> None:
             {"x_train": np.zeros((2, 3)), "y_train": np.arange(2), "x_test": np.zeros((2, 3))},
             "missing array 'y_test'; save x_test and y_test",
         ),
+        (
+            {"x_train": np.zeros((2, 3)), "y_train": np.array([0.5, 1.5])},
+            "y_train: y_train holds float64 values; give integers or text (dtype str)",
+        ),
     ],
-    ids=["one-class", "nan-inside", "empty", "half-a-split"],
+    ids=["one-class", "nan-inside", "empty", "half-a-split", "float-labels"],
 )
 def test_a_bad_npz_is_refused_in_one_line(
     tmp_path: Path, arrays: dict[str, np.ndarray], message: str

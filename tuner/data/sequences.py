@@ -170,7 +170,8 @@ def read_npz(path: str) -> dict[str, Labelled]:
             for key in (xk, yk):
                 if key not in npz:
                     raise DataError(f"missing array {key!r}; save {xk} and {yk}", file=path)
-            x, y = _numeric(npz, xk, path), _labels(npz, yk, path)
+            x = _array(npz, xk, path, "biuf", "numbers")
+            y = _array(npz, yk, path, "biuU", "integers or text (dtype str)")
             x = x[:, :, None] if x.ndim == 2 else x
             if x.ndim != 3 or y.ndim != 1 or len(x) != len(y) or not len(x):
                 raise DataError(
@@ -184,27 +185,14 @@ def read_npz(path: str) -> dict[str, Labelled]:
     return out
 
 
-def _numeric(npz: object, key: str, path: str) -> np.ndarray:
+def _array(npz: object, key: str, path: str, kinds: str, wanted: str) -> np.ndarray:
+    """One array of the .npz, of dtype kinds ``kinds`` ("biuf": numbers), never unpickled."""
     try:
         values = np.asarray(npz[key])  # type: ignore[index]
     except ValueError:
-        raise DataError(
-            f"{key} holds Python objects; save numeric arrays", file=path, key=key
-        ) from None
-    if values.dtype.kind not in "biuf":
-        raise DataError(f"{key} holds {values.dtype} values; give numbers", file=path, key=key)
-    return values
-
-
-def _labels(npz: object, key: str, path: str) -> np.ndarray:
-    try:
-        values = np.asarray(npz[key])  # type: ignore[index]
-    except ValueError:
-        raise DataError(
-            f"{key} holds Python objects; save numbers or text (dtype str)", file=path
-        ) from None
-    if values.dtype.kind not in "biuU":
-        raise DataError(f"{key} holds {values.dtype} values; give integers or text", file=path)
+        raise DataError(f"{key} holds Python objects; save {wanted}", file=path, key=key) from None
+    if values.dtype.kind not in kinds:
+        raise DataError(f"{key} holds {values.dtype} values; give {wanted}", file=path, key=key)
     return values
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from tuner.config.schema import load_config
-from tuner.config.space import TUNABLES
-from tuner.report.write import write_reports
+from tuner.config.tunables import TUNABLES
+from tuner.reporting.write import write_reports
 from tuner.run import atomic
 from tuner.run import folder as run_folder
 from tuner.run.records import write_record
@@ -194,7 +194,10 @@ SEARCH_KEYS = (
     "workers"
 )
 SPACE_KEYS = ", ".join(TUNABLES)
-METRICS = "loss, accuracy, val_loss, val_accuracy"
+METRICS = (
+    "loss, accuracy, val_loss, val_accuracy, auc, precision, recall, f1, val_auc, val_precision, "
+    "val_recall, val_f1"
+)
 
 # (id, file content, the exact message). Line numbers count from the first line of the text.
 MALFORMED: list[tuple[str, str | bytes, str]] = [
@@ -681,8 +684,8 @@ MALFORMED: list[tuple[str, str | bytes, str]] = [
     ),
     (
         "unknown-objective-no-suggestion",
-        "space:\n  units: 32\nsearch:\n  objective: f1\n",
-        f"bad.yaml:4: search.objective: unknown metric 'f1'; use one of {METRICS}",
+        "space:\n  units: 32\nsearch:\n  objective: perplexity\n",
+        f"bad.yaml:4: search.objective: unknown metric 'perplexity'; use one of {METRICS}",
     ),
     (
         "unknown-early-stopping-monitor",

@@ -40,6 +40,7 @@ again = tuner.search(config)  # the lock is released: done, nothing trains or is
 trials = tuner.load_trials(run)
 curves = tuner.load_history(run)
 page = tuner.report(run, out="out")
+page = tuner.report(run, out="out")  # still the function once the report stage is imported
 model = tuner.best_model(run)
 try:
     tuner.load_trials("nowhere")

@@ -25,9 +25,9 @@ from conftest import (
 )
 
 from tuner.config.schema import load_config
-from tuner.report.html import render_page
-from tuner.report.run_page import leaderboard, summary
-from tuner.report.write import write_reports
+from tuner.reporting.html import render_page
+from tuner.reporting.run_page import leaderboard, summary
+from tuner.reporting.write import write_reports
 from tuner.run import folder as run_folder
 from tuner.run.records import write_record
 from tuner.run.run import load_run

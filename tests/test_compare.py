@@ -11,10 +11,10 @@ import pytest
 import yaml
 from conftest import make_config, make_record, table_rows
 
-from tuner.report import comparison_page
-from tuner.report.figures import history
-from tuner.report.figures.canvas import to_png
-from tuner.report.write import write_reports
+from tuner.reporting import comparison_page
+from tuner.reporting.figures import history
+from tuner.reporting.figures.canvas import to_png
+from tuner.reporting.write import write_reports
 from tuner.run.records import write_record
 from tuner.run.run import load_run
 

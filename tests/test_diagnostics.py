@@ -123,11 +123,14 @@ def test_a_wide_gap_with_a_falling_validation_curve_is_a_gap_not_overfitting() -
     assert "overfitting" not in kinds(found)
     gap = only(found, "gap")
     assert gap.sentence == (
-        "**Train-validation gap.** Trial w: training accuracy 0.12 above val_accuracy at the best "
+        "**Train-validation gap.** Trial w: training accuracy 0.120 above val_accuracy at the best "
         "epoch (threshold 0.05), while validation loss did not rise. Not overfitting while the "
         "validation curve falls; regularize if it turns upward."
     )
     assert gap.edits == ()
+    few = only(training.diagnose(context([wide], validation_samples=100)), "gap")
+    assert "(threshold 0.10, the noise of 100 samples)" in few.sentence
+    assert "gap" not in kinds(training.diagnose(context([wide], validation_samples=24)))
     series = only(training.diagnose(context([wide], series=True)), "gap")
     assert series.suggestion.startswith("The validation part of a series is a later stretch")
 

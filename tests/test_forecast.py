@@ -14,10 +14,10 @@ import pytest
 from matplotlib.figure import Figure
 
 from tuner.analysis import forecast
-from tuner.report.figures import forecast as forecast_figures
-from tuner.report.figures.canvas import to_png
-from tuner.report.forecast_section import regression_blocks
-from tuner.report.html import Bullets, Image, Note
+from tuner.reporting.figures import forecast as forecast_figures
+from tuner.reporting.figures.canvas import to_png
+from tuner.reporting.forecast_section import regression_blocks
+from tuner.reporting.html import Bullets, Image, Note
 from tuner.run.results import load_predictions
 
 ACTUAL = np.array([[1.0, 2.0], [2.0, 3.0], [3.0, 4.0], [4.0, 5.0]])
@@ -273,7 +273,7 @@ def test_no_predictions_is_a_note(tmp_path: Path) -> None:
 
 def test_the_forecast_report_does_not_import_keras() -> None:
     code = (
-        "import sys, tuner.report.forecast_section, tuner.analysis.forecast; "
+        "import sys, tuner.reporting.forecast_section, tuner.analysis.forecast; "
         "print(sorted(m for m in ('keras', 'tensorflow', 'keras_tuner') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -9,7 +9,8 @@ import keras
 import numpy as np
 import pytest
 
-from tuner.config.space import TUNABLES, parse_space
+from tuner.config.space import parse_space
+from tuner.config.tunables import TUNABLES
 from tuner.config.yaml_lines import load_text
 from tuner.data.series import TargetScale
 from tuner.engine.hyperparameters import to_hyperparameters

@@ -16,10 +16,10 @@ from matplotlib.figure import Figure
 
 from tuner.analysis import importance
 from tuner.config.space import Param
-from tuner.report.figures import curves, forecast, history, parallel_coordinates, params
-from tuner.report.figures import importance as importance_figure
-from tuner.report.figures.canvas import to_png
-from tuner.report.figures.shared_effects import draw_effects
+from tuner.reporting.figures import curves, forecast, history, parallel_coordinates, params
+from tuner.reporting.figures import importance as importance_figure
+from tuner.reporting.figures.canvas import to_png
+from tuner.reporting.figures.shared_effects import draw_effects
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -16,7 +16,7 @@ from conftest import PNG, failed_record, make_config, make_demo_run, make_record
 
 from tuner.analysis.findings import train_validation_gap
 from tuner.errors import UserInputError
-from tuner.report.write import write_reports
+from tuner.reporting.write import write_reports
 from tuner.run import atomic
 from tuner.run.records import write_record
 from tuner.run.run import find_runs, load_run
@@ -296,7 +296,7 @@ def test_writing_a_report_imports_no_keras_and_switches_no_matplotlib_backend(
     code = (
         "import sys, matplotlib\n"
         "before = matplotlib.get_backend()\n"
-        "from pathlib import Path\nfrom tuner.report.write import write_reports\n"
+        "from pathlib import Path\nfrom tuner.reporting.write import write_reports\n"
         f"pages = write_reports([{str(run)!r}], out=Path({str(tmp_path / 'reports')!r}))\n"
         "assert pages and all(p.exists() for p in pages), pages\n"
         "assert matplotlib.get_backend() == before, (before, matplotlib.get_backend())\n"

@@ -14,12 +14,12 @@ from conftest import failed_record, make_config, make_record
 
 from tuner.analysis.review import review
 from tuner.config.schema import load_config
-from tuner.report.figures import curves, parallel_coordinates, params
-from tuner.report.figures_section import figures
-from tuner.report.html import Facts, Note, Section
-from tuner.report.run_page import failures, leaderboard, summary
-from tuner.report.test_section import test_section as evaluation_section
-from tuner.report.write import write_comparison
+from tuner.reporting.figures import curves, parallel_coordinates, params
+from tuner.reporting.figures_section import figures
+from tuner.reporting.html import Facts, Note, Section
+from tuner.reporting.run_page import failures, leaderboard, summary
+from tuner.reporting.test_section import test_section as evaluation_section
+from tuner.reporting.write import write_comparison
 from tuner.run import atomic
 from tuner.run import folder as run_folder
 from tuner.run.records import write_record

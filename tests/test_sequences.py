@@ -234,7 +234,7 @@ def test_the_shipped_example_searches_exports_and_masks_its_padding(
     assert np.isclose((probabilities.argmax(1) == data.y_test).mean(), test["accuracy"])
     from conftest import table_rows
 
-    from tuner.report.write import write_reports
+    from tuner.reporting.write import write_reports
 
     write_reports([run], out=tmp_path / "reports")
     markdown = (tmp_path / "reports" / "gestures" / "report.md").read_text()

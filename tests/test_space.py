@@ -8,7 +8,8 @@ import pytest
 from keras_tuner.engine.hyperparameters import Boolean, Choice, Fixed, Float, Int
 
 from tuner.config.schema import from_source
-from tuner.config.space import TUNABLES, Space
+from tuner.config.space import Space
+from tuner.config.tunables import TUNABLES
 from tuner.config.yaml_lines import load_text
 from tuner.engine.hyperparameters import to_hyperparameters
 

@@ -230,7 +230,7 @@ def test_good_arrays_pass() -> None:
 
 
 def test_a_report_on_a_damaged_run_skips_the_bad_files_and_says_so(tmp_path: Path) -> None:
-    from tuner.report import write as report_writer
+    from tuner.reporting import write as report_writer
 
     run = tmp_path / "runs" / "messy"
     run.mkdir(parents=True)

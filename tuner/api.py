@@ -2,6 +2,7 @@
 
     import tuner
     run = tuner.search("configs/my.yaml")       # or a dict; returns the run folder
+    run = tuner.search(config, x=x, y=y, validation_data=(xv, yv), test_data=(xt, yt))
     trials = tuner.load_trials(run)             # one row per trial, params_* columns
     curves = tuner.load_history(run)            # trial, epoch, metric, value
     page = tuner.report(run)                    # reports/<name>/index.html
@@ -28,8 +29,9 @@ import yaml
 from tuner import cli
 from tuner.config import yaml_lines
 from tuner.config.schema import from_source
-from tuner.errors import ConfigError, TunerError, UserInputError
-from tuner.run import layout
+from tuner.config.sections import CSV_KEYS
+from tuner.errors import ConfigError, DataError, TunerError, UserInputError
+from tuner.run import arrays, layout
 from tuner.run.folder import run_dir_for
 from tuner.run.run import load_run
 
@@ -40,6 +42,10 @@ DICT = "the config dict"  # how errors name a config given as a dict
 def search(
     config: PathLike | Mapping[str, Any],
     *,
+    x: Any = None,
+    y: Any = None,
+    validation_data: tuple[Any, Any] | None = None,
+    test_data: tuple[Any, Any] | None = None,
     runs: PathLike = "runs",
     fresh: bool = False,
     overrides: tuple[str, ...] = (),
@@ -48,7 +54,33 @@ def search(
 ) -> Path:
     """Run (or resume) the search a config declares, as `tuner search` does; returns the run's
     folder. ``config`` is a YAML file or the same keys as a dict; ``overrides`` are `--set`
-    values such as ``"search.max_trials=5"``."""
+    values such as ``"search.max_trials=5"``.
+
+    ``x`` and ``y`` (with optional ``validation_data`` and ``test_data`` pairs; else split
+    from x, stratified) are labelled sequences as a sequences .npz holds them: x (n, steps,
+    features) or (n, steps), NaN after a shorter sequence's end; y class labels (numbers or
+    text) or an (n, labels) 0/1 matrix. They are saved under runs/.arrays/ by fingerprint, and
+    a resume with other arrays is refused like a changed config."""
+    saved = None
+    if any(a is not None for a in (x, y, validation_data, test_data)):
+        config, saved = _with_arrays(config, Path(runs), fresh, (x, y, validation_data, test_data))
+    try:
+        return _search(config, Path(runs), fresh, overrides, workers, verbose)
+    except DataError as exc:  # in the saved arrays: named as the caller passed them
+        if saved is None or exc.file != str(saved):
+            raise
+        key = arrays.ARGUMENTS.get(exc.key, exc.key)
+        raise DataError(exc.problem, file="the arrays", key=key) from None
+
+
+def _search(
+    config: PathLike | Mapping[str, Any],
+    runs: Path,
+    fresh: bool,
+    overrides: tuple[str, ...],
+    workers: int | None,
+    verbose: bool,
+) -> Path:
     with _config_file(config) as path, _environment_kept():
         args = argparse.Namespace(
             config=path,
@@ -62,6 +94,57 @@ def search(
         if code != 0:
             raise TunerError(f"the search of {path} ended with status {code}")
         return run_dir_for(cli.load(path, list(overrides)), Path(runs))
+
+
+def _with_arrays(
+    config: PathLike | Mapping[str, Any], runs: Path, fresh: bool, given: tuple[Any, ...]
+) -> tuple[dict[str, Any], Path]:
+    """The config as a dict whose data section reads the arrays, saved by fingerprint."""
+    x, y, validation_data, test_data = given
+    if x is None or y is None:
+        missing = "x" if x is None else "y"
+        raise UserInputError(f"arrays need both x and y; give {missing}", key=missing)
+    if isinstance(config, Mapping):
+        document, where = dict(config), DICT
+    else:
+        document, where = dict(yaml_lines.load_file(Path(config)).data or {}), str(config)
+        document.setdefault("name", Path(config).stem)
+    data = dict(document.get("data") or {})
+    if data.get("dataset", "sequences") != "sequences":
+        raise ConfigError(
+            f"arrays are read as the sequences dataset, not {data['dataset']}; remove "
+            "data.dataset or set it to sequences",
+            file=where,
+            key="data.dataset",
+        )
+    for key in ("path", "test_path", *CSV_KEYS):
+        if key in data:
+            raise ConfigError(
+                f"{key} is for a data file, but arrays were passed; remove it",
+                file=where,
+                key=f"data.{key}",
+            )
+    saved = arrays.save(runs, arrays.splits_of(x, y, validation_data, test_data))
+    name = str(document.get("name") or "run")
+    _check_same_arrays(runs / name, saved, fresh, where)
+    document["data"] = {**data, "dataset": "sequences", "path": str(saved)}
+    return document, saved
+
+
+def _check_same_arrays(run_dir: Path, saved: Path, fresh: bool, where: str) -> None:
+    """A run started on other arrays is refused, in words, unless ``fresh``."""
+    try:
+        previous = yaml.safe_load((run_dir / layout.CONFIG_FILE).read_text())["data"]["path"]
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return  # no run yet (or not one of arrays): the config comparison has the last word
+    if fresh or Path(str(previous)).parent.name != arrays.FOLDER or previous == str(saved):
+        return
+    raise ConfigError(
+        f"the arrays differ from those {run_dir} was searched with (fingerprint "
+        f"{Path(str(previous)).stem}, now {saved.stem}); pass fresh=True to start over (the old "
+        "run is moved aside) or give the same arrays",
+        file=where,
+    )
 
 
 def load_trials(run: PathLike) -> Any:
@@ -88,7 +171,7 @@ def load_history(run: PathLike) -> Any:
 
 def report(run: PathLike, out: PathLike = "reports") -> Path:
     """Write the run's report (as `tuner report RUN --out OUT`); returns its index.html."""
-    from tuner.report.write import write_reports
+    from tuner.reporting.write import write_reports
 
     folder = _run_dir(run)
     write_reports([folder], out=Path(out))
@@ -141,7 +224,12 @@ def _config_file(config: PathLike | Mapping[str, Any]) -> Iterator[Path]:
         name = str(config.get("name") or "run")
         path = Path(folder) / f"{name}.yaml"
         path.write_text(text, encoding="utf-8")
-        yield path
+        try:
+            yield path
+        except UserInputError as exc:  # raised later, by the search: name the dict too
+            if exc.file != str(path):
+                raise
+            raise type(exc)(exc.problem, file=DICT, key=exc.key) from None
 
 
 @contextlib.contextmanager

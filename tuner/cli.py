@@ -357,7 +357,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from tuner.report.write import write_reports
+    from tuner.reporting.write import write_reports
 
     written = write_reports(args.run_dirs or None, runs_root=args.runs, out=args.out)
     for path in written:

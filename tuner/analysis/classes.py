@@ -19,16 +19,23 @@ def confusion(predictions: ClassPredictions) -> np.ndarray:
 
 
 def per_class(predictions: ClassPredictions) -> pd.DataFrame:
-    """One row per class: its name, test samples, precision and recall."""
-    counts = confusion(predictions)
-    right = np.diag(counts).astype(float)
+    """One row per class (per label, multi-label): its name, test samples (of the class; with
+    the label), precision and recall."""
+    if predictions.multilabel:
+        actual, called = predictions.actual, predictions.predicted
+        right = (actual * called).sum(axis=0).astype(float)
+        found, calls = actual.sum(axis=0), called.sum(axis=0)
+    else:
+        counts = confusion(predictions)
+        right = np.diag(counts).astype(float)
+        found, calls = counts.sum(axis=1), counts.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        precision = np.where(counts.sum(axis=0) > 0, right / counts.sum(axis=0), np.nan)
-        recall = np.where(counts.sum(axis=1) > 0, right / counts.sum(axis=1), np.nan)
+        precision = np.where(calls > 0, right / calls, np.nan)
+        recall = np.where(found > 0, right / found, np.nan)
     return pd.DataFrame(
         {
             "class": list(predictions.classes),
-            "samples": counts.sum(axis=1),
+            "samples": found,
             "precision": precision,
             "recall": recall,
         }

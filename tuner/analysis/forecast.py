@@ -1,5 +1,5 @@
 """Test errors of the best regression model and of the naive baselines, overall, per step
-ahead and over time (the figures in tuner.report.figures.forecast draw these frames), and per
+ahead and over time (the figures in tuner.reporting.figures.forecast draw these frames), and per
 step whether the model beats each baseline by more than the noise (a paired block bootstrap)."""
 
 from __future__ import annotations

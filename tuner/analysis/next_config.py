@@ -1,5 +1,5 @@
 """What to try next: the run's whole config with the diagnostics' edits applied, named
-<name>-next so it starts a new run (tuner.report writes it as reports/<name>/next.yaml and
+<name>-next so it starts a new run (tuner.reporting writes it as reports/<name>/next.yaml and
 checks it with the same validation as `tuner validate`)."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from typing import Any
 import yaml
 
 from tuner.analysis.findings import Edit, Finding
-from tuner.config.space import TUNABLES, parse_space
+from tuner.config.space import parse_space
+from tuner.config.tunables import TUNABLES
 from tuner.config.yaml_lines import Source
 from tuner.run.run import Run
 from tuner.text import duration, plural

@@ -14,7 +14,8 @@ from tuner.analysis.comparisons import compare
 from tuner.analysis.effects import number, value_effects
 from tuner.analysis.findings import Context, Edit, Finding
 from tuner.analysis.stats import difference_interval
-from tuner.config.space import TUNABLES, Param
+from tuner.config.space import Param
+from tuner.config.tunables import TUNABLES
 from tuner.run.records import TrialRecord, score_of
 from tuner.text import score_text, value_text
 

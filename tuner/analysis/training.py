@@ -14,6 +14,7 @@ from typing import Any, cast
 from tuner.analysis.effects import label, number
 from tuner.analysis.findings import Context, Edit, Finding, train_validation_gap, trial_list
 from tuner.run.records import COMPLETED, FAILED, TrialRecord
+from tuner.text import difference_text
 from tuner.text import value_text as _value
 
 # Validation loss must end this many epochs past its minimum: one higher epoch is noise, two
@@ -84,7 +85,9 @@ def gaps(ctx: Context, overfit: list[Finding]) -> list[Finding]:
     watch, not overfitting, and no change to the next search."""
     named = {t for f in overfit for t in f.trials}
     hits = [
-        (r, text) for r in ctx.ranked if str(r["trial_id"]) not in named and (text := wide_gap(r))
+        (r, text)
+        for r in ctx.ranked
+        if str(r["trial_id"]) not in named and (text := wide_gap(r, ctx.validation_samples))
     ]
     if not hits:
         return []
@@ -117,18 +120,29 @@ def rising(record: TrialRecord) -> str:
     )
 
 
-def wide_gap(record: TrialRecord) -> str:
+def gap_threshold(validation_samples: int | None) -> float:
+    """GAP_ABSOLUTE, or the validation split's own noise when that is larger: about two
+    standard errors of a proportion, 2 * sqrt(0.25 / n) = 1 / sqrt(n) (0.20 on 24 samples)."""
+    if not validation_samples:
+        return GAP_ABSOLUTE
+    return max(GAP_ABSOLUTE, round(1 / math.sqrt(validation_samples), 2))
+
+
+def wide_gap(record: TrialRecord, validation_samples: int | None = None) -> str:
     """The train-validation gap at the best epoch when above its threshold; '' otherwise."""
     gap = train_validation_gap(record)
     if gap is None:
         return ""
     objective = str(record["objective"])
     if record["direction"] == "max":
+        threshold = gap_threshold(validation_samples)
+        if gap <= threshold + 1e-9:
+            return ""
+        noise = "" if threshold == GAP_ABSOLUTE else f", the noise of {validation_samples} samples"
+        shown = difference_text(objective, gap, gap)
         return (
-            f"training {objective.removeprefix('val_')} {gap:.3g} above {objective} at the best "
-            f"epoch (threshold {GAP_ABSOLUTE})"
-            if gap > GAP_ABSOLUTE + 1e-9
-            else ""
+            f"training {objective.removeprefix('val_')} {shown} above {objective} at the best "
+            f"epoch (threshold {threshold:.2f}{noise})"
         )
     train = best_train(record)
     if train is None or train == 0 or gap / abs(train) <= GAP_RELATIVE:

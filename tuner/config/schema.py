@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from tuner.config import yaml_lines
 from tuner.config.sections import (
+    CSV_KEYS,
     DATA_KEYS,
     MAX_NAME,
     METRICS,
@@ -35,6 +36,8 @@ from tuner.config.space import Space, parse_space
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)\s*$")
 _MINIMIZED = ("loss", "error", "mae", "mse", "rmse")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fullmatch: `$` would allow a final "\n"
+# module.path:function, or path/to/file.py:function
+_FACTORY = re.compile(r"([A-Za-z_]\w*(\.[A-Za-z_]\w*)*|[^:]+\.py):[A-Za-z_]\w*")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,12 @@ class Config:
     def task(self) -> str:
         return task_of(self.data.dataset)
 
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """The metrics the search reads: the objective and early stopping's monitor."""
+        stop = self.search.early_stopping
+        return (self.objective, *((stop.monitor,) if stop is not None else ()))
+
     def to_dict(self) -> dict[str, Any]:
         """The resolved config as plain data, in the YAML layout (written next to the results)."""
         search = self.search.model_dump()
@@ -68,7 +77,11 @@ class Config:
             "seed": self.seed,
             "backend": self.backend,
             "data": self.data.model_dump(include=set(DATA_KEYS[self.data.dataset])),
-            "model": self.model.model_dump(),
+            "model": (
+                {"factory": self.model.factory}  # the built-in model's keys do not apply
+                if self.model.factory
+                else self.model.model_dump(exclude_none=True)
+            ),
             "space": self.raw_space,
             "search": search,
             "report": self.report.model_dump(),
@@ -95,13 +108,18 @@ def from_source(src: yaml_lines.Source) -> Config:
     if doc.model.cell != "lstm" and isinstance(doc.space, dict) and "cell" in doc.space:
         raise src.error(("model", "cell"), "cell is set in model.cell and in space.cell; keep one")
     _check_data(src, doc.data)
-    head = _default_head(src, doc)
-    space = parse_space(src, doc.space, {"cell": doc.model.cell, "head": head})
-    _check_space_heads(src, space, doc.data.dataset)
-    objective = _objective(src, doc, space)
-    if doc.search.early_stopping is not None:
-        monitor = doc.search.early_stopping.monitor
-        _check_metric(src, ("search", "early_stopping", "monitor"), monitor, doc.data.dataset)
+    if doc.model.factory is not None:
+        space = _factory_space(src, doc)
+        doc = doc.model_copy(update={"model": _factory_file(src, doc.model)})
+        objective = doc.search.objective or _default_objective(doc.data.dataset, tuned_head=False)
+    else:
+        head = _default_head(src, doc)
+        space = parse_space(src, doc.space, {"cell": doc.model.cell, "head": head})
+        _check_space_heads(src, space, doc.data.dataset)
+        objective = _objective(src, doc, space)
+        if doc.search.early_stopping is not None:
+            monitor = doc.search.early_stopping.monitor
+            _check_metric(src, ("search", "early_stopping", "monitor"), monitor, doc.data.dataset)
     if doc.search.algorithm == "grid":
         _check_grid(src, space, doc.search.max_trials)
     return Config(
@@ -119,6 +137,40 @@ def from_source(src: yaml_lines.Source) -> Config:
         file=src.file,
         raw_space=dict(doc.space),
     )
+
+
+def _factory_space(src: yaml_lines.Source, doc: Document) -> Space:
+    """The space of a user's model factory: any names, their kinds from the YAML form. The
+    factory compiles its own metrics, so the objective is checked once the model is built."""
+    factory = doc.model.factory
+    assert factory is not None
+    if not _FACTORY.fullmatch(factory):
+        raise src.error(
+            ("model", "factory"),
+            f"{factory!r} does not name a function; write module:function, e.g. my_models:build",
+        )
+    for key in ("cell", "head"):
+        if key in doc.model.model_fields_set:
+            raise src.error(
+                ("model", key),
+                f"model.{key} configures the built-in model; the factory builds its own, remove it",
+            )
+    return parse_space(src, doc.space, {}, free=True)
+
+
+def _factory_file(src: yaml_lines.Source, model: ModelSection) -> ModelSection:
+    """A factory module beside the config, as a file path (relative to the current folder,
+    as data paths are): the run's copy of the config, in runs/<name>/, then finds it too."""
+    assert model.factory is not None
+    module, function = model.factory.rsplit(":", 1)
+    beside = Path(src.file).parent / f"{module.replace('.', '/')}.py"
+    if module.endswith(".py") or not beside.is_file():
+        return model
+    try:
+        shown = beside.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:  # outside the current folder
+        shown = beside.resolve()
+    return model.model_copy(update={"factory": f"{shown}:{function}"})
 
 
 def _check_name(src: yaml_lines.Source, name: str) -> None:
@@ -163,7 +215,6 @@ def _check_sequences(src: yaml_lines.Source, data: DataSection) -> None:
             raise src.error(("data", key), f"{name!r} is neither .csv nor .npz; give one of those")
     if len(suffixes) > 1:
         raise src.error(("data", "test_path"), "give the test set in the format of data.path")
-    csv_keys = ("id", "order", "label", "features")
     if ".csv" in suffixes:
         for key in ("id", "label"):
             if getattr(data, key) is None:
@@ -171,7 +222,7 @@ def _check_sequences(src: yaml_lines.Source, data: DataSection) -> None:
                     ("data", key), f"a sequences .csv needs data.{key}: the {key} column's name"
                 )
     else:
-        for key in csv_keys:
+        for key in CSV_KEYS:
             if key in data.model_fields_set:
                 raise src.error(("data", key), f"{key} is for a .csv file, not .npz; remove it")
 
@@ -237,10 +288,7 @@ def _objective(src: yaml_lines.Source, doc: Document, space: Space) -> str:
     """search.objective, or the task's default: val_accuracy; for regression val_loss, or
     val_mae (target units) when space.head is tuned, as the heads' losses are not comparable."""
     tuned_head = space["head"].varies
-    default = "val_mae" if tuned_head else "val_loss"
-    if task_of(doc.data.dataset) == "classification":
-        default = "val_accuracy"
-    objective = doc.search.objective or default
+    objective = doc.search.objective or _default_objective(doc.data.dataset, tuned_head)
     _check_metric(src, ("search", "objective"), objective, doc.data.dataset)
     if tuned_head and objective in ("loss", "val_loss"):
         raise src.error(
@@ -249,6 +297,12 @@ def _objective(src: yaml_lines.Source, doc: Document, space: Space) -> str:
             "error and cross-entropy are not on one scale); use val_mae or val_rmse",
         )
     return objective
+
+
+def _default_objective(dataset: str, tuned_head: bool) -> str:
+    if task_of(dataset) == "classification":
+        return "val_accuracy"
+    return "val_mae" if tuned_head else "val_loss"
 
 
 def _check_metric(
@@ -261,7 +315,10 @@ def _check_metric(
     if any(metric in names for names in METRICS.values()):
         problem = f"{metric} is not measured on {dataset}, a {task} dataset; use one of "
         raise src.error(path, problem + ", ".join(known))
-    near = difflib.get_close_matches(metric, known, n=1)
+    # A known name it begins (val_acc: val_accuracy) before the closest spelling (val_auc).
+    near = [k for k in known if k.startswith(metric)][:1] or difflib.get_close_matches(
+        metric, known, n=1
+    )
     tip = f"did you mean '{near[0]}'?" if near else "use one of " + ", ".join(known)
     raise src.error(path, f"unknown metric '{metric}'; {tip}")
 

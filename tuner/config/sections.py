@@ -14,14 +14,21 @@ from tuner.errors import ConfigError
 
 CLASSIFICATION_DATASETS = ("mnist", "fashion_mnist", "digits", "sequences")
 REGRESSION_DATASETS = ("sine", "csv")
+# Classification scores beyond accuracy (tuner.engine.metrics): macro over classes.
+SCORES = ("auc", "precision", "recall", "f1")
 METRICS = {
-    "classification": ("loss", "accuracy", "val_loss", "val_accuracy"),
+    "classification": (
+        *("loss", "accuracy", "val_loss", "val_accuracy"),
+        *SCORES,
+        *(f"val_{score}" for score in SCORES),
+    ),
     "regression": ("loss", "val_loss", "mae", "val_mae", "rmse", "val_rmse"),
 }
 TASK_HEADS = {"classification": ("softmax",), "regression": ("linear", "sigmoid")}
 # The data keys each dataset reads; any other written key is an error, and to_dict leaves
 # the others out, so a classification run's config.yaml has no series keys.
 _COMMON_KEYS = ("dataset", "validation_split", "test_split", "normalize")
+CSV_KEYS = ("id", "order", "label", "features")  # sequences: the columns of a long .csv
 DATA_KEYS = {
     **dict.fromkeys(
         ("mnist", "fashion_mnist"), (*_COMMON_KEYS, "source", "path", "limit", "class_weight")
@@ -29,7 +36,7 @@ DATA_KEYS = {
     "digits": (*_COMMON_KEYS, "limit", "class_weight"),  # scikit-learn's copy: no file
     "sequences": (
         *_COMMON_KEYS,
-        *("path", "test_path", "id", "order", "label", "features", "limit", "class_weight"),
+        *("path", "test_path", *CSV_KEYS, "limit", "class_weight"),
     ),
     "sine": (*_COMMON_KEYS, "window", "horizon", "period", "length", "noise", "trend"),
     "csv": (*_COMMON_KEYS, "path", "target", "window", "horizon", "period"),
@@ -75,6 +82,9 @@ class DataSection(_Section):
 class ModelSection(_Section):
     cell: Literal["lstm", "gru", "simple_rnn"] = "lstm"
     head: Literal["auto", "softmax", "linear", "sigmoid"] = "auto"
+    # "module:function", the user's keras-tuner style build(hp) -> compiled keras.Model,
+    # imported from the config's folder, the current folder or the Python path.
+    factory: str | None = None
 
 
 class EarlyStopping(_Section):

@@ -18,89 +18,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tuner.config.tunables import GRID_POINTS_PER_FLOAT, SAMPLINGS, TUNABLES, Tunable, free_tunable
 from tuner.config.yaml_lines import Path_, Source, dotted
 from tuner.errors import ConfigError
 from tuner.text import value_text
-
-CELLS = ("lstm", "gru", "simple_rnn")
-HEADS = ("softmax", "linear", "sigmoid")  # per task: tuner.config.TASK_HEADS
-OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad", "nadam")
-ACTIVATIONS = (
-    "tanh", "softsign", "relu", "sigmoid", "hard_sigmoid", "elu", "selu",
-    "gelu", "swish", "softplus", "linear",
-)  # fmt: skip
-SAMPLINGS = ("linear", "log", "reverse_log")
-GRID_POINTS_PER_FLOAT = 10  # keras-tuner's GridSearch samples a stepless Float range at 10 points
-# An LSTM layer of 4096 units holds 4 * 4096 * (2 * 4096 + 1), about 134M weights (0.5 GB in
-# float32, 2 GB with Adam's state): past that one layer no longer fits a GPU, and these
-# datasets are far too small to train it.
-MAX_UNITS = 4096
-
-
-@dataclass(frozen=True)
-class Tunable:
-    """What one tunable accepts: its kind, default and the values that make sense."""
-
-    kind: str  # "int" | "float" | "str" | "bool"
-    default: Any
-    names: tuple[str, ...] = ()
-    low: float | None = None
-    high: float | None = None
-    high_open: bool = False
-    hint: str = ""
-
-    def problem(self, value: Any) -> str | None:
-        """Why ``value`` is not acceptable, or None."""
-        if self.kind == "bool":
-            return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
-        if self.kind == "str":
-            if not isinstance(value, str):
-                return f"expected a name, got {value!r}; use one of {', '.join(self.names)}"
-            if value not in self.names:
-                near = difflib.get_close_matches(value, self.names, n=1)
-                tip = (
-                    f"did you mean '{near[0]}'?" if near else f"use one of {', '.join(self.names)}"
-                )
-                return f"unknown name '{value}'; {tip}"
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"expected a number, got {value!r}"
-        if self.kind == "int" and not isinstance(value, int):
-            return f"expected a whole number, got {value!r}"
-        if isinstance(value, float) and not math.isfinite(value):  # YAML's .nan, .inf
-            return f"must be a finite number, got {value!r}"
-        if self.low is not None and value < self.low:
-            return f"must be >= {self.low}, got {value!r}{self.hint}"
-        too_high = self.high is not None and (
-            value >= self.high if self.high_open else value > self.high
-        )
-        if too_high:
-            return (
-                f"must be {'<' if self.high_open else '<='} {self.high}, got {value!r}{self.hint}"
-            )
-        return None
-
-
-_PROBABILITY = {"low": 0.0, "high": 1.0, "high_open": True}
-TUNABLES: dict[str, Tunable] = {
-    "cell": Tunable("str", "lstm", names=CELLS),
-    "head": Tunable("str", "softmax", names=HEADS),  # default: model.head resolved per task
-    "units": Tunable("int", 64, low=1, high=MAX_UNITS),
-    "layers": Tunable("int", 1, low=1, high=16),
-    "dropout": Tunable("float", 0.0, **_PROBABILITY),  # type: ignore[arg-type]
-    "recurrent_dropout": Tunable("float", 0.0, **_PROBABILITY),  # type: ignore[arg-type]
-    "l1": Tunable("float", 0.0, low=0.0, hint="; regularization weights cannot be negative"),
-    "l2": Tunable("float", 0.0, low=0.0, hint="; regularization weights cannot be negative"),
-    "activation": Tunable("str", "tanh", names=ACTIVATIONS),
-    "recurrent_activation": Tunable("str", "sigmoid", names=ACTIVATIONS),
-    "optimizer": Tunable("str", "adam", names=OPTIMIZERS),
-    "learning_rate": Tunable("float", 1.0e-3, low=1e-12, hint="; the learning rate must be > 0"),
-    "momentum": Tunable("float", 0.0, **_PROBABILITY),  # type: ignore[arg-type]
-    "nesterov": Tunable("bool", False),
-    "clipnorm": Tunable("float", 0.0, low=0.0, hint="; 0 turns gradient clipping off"),
-    "batch_size": Tunable("int", 128, low=1),
-    "bidirectional": Tunable("bool", False),
-}
 
 
 @dataclass(frozen=True)
@@ -203,9 +124,10 @@ class Space:
         )
 
 
-def parse_space(source: Source, raw: Any, defaults: Mapping[str, Any]) -> Space:
+def parse_space(source: Source, raw: Any, defaults: Mapping[str, Any], free: bool = False) -> Space:
     """The ``space`` mapping -> Space; ``defaults`` override TUNABLES' defaults (model.cell,
-    model.head)."""
+    model.head). ``free``: the space of a user's model factory, whose names are its own (each
+    kind following the YAML form); only batch_size keeps its meaning, as fit reads it."""
     path: Path_ = ("space",)
     if raw is None or raw == {}:
         raise source.error(
@@ -213,9 +135,12 @@ def parse_space(source: Source, raw: Any, defaults: Mapping[str, Any]) -> Space:
         )
     if not isinstance(raw, dict):
         raise source.error(path, f"expected a mapping of tunable names, got {type(raw).__name__}")
-    _only(source, path, raw, tuple(TUNABLES))
-    params = {name: _parse_param(source, name, value) for name, value in raw.items()}
+    if not free:
+        _only(source, path, raw, tuple(TUNABLES))
+    params = {name: _parse_param(source, name, value, free) for name, value in raw.items()}
     for name, tunable in TUNABLES.items():
+        if free and name != "batch_size":
+            continue
         if name not in params:
             default = defaults.get(name, tunable.default)
             params[name] = Param(name, "fixed", (default,), given=False)
@@ -237,9 +162,10 @@ _CHOICE_KEYS = ("values", "when")
 _FIXED_KEYS = ("value", "when")
 
 
-def _parse_param(source: Source, name: str, raw: Any) -> Param:
+def _parse_param(source: Source, name: str, raw: Any, free: bool = False) -> Param:
     path: Path_ = ("space", name)
-    tunable = TUNABLES[name]
+    own = free and name != "batch_size"  # a factory's own name
+    tunable = free_tunable(source, path, raw) if own else TUNABLES[name]
     if isinstance(raw, list):
         return Param(name, "choice", _choices(source, path, tunable, raw))
     if not isinstance(raw, dict):

@@ -43,6 +43,7 @@ class Dataset:
     forecast: Forecast | None = None  # regression only
     class_names: tuple[str, ...] | None = None  # sequences: the outputs' classes, in order
     padded: bool = False  # sequences of different lengths: NaN steps after each one's end
+    labels: str = "multiclass"  # classification: multiclass | binary | multilabel (y is (n, k))
 
     @property
     def input_shape(self) -> tuple[int, int]:
@@ -103,10 +104,25 @@ def load_dataset(cfg: DataSection, seed: int) -> Dataset:
     if cfg.limit is not None and cfg.limit < len(pool[0]):
         pool, _ = _split(*pool, 1 - cfg.limit / len(pool[0]), seed)
     train, val = _split(*pool, cfg.validation_split, seed)
-    _check_labels(train[1], val[1], test[1])
     mean = variance = None
     if cfg.normalize:
         mean, variance = train[0].mean(axis=(0, 1)), train[0].var(axis=(0, 1))
+    return _classification(cfg, (train, val, test), None, mean, variance, origin)
+
+
+def _classification(
+    cfg: DataSection,
+    splits: tuple[Arrays, Arrays, Arrays],
+    num_classes: int | None,  # None: the highest label + 1
+    mean: np.ndarray | None,
+    variance: np.ndarray | None,
+    origin: str,
+    **extra: Any,
+) -> Dataset:
+    train, val, test = splits
+    _check_labels(train[1], val[1], test[1])
+    if num_classes is None:
+        num_classes = int(max(train[1].max(), val[1].max(), test[1].max())) + 1
     return Dataset(
         name=cfg.dataset,
         task="classification",
@@ -116,10 +132,11 @@ def load_dataset(cfg: DataSection, seed: int) -> Dataset:
         y_val=val[1],
         x_test=test[0],
         y_test=test[1],
-        num_classes=int(max(train[1].max(), val[1].max(), test[1].max())) + 1,
+        num_classes=num_classes,
         mean=mean,
         variance=variance,
         origin=origin,
+        **extra,
     )
 
 
@@ -140,7 +157,15 @@ def _sequences_dataset(cfg: DataSection, seed: int) -> Dataset:
                 f"{parts['train'].x.shape[2]}; give the same features",
                 file=cfg.test_path,
             )
-    names, labels = sequences.encode(parts, cfg.path)
+    encoded = sequences.encode(parts, cfg.path)
+    if encoded.kind == "multilabel" and cfg.class_weight is not None:
+        raise DataError(
+            "class_weight: balanced weighs one label per sequence; a multi-label y has several, "
+            "remove data.class_weight",
+            file=cfg.path,
+            key="data.class_weight",
+        )
+    labels = encoded.splits
     steps = max(part.x.shape[1] for part in parts.values())
     x = {split: sequences.repad(part.x, steps) for split, part in parts.items()}
     pool = (x["train"], labels["train"])
@@ -154,27 +179,21 @@ def _sequences_dataset(cfg: DataSection, seed: int) -> Dataset:
         train, val = pool, (x["val"], labels["val"])
     else:
         train, val = _split(*pool, cfg.validation_split, seed)
-    _check_labels(train[1], val[1], test[1])
     mean = variance = None
     if cfg.normalize:  # padding left out
         mean, variance = np.nanmean(train[0], axis=(0, 1)), np.nanvar(train[0], axis=(0, 1))
         variance = np.where(variance > 0, variance, 1.0)  # a constant feature stays as it is
     origin = cfg.path if not cfg.test_path else f"{cfg.path} (test: {cfg.test_path})"
-    return Dataset(
-        name=cfg.dataset,
-        task="classification",
-        x_train=train[0],
-        y_train=train[1],
-        x_val=val[0],
-        y_val=val[1],
-        x_test=test[0],
-        y_test=test[1],
-        num_classes=len(names),
-        mean=mean,
-        variance=variance,
-        origin=origin,
-        class_names=names,
+    return _classification(
+        cfg,
+        (train, val, test),
+        len(encoded.names),
+        mean,
+        variance,
+        origin,
+        class_names=encoded.names,
         padded=bool(np.isnan(np.concatenate([train[0], val[0], test[0]])).any()),
+        labels=encoded.kind,
     )
 
 
@@ -229,10 +248,11 @@ def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
 
 
 def _split(x: np.ndarray, y: np.ndarray, fraction: float, seed: int) -> tuple[Arrays, Arrays]:
-    """Seeded split; stratified whenever both sides can hold every class."""
+    """Seeded split; stratified whenever both sides can hold every class (multi-label
+    targets, (n, k), are split at random)."""
     classes = len(np.unique(y))
     held_out = int(np.ceil(len(y) * fraction))
-    stratify = y if min(held_out, len(y) - held_out) >= classes else None
+    stratify = y if y.ndim == 1 and min(held_out, len(y) - held_out) >= classes else None
     x_a, x_b, y_a, y_b = train_test_split(
         x, y, test_size=held_out, random_state=seed, stratify=stratify
     )

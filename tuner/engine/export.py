@@ -73,6 +73,8 @@ def export_best(
         "test_samples": len(dataset.y_test),
         "trials": evaluated,
     }
+    if dataset.task == "classification":
+        summary["labels"] = dataset.labels  # multiclass, binary or multilabel
     summary.update(forecasts)
     results.write_test(run_dir, summary)  # last: it names the trial the other files hold
     return summary
@@ -98,7 +100,7 @@ def _save_best(
     if dataset.class_names is not None:
         atomic.write_json(layout.classes_file(run_dir), list(dataset.class_names))
     if dataset.forecast is None:
-        predicted = model.predict(dataset.x_test, verbose=0).argmax(axis=-1)
+        predicted = predicted_classes(model.predict(dataset.x_test, verbose=0), dataset.labels)
         names = dataset.class_names or tuple(str(i) for i in range(dataset.num_classes))
         results.write_class_predictions(
             run_dir, results.ClassPredictions(dataset.y_test, predicted, names)
@@ -108,6 +110,16 @@ def _save_best(
         best_config(config, record),
         header=f"# Re-runs trial {record['trial_id']} of {config.name}: tuner search THIS_FILE\n",
     )
+
+
+def predicted_classes(outputs: np.ndarray, labels: str) -> np.ndarray:
+    """Class indices (n,) from a classifier's outputs; a multi-label (n, k) 0/1 matrix. One
+    sigmoid output (binary) calls the second class at probability 0.5 and above."""
+    if labels == "multilabel":
+        return (outputs >= 0.5).astype("int32")
+    if outputs.shape[-1] == 1:
+        return (outputs[:, 0] >= 0.5).astype("int32")
+    return outputs.argmax(axis=-1).astype("int32")
 
 
 def forecast_summary(model: keras.Model, dataset: Dataset, run_dir: Path) -> dict[str, Any]:
@@ -235,21 +247,32 @@ def evaluate_arrays(
     outputs = int(model.output_shape[-1])
     if _task(run_dir) == "regression":
         return errors(_targets(y, len(x), outputs, source), model.predict(x, verbose=0))
-    if y.ndim != 1 or not np.issubdtype(y.dtype, np.number):
-        raise DataError(
-            f"one class label per sample, shape (n,), is expected; got {y.shape} {y.dtype}",
-            file=str(source),
-            key="y",
-        )
-    labels = y.astype("int64")
-    if not np.array_equal(labels, y) or y.min() < 0 or y.max() >= outputs:
-        raise DataError(
-            f"labels must lie in 0..{outputs - 1}, got {y.min()}..{y.max()}",
-            file=str(source),
-            key="y",
-        )
-    metrics = model.evaluate(x, labels, verbose=0, return_dict=True)
+    metrics = model.evaluate(x, _labels(y, model, source), verbose=0, return_dict=True)
     return {k: float(v) for k, v in metrics.items()}
+
+
+def _labels(y: np.ndarray, model: keras.Model, source: Path | str) -> np.ndarray:
+    """Class labels checked against the model's outputs: (n,) class indices, 0/1 for one
+    sigmoid output, or an (n, k) 0/1 matrix for k sigmoid outputs (multi-label)."""
+    outputs = int(model.output_shape[-1])
+    multilabel = outputs > 1 and _head_activation(model) == "sigmoid"
+    shape = f"(n, {outputs}) 0/1 labels" if multilabel else "one class label per sample, (n,)"
+    if y.ndim != (2 if multilabel else 1) or not np.issubdtype(y.dtype, np.number):
+        raise DataError(f"{shape} is expected; got {y.shape} {y.dtype}", file=str(source), key="y")
+    labels = y.astype("int64")
+    top = 1 if multilabel or outputs == 1 else outputs - 1
+    if multilabel and y.shape[1] != outputs:
+        raise DataError(f"{shape} is expected; got {y.shape}", file=str(source), key="y")
+    if not np.array_equal(labels, y) or y.min() < 0 or y.max() > top:
+        raise DataError(
+            f"labels must lie in 0..{top}, got {y.min()}..{y.max()}", file=str(source), key="y"
+        )
+    return labels
+
+
+def _head_activation(model: keras.Model) -> str:
+    activation = getattr(model.layers[-1], "activation", None)
+    return str(getattr(activation, "__name__", ""))
 
 
 def _task(run_dir: Path) -> str:

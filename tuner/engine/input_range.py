@@ -25,6 +25,7 @@ def input_range_warning(model: keras.Model, x: np.ndarray) -> str | None:
     mean = np.asarray(keras.ops.convert_to_numpy(layer.mean), dtype="float64").reshape(-1)
     variance = np.asarray(keras.ops.convert_to_numpy(layer.variance), dtype="float64").reshape(-1)
     values = np.asarray(x, dtype="float64").reshape(-1, mean.size)
+    values = values[~np.isnan(values).any(axis=1)]  # the padding after a shorter sequence
     varied = variance > 1e-12  # constant features (MNIST's blank edge pixels) say nothing
     if not varied.any() or not len(values):
         return None

@@ -3,7 +3,8 @@
 It only reads values: every tunable is declared up front in tuner.space, so ``read`` never
 creates a hyperparameter. Backend-neutral Keras 3 (no ``tf.*``).
 
-Classification ends in softmax with sparse categorical cross-entropy. Regression ends in a
+Classification ends in softmax with sparse categorical cross-entropy, or for binary and
+multi-label targets in sigmoid outputs with binary cross-entropy. Regression ends in a
 linear (MSE) or sigmoid (binary cross-entropy) head whose output is mapped back into the
 target's units by a Rescaling layer, so the model outputs forecasts in target units, its
 MAE and RMSE metrics are in those units, and the exported model needs no post-processing.
@@ -21,9 +22,11 @@ import keras
 import numpy as np
 from keras import ops
 
-from tuner.config.space import TUNABLES
+from tuner.config.sections import SCORES
+from tuner.config.tunables import TUNABLES
 from tuner.data.datasets import Dataset
 from tuner.data.series import TargetScale
+from tuner.engine.metrics import score_metrics
 
 REGRESSION_METRICS = ("mae", "rmse")
 
@@ -39,17 +42,24 @@ class ModelSpec:
     horizon: int = 1  # regression: outputs, one per step ahead
     target: TargetScale | None = None  # regression: the target's training statistics
     padded: bool = False  # sequences of different lengths, NaN-padded at the end: masked
+    labels: str = "multiclass"  # classification: multiclass | binary | multilabel
+    scores: tuple[str, ...] = ()  # classification: metrics of tuner.engine.metrics to measure
 
     @classmethod
-    def of(cls, dataset: Dataset) -> ModelSpec:
+    def of(cls, dataset: Dataset, metrics: tuple[str, ...] = ()) -> ModelSpec:
+        """``metrics``: the names the search reads (objective, early stopping's monitor); the
+        scores among them are measured, the others cost nothing."""
         forecast = dataset.forecast
         if forecast is None:
+            wanted = {m.removeprefix("val_") for m in metrics}
             return cls(
                 dataset.input_shape,
                 dataset.num_classes,
                 dataset.mean,
                 dataset.variance,
                 padded=dataset.padded,
+                labels=dataset.labels,
+                scores=tuple(s for s in SCORES if s in wanted),
             )
         return cls(
             dataset.input_shape,
@@ -136,13 +146,10 @@ def build_model(hp: Any, spec: ModelSpec) -> keras.Model:
     if spec.target is None:
         if head != "softmax":
             raise ValueError(f"head {head!r} cannot classify; use softmax")
-        outputs = keras.layers.Dense(spec.num_classes, activation="softmax", name="head")(x)
+        outputs, loss, accuracy = _classification_head(x, spec)
         model = keras.Model(inputs, outputs, name=f"{read(hp, 'cell')}_classifier")
-        model.compile(
-            optimizer=make_optimizer(hp),
-            loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-        )
+        metrics = [accuracy, *score_metrics(spec.scores, spec.labels, spec.num_classes)]
+        model.compile(optimizer=make_optimizer(hp), loss=loss, metrics=metrics)
         return model
     outputs, loss = _regression_head(x, head, spec.horizon, spec.target)
     model = keras.Model(inputs, outputs, name=f"{read(hp, 'cell')}_forecaster")
@@ -155,6 +162,18 @@ def regression_metrics() -> list[keras.metrics.Metric]:
         keras.metrics.MeanAbsoluteError(name="mae"),
         keras.metrics.RootMeanSquaredError(name="rmse"),
     ]
+
+
+def _classification_head(x: Any, spec: ModelSpec) -> tuple[Any, str, Any]:
+    """Softmax over the classes; one sigmoid for binary labels (the second class's
+    probability); one sigmoid per label for multi-label targets. Accuracy is the share of
+    samples right, for multi-label the share of labels right."""
+    if spec.labels == "multiclass":
+        outputs = keras.layers.Dense(spec.num_classes, activation="softmax", name="head")(x)
+        return outputs, "sparse_categorical_crossentropy", "accuracy"
+    width = 1 if spec.labels == "binary" else spec.num_classes
+    outputs = keras.layers.Dense(width, activation="sigmoid", name="head")(x)
+    return outputs, "binary_crossentropy", keras.metrics.BinaryAccuracy(name="accuracy")
 
 
 def _regression_head(

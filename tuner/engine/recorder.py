@@ -15,7 +15,6 @@ import keras_tuner as kt
 import numpy as np
 
 from tuner.config.schema import Config
-from tuner.config.space import TUNABLES
 from tuner.engine import kt_compat, resume, signals
 from tuner.engine.callbacks import EpochProgress, EpochTimer, StopOnNonFinite, StopOnSignal
 from tuner.engine.progress import Progress
@@ -113,7 +112,9 @@ class Recorder:
             "trial_id": trial.trial_id,
             "number": 0,  # the finishing order, given by records.add_record
             "status": records.FAILED if failed else records.COMPLETED,
-            "hyperparameters": {k: _plain(v) for k, v in values.items() if k in TUNABLES},
+            "hyperparameters": {
+                k: _plain(v) for k, v in values.items() if not k.startswith("tuner/")
+            },
             "schedule": {k: _plain(v) for k, v in values.items() if k.startswith("tuner/")},
             "objective": self.config.objective,
             "direction": "max" if self.config.direction == "max" else "min",

@@ -16,6 +16,7 @@ import numpy as np
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
 from tuner.engine import kt_compat, resume
+from tuner.engine.factory import Build, check_factory_model, load_factory
 from tuner.engine.hyperparameters import to_hyperparameters
 from tuner.engine.model import ModelSpec, build_model
 from tuner.engine.progress import Progress
@@ -31,13 +32,20 @@ _TUNER_CLASSES = {
 }
 
 
+def hypermodel(config: Config, dataset: Dataset) -> Build:
+    """build(hp): the user's factory (model.factory), else the toolkit's recurrent model."""
+    spec = ModelSpec.of(dataset, config.metrics)
+    if config.model.factory is not None:
+        return load_factory(config, spec)
+    return lambda hp: build_model(hp, spec)
+
+
 def make_tuner(config: Config, dataset: Dataset, run_dir: Path, progress: Progress) -> Any:
-    spec = ModelSpec.of(dataset)
     search = config.search
     base = _TUNER_CLASSES[search.algorithm]
     tuner_class = type(f"Recording{base.__name__}", (Recorder, base), {})
     options: dict[str, Any] = dict(
-        hypermodel=lambda hp: build_model(hp, spec),
+        hypermodel=hypermodel(config, dataset),
         objective=kt.Objective(config.objective, direction=config.direction),
         hyperparameters=to_hyperparameters(config.space),
         allow_new_entries=False,
@@ -86,9 +94,13 @@ def balanced_weights(labels: np.ndarray, classes: int) -> dict[int, float]:
 
 def check_factory(config: Config, dataset: Dataset) -> None:
     """Build the default model once so a factory bug fails before any trial."""
-    spec = ModelSpec.of(dataset)
+    build = hypermodel(config, dataset)
+    if config.model.factory is not None:
+        check_factory_model(config, dataset, build)
+        keras.backend.clear_session()
+        return
     try:
-        build_model(to_hyperparameters(config.space), spec)
+        build(to_hyperparameters(config.space))
     except Exception as exc:
         raise TunerError(f"the model cannot be built from the default values: {exc}") from exc
     keras.backend.clear_session()

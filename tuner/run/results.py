@@ -61,6 +61,10 @@ def read_test_scores(run_dir: Path) -> tuple[TestScores | None, int | None, str]
         problem = exc.__class__.__name__
         return None, None, f"best/test.json is unreadable ({problem}); test scores are left out."
     samples = summary.get("test_samples")
+    if summary.get("labels") == "multilabel":
+        # Its accuracy is the share of labels right, and one sample's labels are not
+        # independent draws: no binomial interval over the samples applies.
+        samples = None
     return trials, samples if isinstance(samples, int) and samples > 0 else None, ""
 
 
@@ -102,11 +106,16 @@ def write_predictions(run_dir: Path, arrays: dict[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class ClassPredictions:
-    """The best classifier's test predictions: class indices, and the classes' names."""
+    """The best classifier's test predictions: class indices, and the classes' names. A
+    multi-label model's are (samples, labels) 0/1 matrices."""
 
-    actual: np.ndarray  # (samples,) int
-    predicted: np.ndarray  # (samples,) int
+    actual: np.ndarray  # (samples,) int, or (samples, labels) 0/1
+    predicted: np.ndarray  # the same shape
     classes: tuple[str, ...]
+
+    @property
+    def multilabel(self) -> bool:
+        return self.actual.ndim == 2
 
 
 def write_class_predictions(run_dir: Path, predictions: ClassPredictions) -> None:
@@ -129,9 +138,12 @@ def load_class_predictions(run_dir: Path) -> ClassPredictions | None:
     except (OSError, ValueError, KeyError):
         return None
     count = len(classes)
+    if actual.shape != predicted.shape or not len(actual) or actual.ndim not in (1, 2):
+        return None
+    top = 1 if actual.ndim == 2 else count - 1
+    if actual.ndim == 2 and actual.shape[1] != count:
+        return None
     for values in (actual, predicted):
-        if values.ndim != 1 or len(values) != len(actual) or not len(values):
-            return None
-        if values.min() < 0 or values.max() >= count:
+        if values.min() < 0 or values.max() > top:
             return None
     return ClassPredictions(actual, predicted, classes)

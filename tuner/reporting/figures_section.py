@@ -6,13 +6,13 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from tuner.analysis.review import Review
-from tuner.report.figures import parallel_coordinates
-from tuner.report.figures.canvas import to_png
-from tuner.report.figures.curves import MAX_CURVES, curves_data, draw_curves, mixed_losses
-from tuner.report.figures.history import draw_history, history_data
-from tuner.report.figures.importance import draw as draw_importance
-from tuner.report.figures.params import axis_for, draw_param, param_data
-from tuner.report.html import Block, Image, Note, Section
+from tuner.reporting.figures import parallel_coordinates
+from tuner.reporting.figures.canvas import to_png
+from tuner.reporting.figures.curves import MAX_CURVES, curves_data, draw_curves, mixed_losses
+from tuner.reporting.figures.history import draw_history, history_data
+from tuner.reporting.figures.importance import draw as draw_importance
+from tuner.reporting.figures.params import axis_for, draw_param, param_data
+from tuner.reporting.html import Block, Image, Note, Section
 from tuner.run.run import Run
 
 

@@ -1,9 +1,9 @@
 """Reports: reports/<name>/ for each run, and reports/index.html comparing the runs.
 
 A run's folder gets report.md, a self-contained index.html, trials.csv, figures/*.png and
-next.yaml (the next search), all from the same sections (tuner.report.run_page puts them
-together from tuner.analysis.review, tuner.report.html lays out the page). The comparison
-(tuner.report.comparison_page) gets
+next.yaml (the next search), all from the same sections (tuner.reporting.run_page puts them
+together from tuner.analysis.review, tuner.reporting.html lays out the page). The comparison
+(tuner.reporting.comparison_page) gets
 reports/index.html, comparison.md and figures/. Reads only what a run leaves on disk; never
 imports Keras.
 """
@@ -18,11 +18,11 @@ import pandas as pd
 from tuner.analysis.frame import frame
 from tuner.analysis.review import review as review_run
 from tuner.errors import UserInputError
-from tuner.report import comparison_page
-from tuner.report.advice_sections import write_next
-from tuner.report.html import Block, Image, Link, Note, Section, render_page
-from tuner.report.markdown import to_markdown
-from tuner.report.run_page import run_sections
+from tuner.reporting import comparison_page
+from tuner.reporting.advice_sections import write_next
+from tuner.reporting.html import Block, Image, Link, Note, Section, render_page
+from tuner.reporting.markdown import to_markdown
+from tuner.reporting.run_page import run_sections
 from tuner.run import atomic, records
 from tuner.run.layout import CONFIG_FILE
 from tuner.run.run import Run, find_runs, load_run

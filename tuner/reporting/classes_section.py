@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from tuner.analysis.classes import confusion, per_class
-from tuner.report.figures.canvas import to_png
-from tuner.report.figures.confusion import draw
-from tuner.report.html import Block, Image
+from tuner.reporting.figures.canvas import to_png
+from tuner.reporting.figures.confusion import draw
+from tuner.reporting.html import Block, Image
 from tuner.run.results import load_class_predictions
 from tuner.text import plural
 
@@ -22,23 +22,27 @@ def class_blocks(run_dir: Path) -> list[Block]:
     if predictions is None:
         return []
     table = per_class(predictions)
-    right = int((predictions.actual == predictions.predicted).sum())
     samples = len(predictions.actual)
+    exact = (predictions.actual == predictions.predicted).reshape(samples, -1).all(axis=1)
+    right = int(exact.sum())
     worst = table.sort_values("recall").iloc[0]
+    what = "with every label right" if predictions.multilabel else "correctly"
     text = (
-        f"The best model classifies {right} of {plural(samples, 'test sample')} correctly "
+        f"The best model classifies {right} of {plural(samples, 'test sample')} {what} "
         f"({right / samples:.3f}). Recall is the share of a class's samples found; precision "
         f"the share of the model's calls of that class that were right. Lowest recall: "
         f"{worst['class']} ({worst['recall']:.2f} of {plural(int(worst['samples']), 'sample')})."
     )
     shown = pd.DataFrame(
         {
-            "class": table["class"],
+            "label" if predictions.multilabel else "class": table["class"],
             "test samples": table["samples"],
             "precision": [_share(v) for v in table["precision"]],
             "recall": [_share(v) for v in table["recall"]],
         }
     )
+    if predictions.multilabel:  # labels are not exclusive: no single matrix of classes
+        return [text, shown]
     figure = draw(confusion(predictions), predictions.classes)
     return [text, shown, Image("confusion", "Confusion matrix (test split)", to_png(figure))]
 

@@ -13,7 +13,7 @@ from matplotlib.ticker import NullFormatter
 
 from tuner.analysis.effects import scored
 from tuner.config.space import Param
-from tuner.report.figures.canvas import COLORS, LEGEND_RIGHT, metric_label, new_figure
+from tuner.reporting.figures.canvas import COLORS, LEGEND_RIGHT, metric_label, new_figure
 from tuner.run.records import TrialRecord
 from tuner.text import value_text
 

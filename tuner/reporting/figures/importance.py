@@ -5,7 +5,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from tuner.analysis.importance import Importance
-from tuner.report.figures.canvas import new_figure
+from tuner.reporting.figures.canvas import new_figure
 from tuner.text import plural
 
 

@@ -20,9 +20,9 @@ from tuner.analysis.forecast import (
     series_data,
     step_comparison,
 )
-from tuner.report.figures.canvas import to_png
-from tuner.report.figures.forecast import draw_horizon, draw_scatter, draw_series
-from tuner.report.html import Block, Bullets, Image, Note
+from tuner.reporting.figures.canvas import to_png
+from tuner.reporting.figures.forecast import draw_horizon, draw_scatter, draw_series
+from tuner.reporting.html import Block, Bullets, Image, Note
 from tuner.run.results import BASELINE_NAMES, Predictions, load_predictions, read_test
 from tuner.text import plural
 

@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from tuner.analysis.effects import number
-from tuner.report.figures.canvas import LEGEND_RIGHT, metric_label, new_figure
+from tuner.reporting.figures.canvas import LEGEND_RIGHT, metric_label, new_figure
 
 
 def value_order(data: pd.DataFrame) -> list[str]:

@@ -1,6 +1,6 @@
 """A report as sections of blocks, and the self-contained HTML page they make.
 
-The blocks are plain data shared by both outputs: tuner.report writes them as Markdown,
+The blocks are plain data shared by both outputs: tuner.reporting writes them as Markdown,
 this module as one HTML file that opens from the file system with no server and no
 network: CSS inline, figures embedded as base64 ``data:`` URIs, no fonts. One short inline
 script reports, once the page has loaded, how many figures decoded (``<body data-images="6/6">``),

@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 
 from tuner.analysis.stats import test_rows, verdict
-from tuner.report.figures.curves import mixed_losses
-from tuner.report.html import Block, Note, Section
+from tuner.reporting.figures.curves import mixed_losses
+from tuner.reporting.html import Block, Note, Section
 from tuner.run.run import Run
 from tuner.text import plural, score_text
 

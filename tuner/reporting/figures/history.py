@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from tuner.analysis.effects import scored
-from tuner.report.figures.canvas import COLORS, LEGEND_RIGHT, metric_label, new_figure
+from tuner.reporting.figures.canvas import COLORS, LEGEND_RIGHT, metric_label, new_figure
 from tuner.run.records import TrialRecord
 from tuner.run.run import Run
 from tuner.text import score_text

@@ -11,11 +11,11 @@ import pandas as pd
 
 from tuner.analysis.comparisons import compare
 from tuner.analysis.effects import value_effects
-from tuner.report.figures.canvas import to_png
-from tuner.report.figures.history import draw_progress, progress_data
-from tuner.report.figures.shared_effects import draw_effects, value_order
-from tuner.report.html import Block, Bullets, Image, Link, Section
-from tuner.report.run_page import best_test_text, wall_time
+from tuner.reporting.figures.canvas import to_png
+from tuner.reporting.figures.history import draw_progress, progress_data
+from tuner.reporting.figures.shared_effects import draw_effects, value_order
+from tuner.reporting.html import Block, Bullets, Image, Link, Section
+from tuner.reporting.run_page import best_test_text, wall_time
 from tuner.run.run import Run
 
 # More distinct values than this across the runs is a range (learning rates drawn at random),

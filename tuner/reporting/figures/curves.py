@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from tuner.report.figures.canvas import COLORS, LEGEND_RIGHT, metric_label, new_figure
+from tuner.reporting.figures.canvas import COLORS, LEGEND_RIGHT, metric_label, new_figure
 from tuner.run.records import TrialRecord
 
 MAX_CURVES = 5  # more learning curves than this in one panel cannot be told apart

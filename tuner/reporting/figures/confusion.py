@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from tuner.report.figures.canvas import new_figure
+from tuner.reporting.figures.canvas import new_figure
 
 MAX_LABELLED = 20  # more classes than this: no count written in each cell
 

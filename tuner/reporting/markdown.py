@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tuner.report.html import Block, Bullets, Code, Facts, Image, Link, Note, Section
+from tuner.reporting.html import Block, Bullets, Code, Facts, Image, Link, Note, Section
 
 
 def to_markdown(

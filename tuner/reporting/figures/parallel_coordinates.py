@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 
 from tuner.analysis.effects import label, number, scored
 from tuner.config.space import Param
-from tuner.report.figures.canvas import metric_label, new_figure
+from tuner.reporting.figures.canvas import metric_label, new_figure
 from tuner.run.records import TrialRecord, score_of
 from tuner.text import plural, score_text, value_text
 

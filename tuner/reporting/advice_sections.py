@@ -11,7 +11,7 @@ from tuner.analysis.next_config import NEXT_FILE, next_header
 from tuner.analysis.review import Review
 from tuner.config.schema import load_config
 from tuner.errors import UserInputError
-from tuner.report.html import Block, Bullets, Code, Note, Section
+from tuner.reporting.html import Block, Bullets, Code, Note, Section
 from tuner.run import atomic
 from tuner.run.run import Run
 from tuner.text import plural
@@ -42,8 +42,9 @@ def diagnostics_section(run: Run, result: Review) -> Section:
         f"Thresholds: overfitting is validation loss at least "
         f"{plural(training.OVERFIT_RISE_EPOCHS, 'epoch')} and {training.OVERFIT_RISE:.0%} above "
         "its minimum while training loss falls; a gap is a train-validation difference above "
-        f"{training.GAP_ABSOLUTE} (maximized objectives) or {training.GAP_RELATIVE:.0%} "
-        f"(minimized); still improving is a last epoch more than "
+        f"{training.GAP_ABSOLUTE} or the validation split's noise, 1/√n, where larger "
+        f"(maximized objectives) or {training.GAP_RELATIVE:.0%} (minimized); still improving "
+        "is a last epoch more than "
         f"{training.IMPROVING_MIN:.1%} better than every earlier one; an edge is a best value in "
         "the outer 10% of its range, beating its neighbours by more than the noise; no effect is "
         "under 5% of the importance (see tuner/analysis/training.py, space_checks.py and "

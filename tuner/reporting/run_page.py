@@ -16,13 +16,13 @@ from tuner.analysis.findings import train_validation_gap
 from tuner.analysis.review import Review
 from tuner.config.schema import load_config
 from tuner.errors import UserInputError
-from tuner.report.advice_sections import diagnostics_section, next_section
-from tuner.report.classes_section import class_blocks
-from tuner.report.figures.curves import mixed_losses
-from tuner.report.figures_section import figures
-from tuner.report.forecast_section import regression_blocks
-from tuner.report.html import Code, Facts, Note, Section
-from tuner.report.test_section import test_section
+from tuner.reporting.advice_sections import diagnostics_section, next_section
+from tuner.reporting.classes_section import class_blocks
+from tuner.reporting.figures.curves import mixed_losses
+from tuner.reporting.figures_section import figures
+from tuner.reporting.forecast_section import regression_blocks
+from tuner.reporting.html import Code, Facts, Note, Section
+from tuner.reporting.test_section import test_section
 from tuner.run import layout
 from tuner.run.layout import CONFIG_FILE
 from tuner.run.records import FAILED, TrialRecord

@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from tuner.analysis.forecast import MODEL
-from tuner.report.figures.canvas import LEGEND_RIGHT, new_figure
+from tuner.reporting.figures.canvas import LEGEND_RIGHT, new_figure
 from tuner.run.results import BASELINE_NAMES
 
 

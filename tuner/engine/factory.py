@@ -1,0 +1,144 @@
+"""Bring your own model: ``model: {factory: "my_models:build"}`` names a keras-tuner style
+``build(hp) -> compiled keras.Model`` (or ``build(hp, data)``, where ``data`` is the
+tuner.engine.model.ModelSpec: input shape, classes, label kind, the training split's feature
+mean and variance). The factory reads the space's names with ``hp.get`` (or declares them
+inline, as in keras-tuner: a name the space declares returns its trial value).
+
+The module is looked up beside the config (tuner.config writes that as a file path,
+relative to the current folder), then in the current folder and on the Python path. It
+gets raw inputs as the data holds them, NaN padding included: scaling and masking are the
+factory's to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import inspect
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import keras
+
+from tuner.config import yaml_lines
+from tuner.config.schema import Config
+from tuner.data.datasets import Dataset
+from tuner.engine.hyperparameters import to_hyperparameters
+from tuner.engine.model import ModelSpec
+from tuner.errors import ConfigError
+
+Build = Callable[[Any], keras.Model]
+KEY = ("model", "factory")
+
+
+def load_factory(config: Config, spec: ModelSpec) -> Build:
+    """The user's factory as a one-argument build(hp), or a one-line ConfigError at
+    model.factory."""
+    reference = config.model.factory
+    assert reference is not None
+    module_name, function_name = reference.rsplit(":", 1)
+    module = _import(config, module_name)
+    build = getattr(module, function_name, None)
+    if not callable(build):
+        raise _error(config, f"{module_name} has no function {function_name!r}; define it")
+    if len(inspect.signature(build).parameters) >= 2:
+        return lambda hp: build(hp, spec)
+    return build
+
+
+def _import(config: Config, name: str) -> ModuleType:
+    """A module by file path (path/to/my_models.py, relative to the current folder) or by name
+    (from the current folder or the Python path)."""
+    try:
+        if name.endswith(".py"):
+            path = Path(name)
+            if not path.is_file():
+                where = f"relative to the current folder {Path.cwd()}"
+                raise _error(config, f"no file {name} ({where}); fix model.factory")
+            spec = importlib.util.spec_from_file_location(path.stem, path)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            with _looking_in([str(path.resolve().parent)]):  # for its own imports
+                spec.loader.exec_module(module)
+            return module
+        with _looking_in([str(Path.cwd())]):
+            return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not name.startswith(exc.name):
+            raise _error(config, f"importing {name} failed: {exc}") from None
+        raise _error(
+            config,
+            f"no module {name!r} beside the config, in the current folder or on the Python path; "
+            "put my_models.py beside the config or fix the name",
+        ) from None
+    except ConfigError:
+        raise
+    except Exception as exc:  # a bug in the user's module: a syntax error, say
+        raise _error(config, f"importing {name} failed ({exc.__class__.__name__}: {exc})") from None
+
+
+def check_factory_model(config: Config, dataset: Dataset, build: Build) -> None:
+    """Build once with the space's defaults, before any trial: a name the space does not
+    declare, a result that is not a compiled model, or an objective it does not measure is
+    a one-line error naming it."""
+    hp = to_hyperparameters(config.space)
+    declared = {p.name for p in hp.space}
+    try:
+        model = build(hp)
+    except KeyError as exc:  # keras-tuner's hp.get: "NAME does not exist."
+        name = str(exc.args[0]).removesuffix(" does not exist.") if exc.args else "?"
+        raise _undeclared(config, name) from None
+    except Exception as exc:
+        reason = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise _error(
+            config,
+            f"building the model with the space's default values failed "
+            f"({exc.__class__.__name__}: {reason})",
+        ) from None
+    new = [p.name for p in hp.space if p.name not in declared]
+    if new:
+        raise _undeclared(config, new[0])
+    if not isinstance(model, keras.Model) or getattr(model, "optimizer", None) is None:
+        raise _error(config, f"returned {type(model).__name__}, not a compiled keras.Model")
+    measured = model.evaluate(
+        dataset.x_val[:2], dataset.y_val[:2], verbose=0, return_dict=True
+    )  # two samples: metrics are named once the model has run
+    names = [*measured, *(f"val_{name}" for name in measured)]
+    for metric in config.metrics:
+        if metric not in names:
+            raise ConfigError(
+                f"{metric} is not measured by the factory's model, which compiles "
+                f"{', '.join(measured)}; add it to compile(metrics=...) or set search.objective",
+                file=config.file,
+                key="search.objective",
+            )
+
+
+def _undeclared(config: Config, name: str) -> ConfigError:
+    return _error(
+        config,
+        f"the factory reads {name!r}, which the space does not declare; add it to space, "
+        f"e.g. {name}: [a, b]",
+    )
+
+
+def _error(config: Config, problem: str) -> ConfigError:
+    file, line = config.file, None
+    with contextlib.suppress(Exception):  # the line is a courtesy; the key says where
+        file, line = yaml_lines.load_file(config.file).where(KEY)
+    return ConfigError(problem, file=file, line=line, key="model.factory")
+
+
+@contextlib.contextmanager
+def _looking_in(folders: list[str]) -> Iterator[None]:
+    """sys.path with ``folders`` first, for the import only."""
+    saved = list(sys.path)
+    sys.path[:0] = [f for f in folders if f not in sys.path]
+    try:
+        yield
+    finally:
+        sys.path[:] = saved

@@ -1,0 +1,76 @@
+"""Arrays handed to tuner.search(config, x=..., y=...), kept on disk for the run.
+
+They are saved once, as an .npz in the sequences dataset's layout (x_train, y_train, x_val,
+y_val, x_test, y_test), under runs/.arrays/ and named by their fingerprint (a SHA-256 of
+every array's dtype, shape and bytes). The run's config then reads them as `dataset:
+sequences` with that file as data.path, so workers, resume, `tuner evaluate` and the report
+work as for a file, and a resume with different arrays meets a different data.path: it is
+refused like any changed config.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tuner.errors import DataError
+from tuner.run import atomic
+
+FOLDER = ".arrays"  # under the runs folder; holds no config.yaml, so reports pass it by
+FINGERPRINT_CHARS = 16  # 64 bits of the SHA-256: a name, not a security claim
+# The names the arrays have in the .npz, and how tuner.search's caller passed them.
+ARGUMENTS = {
+    "x_train": "x",
+    "y_train": "y",
+    "x_val": "validation_data[0]",
+    "y_val": "validation_data[1]",
+    "x_test": "test_data[0]",
+    "y_test": "test_data[1]",
+}
+
+
+def splits_of(x: Any, y: Any, validation_data: Any, test_data: Any) -> dict[str, np.ndarray]:
+    """The caller's arrays by their .npz names; validation and test data are (x, y) pairs."""
+    out = {"x_train": _array(x, "x"), "y_train": _array(y, "y")}
+    pairs = (("val", validation_data, "validation_data"), ("test", test_data, "test_data"))
+    for split, pair, name in pairs:
+        if pair is None:
+            continue
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise DataError(f"{name} must be a pair (x, y), got {type(pair).__name__}", key=name)
+        out[f"x_{split}"] = _array(pair[0], f"{name}[0]")
+        out[f"y_{split}"] = _array(pair[1], f"{name}[1]")
+    return out
+
+
+def _array(values: Any, name: str) -> np.ndarray:
+    array = np.asarray(values)
+    if array.dtype == object:  # text labels in a list or a pandas column
+        if not all(isinstance(v, str) for v in array.ravel()):
+            raise DataError("holds Python objects; give numbers or text", key=name)
+        array = array.astype(str)
+    return array
+
+
+def fingerprint(splits: Mapping[str, np.ndarray]) -> str:
+    digest = hashlib.sha256()
+    for key in sorted(splits):
+        array = np.ascontiguousarray(splits[key])
+        digest.update(f"{key}:{array.dtype.str}:{array.shape};".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()[:FINGERPRINT_CHARS]
+
+
+def save(runs: Path, splits: Mapping[str, np.ndarray]) -> Path:
+    """runs/.arrays/<fingerprint>.npz, written once (atomically); its path."""
+    path = runs / FOLDER / f"{fingerprint(splits)}.npz"
+    if not path.is_file():
+        buffer = io.BytesIO()
+        np.savez(buffer, **dict(splits))  # type: ignore[arg-type]
+        atomic.write_bytes(path, buffer.getvalue())
+    return path

@@ -156,6 +156,31 @@ def test_overfitting_adds_dropout_to_the_next_space_and_keeps_a_grid_small() -> 
     assert grid.edits == (Edit(("space", "dropout"), [0.0, 0.3]),)
 
 
+def test_a_model_factorys_own_names_get_findings_without_built_in_advice() -> None:
+    """With model.factory the space's names are the user's: no dropout edit, and an edge of
+    a range that no built-in tunable bounds is still widened."""
+    width = Param("width", "int", min=4, max=32)
+    factory = {
+        "varying": ["width"],
+        "params": {"width": width},
+        "raw_space": {"width": {"min": 4, "max": 32}},
+        "factory": True,
+    }
+    overfit = trial(
+        "7", loss=[1, 0.6, 0.4, 0.3, 0.2, 0.15], val_loss=[1, 0.7, 0.5, 0.55, 0.6, 0.65]
+    )
+    found = only(training.diagnose(Context([overfit], **factory)), "overfitting")
+    assert found.edits == () and "dropout" not in found.sentence
+    assert "Regularize trial 7 and the like, or make the model smaller." in found.sentence
+    widths = [4, 6, 8, 26, 30, 32]
+    records = [
+        trial(str(i), val_accuracy=[s - 0.1, s, s], hp={"width": w}, number=i + 1)
+        for i, (w, s) in enumerate(zip(widths, [0.5, 0.52, 0.51, 0.78, 0.79, 0.8], strict=True))
+    ]
+    edge = only(space_checks.edges(Context(records, **factory)), "edge")
+    assert edge.param == "width" and edge.edits == (Edit(("space", "width", "max"), 46),)
+
+
 # ---- still improving ----------------------------------------------------------------------
 
 

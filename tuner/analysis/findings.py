@@ -63,6 +63,7 @@ class Context:
     importance: Importance | None = None
     validation_samples: int | None = None
     series: bool = False  # regression on a series: validation is a later stretch of time
+    factory: bool = False  # the user's own model: the built-in names (dropout, l2) mean nothing
 
     @property
     def ranked(self) -> list[TrialRecord]:

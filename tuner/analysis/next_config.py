@@ -60,9 +60,9 @@ def prune_conditions(space: dict[str, Any], cell: str) -> list[str]:
                 continue
             when = {}
             for parent, wanted in spec["when"].items():
-                values = _values(
-                    space.get(parent), TUNABLES[parent].default if parent != "cell" else cell
-                )
+                known = TUNABLES.get(parent)  # None: a model factory's own name, in the space
+                default = cell if parent == "cell" else known.default if known else None
+                values = _values(space.get(parent), default)
                 wanted = wanted if isinstance(wanted, list) else [wanted]
                 when[parent] = [v for v in wanted if v in values]
             if any(not kept for kept in when.values()):
@@ -91,8 +91,12 @@ def fit_grid(config: dict[str, Any]) -> list[str]:
     search = config["search"]
     if search.get("algorithm") != "grid":
         return []
+    model = config["model"]
     space = parse_space(
-        Source(NEXT_FILE, config), config["space"], {"cell": config["model"]["cell"]}
+        Source(NEXT_FILE, config),
+        config["space"],
+        {"cell": model.get("cell", "lstm")},
+        free="factory" in model,
     )
     points = int(space.size(grid=True))
     if points <= search["max_trials"]:

@@ -45,4 +45,5 @@ def context(run: Run) -> Context:
         importance=estimate(run.records, names, params),
         validation_samples=(run.info.get("dataset") or {}).get("validation"),
         series=config is not None and config.data.dataset in REGRESSION_DATASETS,
+        factory=config is not None and config.model.factory is not None,
     )

@@ -166,7 +166,9 @@ def widened(param: Param, side: str) -> float | int | None:
 
 
 def _clip(name: str, value: float) -> float:
-    tunable = TUNABLES[name]
+    tunable = TUNABLES.get(name)
+    if tunable is None:  # a model factory's own parameter: no known bounds
+        return value
     if tunable.low is not None:
         value = max(value, tunable.low)
     if tunable.high is not None:

@@ -77,6 +77,8 @@ def overfitting(ctx: Context) -> list[Finding]:
     added = {"dropout": "add dropout", "l2": "add L2"}.get(edits[0].path[1]) if edits else None
     how = f"{added} (next.yaml tries it)" if added else "raise dropout or L2"
     suggestion = f"Regularize trial {ids[0]} and the like: {how}, or use fewer units."
+    if ctx.factory:  # its regularization has names of the user's choosing
+        suggestion = f"Regularize trial {ids[0]} and the like, or make the model smaller."
     return [Finding("overfitting", ids, evidence, suggestion, edits)]
 
 
@@ -162,7 +164,7 @@ def best_train(record: TrialRecord) -> float | None:
 def _regularize(ctx: Context) -> tuple[Edit, ...]:
     """Add dropout when it does not vary, else L2 when it does not; as a range, or for a grid
     search as two values (a range would multiply the grid by 6)."""
-    if not ctx.params:
+    if not ctx.params or ctx.factory:
         return ()
     grid = ctx.algorithm == "grid"
     options: list[tuple[str, Any]] = [

@@ -176,6 +176,28 @@ def test_a_kill_after_the_record_keeps_it_resumes_within_seconds_and_trains_no_m
     assert json.loads((run / "attempts" / "1.json").read_text())["starts"].__len__() == 1
 
 
+@pytest.mark.parametrize("algorithm", ["grid", "tpe"])
+def test_a_killed_grid_or_tpe_search_resumes_to_exactly_max_trials(
+    tmp_path: Path, algorithm: str
+) -> None:
+    """keras-tuner's grid would end the resumed search early or fail with KeyError (#1055);
+    TPE rebuilds its Optuna study from the trials. Both must finish the same three trials."""
+    config = tmp_path / "tiny.yaml"
+    space = {**CONFIG["space"], "units": [4, 8, 16], "learning_rate": 1.0e-2}
+    search = {**CONFIG["search"], "algorithm": algorithm, "max_trials": 3}
+    config.write_text(yaml.safe_dump({**CONFIG, "space": space, "search": search}))
+    run = tmp_path / "runs" / "tiny"
+    killed = tuner(tmp_path, "search", str(config), KILL_AT="after-record", KILL_TRIAL="1")
+    assert killed.returncode == -signal.SIGKILL
+    before = finished(run)
+    resumed = tuner(tmp_path, "search", str(config))
+    assert resumed.returncode == 0, resumed.stderr
+    check_kept(before, finished(run))
+    records = check_complete(run, 3)
+    if algorithm == "grid":
+        assert sorted(r["hyperparameters"]["units"] for r in records) == [4, 8, 16]
+
+
 def test_a_trial_created_just_before_a_kill_runs_again_instead_of_counting(
     tmp_path: Path,
 ) -> None:

@@ -238,7 +238,7 @@ def test_same_config_and_seed_give_the_same_trials(tmp_path: Path) -> None:
     assert len({json.dumps(h, sort_keys=True) for h in sequences[0]}) == 2
 
 
-@pytest.mark.parametrize("algorithm", ["random", "bayesian", "hyperband", "grid"])
+@pytest.mark.parametrize("algorithm", ["random", "bayesian", "hyperband", "grid", "tpe"])
 def test_each_algorithm_runs_to_max_trials(tmp_path: Path, algorithm: str) -> None:
     space = {"units": [4, 8], "learning_rate": [1.0e-3, 1.0e-2], "batch_size": 64}
     # One epoch a trial; hyperband needs two to have brackets of different lengths.
@@ -256,6 +256,11 @@ def test_each_algorithm_runs_to_max_trials(tmp_path: Path, algorithm: str) -> No
     trials = records(tmp_path / "run")
     assert len(trials) == search["max_trials"]
     assert all(r["status"] == "completed" for r in trials)
+    if algorithm == "grid":  # every point once
+        points = {
+            (r["hyperparameters"]["units"], r["hyperparameters"]["learning_rate"]) for r in trials
+        }
+        assert len(points) == 4
     if algorithm == "hyperband":
         assert all("tuner/epochs" in r["schedule"] for r in trials)
 

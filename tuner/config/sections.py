@@ -94,7 +94,7 @@ class EarlyStopping(_Section):
 
 
 class SearchSection(_Section):
-    algorithm: Literal["random", "bayesian", "hyperband", "grid"] = "bayesian"
+    algorithm: Literal["random", "bayesian", "hyperband", "grid", "tpe"] = "bayesian"
     objective: str | None = None
     max_trials: int = Field(default=10, ge=1)
     epochs: int = Field(default=10, ge=1)

@@ -17,18 +17,21 @@ from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
 from tuner.engine import kt_compat, resume
 from tuner.engine.factory import Build, check_factory_model, load_factory
+from tuner.engine.grid import ResumableGridSearch
 from tuner.engine.hyperparameters import to_hyperparameters
 from tuner.engine.model import ModelSpec, build_model
 from tuner.engine.progress import Progress
 from tuner.engine.recorder import Recorder
+from tuner.engine.tpe import TPESearch
 from tuner.errors import TunerError
 from tuner.run import layout, records
 
 _TUNER_CLASSES = {
     "random": kt.RandomSearch,
     "bayesian": kt.BayesianOptimization,
-    "grid": kt.GridSearch,
+    "grid": ResumableGridSearch,  # keras-tuner's GridSearch cannot resume (#1055)
     "hyperband": kt.Hyperband,
+    "tpe": TPESearch,
 }
 
 
@@ -63,7 +66,7 @@ def make_tuner(config: Config, dataset: Dataset, run_dir: Path, progress: Progre
         options.update(max_epochs=search.epochs, factor=3, hyperband_iterations=None)
     else:
         options["max_trials"] = search.max_trials
-    if search.algorithm == "bayesian":
+    if search.algorithm in ("bayesian", "tpe"):
         options["num_initial_points"] = initial_points(config)
     tuner = tuner_class(config=config, run_dir=run_dir, progress=progress, **options)
     if search.algorithm == "hyperband":

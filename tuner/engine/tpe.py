@@ -1,0 +1,191 @@
+"""`algorithm: tpe`: Optuna's TPESampler choosing keras-tuner's trials.
+
+A keras-tuner Oracle whose populate_space asks Optuna for the next values. The Optuna study
+is in memory and rebuilt from the oracle's trials at every ask, so the trials on disk stay
+the only state: resume and workers work as for the other algorithms, and the seed plus the
+number of trials so far makes a search repeatable.
+
+The sampler is multivariate and grouped, so conditional parameters (momentum only for SGD)
+are modelled where they are active. Failed and non-finite trials are told as the worst score
+seen, so the sampler learns where training diverges instead of forgetting those points;
+trials running on other workers are told as running (Optuna's constant liar).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import keras_tuner as kt
+import optuna
+
+TrialStatus = kt.engine.trial.TrialStatus
+hp_module = kt.engine.hyperparameters
+Range = optuna.distributions.IntDistribution | optuna.distributions.FloatDistribution
+
+
+def distribution(hp: Any) -> optuna.distributions.BaseDistribution | None:
+    """Optuna's distribution for a keras-tuner hyperparameter; None for a fixed one. A log
+    range with a step (keras-tuner: a factor) is sampled among its values."""
+    if isinstance(hp, hp_module.Fixed):
+        return None
+    if isinstance(hp, hp_module.Boolean):
+        return optuna.distributions.CategoricalDistribution([True, False])
+    if isinstance(hp, hp_module.Choice):
+        return optuna.distributions.CategoricalDistribution(list(hp.values))
+    log = hp.sampling == "log"
+    if log and hp.step is not None:
+        return optuna.distributions.CategoricalDistribution(list(hp.values))
+    if isinstance(hp, hp_module.Int):
+        return optuna.distributions.IntDistribution(
+            int(hp.min_value), int(hp.max_value), log=log, step=int(hp.step or 1)
+        )
+    # reverse_log has no Optuna counterpart: it is sampled uniformly.
+    return optuna.distributions.FloatDistribution(
+        float(hp.min_value), float(hp.max_value), log=log, step=None if log else hp.step
+    )
+
+
+class TPEOracle(kt.Oracle):
+    def __init__(self, *args: Any, num_initial_points: int = 10, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.num_initial_points = num_initial_points
+
+    def populate_space(self, trial_id: str) -> dict[str, Any]:
+        if self.max_trials is not None and len(self.trials) >= self.max_trials:
+            return {"status": TrialStatus.STOPPED, "values": None}
+        space = self.get_space()
+        direction: Literal["maximize", "minimize"] = (
+            "maximize" if self.objective.direction == "max" else "minimize"
+        )
+        with _quiet():
+            sampler = optuna.samplers.TPESampler(
+                seed=(self.seed or 0) + len(self.trials),
+                multivariate=True,
+                group=True,
+                n_startup_trials=self.num_initial_points,
+                constant_liar=True,
+            )
+            study = optuna.create_study(direction=direction, sampler=sampler)
+            for past in self._told(space, trial_id, direction):
+                study.add_trial(past)
+            values = _suggest(study.ask(), space)
+        return {"status": TrialStatus.RUNNING, "values": values}
+
+    def _told(self, space: kt.HyperParameters, trial_id: str, direction: str) -> list[Any]:
+        """The oracle's trials as Optuna's: complete with their score, failed or non-finite
+        as the worst score seen, running ones as running."""
+        scores = [
+            float(t.score)
+            for t in self.trials.values()
+            if t.status == TrialStatus.COMPLETED and t.score is not None and math.isfinite(t.score)
+        ]
+        worst = (min(scores) if direction == "maximize" else max(scores)) if scores else None
+        told = []
+        for tid, trial in self.trials.items():
+            if tid == trial_id:
+                continue
+            params, distributions = {}, {}
+            for hp in space.space:
+                found = distribution(hp)
+                if found is None or hp.name not in trial.hyperparameters.values:
+                    continue
+                value = trial.hyperparameters.values[hp.name]
+                if not _holds(found, value):
+                    continue  # a value from before the space changed: leave it out
+                params[hp.name], distributions[hp.name] = value, found
+            state, value = optuna.trial.TrialState.COMPLETE, trial.score
+            if trial.status == TrialStatus.RUNNING:
+                state, value = optuna.trial.TrialState.RUNNING, None
+            elif trial.status != TrialStatus.COMPLETED or value is None or not math.isfinite(value):
+                if worst is None:
+                    continue  # nothing to compare a failure with yet
+                value = worst
+            told.append(
+                optuna.trial.create_trial(
+                    state=state, value=value, params=params, distributions=distributions
+                )
+            )
+        return told
+
+
+def _holds(found: optuna.distributions.BaseDistribution, value: Any) -> bool:
+    if isinstance(found, optuna.distributions.CategoricalDistribution):
+        return value in found.choices
+    assert isinstance(
+        found, optuna.distributions.IntDistribution | optuna.distributions.FloatDistribution
+    )
+    return found.low <= value <= found.high
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """No "A new study created in memory" line per trial, no warning that multivariate and
+    group are experimental; Optuna's logging level is put back after."""
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            yield
+    finally:
+        optuna.logging.set_verbosity(level)
+
+
+def _suggest(trial: optuna.trial.Trial, space: kt.HyperParameters) -> dict[str, Any]:
+    """Define-by-run over the space, parents first: a conditional parameter is asked only
+    where its condition holds."""
+    values: dict[str, Any] = {}
+    for hp in space.space:
+        if not all(values.get(c.name) in c.values for c in hp.conditions):
+            continue
+        found = distribution(hp)
+        if found is None:
+            values[hp.name] = hp.value
+        elif isinstance(found, optuna.distributions.CategoricalDistribution):
+            values[hp.name] = trial.suggest_categorical(hp.name, found.choices)
+        elif isinstance(found, optuna.distributions.IntDistribution):
+            values[hp.name] = trial.suggest_int(
+                hp.name, found.low, found.high, step=found.step, log=found.log
+            )
+        else:
+            assert isinstance(found, optuna.distributions.FloatDistribution)
+            values[hp.name] = trial.suggest_float(
+                hp.name, found.low, found.high, step=found.step, log=found.log
+            )
+    return values
+
+
+class TPESearch(kt.Tuner):
+    """A keras-tuner Tuner driven by TPEOracle."""
+
+    def __init__(
+        self,
+        hypermodel: Any = None,
+        objective: Any = None,
+        max_trials: int | None = None,
+        seed: int | None = None,
+        hyperparameters: kt.HyperParameters | None = None,
+        tune_new_entries: bool = True,
+        allow_new_entries: bool = True,
+        max_retries_per_trial: int = 0,
+        max_consecutive_failed_trials: int = 3,
+        num_initial_points: int = 10,
+        **kwargs: Any,
+    ) -> None:
+        self.seed = seed
+        oracle = TPEOracle(
+            objective=objective,
+            max_trials=max_trials,
+            seed=seed,
+            hyperparameters=hyperparameters,
+            tune_new_entries=tune_new_entries,
+            allow_new_entries=allow_new_entries,
+            max_retries_per_trial=max_retries_per_trial,
+            max_consecutive_failed_trials=max_consecutive_failed_trials,
+            num_initial_points=num_initial_points,
+        )
+        super().__init__(oracle, hypermodel, **kwargs)

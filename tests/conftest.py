@@ -190,8 +190,8 @@ DATA_KEYS = (
     "validation_split, test_split, limit, normalize, class_weight"
 )
 SEARCH_KEYS = (
-    "algorithm, objective, max_trials, epochs, executions_per_trial, early_stopping, time_budget, "
-    "workers"
+    "algorithm, objective, max_trials, epochs, executions_per_trial, early_stopping, pruning, "
+    "time_budget, workers"
 )
 SPACE_KEYS = ", ".join(TUNABLES)
 METRICS = (
@@ -482,7 +482,7 @@ MALFORMED: list[tuple[str, str | bytes, str]] = [
         "unknown-algorithm",
         "space:\n  units: 32\nsearch:\n  algorithm: bayes\n",
         "bad.yaml:4: search.algorithm: 'bayes' is not allowed; "
-        "use 'random', 'bayesian', 'hyperband' or 'grid'",
+        "use 'random', 'bayesian', 'hyperband', 'grid' or 'tpe'",
     ),
     # --- choices ---
     (

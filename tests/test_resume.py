@@ -177,7 +177,7 @@ def test_a_kill_after_the_record_keeps_it_resumes_within_seconds_and_trains_no_m
 
 
 @pytest.mark.parametrize("algorithm", ["grid", "tpe"])
-def test_a_killed_grid_or_tpe_search_resumes_to_exactly_max_trials(
+def test_a_killed_grid_or_tpe_search_with_pruning_resumes_to_exactly_max_trials(
     tmp_path: Path, algorithm: str
 ) -> None:
     """keras-tuner's grid would end the resumed search early or fail with KeyError (#1055);
@@ -185,6 +185,8 @@ def test_a_killed_grid_or_tpe_search_resumes_to_exactly_max_trials(
     config = tmp_path / "tiny.yaml"
     space = {**CONFIG["space"], "units": [4, 8, 16], "learning_rate": 1.0e-2}
     search = {**CONFIG["search"], "algorithm": algorithm, "max_trials": 3}
+    if algorithm == "tpe":  # and pruning, whose records must come through the resume too
+        search["pruning"] = {"rule": "median", "warmup_epochs": 0, "min_trials": 1}
     config.write_text(yaml.safe_dump({**CONFIG, "space": space, "search": search}))
     run = tmp_path / "runs" / "tiny"
     killed = tuner(tmp_path, "search", str(config), KILL_AT="after-record", KILL_TRIAL="1")

@@ -129,7 +129,7 @@ FOREIGN = [
     ("score-bool", record("x", score=True), "score should be a number or null, got bool"),
     ("number-text", record("x", number="3"), "number should be a whole number, got str"),
     ("trial-id-int", {**record("x"), "trial_id": 7}, "trial_id should be text, got int"),
-    ("status-odd", record("x", status="RUNNING"), "status should be completed or failed"),
+    ("status-odd", record("x", status="RUNNING"), "status should be completed, failed or pruned"),
     ("direction-odd", record("x", direction="up"), "direction should be min or max"),
     ("params-list", record("x", hyperparameters=[]), "hyperparameters should be a mapping"),
     ("params-nested", record("x", hyperparameters={"units": [8]}), "hyperparameters should be"),

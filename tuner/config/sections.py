@@ -93,6 +93,15 @@ class EarlyStopping(_Section):
     min_delta: float = Field(default=0.0, ge=0.0)
 
 
+class PruningSection(_Section):
+    """Stop hopeless trials at an epoch's end (tuner.engine.pruning)."""
+
+    rule: Literal["median", "asha"] = "median"
+    warmup_epochs: int = Field(default=2, ge=0)  # no pruning up to this epoch
+    min_trials: int = Field(default=5, ge=1)  # trials recorded before any pruning
+    reduction: int = Field(default=3, ge=2)  # asha: keep the best 1/reduction at each rung
+
+
 class SearchSection(_Section):
     algorithm: Literal["random", "bayesian", "hyperband", "grid", "tpe"] = "bayesian"
     objective: str | None = None
@@ -100,6 +109,7 @@ class SearchSection(_Section):
     epochs: int = Field(default=10, ge=1)
     executions_per_trial: int = Field(default=1, ge=1)
     early_stopping: EarlyStopping | None = EarlyStopping()
+    pruning: PruningSection | None = None
     # Numbers, .inf included, are rejected with the duration message.
     time_budget: str | int | Annotated[float, AllowInfNan(True)] | None = None
     workers: int = Field(default=1, ge=1, le=MAX_WORKERS)  # --workers overrides it

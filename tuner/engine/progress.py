@@ -45,9 +45,12 @@ class Progress:
         )
         if record["status"] == "completed":
             outcome = f"{record['objective']}={record['score']:.4f}"
+        elif record["status"] == "pruned":
+            outcome = f"{record['objective']}={record['score']:.4f}, pruned"
         else:
             outcome = f"FAILED ({record['error']})"
-        early = ", stopped early" if record["stopped_early"] else ""
+        stopped = record["stopped_early"] and record["status"] != "pruned"
+        early = ", stopped early" if stopped else ""
         best_text = (
             f"best {best['score']:.4f} (trial {best['trial_id']})" if best else "no best yet"
         )

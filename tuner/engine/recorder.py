@@ -18,6 +18,7 @@ from tuner.config.schema import Config
 from tuner.engine import kt_compat, resume, signals
 from tuner.engine.callbacks import EpochProgress, EpochTimer, StopOnNonFinite, StopOnSignal
 from tuner.engine.progress import Progress
+from tuner.engine.pruning import PruneHopeless
 from tuner.run import layout, records
 from tuner.run.records import TrialRecord
 
@@ -35,6 +36,7 @@ class Recorder:
         self._kept: dict[str, TrialRecord] = {}  # recorded before a kill, see on_trial_end
         self._attempts: dict[str, int] = {}
         self._epoch_seconds: dict[str, list[float]] = {}
+        self._pruners: dict[str, PruneHopeless] = {}
         super().__init__(**kwargs)
 
     def pre_create_trial(self) -> None:
@@ -75,6 +77,17 @@ class Recorder:
         epochs = _epochs_requested(trial, self.config.search.epochs)
         shown = EpochProgress(self.progress, trial.trial_id, epochs, self.config.objective)
         extra = [StopOnNonFinite(), StopOnSignal(), timer, shown]
+        rule = self.config.search.pruning
+        if rule is not None:
+            pruner = PruneHopeless(
+                rule,
+                self.run_dir,
+                self.config.objective,
+                self.config.direction == "max",
+                trial.trial_id,
+            )
+            self._pruners[trial.trial_id] = pruner
+            extra.append(pruner)
         kwargs["callbacks"] = [*kwargs.get("callbacks", []), *extra]
         histories = super().run_trial(trial, *args, **kwargs)  # type: ignore[misc]
         signals.check()  # a signal stopped fit early: this attempt is not a result
@@ -108,10 +121,13 @@ class Recorder:
         score = None if failed else _score(histories, self.config)
         model = histories[0].model if histories else None
         values = trial.hyperparameters.values
-        return {
+        pruner = self._pruners.pop(trial.trial_id, None)
+        pruned = None if failed or pruner is None else pruner.reason
+        status = records.FAILED if failed else records.PRUNED if pruned else records.COMPLETED
+        record: TrialRecord = {
             "trial_id": trial.trial_id,
             "number": 0,  # the finishing order, given by records.add_record
-            "status": records.FAILED if failed else records.COMPLETED,
+            "status": status,
             "hyperparameters": {
                 k: _plain(v) for k, v in values.items() if not k.startswith("tuner/")
             },
@@ -134,6 +150,9 @@ class Recorder:
             "attempts": self._attempts.pop(trial.trial_id, 1),  # > 1: interrupted, run again
             "finished_at": round(time.time(), 3),
         }
+        if pruned:
+            record["pruned"] = pruned
+        return record
 
 
 def _plain(value: Any) -> Any:

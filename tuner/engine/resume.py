@@ -208,7 +208,7 @@ def replay(oracle: Any, finished: list[TrialRecord], aside: Path) -> None:
 def _end_as_recorded(oracle: Any, trial: Any, record: TrialRecord, aside: Path) -> None:
     trial.hyperparameters.values = {**record["hyperparameters"], **record.get("schedule", {})}
     _copy_checkpoint(aside / f"trial_{trial.trial_id}", kt_compat.trial_dir(oracle, trial.trial_id))
-    if record["status"] == records.COMPLETED and record["score"] is not None:
+    if record["status"] in (records.COMPLETED, records.PRUNED) and record["score"] is not None:
         step = max((record["best_epoch"] or 1) - 1, 0)
         oracle.update_trial(trial.trial_id, {record["objective"]: record["score"]}, step=step)
         trial.status = trial_module.TrialStatus.COMPLETED
@@ -316,6 +316,6 @@ def replay_record(record: TrialRecord, values: dict[str, Any], kt_dir: Path) -> 
             f"hyperparameters than its record; move {kt_dir} aside (it is rebuilt from the "
             "records) and run the same command"
         )
-    if record["status"] != records.COMPLETED or record["score"] is None:
+    if record["status"] not in (records.COMPLETED, records.PRUNED) or record["score"] is None:
         raise kt.errors.FailedTrialError(record["error"] or "failed")
     return {record["objective"]: record["score"]}

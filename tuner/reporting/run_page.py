@@ -25,7 +25,7 @@ from tuner.reporting.html import Code, Facts, Note, Section
 from tuner.reporting.test_section import test_section
 from tuner.run import layout
 from tuner.run.layout import CONFIG_FILE
-from tuner.run.records import FAILED, TrialRecord
+from tuner.run.records import FAILED, PRUNED, TrialRecord
 from tuner.run.run import Run
 from tuner.text import difference_text, duration, is_number, plural, score_text, value_text
 
@@ -61,7 +61,31 @@ def summary(run: Run) -> Section:
         ("Wall time", f"{elapsed} ({how})"),
         ("Best trial", _best_text(run, best) if best else "none yet"),
     ]
+    pruning = pruning_text(run)
+    if pruning:
+        facts.insert(4, ("Pruning", pruning))
     return Section("Summary", (Facts(tuple(facts)), *[Note(n) for n in _statements(run)]))
+
+
+def pruning_text(run: Run) -> str:
+    """The rule and what it saved: '2 of 8 trials pruned, saving 8 of 48 epochs (17%)'."""
+    rule = run.config.search.pruning if run.config is not None else None
+    pruned = [r for r in run.records if r["status"] == PRUNED]
+    if rule is None and not pruned:
+        return ""
+    requested = sum(r.get("epochs_requested", r["epochs_run"]) for r in run.records)
+    saved = sum(r.get("epochs_requested", r["epochs_run"]) - r["epochs_run"] for r in pruned)
+    how = (
+        f"{rule.rule}, after {plural(rule.warmup_epochs, 'warm-up epoch')} and "
+        f"{plural(rule.min_trials, 'trial')}: "
+        if rule is not None
+        else ""
+    )
+    share = f" ({saved / requested:.0%})" if requested else ""
+    return (
+        f"{how}{len(pruned)} of {plural(len(run.records), 'trial')} pruned, saving {saved} of "
+        f"{plural(requested, 'epoch')}{share}"
+    )
 
 
 def trials_text(run: Run) -> str:

@@ -28,6 +28,7 @@ from tuner.run import atomic, layout
 
 COMPLETED: Literal["completed"] = "completed"
 FAILED: Literal["failed"] = "failed"
+PRUNED: Literal["pruned"] = "pruned"  # stopped by search.pruning: a score, history kept
 Metrics = dict[str, float]
 
 
@@ -38,7 +39,7 @@ class TrialRecord(TypedDict):
 
     trial_id: str
     number: int  # finishing order across every process of the run, from 1
-    status: Literal["completed", "failed"]
+    status: Literal["completed", "failed", "pruned"]
     hyperparameters: dict[str, str | int | float | bool | None]  # the space's names only
     objective: str  # e.g. val_accuracy
     direction: Literal["min", "max"]
@@ -57,6 +58,7 @@ class TrialRecord(TypedDict):
     epoch_seconds: NotRequired[list[float]]
     attempts: NotRequired[int]  # > 1: a kill or Ctrl-C interrupted it and it ran again
     finished_at: NotRequired[float]  # Unix time
+    pruned: NotRequired[str]  # why search.pruning stopped it, in words
 
 
 def record_schema() -> dict[str, Any]:
@@ -171,7 +173,10 @@ def _scalars(value: Any) -> bool:
 _CHECKS: dict[str, tuple[str, Any]] = {
     "trial_id": ("text", lambda v: isinstance(v, str) and v != ""),
     "number": ("a whole number", _integer),
-    "status": (f"{COMPLETED} or {FAILED}", lambda v: v in (COMPLETED, FAILED)),
+    "status": (
+        f"{COMPLETED}, {FAILED} or {PRUNED}",
+        lambda v: v in (COMPLETED, FAILED, PRUNED),
+    ),
     "hyperparameters": ("a mapping of names to single values", _scalars),
     "objective": ("text", lambda v: isinstance(v, str)),
     "direction": ("min or max", lambda v: v in ("min", "max")),

@@ -156,6 +156,13 @@ def test_search_then_report_then_evaluate(
     assert len(figures) >= 3
     assert all(f.read_bytes().startswith(b"\x89PNG") for f in figures)
     assert (out / "index.html").exists()
+    # The top two on the same 1000 test samples: a paired test, from the per-sample outcomes.
+    outcomes = np.load(run / "best" / "test_per_sample.npz")
+    first, second = (outcomes[f"trial_{t['trial_id']}"] for t in test["trials"])
+    assert first.mean() == pytest.approx(test["trials"][0]["test"]["accuracy"])
+    report = (out / "tiny" / "report.md").read_text()
+    only_first = int(((first == 1) & (second == 0)).sum())
+    assert f"was wrong {only_first} times" in report and "(McNemar's exact test): p" in report
 
 
 def test_the_exported_model_evaluates_raw_rows_and_refuses_wrong_shapes(

@@ -89,8 +89,9 @@ def test_rows(run: Run) -> list[dict[str, Any]]:
     return rows
 
 
-def verdict(rows: list[dict[str, Any]], n: int | None) -> str:
-    """Whether the best trial's test accuracy is clearly above the others', in one line."""
+def verdict(rows: list[dict[str, Any]], n: int | None, paired: bool = False) -> str:
+    """Whether the best trial's test accuracy is clearly above the others', in one line;
+    ``paired``: only the interval, as a paired test (tuner.analysis.paired) compares them."""
     scored = [r for r in rows if not math.isnan(r["low"])]
     if not scored or not n:
         return (
@@ -105,6 +106,8 @@ def verdict(rows: list[dict[str, Any]], n: int | None) -> str:
     )
     if len(scored) == 1:
         return f"{head} Only one trial was evaluated, so there is nothing to compare."
+    if paired:
+        return head
     clear = [r["trial_id"] for r in scored[1:] if r["high"] < first["low"]]
     close = [r["trial_id"] for r in scored[1:] if r["high"] >= first["low"]]
     if not close:

@@ -46,12 +46,14 @@ def export_best(
         return None
     evaluated: list[dict[str, Any]] = []
     forecasts: dict[str, Any] = {}  # regression: see forecast_summary
+    per_sample: dict[str, np.ndarray] = {}  # trial_id -> each test sample's outcome
     for record in top:
         model = _trial_model(tuner, record, run_dir) or _retrained(tuner, record, config, dataset)
         if model is None:
             continue
         rank = len(evaluated) + 1
         metrics = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)
+        per_sample[record["trial_id"]] = sample_outcomes(model, dataset)
         evaluated.append(
             {
                 "rank": rank,
@@ -76,6 +78,8 @@ def export_best(
     if dataset.task == "classification":
         summary["labels"] = dataset.labels  # multiclass, binary or multilabel
     summary.update(forecasts)
+    kind = "error" if dataset.forecast is not None else "correct"
+    results.write_per_sample(run_dir, results.PerSample(kind, per_sample))
     results.write_test(run_dir, summary)  # last: it names the trial the other files hold
     return summary
 
@@ -110,6 +114,18 @@ def _save_best(
         best_config(config, record),
         header=f"# Re-runs trial {record['trial_id']} of {config.name}: tuner search THIS_FILE\n",
     )
+
+
+def sample_outcomes(model: keras.Model, dataset: Dataset) -> np.ndarray:
+    """Per test sample: 1 right or 0 wrong (a multi-label sample is right with every label
+    right); for regression the absolute error, mean over the horizon."""
+    outputs = np.asarray(model.predict(dataset.x_test, verbose=0))
+    if dataset.forecast is not None:
+        actual = dataset.y_test.reshape(len(dataset.y_test), -1)
+        return np.abs(outputs.reshape(actual.shape) - actual).mean(axis=1)
+    called = predicted_classes(outputs, dataset.labels)
+    right = (called == dataset.y_test).reshape(len(called), -1).all(axis=1)
+    return right.astype("float64")
 
 
 def predicted_classes(outputs: np.ndarray, labels: str) -> np.ndarray:

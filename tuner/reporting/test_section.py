@@ -8,9 +8,11 @@ from typing import Any
 
 import pandas as pd
 
+from tuner.analysis import paired
 from tuner.analysis.stats import test_rows, verdict
 from tuner.reporting.figures.curves import mixed_losses
 from tuner.reporting.html import Block, Note, Section
+from tuner.run.results import load_per_sample
 from tuner.run.run import Run
 from tuner.text import plural, score_text
 
@@ -32,7 +34,13 @@ def test_section(run: Run) -> Section:
     samples = plural(n, "sample") if n else "an unknown number of samples"
     blocks: list[Block] = [f"{which} once on the test split ({samples} the search never saw)."]
     blocks.append(_table(run, rows))
-    blocks.append(verdict(rows, n))
+    outcome = load_per_sample(run.path)
+    pair = [str(r["trial_id"]) for r in rows[:2]]
+    if outcome is None or len(pair) < 2 or any(t not in outcome.by_trial for t in pair):
+        blocks.append(verdict(rows, n))
+    else:
+        blocks.append(verdict(rows, n, paired=True))
+        blocks.append(paired.sentence(paired.compare(outcome, *pair)))
     return Section(title, tuple(blocks))
 
 

@@ -64,6 +64,11 @@ def classes_file(run_dir: Path) -> Path:
     return best_dir(run_dir) / "classes.json"
 
 
+def per_sample_file(run_dir: Path) -> Path:
+    """Each top trial's per-sample test outcome, for paired comparisons."""
+    return best_dir(run_dir) / "test_per_sample.npz"
+
+
 def test_file(run_dir: Path) -> Path:
     return best_dir(run_dir) / TEST_FILE
 

@@ -147,3 +147,42 @@ def load_class_predictions(run_dir: Path) -> ClassPredictions | None:
         if values.min() < 0 or values.max() > top:
             return None
     return ClassPredictions(actual, predicted, classes)
+
+
+# ---- per-sample test outcomes -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PerSample:
+    """The top trials' outcome on each test sample, all on the same samples in the same
+    order: ``kind`` "correct" (classification: 1 right, 0 wrong) or "error" (regression: the
+    absolute error, mean over the horizon, in target units)."""
+
+    kind: str
+    by_trial: dict[str, np.ndarray]  # trial_id -> (samples,), in rank order
+
+
+def write_per_sample(run_dir: Path, outcome: PerSample) -> None:
+    buffer = io.BytesIO()
+    arrays = {f"trial_{tid}": values for tid, values in outcome.by_trial.items()}
+    arrays |= {"kind": np.asarray(outcome.kind), "order": np.asarray(list(outcome.by_trial))}
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    atomic.write_bytes(layout.per_sample_file(run_dir), buffer.getvalue())
+
+
+def load_per_sample(run_dir: Path) -> PerSample | None:
+    """best/test_per_sample.npz, or None when missing, unreadable or inconsistent."""
+    try:
+        with np.load(layout.per_sample_file(run_dir), allow_pickle=False) as npz:
+            kind, order = str(npz["kind"]), [str(t) for t in npz["order"]]
+            by_trial = {tid: npz[f"trial_{tid}"].astype("float64") for tid in order}
+    except (OSError, ValueError, KeyError):
+        return None
+    lengths = {len(v) for v in by_trial.values()}
+    if (
+        kind not in ("correct", "error")
+        or len(lengths) != 1
+        or any(v.ndim != 1 for v in by_trial.values())
+    ):
+        return None
+    return PerSample(kind, by_trial)

@@ -28,6 +28,7 @@ import yaml
 
 from tuner import cli
 from tuner.config import yaml_lines
+from tuner.config.overrides import load_config_with
 from tuner.config.schema import from_source
 from tuner.config.sections import CSV_KEYS
 from tuner.errors import ConfigError, DataError, TunerError, UserInputError
@@ -93,7 +94,7 @@ def _search(
         code = cli.cmd_search(args)
         if code != 0:
             raise TunerError(f"the search of {path} ended with status {code}")
-        return run_dir_for(cli.load(path, list(overrides)), Path(runs))
+        return run_dir_for(load_config_with(path, list(overrides)), Path(runs))
 
 
 def _with_arrays(

@@ -16,11 +16,10 @@ import warnings
 from pathlib import Path
 from typing import Any, NoReturn
 
-from tuner.config import yaml_lines
-from tuner.config.files import check_files
-from tuner.config.schema import Config, from_source
+from tuner.config.overrides import load_config_with
+from tuner.config.schema import Config
 from tuner.config.sections import MAX_WORKERS
-from tuner.errors import ConfigError, InputRangeWarning, TunerError, UserInputError
+from tuner.errors import InputRangeWarning, TunerError, UserInputError
 
 
 def run(argv: list[str] | None = None) -> NoReturn:
@@ -167,36 +166,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="arrays x and y, saved with np.savez(FILE, x=x, y=y)",
     )
     evaluate.set_defaults(command=cmd_evaluate)
+
+    refit = commands.add_parser(
+        "refit",
+        help="train the best configuration again on training + validation data",
+        description="Train RUN_DIR's best configuration from scratch on the training and "
+        "validation splits, for as many parameter updates as the best trial made, test it, and "
+        "make it best/model.keras (the search's checkpoint moves to best/search_model.keras). "
+        "search.refit: true does this after the search.",
+    )
+    refit.add_argument(
+        "run_dir", type=Path, metavar="RUN_DIR", help="a finished run, e.g. runs/mnist-lstm"
+    )
+    refit.set_defaults(command=cmd_refit)
     return parser
-
-
-def load(path: Path, overrides: list[str] | None = None) -> Config:
-    src = yaml_lines.load_file(path)
-    for override in overrides or []:
-        src = _override(src, override)
-    config = from_source(src)
-    check_files(src, config)
-    return config
-
-
-def _override(src: yaml_lines.Source, text: str) -> yaml_lines.Source:
-    """Apply one --set key.path=value (the value is read as YAML)."""
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise ConfigError(f"--set {text!r}: expected KEY.PATH=VALUE, e.g. search.max_trials=5")
-    data = src.data
-    parts = key.split(".")
-    parsed = yaml_lines.load_value(value, f"--set {text!r}", tuple(parts))
-    for part in parts[:-1]:
-        node = data.get(part)
-        if node is None:
-            node = data[part] = {}
-        if not isinstance(node, dict):
-            raise ConfigError(f"--set {key}: {part} is not a mapping in {src.file}")
-        data = node
-    data[parts[-1]] = parsed
-    src.overrides[tuple(parts)] = f"--set {text!r}"
-    return src
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -207,7 +190,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from tuner.engine import signals
     from tuner.run import folder as run_folder
 
-    config = load(args.config, args.overrides)
+    config = load_config_with(args.config, args.overrides)
     with signals.installed():  # the previous handlers are back when the search returns
         try:
             return _search(args, config)
@@ -254,9 +237,14 @@ def _search(args: argparse.Namespace, config: Config) -> int:
     finally:
         if leads:
             run_folder.record_session(run_dir, summary, started, status)
-    if leads:
-        return _print_outcome(config, run_dir, export_best(tuner, config, dataset, run_dir))
-    return 0
+    if not leads:
+        return 0
+    best = export_best(tuner, config, dataset, run_dir)
+    if best is not None and config.search.refit:
+        from tuner.engine.refit import refit_best
+
+        best = {**best, "refit": refit_best(config, dataset, run_dir)}
+    return _print_outcome(config, run_dir, best)
 
 
 def _already_done(config: Config, run_dir: Path) -> int:
@@ -332,15 +320,26 @@ def _print_outcome(config: Config, run_dir: Path, best: dict[str, Any] | None) -
     if best.get("baselines"):  # regression: does the model beat forecasting naively?
         naive = [f"{name} {v['mae']:.4f}" for name, v in best["baselines"].items()]
         print(f"naive baselines, test mae: {', '.join(naive)}")
+    if best.get("refit"):
+        print(_refit_line(best["refit"]))
     print(
         f"saved {run_dir}/best/ (model.keras, hyperparameters.yaml, test.json); next: make report"
     )
     return 0
 
 
+def _refit_line(refit: dict[str, Any]) -> str:
+    tests = ", ".join(f"test {k} {v:.4f}" for k, v in refit["test"].items())
+    return (
+        f"refit: trial {refit['trial_id']} on training + validation ({refit['samples']} samples, "
+        f"{refit['epochs']} epochs): {tests}; best/model.keras is the refit model, "
+        f"best/{refit['search_model']} the search's"
+    )
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     for path in args.configs:
-        config = load(path)
+        config = load_config_with(path)
         size = config.space.size()
         continuous = [p.name for p in config.space.params if p.count() == float("inf")]
         size_text = f"{size:,.0f} points"
@@ -362,6 +361,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     written = write_reports(args.run_dirs or None, runs_root=args.runs, out=args.out)
     for path in written:
         print(f"wrote {path}")
+    return 0
+
+
+def cmd_refit(args: argparse.Namespace) -> int:
+    from tuner.data.datasets import imports_keras, load_dataset
+    from tuner.engine import backend
+    from tuner.run import folder as run_folder
+    from tuner.run import layout
+
+    config = load_config_with(layout.config_file(args.run_dir))
+    dataset = None if imports_keras(config.data) else load_dataset(config.data, config.seed)
+    backend.activate(run_folder.read_backend(args.run_dir))
+    from tuner.engine.refit import refit_best
+
+    dataset = dataset or load_dataset(config.data, config.seed)
+    print(_refit_line(refit_best(config, dataset, args.run_dir)))
     return 0
 
 

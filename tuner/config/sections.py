@@ -110,6 +110,9 @@ class SearchSection(_Section):
     executions_per_trial: int = Field(default=1, ge=1)
     early_stopping: EarlyStopping | None = EarlyStopping()
     pruning: PruningSection | None = None
+    # After the search, train the best configuration again on training + validation data
+    # (tuner.engine.refit); `tuner refit RUN` does the same later.
+    refit: bool = False
     # Numbers, .inf included, are rejected with the duration message.
     time_budget: str | int | Annotated[float, AllowInfNan(True)] | None = None
     workers: int = Field(default=1, ge=1, le=MAX_WORKERS)  # --workers overrides it

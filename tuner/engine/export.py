@@ -63,7 +63,7 @@ def export_best(
             }
         )
         if rank == 1:
-            _save_best(model, record, config, dataset, run_dir, forecasts)
+            save_best(model, record, config, dataset, run_dir, forecasts)
     if not evaluated:
         raise TunerError(
             f"no model of the best {len(top)} trial(s) could be loaded or retrained; "
@@ -84,7 +84,7 @@ def export_best(
     return summary
 
 
-def _save_best(
+def save_best(
     model: keras.Model,
     record: TrialRecord,
     config: Config,

@@ -12,7 +12,7 @@ from tuner.analysis import paired
 from tuner.analysis.stats import test_rows, verdict
 from tuner.reporting.figures.curves import mixed_losses
 from tuner.reporting.html import Block, Note, Section
-from tuner.run.results import load_per_sample
+from tuner.run.results import load_per_sample, read_test
 from tuner.run.run import Run
 from tuner.text import plural, score_text
 
@@ -41,7 +41,26 @@ def test_section(run: Run) -> Section:
     else:
         blocks.append(verdict(rows, n, paired=True))
         blocks.append(paired.sentence(paired.compare(outcome, *pair)))
+    refit = read_test(run.path).get("refit")
+    if isinstance(refit, dict):
+        blocks.append(_refit_text(run, refit))
     return Section(title, tuple(blocks))
+
+
+def _refit_text(run: Run, refit: dict[str, Any]) -> str:
+    """The refit model's test scores beside the search's checkpoint's (search.refit)."""
+    first = (run.test or {}).get(str(refit.get("trial_id")), {})
+    scores = [
+        f"test {name} {score_text(name, value)} (the search's checkpoint: "
+        f"{score_text(name, first.get(name))})"
+        for name, value in dict(refit.get("test", {})).items()
+    ]
+    return (
+        f"Refit: trial {refit.get('trial_id')} trained again on training + validation data "
+        f"({refit.get('samples')} samples, {refit.get('epochs')} epochs, as many parameter "
+        f"updates as its best epoch took): {', '.join(scores)}. best/model.keras is the refit "
+        f"model; best/{refit.get('search_model')} is the search's."
+    )
 
 
 def _table(run: Run, rows: list[dict[str, Any]]) -> pd.DataFrame:

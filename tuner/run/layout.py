@@ -64,6 +64,11 @@ def classes_file(run_dir: Path) -> Path:
     return best_dir(run_dir) / "classes.json"
 
 
+def search_model_file(run_dir: Path) -> Path:
+    """The search's own best checkpoint, kept here once a refit model takes model.keras."""
+    return best_dir(run_dir) / "search_model.keras"
+
+
 def per_sample_file(run_dir: Path) -> Path:
     """Each top trial's per-sample test outcome, for paired comparisons."""
     return best_dir(run_dir) / "test_per_sample.npz"

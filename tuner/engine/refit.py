@@ -1,0 +1,77 @@
+"""Refit: the best configuration trained again on training + validation data, the model a
+user deploys (keras-tuner #41, #687, #1020 ask for it).
+
+The search's checkpoint saw the training split only and was picked on the validation split.
+The refit model trains from scratch, with the best trial's values and seed, on both splits
+for as many parameter updates as the best trial made up to its best epoch (the first of
+Goodfellow et al.'s two recipes, Deep Learning 7.8): epochs scaled by training samples /
+(training + validation samples), at least one. There is no validation data left to stop on,
+so the update count is the stopping rule.
+
+best/model.keras becomes the refit model; the search's checkpoint moves to
+best/search_model.keras (once: a second refit keeps it), and test.json's ``refit`` holds the
+refit model's test metrics beside the search's.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from tuner.config.schema import Config
+from tuner.data.datasets import Dataset
+from tuner.engine.export import save_best
+from tuner.engine.hyperparameters import to_hyperparameters
+from tuner.engine.search import balanced_weights, hypermodel
+from tuner.errors import TunerError
+from tuner.run import layout, records, results
+
+
+def refit_epochs(best_epochs: int, train: int, validation: int) -> int:
+    """The best epoch count for the same number of parameter updates on train + validation."""
+    return max(1, round(best_epochs * train / (train + validation)))
+
+
+def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> dict[str, Any]:
+    """Train, test and export the refit model; returns test.json's ``refit`` entry."""
+    ranked = records.ranked(records.read_records(run_dir)[0])
+    summary = results.read_test(run_dir)
+    if not ranked or not summary.get("trials"):
+        raise TunerError(f"{run_dir} has no best trial to refit; run the search to the end first")
+    record = ranked[0]
+    values = {**record["hyperparameters"], **record.get("schedule", {})}
+    best = int(values.get("tuner/initial_epoch") or 0) + (record["best_epoch"] or 1)
+    epochs = refit_epochs(best, len(dataset.x_train), len(dataset.x_val))
+    hp = to_hyperparameters(config.space)
+    hp.values = values
+    keras.utils.set_random_seed(config.seed + int(record["trial_id"]))
+    model = hypermodel(config, dataset)(hp)
+    weights = None
+    if config.data.class_weight == "balanced":
+        weights = balanced_weights(dataset.y_train, dataset.num_classes)
+    model.fit(
+        np.concatenate([dataset.x_train, dataset.x_val]),
+        np.concatenate([dataset.y_train, dataset.y_val]),
+        batch_size=hp.get("batch_size"),
+        epochs=epochs,
+        class_weight=weights,
+        verbose=0,
+    )
+    metrics = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)
+    searched, kept = layout.model_file(run_dir), layout.search_model_file(run_dir)
+    if searched.exists() and not kept.exists():
+        os.replace(searched, kept)
+    save_best(model, record, config, dataset, run_dir, {})
+    entry = {
+        "trial_id": record["trial_id"],
+        "epochs": epochs,
+        "samples": len(dataset.x_train) + len(dataset.x_val),
+        "test": {name: float(value) for name, value in metrics.items()},
+        "search_model": layout.search_model_file(run_dir).name,
+    }
+    results.write_test(run_dir, {**summary, "refit": entry})
+    return entry

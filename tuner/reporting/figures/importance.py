@@ -17,7 +17,7 @@ def draw(importance: Importance, objective: str) -> Figure:
     ax.bar_label(bars, labels=[f"{s:.0%}" for s in shares["share"]], padding=3)
     ax.set(
         title=f"Hyperparameter importance for {objective} ({plural(importance.trials, 'trial')})",
-        xlabel="share of the random forest's impurity decrease (%)",
+        xlabel="share of the error added by shuffling it, on held-out trials (%)",
         ylabel="hyperparameter",
         xlim=(0, 110),
     )

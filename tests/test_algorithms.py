@@ -12,9 +12,9 @@ import numpy as np
 
 from tuner.config.schema import from_source
 from tuner.config.yaml_lines import load_text
-from tuner.engine.grid import ResumableGridSearch, grid_points
+from tuner.engine.grid import grid_points
 from tuner.engine.hyperparameters import to_hyperparameters
-from tuner.engine.tpe import TPESearch
+from tuner.engine.tuners import BayesianSearch, ResumableGridSearch, TPESearch
 
 Status = kt.engine.trial.TrialStatus
 
@@ -135,3 +135,22 @@ def run_scored(oracle: Any, trials: int) -> list[dict[str, Any]]:
         trial.status = Status.COMPLETED
         oracle.end_trial(trial)
     return out
+
+
+def test_the_bayesian_oracle_fits_a_failed_trial_as_the_worst_score(tmp_path: Path) -> None:
+    oracle = BayesianSearch(
+        hypermodel=lambda hp: None,
+        objective=kt.Objective("score", "max"),
+        max_trials=10,
+        seed=1,
+        hyperparameters=space(),
+        num_initial_points=2,
+        directory=str(tmp_path),
+        project_name="kt",
+    ).oracle
+    seen = run(oracle, 4, fail=(1,))
+    x, y = oracle._vectorize_trials()
+    scores = [-((v["x"] - 0.8) ** 2) for i, v in enumerate(seen) if i != 1]
+    # keras-tuner minimizes -score; keras-tuner's own oracle would leave trial 1 out (3 rows).
+    assert len(y) == 4 and sorted(y) == sorted([-s for s in scores] + [-min(scores)])
+    assert [t.status for t in oracle.trials.values()].count("FAILED") == 1  # put back

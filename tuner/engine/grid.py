@@ -66,33 +66,3 @@ class ResumableGridOracle(kt.oracles.GridSearchOracle):
 
 def _same(point: dict[str, Any], values: dict[str, Any]) -> bool:
     return all(values.get(name) == value for name, value in point.items())
-
-
-class ResumableGridSearch(kt.Tuner):
-    """keras-tuner's GridSearch with ResumableGridOracle."""
-
-    def __init__(
-        self,
-        hypermodel: Any = None,
-        objective: Any = None,
-        max_trials: int | None = None,
-        seed: int | None = None,
-        hyperparameters: kt.HyperParameters | None = None,
-        tune_new_entries: bool = True,
-        allow_new_entries: bool = True,
-        max_retries_per_trial: int = 0,
-        max_consecutive_failed_trials: int = 3,
-        **kwargs: Any,
-    ) -> None:
-        self.seed = seed
-        oracle = ResumableGridOracle(
-            objective=objective,
-            max_trials=max_trials,
-            seed=seed,
-            hyperparameters=hyperparameters,
-            tune_new_entries=tune_new_entries,
-            allow_new_entries=allow_new_entries,
-            max_retries_per_trial=max_retries_per_trial,
-            max_consecutive_failed_trials=max_consecutive_failed_trials,
-        )
-        super().__init__(oracle, hypermodel, **kwargs)

@@ -6,6 +6,8 @@ keras-tuner 1.4 offers no hook for three things this toolkit needs, so it reache
   checkpoint in place; ``atomic_state()`` routes those writes through tuner.run.atomic for the
   length of a search and puts keras-tuner back as it was afterwards;
 - resume repairs: the oracle's retry queue, trial folders and random values (tuner.engine.resume);
+- failures that teach: keras-tuner's Bayesian oracle leaves failed trials out of its model,
+  so it never learns where training diverges (``FailuresToldBayesianOracle``);
 - speed: keras-tuner's TunerCallback has batch hooks that make Keras wait after every step.
 
 ``PRIVATE_NAMES`` lists each name used; ``missing_private_names()`` checks them against the
@@ -19,6 +21,7 @@ import importlib
 import inspect
 import io
 import json
+import math
 import os
 import shutil
 from collections.abc import Iterator
@@ -44,6 +47,7 @@ PRIVATE_NAMES = {  # module or class -> the private attributes used from it
         "_retry_queue", "_get_trial_dir", "_random_values", "_save_trial",
     ),
     "keras_tuner.src.engine.tuner.Tuner": ("_build_and_fit_model",),
+    "keras_tuner.src.tuners.bayesian.BayesianOptimizationOracle": ("_vectorize_trials",),
     "keras.src.saving.saving_lib": ("H5IOStore", "_save_state"),
 }  # fmt: skip
 TunerCallback = tuner_utils.TunerCallback  # keras-tuner's per-batch forwarder, left out of fit
@@ -180,3 +184,29 @@ def random_values(oracle: Any) -> dict[str, Any]:
 
 def save_trial(oracle: Any, trial: Any) -> None:
     oracle._save_trial(trial)
+
+
+class FailuresToldBayesianOracle(kt.oracles.BayesianOptimizationOracle):
+    """keras-tuner's Bayesian oracle with failed trials (diverged, NaN, out of memory) fitted
+    as the worst completed score instead of left out: the Gaussian process then steers away
+    from where training fails. They are shown to its _vectorize_trials as completed for that
+    one call, and put back."""
+
+    def _vectorize_trials(self) -> Any:
+        failed = [t for t in self.trials.values() if t.status == "FAILED"]
+        scores = [
+            float(t.score)
+            for t in self.trials.values()
+            if t.status == "COMPLETED" and t.score is not None and math.isfinite(t.score)
+        ]
+        if not failed or not scores:
+            return super()._vectorize_trials()
+        worst = min(scores) if self.objective.direction == "max" else max(scores)
+        saved = [(t, t.status, t.score) for t in failed]
+        for trial in failed:
+            trial.status, trial.score = "COMPLETED", worst
+        try:
+            return super()._vectorize_trials()
+        finally:
+            for trial, status, score in saved:
+                trial.status, trial.score = status, score

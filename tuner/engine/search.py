@@ -17,22 +17,13 @@ from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
 from tuner.engine import kt_compat, resume
 from tuner.engine.factory import Build, check_factory_model, load_factory
-from tuner.engine.grid import ResumableGridSearch
 from tuner.engine.hyperparameters import to_hyperparameters
 from tuner.engine.model import ModelSpec, build_model
 from tuner.engine.progress import Progress
 from tuner.engine.recorder import Recorder
-from tuner.engine.tpe import TPESearch
+from tuner.engine.tuners import TUNER_CLASSES
 from tuner.errors import TunerError
 from tuner.run import layout, records
-
-_TUNER_CLASSES = {
-    "random": kt.RandomSearch,
-    "bayesian": kt.BayesianOptimization,
-    "grid": ResumableGridSearch,  # keras-tuner's GridSearch cannot resume (#1055)
-    "hyperband": kt.Hyperband,
-    "tpe": TPESearch,
-}
 
 
 def hypermodel(config: Config, dataset: Dataset) -> Build:
@@ -45,7 +36,7 @@ def hypermodel(config: Config, dataset: Dataset) -> Build:
 
 def make_tuner(config: Config, dataset: Dataset, run_dir: Path, progress: Progress) -> Any:
     search = config.search
-    base = _TUNER_CLASSES[search.algorithm]
+    base = TUNER_CLASSES[search.algorithm]
     tuner_class = type(f"Recording{base.__name__}", (Recorder, base), {})
     options: dict[str, Any] = dict(
         hypermodel=hypermodel(config, dataset),

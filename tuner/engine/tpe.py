@@ -157,35 +157,3 @@ def _suggest(trial: optuna.trial.Trial, space: kt.HyperParameters) -> dict[str, 
                 hp.name, found.low, found.high, step=found.step, log=found.log
             )
     return values
-
-
-class TPESearch(kt.Tuner):
-    """A keras-tuner Tuner driven by TPEOracle."""
-
-    def __init__(
-        self,
-        hypermodel: Any = None,
-        objective: Any = None,
-        max_trials: int | None = None,
-        seed: int | None = None,
-        hyperparameters: kt.HyperParameters | None = None,
-        tune_new_entries: bool = True,
-        allow_new_entries: bool = True,
-        max_retries_per_trial: int = 0,
-        max_consecutive_failed_trials: int = 3,
-        num_initial_points: int = 10,
-        **kwargs: Any,
-    ) -> None:
-        self.seed = seed
-        oracle = TPEOracle(
-            objective=objective,
-            max_trials=max_trials,
-            seed=seed,
-            hyperparameters=hyperparameters,
-            tune_new_entries=tune_new_entries,
-            allow_new_entries=allow_new_entries,
-            max_retries_per_trial=max_retries_per_trial,
-            max_consecutive_failed_trials=max_consecutive_failed_trials,
-            num_initial_points=num_initial_points,
-        )
-        super().__init__(oracle, hypermodel, **kwargs)

@@ -84,7 +84,14 @@ def at_budget(points: list[tuple[int, float, float]], budget: int) -> tuple[floa
     return within[-1][2], within[-1][1]
 
 
-def draw(curves: dict[str, list[list[tuple[int, float, float]]]], budget: int, out: Path) -> None:
+def draw(
+    curves: dict[str, list[list[tuple[int, float, float]]]],
+    budget: int,
+    out: Path,
+    name: str = "3-efficiency",
+    title: str = "Search efficiency on the bundled MNIST subset",
+) -> None:
+    """One line per seed and arm, against epochs and against seconds: ``out``/``name``.png."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -110,10 +117,10 @@ def draw(curves: dict[str, list[list[tuple[int, float, float]]]], budget: int, o
     for ax in (by_epochs, by_time):
         ax.legend(fontsize="small")
         ax.grid(alpha=0.3)
-    fig.suptitle("Search efficiency on the bundled MNIST subset (one line per seed)")
+    fig.suptitle(f"{title} (one line per seed)")
     fig.tight_layout()
     out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out / "3-efficiency.png", dpi=100)
+    fig.savefig(out / f"{name}.png", dpi=100)
     plt.close(fig)
 
 

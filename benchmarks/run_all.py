@@ -14,7 +14,13 @@ from pathlib import Path
 import common
 
 HERE = Path(__file__).parent
-CPU_BENCHMARKS = ("overhead.py", "throughput.py", "efficiency.py", "workers.py")
+CPU_BENCHMARKS = (
+    "overhead.py",
+    "throughput.py",
+    "efficiency.py",
+    "workers.py",
+    "search_quality.py",
+)
 
 
 def main() -> None:

@@ -238,7 +238,7 @@ MALFORMED: list[tuple[str, str | bytes, str]] = [
     (
         "unknown-in-report",
         "space:\n  units: 32\nreport:\n  topk: 3\n",
-        "bad.yaml:4: report: unknown key 'topk' (did you mean 'top_k'?); known: top_k",
+        "bad.yaml:4: report: unknown key 'topk' (did you mean 'top_k'?); known: top_k, repeats",
     ),
     (
         "unknown-in-space",

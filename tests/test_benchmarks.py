@@ -18,11 +18,12 @@ SCRIPTS = {
     "throughput.py": ("2-throughput.md", "samples/s"),
     "efficiency.py": ("3-efficiency.md", "Winner by median"),
     "workers.py": ("4-workers.md", "Speed-up with 2 workers"),
+    "search_quality.py": ("6-search-quality.md", "epochs to RandomSearch's best"),
 }
 
 
 def test_every_benchmark_script_is_covered() -> None:
-    scripts = {p.name for p in BENCHMARKS.glob("*.py")} - {"common.py", "run_all.py"}
+    scripts = {p.name for p in BENCHMARKS.glob("*.py")} - {"common.py", "run_all.py", "by_hand.py"}
     assert scripts == set(SCRIPTS)
 
 
@@ -38,5 +39,6 @@ def test_benchmark_runs_in_smoke_mode(tmp_path: Path, script: str) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     table = (tmp_path / result_file).read_text()
     assert phrase in table and "|---|" in table
-    if script == "efficiency.py":
-        assert (tmp_path / "3-efficiency.png").read_bytes().startswith(b"\x89PNG")
+    figure = {"efficiency.py": "3-efficiency.png", "search_quality.py": "6-search-quality.png"}
+    if script in figure:
+        assert (tmp_path / figure[script]).read_bytes().startswith(b"\x89PNG")

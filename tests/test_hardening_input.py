@@ -21,6 +21,7 @@ from tuner.config import yaml_lines
 from tuner.config.schema import from_source, load_config
 from tuner.config.sections import MOVED_ASIDE
 from tuner.errors import ConfigError
+from tuner.run import outcome
 from tuner.run import run as run_module
 
 REPO = Path(__file__).resolve().parent.parent
@@ -305,14 +306,14 @@ def test_no_completed_trial_fails_the_search(
     monkeypatch.chdir(tmp_path)
     Path("tiny.yaml").write_text(SPACE)
     config = load_config("tiny.yaml")
-    assert cli._print_outcome(config, Path("runs/tiny"), None) == 1
+    assert outcome.print_outcome(config, Path("runs/tiny"), None) == 1
     message = (
         "error: no trial completed, so there is no best model; "
         "see the errors in runs/tiny/trials/\n"
     )
     assert capsys.readouterr() == ("", message)
     best = {"trials": [{"trial_id": "03", "score": 0.5, "test": {"accuracy": 0.5}}]}
-    assert cli._print_outcome(config, Path("runs/tiny"), best) == 0
+    assert outcome.print_outcome(config, Path("runs/tiny"), best) == 0
     out, err = capsys.readouterr()
     assert out.startswith("best: trial 03 val_accuracy 0.5000; test accuracy 0.5000\n") and not err
 

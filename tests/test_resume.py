@@ -14,68 +14,21 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
-from conftest import TINY_SEARCH
+from resume_helpers import (
+    check_complete,
+    check_kept,
+    env,
+    finished,
+    start_search,
+    tuner,
+    write_config,
+)
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parent.parent
-DRIVER = REPO / "tests" / "crash_driver.py"
-CONFIG = TINY_SEARCH
 RESUMING = "resuming runs/tiny: "
-
-
-def write_config(folder: Path, **search: Any) -> Path:
-    """CONFIG with some search keys changed."""
-    path = folder / "tiny.yaml"
-    path.write_text(yaml.safe_dump({**CONFIG, "search": {**CONFIG["search"], **search}}))
-    return path
-
-
-def env(**extra: str) -> dict[str, str]:
-    out = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", **extra}
-    out.pop("TUNER_DEBUG", None)
-    return out
-
-
-def start_search(cwd: Path, config: Path, **popen: Any) -> subprocess.Popen[Any]:
-    """`tuner search CONFIG` in the background, as a user's terminal would run it."""
-    command = [sys.executable, "-m", "tuner", "search", str(config)]
-    return subprocess.Popen(command, cwd=cwd, env=env(), **popen)
-
-
-def tuner(cwd: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "tuner", *args]
-    if "KILL_AT" in extra:
-        command = [sys.executable, str(DRIVER), *args]
-    return subprocess.run(
-        command, cwd=cwd, env=env(**extra), capture_output=True, text=True, timeout=300
-    )
-
-
-def finished(run: Path) -> dict[str, bytes]:
-    """Every record file's bytes, by trial id."""
-    return {p.stem: p.read_bytes() for p in sorted((run / "trials").glob("*.json"))}
-
-
-def check_kept(before: dict[str, bytes], after: dict[str, bytes]) -> None:
-    lost = [t for t in before if t not in after]
-    changed = [t for t in before if t in after and after[t] != before[t]]
-    assert not lost and not changed, f"lost {lost}, changed {changed}"
-
-
-def check_complete(run: Path, max_trials: int) -> list[dict[str, Any]]:
-    records = [json.loads(b) for b in finished(run).values()]
-    assert len(records) == max_trials
-    assert sorted(r["number"] for r in records) == list(range(1, max_trials + 1))
-    assert sorted(int(r["trial_id"]) for r in records) == list(range(max_trials))
-    oracle = json.loads((run / "kt" / "oracle.json").read_text())
-    assert sorted(oracle["end_order"]) == sorted(r["trial_id"] for r in records)
-    assert oracle["ongoing_trials"] == {} and oracle["retry_queue"] == []
-    return records
 
 
 def test_sigkill_at_random_moments_loses_no_finished_trial(tmp_path: Path) -> None:
@@ -174,30 +127,6 @@ def test_a_kill_after_the_record_keeps_it_resumes_within_seconds_and_trains_no_m
     records = check_complete(run, 3)
     assert [r["attempts"] for r in records] == [1, 1, 1]
     assert json.loads((run / "attempts" / "1.json").read_text())["starts"].__len__() == 1
-
-
-@pytest.mark.parametrize("algorithm", ["grid", "tpe"])
-def test_a_killed_grid_or_tpe_search_with_pruning_resumes_to_exactly_max_trials(
-    tmp_path: Path, algorithm: str
-) -> None:
-    """keras-tuner's grid would end the resumed search early or fail with KeyError (#1055);
-    TPE rebuilds its Optuna study from the trials. Both must finish the same three trials."""
-    config = tmp_path / "tiny.yaml"
-    space = {**CONFIG["space"], "units": [4, 8, 16], "learning_rate": 1.0e-2}
-    search = {**CONFIG["search"], "algorithm": algorithm, "max_trials": 3}
-    if algorithm == "tpe":  # and pruning, whose records must come through the resume too
-        search["pruning"] = {"rule": "median", "warmup_epochs": 0, "min_trials": 1}
-    config.write_text(yaml.safe_dump({**CONFIG, "space": space, "search": search}))
-    run = tmp_path / "runs" / "tiny"
-    killed = tuner(tmp_path, "search", str(config), KILL_AT="after-record", KILL_TRIAL="1")
-    assert killed.returncode == -signal.SIGKILL
-    before = finished(run)
-    resumed = tuner(tmp_path, "search", str(config))
-    assert resumed.returncode == 0, resumed.stderr
-    check_kept(before, finished(run))
-    records = check_complete(run, 3)
-    if algorithm == "grid":
-        assert sorted(r["hyperparameters"]["units"] for r in records) == [4, 8, 16]
 
 
 def test_a_trial_created_just_before_a_kill_runs_again_instead_of_counting(

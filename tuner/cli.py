@@ -14,12 +14,13 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from tuner.config.overrides import load_config_with
 from tuner.config.schema import Config
 from tuner.config.sections import MAX_WORKERS
 from tuner.errors import InputRangeWarning, TunerError, UserInputError
+from tuner.run.outcome import print_outcome, refit_line
 
 
 def run(argv: list[str] | None = None) -> NoReturn:
@@ -240,11 +241,15 @@ def _search(args: argparse.Namespace, config: Config) -> int:
     if not leads:
         return 0
     best = export_best(tuner, config, dataset, run_dir)
+    if best is not None and config.report.repeats:
+        from tuner.engine.repeats import repeat_top
+
+        best = {**best, "repeats": repeat_top(config, dataset, run_dir)}
     if best is not None and config.search.refit:
         from tuner.engine.refit import refit_best
 
         best = {**best, "refit": refit_best(config, dataset, run_dir)}
-    return _print_outcome(config, run_dir, best)
+    return print_outcome(config, run_dir, best)
 
 
 def _already_done(config: Config, run_dir: Path) -> int:
@@ -256,7 +261,7 @@ def _already_done(config: Config, run_dir: Path) -> int:
         "search.max_trials to continue it, or add --fresh to start over",
         file=sys.stderr,
     )
-    return _print_outcome(config, run_dir, results.read_test(run_dir) or None)
+    return print_outcome(config, run_dir, results.read_test(run_dir) or None)
 
 
 def _search_in_parallel(
@@ -275,7 +280,7 @@ def _search_in_parallel(
     )
     run_parallel(command, config, run_dir, workers)
     best = results.read_test(run_dir)
-    return _print_outcome(config, run_dir, best or None)
+    return print_outcome(config, run_dir, best or None)
 
 
 def _check_distributed_env(role: str) -> None:
@@ -302,39 +307,6 @@ def _check_distributed_env(role: str) -> None:
 
     # keras-tuner joins f"{ip}:{port}": an IPv6 address needs brackets ([::1]:8000)
     os.environ["KERASTUNER_ORACLE_IP"] = oracle_host(os.environ["KERASTUNER_ORACLE_IP"])
-
-
-def _print_outcome(config: Config, run_dir: Path, best: dict[str, Any] | None) -> int:
-    """Print how a finished search ended; return its exit status, 1 if no trial completed.
-    ``best``: best/test.json's summary, or None when nothing completed."""
-    if best is None:  # the run folder stays, with every failed trial's error
-        print(
-            f"error: no trial completed, so there is no best model; see the errors in "
-            f"{run_dir}/trials/",
-            file=sys.stderr,
-        )
-        return 1
-    top = best["trials"][0]
-    tests = ", ".join(f"test {k} {v:.4f}" for k, v in top["test"].items())
-    print(f"best: trial {top['trial_id']} {config.objective} {top['score']:.4f}; {tests}")
-    if best.get("baselines"):  # regression: does the model beat forecasting naively?
-        naive = [f"{name} {v['mae']:.4f}" for name, v in best["baselines"].items()]
-        print(f"naive baselines, test mae: {', '.join(naive)}")
-    if best.get("refit"):
-        print(_refit_line(best["refit"]))
-    print(
-        f"saved {run_dir}/best/ (model.keras, hyperparameters.yaml, test.json); next: make report"
-    )
-    return 0
-
-
-def _refit_line(refit: dict[str, Any]) -> str:
-    tests = ", ".join(f"test {k} {v:.4f}" for k, v in refit["test"].items())
-    return (
-        f"refit: trial {refit['trial_id']} on training + validation ({refit['samples']} samples, "
-        f"{refit['epochs']} epochs): {tests}; best/model.keras is the refit model, "
-        f"best/{refit['search_model']} the search's"
-    )
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -376,7 +348,7 @@ def cmd_refit(args: argparse.Namespace) -> int:
     from tuner.engine.refit import refit_best
 
     dataset = dataset or load_dataset(config.data, config.seed)
-    print(_refit_line(refit_best(config, dataset, args.run_dir)))
+    print(refit_line(refit_best(config, dataset, args.run_dir)))
     return 0
 
 

@@ -120,6 +120,9 @@ class SearchSection(_Section):
 
 class ReportSection(_Section):
     top_k: int = Field(default=5, ge=1)
+    # Train each of the top_k again with this many other seeds after the search: their scores
+    # as mean and standard deviation (tuner.engine.repeats). 0: off.
+    repeats: int = Field(default=0, ge=0, le=50)
 
 
 class Document(_Section):

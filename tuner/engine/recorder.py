@@ -152,6 +152,8 @@ class Recorder:
         }
         if pruned:
             record["pruned"] = pruned
+        if len(histories) > 1:  # executions_per_trial > 1: every execution's, the first too
+            record["executions"] = [_plain_history(h.history) for h in histories]
         return record
 
 

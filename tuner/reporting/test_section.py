@@ -41,10 +41,44 @@ def test_section(run: Run) -> Section:
     else:
         blocks.append(verdict(rows, n, paired=True))
         blocks.append(paired.sentence(paired.compare(outcome, *pair)))
-    refit = read_test(run.path).get("refit")
+    summary = read_test(run.path)
+    repeats = summary.get("repeats")
+    if isinstance(repeats, list) and repeats:
+        blocks += _repeats_blocks(run, repeats)
+    refit = summary.get("refit")
     if isinstance(refit, dict):
         blocks.append(_refit_text(run, refit))
     return Section(title, tuple(blocks))
+
+
+def _repeats_blocks(run: Run, repeats: list[Any]) -> list[Block]:
+    """The top trials trained again with other seeds (report.repeats): mean ± sd per score."""
+    rows = []
+    for entry in repeats:
+        if not isinstance(entry, dict):
+            continue
+        validation = entry.get("validation") or {}
+        cells = {
+            "trial": str(entry.get("trial_id")),
+            f"{run.objective} in the search": score_text(run.objective, entry.get("search_score")),
+            f"{run.objective} again": _mean_sd(run.objective, validation),
+        }
+        for name, stats in dict(entry.get("test") or {}).items():
+            cells[f"test {name} again"] = _mean_sd(name, stats)
+        rows.append(cells)
+    n = max((int((e.get("validation") or {}).get("n") or 0) for e in repeats), default=0)
+    return [
+        f"Repeats: each trial trained again with {plural(n, 'other seed')}, as the search "
+        "trained it; mean ± standard deviation. The search picked these trials for scoring "
+        "well once, so their search scores lean high; the repeats' mean does not.",
+        pd.DataFrame(rows),
+    ]
+
+
+def _mean_sd(name: str, stats: Any) -> str:
+    if not isinstance(stats, dict) or stats.get("mean") is None:
+        return "—"
+    return f"{score_text(name, stats['mean'])} ± {score_text(name, stats.get('sd'))}"
 
 
 def _refit_text(run: Run, refit: dict[str, Any]) -> str:

@@ -59,6 +59,8 @@ class TrialRecord(TypedDict):
     attempts: NotRequired[int]  # > 1: a kill or Ctrl-C interrupted it and it ran again
     finished_at: NotRequired[float]  # Unix time
     pruned: NotRequired[str]  # why search.pruning stopped it, in words
+    # executions_per_trial > 1: each execution's history, in order ("history" is the first)
+    executions: NotRequired[list[dict[str, list[float]]]]
 
 
 def record_schema() -> dict[str, Any]:
@@ -139,6 +141,11 @@ def _load(path: Path) -> tuple[TrialRecord | None, str]:
         return None, "not a trial record"
     if isinstance(record["history"], dict):  # NaN and infinities are written as null
         record["history"] = {k: _nan_for_null(v) for k, v in record["history"].items()}
+    if isinstance(record.get("executions"), list):
+        record["executions"] = [
+            {k: _nan_for_null(v) for k, v in h.items()} if isinstance(h, dict) else h
+            for h in record["executions"]
+        ]
     problem = _type_problem(record)
     if problem:
         return None, f"not a trial record ({problem})"

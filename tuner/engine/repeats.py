@@ -1,0 +1,130 @@
+"""report.repeats: the top-k configurations trained again with N other seeds each.
+
+A trial's score is one draw: the weights' initialization and the batches' order move it, and
+the search picked the top-k for scoring well, so their own scores lean high. Training each of
+them again with fresh seeds, exactly as the search trained it (same epochs, same early stop,
+scored at its best epoch, tested with the weights of that epoch), gives their validation and
+test scores as mean and standard deviation over draws the search did not pick. best/test.json's
+``repeats`` holds them, every repeat's history included.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from tuner.config.schema import Config
+from tuner.data.datasets import Dataset
+from tuner.engine.hyperparameters import to_hyperparameters
+from tuner.engine.search import balanced_weights, hypermodel
+from tuner.run import records, results
+from tuner.run.records import TrialRecord
+
+SEED_STRIDE = 100_003  # repeat r of a trial uses seed + trial_id + r * stride: unlike any trial's
+
+
+class KeepBestWeights(keras.callbacks.Callback):
+    """The weights of the best epoch by ``monitor``, put back when training ends (the search
+    exports its best-epoch checkpoint, so a repeat is tested the same way)."""
+
+    def __init__(self, monitor: str, maximize: bool) -> None:
+        super().__init__()
+        self.monitor, self.maximize = monitor, maximize
+        self.best, self.weights = math.nan, None
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        value = float((logs or {}).get(self.monitor, math.nan))
+        better = value > self.best if self.maximize else value < self.best
+        if math.isfinite(value) and (math.isnan(self.best) or better):
+            self.best, self.weights = value, self.model.get_weights()
+
+    def on_train_end(self, logs: Any = None) -> None:
+        if self.weights is not None:
+            self.model.set_weights(self.weights)
+
+
+def mean_sd(values: list[float]) -> dict[str, float]:
+    """Mean and sample standard deviation (0 for one value) of the finite ``values``."""
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return {"mean": math.nan, "sd": math.nan, "n": 0}
+    sd = statistics.stdev(finite) if len(finite) > 1 else 0.0
+    return {"mean": statistics.fmean(finite), "sd": sd, "n": len(finite)}
+
+
+def repeat_top(config: Config, dataset: Dataset, run_dir: Path) -> list[dict[str, Any]]:
+    """Train each of the top-k report.repeats times; returns and stores test.json's
+    ``repeats``: per trial, its search score, each repeat, and mean/sd of the scores."""
+    top = records.ranked(records.read_records(run_dir)[0])[: config.report.top_k]
+    entries = []
+    for record in top:
+        repeats = [
+            _train_again(config, dataset, record, repeat)
+            for repeat in range(1, config.report.repeats + 1)
+        ]
+        tests = {name for r in repeats for name in r["test"]}
+        entries.append(
+            {
+                "trial_id": record["trial_id"],
+                "search_score": record["score"],
+                "validation": mean_sd([r["score"] for r in repeats]),
+                "test": {n: mean_sd([r["test"].get(n, math.nan) for r in repeats]) for n in tests},
+                "runs": repeats,
+            }
+        )
+    summary = results.read_test(run_dir)
+    results.write_test(run_dir, {**summary, "repeats": entries})
+    return entries
+
+
+def _train_again(
+    config: Config, dataset: Dataset, record: TrialRecord, repeat: int
+) -> dict[str, Any]:
+    hp = to_hyperparameters(config.space)
+    hp.values = {**record["hyperparameters"]}
+    seed = config.seed + int(record["trial_id"]) + repeat * SEED_STRIDE
+    keras.utils.set_random_seed(seed)
+    model = hypermodel(config, dataset)(hp)
+    maximize = config.direction == "max"
+    callbacks: list[keras.callbacks.Callback] = [KeepBestWeights(config.objective, maximize)]
+    stop = config.search.early_stopping
+    if stop is not None:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=stop.monitor, patience=stop.patience, min_delta=stop.min_delta
+            )
+        )
+    weights = None
+    if config.data.class_weight == "balanced":
+        weights = balanced_weights(dataset.y_train, dataset.num_classes)
+    fitted = model.fit(
+        dataset.x_train,
+        dataset.y_train,
+        validation_data=(dataset.x_val, dataset.y_val),
+        batch_size=hp.get("batch_size"),
+        epochs=config.search.epochs,
+        callbacks=callbacks,
+        class_weight=weights,
+        verbose=0,
+    )
+    history = {k: [float(v) for v in vs] for k, vs in fitted.history.items()}
+    objective = np.array(history.get(config.objective, []), dtype=float)
+    finite = np.isfinite(objective)
+    best_epoch = None
+    if finite.any():
+        ordered = np.where(finite, objective, -np.inf if maximize else np.inf)
+        best_epoch = int(np.argmax(ordered) if maximize else np.argmin(ordered)) + 1
+    tested = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)
+    keras.backend.clear_session()
+    return {
+        "seed": seed,
+        "score": float(objective[best_epoch - 1]) if best_epoch else math.nan,
+        "best_epoch": best_epoch,
+        "test": {name: float(value) for name, value in tested.items()},
+        "history": history,
+    }

@@ -546,16 +546,6 @@ MALFORMED: list[tuple[str, str | bytes, str]] = [
     ),
     # --- what PyYAML reads differently from what a person means ---
     (
-        "number-read-as-text",
-        "space:\n  learning_rate:\n    min: 1e-4\n    max: 1.0e-1\n",
-        "bad.yaml:3: space.learning_rate.min: 1e-4 was read as text; write 1.0e-4",
-    ),
-    (
-        "number-read-as-text-unsigned-exponent",
-        "space:\n  units: 32\nsearch:\n  max_trials: 1e3\n",
-        "bad.yaml:4: search.max_trials: 1e3 was read as text; write 1.0e+3",
-    ),
-    (
         "boolean-from-yes",
         "data:\n  normalize: yes\nspace:\n  units: 32\n",
         "bad.yaml:2: data.normalize: 'yes' is read as a boolean by YAML; write true or false, "

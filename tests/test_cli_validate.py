@@ -29,7 +29,7 @@ search:
 BAD = """\
 space:
   units: [32, 64]
-  learning_rate: {min: 1e-4, max: 1.0e-1, sampling: log}
+  learning_rate: {min: 1e-4, max: 1.0e-1, sampling: logarithmic}
 """
 
 
@@ -80,7 +80,8 @@ def test_a_bad_config_exits_2_with_one_line(folder: Path) -> None:
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == (
-        "error: bad.yaml:3: space.learning_rate.min: 1e-4 was read as text; write 1.0e-4\n"
+        "error: bad.yaml:3: space.learning_rate.sampling: unknown sampling 'logarithmic'; "
+        "use one of linear, log, reverse_log\n"
     )
     assert "Traceback" not in result.stderr
 
@@ -90,7 +91,7 @@ def test_the_first_bad_config_stops_validation(folder: Path) -> None:
     assert result.returncode == 2
     assert result.stdout.count(": ok: ") == 1
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: bad.yaml:3: space.learning_rate.min: ")
+    assert len(lines) == 1 and lines[0].startswith("error: bad.yaml:3: space.learning_rate.sampling: ")
 
 
 def test_a_missing_config_exits_2(folder: Path) -> None:

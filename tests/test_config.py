@@ -71,22 +71,47 @@ def test_a_folder_is_not_a_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.mark.parametrize("text", ["1e-4", "5E3", "1.5e5", "-2e-3", "+3e+2", ".5e1"])
-def test_the_suggested_number_is_read_as_a_number(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+def test_exponent_notation_is_a_number_as_yaml_1_2_reads_it(text: str) -> None:
+    from tuner.config import yaml_lines
+
+    source = yaml_lines.load_text(f"x: {text}\nquoted: '{text}'\n", "inline.yaml")
+    assert source.data == {"x": float(text), "quoted": text}
+
+
+def test_exponent_notation_works_in_every_numeric_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with pytest.raises(ConfigError) as caught:
-        _load(tmp_path, monkeypatch, f"space:\n  l2: {text}\n")
-    suggestion = str(caught.value).rsplit("write ", 1)[1]
-    assert isinstance(yaml.safe_load(f"x: {suggestion}")["x"], float)
-    assert yaml.safe_load(f"x: {suggestion}")["x"] == float(text)
+    config = _load(
+        tmp_path,
+        monkeypatch,
+        "seed: 7E0\n"
+        "data: {dataset: digits, limit: 5E2, validation_split: 2e-1, test_split: 2E-1}\n"
+        "space:\n"
+        "  units: [1.6e1, 3.2E1]\n"
+        "  dropout: {min: 0, max: 4e-1, step: 1e-1}\n"
+        "  l2: {min: 1e-6, max: 1e-3, sampling: log}\n"
+        "  learning_rate: 1e-3\n"
+        "  momentum: {value: 9e-1, when: {optimizer: sgd}}\n"
+        "  optimizer: [sgd, adam]\n"
+        "search:\n"
+        "  max_trials: 1e1\n"
+        "  epochs: 2E1\n"
+        "  early_stopping: {monitor: val_loss, patience: 3e0, min_delta: 1e-4}\n"
+        "  pruning: {rule: median, warmup_epochs: 2e0, min_trials: 5E0}\n",
+    )
+    assert config.seed == 7 and config.data.limit == 500
+    assert config.data.validation_split == 0.2 and config.data.test_split == 0.2
+    space = {p.name: p for p in config.space.params}
+    assert space["units"].describe() == "one of [16, 32]"
+    assert space["dropout"].describe() == "float in [0, 0.4] step 0.1 linear"
+    assert space["l2"].describe() == "float in [1.00e-06, 1.00e-03] log"
+    assert space["learning_rate"].describe() == "1.00e-03 (fixed)"
+    assert config.search.max_trials == 10 and config.search.epochs == 20
+    assert config.search.early_stopping is not None
+    assert config.search.early_stopping.patience == 3
+    assert config.search.early_stopping.min_delta == 1.0e-4
+    assert config.search.pruning is not None and config.search.pruning.min_trials == 5
 
-
-# --- good configs -------------------------------------------------------------------------
-
-
-def test_the_configs_folder_has_configs() -> None:
-    configs = CONFIGS
-    assert configs, "no configs"
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])

@@ -224,13 +224,13 @@ SET_VALUES = [
     ),
     ("seed=!foo 3", f"seed: unknown tag '!foo'; {TAG}"),
     (
-        "space.learning_rate={min: 1e-4, max: 0.1}",
-        "space.learning_rate.min: 1e-4 was read as text; write 1.0e-4",
+        "space.learning_rate={min: 1e-4, max: 5E-5}",
+        "space.learning_rate: `min <= max` must hold, but got min=0.0001, max=5e-05",
     ),
 ]
 
 
-@pytest.mark.parametrize(("override", "message"), SET_VALUES, ids=["syntax", "tag", "as-text"])
+@pytest.mark.parametrize(("override", "message"), SET_VALUES, ids=["syntax", "tag", "numbers"])
 def test_a_bad_set_value_names_the_argument(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

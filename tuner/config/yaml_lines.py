@@ -1,9 +1,11 @@
 """Read a YAML file into plain Python data, remembering the line of every key.
 
 PyYAML alone loses line numbers, keeps the last of duplicate keys, reads ``1e-4`` as text
-and ``yes``/``off`` as booleans, and follows aliases as deep and as often as a file asks.
-This module composes the node tree once, rejects those cases (and absurd nesting, alias
-loops, aliases that expand past a bound, unknown tags) with the line where they happen,
+(YAML 1.1's float needs a dot and a signed exponent) and ``yes``/``off`` as booleans, and
+follows aliases as deep and as often as a file asks. This module composes the node tree once,
+reads ``1e-4`` and ``5E3`` as numbers (YAML 1.2's rule, how people write them), rejects the
+other cases (and absurd nesting, alias loops, aliases that expand past a bound, unknown tags)
+with the line where they happen,
 and returns the data with a map from key paths to lines, so that later validation can
 point at the right line too.
 """
@@ -21,8 +23,10 @@ from tuner.errors import ConfigError
 
 Path_ = tuple[str | int, ...]
 
-# Plain scalars that YAML 1.1 resolves to str although a person meant a number: "1e-4", "5E3".
+# Plain scalars that YAML 1.1 resolves to str but YAML 1.2 to a float: "1e-4", "5E3".
 _NUMBER_AS_TEXT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+_FLOAT = "tag:yaml.org,2002:float"
+_INT = "tag:yaml.org,2002:int"
 _TRUE_FALSE = {"true", "false"}
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
@@ -287,14 +291,13 @@ class _Walk:
 def _check_plain_scalar(node: yaml.ScalarNode, path: Path_, file: str) -> None:
     line = node.start_mark.line + 1
     if node.tag == _STR and _NUMBER_AS_TEXT.match(node.value):
-        # YAML 1.1 reads a float only with a dot in the mantissa and a sign in the exponent.
-        mantissa, exponent = re.split("[eE]", node.value)
-        mantissa = mantissa if "." in mantissa else mantissa + ".0"
-        exponent = exponent if exponent[0] in "+-" else "+" + exponent
-        fixed = f"{mantissa}e{exponent}"
-        raise ConfigError(
-            f"{node.value} was read as text; write {fixed}", file=file, line=line, key=dotted(path)
-        )
+        # Unquoted: a number, as YAML 1.2 reads it ("1e-4" quoted stays text). A whole one is
+        # an int, so max_trials: 1e3 means 1000 trials where a whole number is required.
+        number = float(node.value)
+        if number.is_integer() and abs(number) < 2**53:
+            node.tag, node.value = _INT, str(int(number))
+        else:
+            node.tag = _FLOAT
     if node.tag == "tag:yaml.org,2002:bool" and node.value.lower() not in _TRUE_FALSE:
         raise ConfigError(
             f"'{node.value}' is read as a boolean by YAML; write true or false, "

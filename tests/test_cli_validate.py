@@ -91,7 +91,9 @@ def test_the_first_bad_config_stops_validation(folder: Path) -> None:
     assert result.returncode == 2
     assert result.stdout.count(": ok: ") == 1
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: bad.yaml:3: space.learning_rate.sampling: ")
+    assert len(lines) == 1 and lines[0].startswith(
+        "error: bad.yaml:3: space.learning_rate.sampling: "
+    )
 
 
 def test_a_missing_config_exits_2(folder: Path) -> None:

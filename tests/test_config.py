@@ -113,7 +113,6 @@ def test_exponent_notation_works_in_every_numeric_place(
     assert config.search.pruning is not None and config.search.pruning.min_trials == 5
 
 
-
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
 def test_every_repo_config_validates(path: Path) -> None:
     config = load_config(path)

@@ -200,13 +200,9 @@ def best_model(run: PathLike) -> Any:
 
 
 def _run_dir(run: PathLike) -> Path:
-    folder = Path(run)
-    if not (folder / layout.CONFIG_FILE).is_file():
-        raise UserInputError(
-            f"not a run folder: no {layout.CONFIG_FILE} in it; give a folder like runs/<name>",
-            file=str(folder),
-        )
-    return folder
+    from tuner.run.run import check_run_dir
+
+    return check_run_dir(Path(run))
 
 
 @contextlib.contextmanager

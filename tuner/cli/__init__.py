@@ -1,4 +1,4 @@
-"""The command line: tuner search | report | validate | evaluate | refit.
+"""The command line: tuner search | report | validate | evaluate | refit | export.
 
 Only this package prints errors: bad input exits 2 with one line, anything else 1 with a
 short message (TUNER_DEBUG=1 shows the traceback), Ctrl-C 130 with finished trials kept.
@@ -84,4 +84,5 @@ def build_parser() -> argparse.ArgumentParser:
     configs.add_validate(commands)
     runs.add_evaluate(commands)
     runs.add_refit(commands)
+    runs.add_export(commands)
     return parser

@@ -1,4 +1,4 @@
-"""Commands on finished runs: tuner report, evaluate and refit."""
+"""Commands on finished runs: tuner report, evaluate, refit and export."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tuner.config.overrides import load_config_with
-from tuner.errors import InputRangeWarning
+from tuner.errors import InputRangeWarning, UserInputError
 from tuner.run.outcome import refit_line
 
 
@@ -73,6 +73,54 @@ def add_refit(commands: Any) -> None:
         "run_dir", type=Path, metavar="RUN_DIR", help="a finished run, e.g. runs/mnist-lstm"
     )
     refit.set_defaults(command=cmd_refit)
+
+
+def add_export(commands: Any) -> None:
+    export = commands.add_parser(
+        "export",
+        help="a run's trials into TensorBoard logs or an Optuna study",
+        description="Write RUN_DIR's trials, from its records, for the tools you already use: "
+        "TensorBoard logs with per-epoch scalars and the HParams dashboard (tensorboard "
+        "--logdir DIR), and an Optuna study with every trial's parameters, intermediate values "
+        "and state (optuna-dashboard URL). Imports no Keras.",
+    )
+    export.add_argument(
+        "run_dir", type=Path, metavar="RUN_DIR", help="a run folder, e.g. runs/mnist-lstm"
+    )
+    export.add_argument(
+        "--tensorboard", type=Path, metavar="DIR", help="write TensorBoard logs into DIR"
+    )
+    export.add_argument(
+        "--optuna",
+        metavar="URL",
+        help="create an Optuna study in this storage, e.g. sqlite:///study.db",
+    )
+    export.add_argument(
+        "--study", metavar="NAME", help="the Optuna study's name (default: the run's name)"
+    )
+    export.set_defaults(command=cmd_export)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from tuner.run.run import check_run_dir, load_run
+
+    if args.tensorboard is None and args.optuna is None:
+        raise UserInputError("export needs --tensorboard DIR, --optuna URL or both")
+    run = load_run(check_run_dir(args.run_dir))
+    if args.tensorboard is not None:
+        from tuner.export.tensorboard import write_tensorboard
+
+        count, folder = write_tensorboard(run, args.tensorboard), args.tensorboard
+        print(f"wrote {count} trials to {folder}; next: tensorboard --logdir {folder}")
+    if args.optuna is not None:
+        from tuner.export.optuna_study import write_study
+
+        study = write_study(run, args.optuna, args.study)
+        print(
+            f"wrote {len(study.trials)} trials to study {study.study_name!r} in {args.optuna}; "
+            f"next: optuna-dashboard {args.optuna}"
+        )
+    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:

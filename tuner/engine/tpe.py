@@ -13,14 +13,13 @@ trials running on other workers are told as running (Optuna's constant liar).
 
 from __future__ import annotations
 
-import contextlib
 import math
-import warnings
-from collections.abc import Iterator
 from typing import Any, Literal
 
 import keras_tuner as kt
 import optuna
+
+from tuner.export.optuna_study import quiet
 
 TrialStatus = kt.engine.trial.TrialStatus
 hp_module = kt.engine.hyperparameters
@@ -61,7 +60,7 @@ class TPEOracle(kt.Oracle):
         direction: Literal["maximize", "minimize"] = (
             "maximize" if self.objective.direction == "max" else "minimize"
         )
-        with _quiet():
+        with quiet():
             sampler = optuna.samplers.TPESampler(
                 seed=(self.seed or 0) + len(self.trials),
                 multivariate=True,
@@ -119,20 +118,6 @@ def _holds(found: optuna.distributions.BaseDistribution, value: Any) -> bool:
         found, optuna.distributions.IntDistribution | optuna.distributions.FloatDistribution
     )
     return found.low <= value <= found.high
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """No "A new study created in memory" line per trial, no warning that multivariate and
-    group are experimental; Optuna's logging level is put back after."""
-    level = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            yield
-    finally:
-        optuna.logging.set_verbosity(level)
 
 
 def _suggest(trial: optuna.trial.Trial, space: kt.HyperParameters) -> dict[str, Any]:

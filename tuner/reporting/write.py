@@ -17,7 +17,6 @@ import pandas as pd
 
 from tuner.analysis.frame import frame
 from tuner.analysis.review import review as review_run
-from tuner.errors import UserInputError
 from tuner.reporting import comparison_page
 from tuner.reporting.advice_sections import write_next
 from tuner.reporting.html import Block, Image, Link, Note, Section, render_page
@@ -25,7 +24,7 @@ from tuner.reporting.markdown import to_markdown
 from tuner.reporting.run_page import run_sections
 from tuner.run import atomic, records
 from tuner.run.layout import CONFIG_FILE
-from tuner.run.run import Run, find_runs, load_run
+from tuner.run.run import Run, check_run_dir, find_runs, load_run
 from tuner.text import plural
 
 
@@ -38,13 +37,7 @@ def write_reports(
     comparison lists the runs reported in this call.
     """
     paths = [Path(p) for p in run_dirs] if run_dirs else find_runs(runs_root)
-    for path in paths:
-        if not (path / CONFIG_FILE).is_file():
-            raise UserInputError(
-                f"not a run folder: no {CONFIG_FILE} in it; give a folder like runs/<name>",
-                file=str(path),
-            )
-    runs = [load_run(path) for path in paths]
+    runs = [load_run(check_run_dir(path)) for path in paths]
     written: list[Path] = []
     for run in runs:
         written += write_run_report(run, out / run.name)

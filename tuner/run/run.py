@@ -92,6 +92,16 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def check_run_dir(path: Path) -> Path:
+    """``path`` if it is a run folder (it holds config.yaml), else the one-line input error."""
+    if not (path / CONFIG_FILE).is_file():
+        raise UserInputError(
+            f"not a run folder: no {CONFIG_FILE} in it; give a folder like runs/<name>",
+            file=str(path),
+        )
+    return path
+
+
 def load_run(path: Path) -> Run:
     """Everything the report reads from runs/<name>/, with a note for each thing unreadable.
 

@@ -1,0 +1,130 @@
+"""A run's trials as an Optuna study, for optuna-dashboard and Optuna's own analysis.
+
+Every trial becomes a study trial through Optuna's API (``create_trial``, ``add_trials``): the
+parameters that vary, with their distributions from the space (a conditional one only where it
+was active; the fixed ones are the study's user attribute ``fixed``), the objective per epoch as intermediate values, the score as the value, the state
+(completed, pruned, failed) and, as user attributes, our trial id, epochs and test metrics.
+The study is created in the storage the user names (``sqlite:///study.db``); one of the same
+name already there is refused rather than mixed with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import optuna
+
+from tuner.config.space import Param
+from tuner.errors import UserInputError
+from tuner.run import records
+from tuner.run.records import TrialRecord
+from tuner.run.run import Run
+
+STATES = {
+    records.COMPLETED: optuna.trial.TrialState.COMPLETE,
+    records.PRUNED: optuna.trial.TrialState.PRUNED,
+    records.FAILED: optuna.trial.TrialState.FAIL,
+}
+
+
+def distribution(param: Param) -> optuna.distributions.BaseDistribution:
+    """Optuna's distribution for one parameter of the space (a fixed one: its one value)."""
+    if param.kind in ("fixed", "choice"):
+        return optuna.distributions.CategoricalDistribution(list(param.values))
+    log = param.sampling == "log"
+    if log and param.step:  # keras-tuner's log step is a factor: Optuna has no such range
+        return optuna.distributions.FloatDistribution(float(param.min), float(param.max), log=True)
+    if param.kind == "int":
+        step = int(param.step or 1)
+        return optuna.distributions.IntDistribution(
+            int(param.min), int(param.max), log=log and step == 1, step=step
+        )
+    return optuna.distributions.FloatDistribution(
+        float(param.min), float(param.max), log=log, step=None if log else param.step
+    )
+
+
+def write_study(run: Run, storage: str, study_name: str | None = None) -> optuna.Study:
+    """Create the study ``study_name`` (default: the run's name) in ``storage`` holding every
+    trial of ``run``; returns it."""
+    name = study_name or run.name
+    direction: Literal["maximize", "minimize"] = "maximize" if _maximize(run) else "minimize"
+    space = run.config.space.params if run.config else ()
+    params = {p.name: p for p in space if p.varies}
+    with quiet():
+        try:
+            study = optuna.create_study(storage=storage, study_name=name, direction=direction)
+        except optuna.exceptions.DuplicatedStudyError:
+            raise UserInputError(
+                f"{storage} already holds a study named {name!r}; give another with --study, "
+                "or delete that one (optuna delete-study)"
+            ) from None
+        except (ValueError, ImportError) as exc:  # a URL SQLAlchemy cannot open
+            raise UserInputError(f"--optuna {storage}: {exc}; e.g. sqlite:///study.db") from None
+        study.set_user_attr("objective", run.objective)
+        study.set_user_attr("run", str(run.path))
+        study.set_user_attr("fixed", {p.name: p.values[0] for p in space if not p.varies})
+        test = run.test or {}
+        study.add_trials(
+            [_trial(r, params, run.objective, test.get(r["trial_id"])) for r in run.records]
+        )
+    return study
+
+
+def _maximize(run: Run) -> bool:
+    if run.config is not None:
+        return run.config.direction == "max"
+    return bool(run.records) and run.records[0]["direction"] == "max"
+
+
+def _trial(
+    record: TrialRecord, params: dict[str, Param], objective: str, test: dict[str, float] | None
+) -> optuna.trial.FrozenTrial:
+    values = {k: v for k, v in record["hyperparameters"].items() if v is not None}
+    found = {name: distribution(params[name]) for name in values if name in params}
+    state = STATES[record["status"]]
+    score = record["score"]
+    if state == optuna.trial.TrialState.COMPLETE and not _finite(score):
+        state = optuna.trial.TrialState.FAIL  # Optuna's COMPLETE needs a number
+    history = record["history"].get(objective, [])
+    attrs: dict[str, Any] = {
+        "trial_id": record["trial_id"],
+        "epochs_run": record["epochs_run"],
+        "best_epoch": record["best_epoch"],
+        "seconds": record["seconds"],
+    }
+    attrs.update({f"test_{k}": v for k, v in (test or {}).items() if _finite(v)})
+    if record.get("error"):
+        attrs["error"] = record["error"]
+    if record.get("pruned"):
+        attrs["pruned"] = record["pruned"]
+    return optuna.trial.create_trial(
+        state=state,
+        value=score if state == optuna.trial.TrialState.COMPLETE else None,
+        params={name: values[name] for name in found},
+        distributions=found,
+        user_attrs=attrs,
+        intermediate_values={e: v for e, v in enumerate(history, start=1) if _finite(v)},
+    )
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """No "A new study created" line per study, no warning that an option is experimental;
+    Optuna's logging level is put back after."""
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            yield
+    finally:
+        optuna.logging.set_verbosity(level)

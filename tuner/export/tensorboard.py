@@ -1,0 +1,105 @@
+"""A run's trials as TensorBoard logs: per-epoch scalars and the HParams dashboard.
+
+Written after the fact from the records (nothing during training), with TensorBoard's own
+summary protobufs and event writer, so no TensorFlow is needed and any Keras backend works:
+
+    DIR/                 the HParams experiment: every hyperparameter with its domain from
+                         the space, and the metrics (objective, other scores, test scores)
+    DIR/<trial_id>/      one session per trial: its hyperparameters, every history metric
+                         per epoch (step = epoch, from 1), its score and any test metrics
+
+`tensorboard --logdir DIR` then shows the scalars and, under HPARAMS, the runs table and
+parallel coordinates. Writing again replaces the experiment file and these trials' folders in
+DIR, and nothing else there.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from tensorboard.compat.proto import event_pb2, summary_pb2
+from tensorboard.plugins.hparams import summary_v2 as hparams
+from tensorboard.plugins.scalar.summary_v2 import scalar_pb
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+from tuner.config.space import Param
+from tuner.run.records import TrialRecord
+from tuner.run.run import Run
+
+SCORE = "score"  # the objective at the best epoch (the search's ranking), one scalar per trial
+
+
+def write_tensorboard(run: Run, out: Path) -> int:
+    """Write ``run``'s experiment and every trial's session under ``out``; returns the count."""
+    for old in out.glob("events.out.tfevents.*"):  # an earlier export's experiment
+        old.unlink()
+    for record in run.records:  # and its sessions of these trials; nothing else in DIR
+        shutil.rmtree(out / record["trial_id"], ignore_errors=True)
+    params = [p for p in run.config.space.params if p.varies] if run.config else []
+    metrics = _metric_names(run)
+    created = min((r.get("finished_at", time.time()) for r in run.records), default=time.time())
+    experiment = hparams.hparams_config_pb(
+        hparams=[hparams.HParam(p.name, _domain(p)) for p in params],
+        metrics=[hparams.Metric(name) for name in metrics],
+        time_created_secs=created,
+    )
+    _write(out, [(0, experiment)], created)
+    for record in run.records:
+        _write_trial(out / record["trial_id"], record, (run.test or {}).get(record["trial_id"]))
+    return len(run.records)
+
+
+def _metric_names(run: Run) -> list[str]:
+    """The objective's score first, then every history metric, then the test metrics."""
+    history = dict.fromkeys(name for r in run.records for name in r["history"])
+    tests = dict.fromkeys(f"test_{m}" for scores in (run.test or {}).values() for m in scores)
+    return [SCORE, *history, *tests]
+
+
+def _domain(param: Param) -> Any:
+    if param.kind == "int":
+        return hparams.IntInterval(int(param.min), int(param.max))
+    if param.kind == "float":
+        return hparams.RealInterval(float(param.min), float(param.max))
+    values = list(param.values)
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        values = [float(v) for v in values]  # [0, 1.0e-5]: one type, as HParams requires
+    elif not all(isinstance(v, type(values[0])) for v in values):
+        values = [str(v) for v in values]
+    return hparams.Discrete(values)
+
+
+def _session_values(record: TrialRecord) -> dict[str, Any]:
+    """The trial's values HParams can hold: an inactive conditional (None) is left out."""
+    return {k: v for k, v in record["hyperparameters"].items() if v is not None}
+
+
+def _write_trial(folder: Path, record: TrialRecord, test: dict[str, float] | None) -> None:
+    started = float(record.get("finished_at", time.time())) - float(record["seconds"] or 0)
+    session = hparams.hparams_pb(
+        _session_values(record), trial_id=record["trial_id"], start_time_secs=started
+    )
+    summaries: list[tuple[int, summary_pb2.Summary]] = [(0, session)]
+    for name, values in record["history"].items():
+        summaries += [(epoch, scalar_pb(name, v)) for epoch, v in enumerate(values, start=1)]
+    last = max(record["epochs_run"], 1)
+    if record["score"] is not None:
+        summaries.append((last, scalar_pb(SCORE, record["score"])))
+    for name, value in (test or {}).items():
+        if value is not None and math.isfinite(value):
+            summaries.append((last, scalar_pb(f"test_{name}", value)))
+    _write(folder, summaries, started)
+
+
+def _write(folder: Path, summaries: list[tuple[int, summary_pb2.Summary]], wall: float) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    writer = EventFileWriter(str(folder))
+    try:
+        for step, summary in summaries:
+            writer.add_event(event_pb2.Event(wall_time=wall, step=step, summary=summary))
+    finally:
+        writer.close()

@@ -1,11 +1,12 @@
 """A run's trials as an Optuna study, for optuna-dashboard and Optuna's own analysis.
 
-Every trial becomes a study trial through Optuna's API (``create_trial``, ``add_trials``): the
-parameters that vary, with their distributions from the space (a conditional one only where it
-was active; the fixed ones are the study's user attribute ``fixed``), the objective per epoch as intermediate values, the score as the value, the state
-(completed, pruned, failed) and, as user attributes, our trial id, epochs and test metrics.
-The study is created in the storage the user names (``sqlite:///study.db``); one of the same
-name already there is refused rather than mixed with.
+Every trial becomes a study trial through Optuna's API (``create_trial``, ``add_trials``):
+the parameters that vary, with their distributions from the space (a conditional one only
+where it was active; the fixed ones are the study's user attribute ``fixed``), the objective
+per epoch as intermediate values, the score as the value, the state (completed, pruned,
+failed) and, as user attributes, our trial id, epochs and test metrics. The study is created
+in the storage the user names (``sqlite:///study.db``); one of the same name already there is
+refused rather than mixed with.
 """
 
 from __future__ import annotations

@@ -191,7 +191,7 @@ DATA_KEYS = (
 )
 SEARCH_KEYS = (
     "algorithm, objective, max_trials, epochs, executions_per_trial, early_stopping, pruning, "
-    "refit, time_budget, workers"
+    "refit, time_budget, workers, tensorboard"
 )
 SPACE_KEYS = ", ".join(TUNABLES)
 METRICS = (

@@ -40,6 +40,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "epochs": 3,
             "early_stopping": None,
             "pruning": {"rule": "median", "warmup_epochs": 0, "min_trials": 1},
+            "tensorboard": True,
         },
         "report": {"top_k": 2},
     }
@@ -112,6 +113,22 @@ def test_tensorboard_reads_every_trials_scalars_and_hparams_session(
         tags = accumulator.Tags()["tensors"]
         assert ("score" in tags) == (record["score"] is not None)
         assert ("test_accuracy" in tags) == (record["trial_id"] in tested)
+
+
+def test_search_tensorboard_writes_the_same_logs_during_the_search(
+    exported: dict[str, Any],
+) -> None:
+    live, exported_tb = exported["run"] / "tensorboard", exported["root"] / "tb"
+    assert sorted(p.name for p in live.iterdir() if p.is_dir()) == sorted(
+        r["trial_id"] for r in exported["records"]
+    )
+    for record in exported["records"]:
+        during, after = (
+            _accumulator(live / record["trial_id"]),
+            _accumulator(exported_tb / record["trial_id"]),
+        )
+        assert during.Tags()["tensors"] == after.Tags()["tensors"]
+    assert len(list(live.glob("events.out.tfevents.*"))) == 1  # one experiment, the last
 
 
 def test_optuna_loads_every_trial_with_its_params_values_and_state(

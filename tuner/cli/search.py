@@ -114,6 +114,12 @@ def _search(args: argparse.Namespace, config: Config) -> int:
         from tuner.engine.repeats import repeat_top
 
         best = {**best, "repeats": repeat_top(config, dataset, run_dir)}
+    if config.search.tensorboard:  # again, with the test scores now known
+        from tuner.export.tensorboard import write_tensorboard
+        from tuner.run import layout
+        from tuner.run.run import load_run
+
+        write_tensorboard(load_run(run_dir), layout.tensorboard_dir(run_dir))
     if best is not None and config.search.refit:
         from tuner.engine.refit import refit_best
 

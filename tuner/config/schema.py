@@ -91,7 +91,13 @@ class Config:
 # Keys whose change makes an existing run's results incomparable with the new config.
 SEARCH_DEFINING = ("seed", "data", "model", "space", "search")
 # Keys under those sections that change how fast a search runs, not what it finds.
-RUN_ONLY = ("search.workers", "search.time_budget", "search.max_trials", "search.refit")
+RUN_ONLY = (
+    "search.workers",
+    "search.time_budget",
+    "search.max_trials",
+    "search.refit",
+    "search.tensorboard",
+)
 
 
 def load_config(path: str | Path) -> Config:

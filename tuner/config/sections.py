@@ -116,6 +116,8 @@ class SearchSection(_Section):
     # Numbers, .inf included, are rejected with the duration message.
     time_budget: str | int | Annotated[float, AllowInfNan(True)] | None = None
     workers: int = Field(default=1, ge=1, le=MAX_WORKERS)  # --workers overrides it
+    # Write TensorBoard logs to runs/<name>/tensorboard/ as trials finish (tuner.export).
+    tensorboard: bool = False
 
 
 class ReportSection(_Section):

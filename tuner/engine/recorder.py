@@ -19,8 +19,10 @@ from tuner.engine import kt_compat, resume, signals
 from tuner.engine.callbacks import EpochProgress, EpochTimer, StopOnNonFinite, StopOnSignal
 from tuner.engine.progress import Progress
 from tuner.engine.pruning import PruneHopeless
+from tuner.export import tensorboard
 from tuner.run import layout, records
 from tuner.run.records import TrialRecord
+from tuner.run.run import load_run
 
 
 class Recorder:
@@ -111,6 +113,10 @@ class Recorder:
         if kept is None:
             ranked = records.ranked(records.read_records(self.run_dir)[0])
             self.progress.trial_finished(record, ranked[0] if ranked else None)
+            if self.config.search.tensorboard:
+                folder = layout.tensorboard_dir(self.run_dir)
+                tensorboard.write_trial(folder, record)
+                tensorboard.write_experiment(load_run(self.run_dir), folder)
 
     def _record(self, trial: kt.engine.trial.Trial) -> TrialRecord:
         histories = self._histories.pop(trial.trial_id, [])

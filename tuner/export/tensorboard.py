@@ -10,7 +10,8 @@ summary protobufs and event writer, so no TensorFlow is needed and any Keras bac
 
 `tensorboard --logdir DIR` then shows the scalars and, under HPARAMS, the runs table and
 parallel coordinates. Writing again replaces the experiment file and these trials' folders in
-DIR, and nothing else there.
+DIR, and nothing else there. With search.tensorboard the search writes each trial's session to
+runs/<name>/tensorboard/ as it finishes, and everything again (test scores too) at its end.
 """
 
 from __future__ import annotations
@@ -35,10 +36,17 @@ SCORE = "score"  # the objective at the best epoch (the search's ranking), one s
 
 def write_tensorboard(run: Run, out: Path) -> int:
     """Write ``run``'s experiment and every trial's session under ``out``; returns the count."""
-    for old in out.glob("events.out.tfevents.*"):  # an earlier export's experiment
-        old.unlink()
-    for record in run.records:  # and its sessions of these trials; nothing else in DIR
+    for record in run.records:  # an earlier export's sessions of these trials, nothing else
         shutil.rmtree(out / record["trial_id"], ignore_errors=True)
+        write_trial(out, record, (run.test or {}).get(record["trial_id"]))
+    write_experiment(run, out)
+    return len(run.records)
+
+
+def write_experiment(run: Run, out: Path) -> None:
+    """The HParams experiment in ``out`` itself, replacing an earlier one."""
+    for old in out.glob("events.out.tfevents.*"):
+        old.unlink(missing_ok=True)  # a worker may have replaced it just now
     params = [p for p in run.config.space.params if p.varies] if run.config else []
     metrics = _metric_names(run)
     created = min((r.get("finished_at", time.time()) for r in run.records), default=time.time())
@@ -48,9 +56,6 @@ def write_tensorboard(run: Run, out: Path) -> int:
         time_created_secs=created,
     )
     _write(out, [(0, experiment)], created)
-    for record in run.records:
-        _write_trial(out / record["trial_id"], record, (run.test or {}).get(record["trial_id"]))
-    return len(run.records)
 
 
 def _metric_names(run: Run) -> list[str]:
@@ -78,7 +83,8 @@ def _session_values(record: TrialRecord) -> dict[str, Any]:
     return {k: v for k, v in record["hyperparameters"].items() if v is not None}
 
 
-def _write_trial(folder: Path, record: TrialRecord, test: dict[str, float] | None) -> None:
+def write_trial(out: Path, record: TrialRecord, test: dict[str, float] | None = None) -> None:
+    """One trial's session in out/<trial_id>/: hyperparameters, scalars, score, test metrics."""
     started = float(record.get("finished_at", time.time())) - float(record["seconds"] or 0)
     session = hparams.hparams_pb(
         _session_values(record), trial_id=record["trial_id"], start_time_secs=started
@@ -92,7 +98,7 @@ def _write_trial(folder: Path, record: TrialRecord, test: dict[str, float] | Non
     for name, value in (test or {}).items():
         if value is not None and math.isfinite(value):
             summaries.append((last, scalar_pb(f"test_{name}", value)))
-    _write(folder, summaries, started)
+    _write(out / record["trial_id"], summaries, started)
 
 
 def _write(folder: Path, summaries: list[tuple[int, summary_pb2.Summary]], wall: float) -> None:

@@ -15,6 +15,7 @@ KT_FOLDER = "kt"  # keras-tuner's own state
 TRIALS_FOLDER = "trials"  # one <trial_id>.json record per finished trial
 ATTEMPTS_FOLDER = "attempts"  # <trial_id>.json: when each attempt at a trial started
 LOGS_FOLDER = "logs"  # with --workers: each process's output
+TENSORBOARD_FOLDER = "tensorboard"  # search.tensorboard: TensorBoard logs of the trials
 BEST_FOLDER = "best"
 MODEL_FILE = "model.keras"
 BEST_CONFIG_FILE = "hyperparameters.yaml"
@@ -36,6 +37,10 @@ def trials_dir(run_dir: Path) -> Path:
 
 def attempts_dir(run_dir: Path) -> Path:
     return Path(run_dir) / ATTEMPTS_FOLDER
+
+
+def tensorboard_dir(run_dir: Path) -> Path:
+    return run_dir / TENSORBOARD_FOLDER
 
 
 def kt_dir(run_dir: Path) -> Path:

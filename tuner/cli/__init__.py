@@ -1,4 +1,4 @@
-"""The command line: tuner search | report | validate | evaluate | refit | export.
+"""The command line: tuner search | report | validate | evaluate | refit | export | schema.
 
 Only this package prints errors: bad input exits 2 with one line, anything else 1 with a
 short message (TUNER_DEBUG=1 shows the traceback), Ctrl-C 130 with finished trials kept.
@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tuner", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     search.add_search(commands)
     runs.add_report(commands)
@@ -85,4 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_evaluate(commands)
     runs.add_refit(commands)
     runs.add_export(commands)
+    configs.add_schema(commands)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rnn-tuner")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"

@@ -1,4 +1,4 @@
-"""Commands on config files: tuner validate."""
+"""Commands on config files: tuner validate and schema."""
 
 from __future__ import annotations
 
@@ -37,4 +37,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for param in config.space.params:
             if param.given:
                 print(f"  {param.name:<22} {param.describe()}")
+    return 0
+
+
+def add_schema(commands: Any) -> None:
+    schema = commands.add_parser(
+        "schema",
+        help="print the config's JSON Schema (for editors)",
+        description="Print the JSON Schema of a config file, generated from the toolkit's own "
+        "models. Save it (tuner schema > config.schema.json) and start a config with "
+        "# yaml-language-server: $schema=config.schema.json for completion and checks in "
+        "VS Code and other editors with the YAML language server.",
+    )
+    schema.set_defaults(command=cmd_schema)
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from tuner.config.json_schema import schema_text
+
+    print(schema_text(), end="")
     return 0

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
+import math
 from pathlib import Path
 from typing import Any
 
 from tuner.config.overrides import load_config_with
+from tuner.config.schema import Config
+from tuner.config.space import Param
 
 
 def add_validate(commands: Any) -> None:
@@ -19,10 +23,19 @@ def add_validate(commands: Any) -> None:
     validate.add_argument(
         "configs", nargs="+", type=Path, metavar="CONFIG", help="YAML configs, e.g. configs/*.yaml"
     )
+    validate.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: each config's run, search and space with its size",
+    )
     validate.set_defaults(command=cmd_validate)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    if getattr(args, "json", False):
+        checked = [_config_object(path, load_config_with(path)) for path in args.configs]
+        print(json.dumps({"configs": checked}, indent=2))
+        return 0
     for path in args.configs:
         config = load_config_with(path)
         size = config.space.size()
@@ -38,6 +51,33 @@ def cmd_validate(args: argparse.Namespace) -> int:
             if param.given:
                 print(f"  {param.name:<22} {param.describe()}")
     return 0
+
+
+def _config_object(path: Path, config: Config) -> dict[str, Any]:
+    """--json: what `tuner validate` prints, as data; a continuous space's size is null."""
+    size = config.space.size()
+    return {
+        "path": str(path),
+        "name": config.name,
+        "algorithm": config.search.algorithm,
+        "max_trials": config.search.max_trials,
+        "objective": config.objective,
+        "size": None if size == math.inf else int(size),
+        "continuous": [p.name for p in config.space.params if p.count() == math.inf],
+        "space": {p.name: _param_object(p) for p in config.space.params if p.given},
+    }
+
+
+def _param_object(param: Param) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": param.kind, "varies": param.varies}
+    if param.kind in ("fixed", "choice"):
+        out["values"] = list(param.values)
+    else:
+        out.update(min=param.min, max=param.max, step=param.step, sampling=param.sampling)
+    if param.when:
+        out["when"] = {c.parent: list(c.values) for c in param.when}
+    out["text"] = param.describe()
+    return out
 
 
 def add_schema(commands: Any) -> None:

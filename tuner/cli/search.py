@@ -14,7 +14,7 @@ from tuner.config.overrides import load_config_with
 from tuner.config.schema import Config
 from tuner.config.sections import MAX_WORKERS
 from tuner.errors import UserInputError
-from tuner.run.outcome import print_outcome
+from tuner.run.outcome import Report
 
 
 def add_search(commands: Any) -> None:
@@ -49,6 +49,18 @@ def add_search(commands: Any) -> None:
         metavar="N",
         help="run a keras-tuner chief and N worker processes here (default: search.workers)",
     )
+    search.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object on stdout at the end: the run, its best trial, scores and "
+        "paths (everything else goes to stderr)",
+    )
+    search.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only errors, warnings and the final best line",
+    )
     search.set_defaults(command=cmd_search)
 
 
@@ -61,14 +73,20 @@ def cmd_search(args: argparse.Namespace) -> int:
     from tuner.run import folder as run_folder
 
     config = load_config_with(args.config, args.overrides)
-    with signals.installed():  # the previous handlers are back when the search returns
+    report = Report(as_json=getattr(args, "json", False), quiet=getattr(args, "quiet", False))
+    with signals.installed(), report.streams():  # the handlers are back when the search returns
         try:
-            return _search(args, config)
+            return report.outcome(*_search(args, config))
         finally:  # the lock too: an in-process caller (tuner.search) may search the run again
             run_folder.release(run_folder.run_dir_for(config, args.runs))
 
 
-def _search(args: argparse.Namespace, config: Config) -> int:
+Outcome = tuple[Config, Path, dict[str, Any] | None, bool]  # how the search ended, for Report
+
+
+def _search(args: argparse.Namespace, config: Config) -> Outcome:
+    """Search; returns the config, run folder, best/test.json's summary (None when nothing
+    completed) and whether this process leads the run (a worker prints no outcome)."""
     from tuner.engine import backend
     from tuner.run import folder as run_folder
 
@@ -108,7 +126,7 @@ def _search(args: argparse.Namespace, config: Config) -> int:
         if leads:
             run_folder.record_session(run_dir, summary, started, status)
     if not leads:
-        return 0
+        return config, run_dir, None, False
     best = export_best(tuner, config, dataset, run_dir)
     if best is not None and config.report.repeats:
         from tuner.engine.repeats import repeat_top
@@ -124,10 +142,10 @@ def _search(args: argparse.Namespace, config: Config) -> int:
         from tuner.engine.refit import refit_best
 
         best = {**best, "refit": refit_best(config, dataset, run_dir)}
-    return print_outcome(config, run_dir, best)
+    return config, run_dir, best, True
 
 
-def _already_done(config: Config, run_dir: Path) -> int:
+def _already_done(config: Config, run_dir: Path) -> Outcome:
     """A search run again after it finished: say so and show its best; write nothing."""
     from tuner.run import results
 
@@ -136,12 +154,12 @@ def _already_done(config: Config, run_dir: Path) -> int:
         "search.max_trials to continue it, or add --fresh to start over",
         file=sys.stderr,
     )
-    return print_outcome(config, run_dir, results.read_test(run_dir) or None)
+    return config, run_dir, results.read_test(run_dir) or None, True
 
 
 def _search_in_parallel(
     args: argparse.Namespace, config: Config, run_dir: Path, workers: int
-) -> int:
+) -> Outcome:
     from tuner.engine.workers import run_parallel
     from tuner.run import results
 
@@ -155,7 +173,7 @@ def _search_in_parallel(
     )
     run_parallel(command, config, run_dir, workers)
     best = results.read_test(run_dir)
-    return print_outcome(config, run_dir, best or None)
+    return config, run_dir, best or None, True
 
 
 def _check_distributed_env(role: str) -> None:

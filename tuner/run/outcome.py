@@ -1,13 +1,113 @@
 """What a finished search prints: the best trial and its test scores, the naive baselines, the
-repeats and the refit, from best/test.json's summary."""
+repeats and the refit, from best/test.json's summary; as lines, one JSON object (--json) or
+the best line alone (--quiet)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from tuner.config.schema import Config
+from tuner.run import atomic, layout
+
+KEPT_WHEN_QUIET = ("error", "warning", "interrupted")  # line starts --quiet still shows
+
+
+@dataclass
+class Report:
+    """How `tuner search` speaks: ``as_json`` keeps stdout for one JSON object at the end
+    (everything else printed goes to stderr); ``quiet`` keeps only errors and warnings on
+    stderr and the best line on stdout."""
+
+    as_json: bool = False
+    quiet: bool = False
+    _stdout: TextIO = field(default=sys.stdout, init=False)
+
+    @contextlib.contextmanager
+    def streams(self) -> Iterator[None]:
+        self._stdout = sys.stdout
+        errors = cast(TextIO, ErrorsOnly(sys.stderr)) if self.quiet else sys.stderr
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(contextlib.redirect_stderr(errors))
+            if self.as_json or self.quiet:
+                stack.enter_context(contextlib.redirect_stdout(errors))
+            yield
+
+    def outcome(
+        self, config: Config, run_dir: Path, best: dict[str, Any] | None, leads: bool
+    ) -> int:
+        """Print how the search ended (a worker, ``leads`` False, prints nothing); returns the
+        exit status: 1 when no trial completed."""
+        if not leads:
+            return 0
+        if self.as_json:
+            text = json.dumps(atomic.finite(outcome_object(config, run_dir, best)), indent=2)
+            print(text, file=self._stdout)
+            return 0 if best is not None else 1
+        if self.quiet and best is not None:
+            print(best_line(config, best), file=self._stdout)
+            return 0
+        with contextlib.redirect_stdout(self._stdout):
+            return print_outcome(config, run_dir, best)
+
+
+class ErrorsOnly(io.TextIOBase):
+    """A text stream passing on only whole lines that start with KEPT_WHEN_QUIET (a line
+    rewritten in place with \r counts as its last version)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.pending = stream, ""
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            line = line.split("\r")[-1]
+            if line.startswith(KEPT_WHEN_QUIET):
+                self.stream.write(line + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
+def outcome_object(config: Config, run_dir: Path, best: dict[str, Any] | None) -> dict[str, Any]:
+    """--json: the run, its best trial with its scores, and where its files are."""
+    top = best["trials"][0] if best else None
+    return {
+        "run": str(run_dir),
+        "name": config.name,
+        "objective": config.objective,
+        "direction": config.direction,
+        "best": None
+        if top is None
+        else {"trial_id": str(top["trial_id"]), "score": top["score"], "test": top["test"]},
+        "top": [] if best is None else best["trials"],
+        "baselines": (best or {}).get("baselines"),
+        "repeats": (best or {}).get("repeats"),
+        "refit": (best or {}).get("refit"),
+        "paths": {
+            "model": str(layout.model_file(run_dir)),
+            "hyperparameters": str(layout.best_config_file(run_dir)),
+            "test": str(layout.test_file(run_dir)),
+            "trials": str(layout.trials_dir(run_dir)),
+        },
+    }
+
+
+def best_line(config: Config, best: dict[str, Any]) -> str:
+    top = best["trials"][0]
+    tests = ", ".join(f"test {k} {v:.4f}" for k, v in top["test"].items())
+    return f"best: trial {top['trial_id']} {config.objective} {top['score']:.4f}; {tests}"
 
 
 def print_outcome(config: Config, run_dir: Path, best: dict[str, Any] | None) -> int:
@@ -20,9 +120,7 @@ def print_outcome(config: Config, run_dir: Path, best: dict[str, Any] | None) ->
             file=sys.stderr,
         )
         return 1
-    top = best["trials"][0]
-    tests = ", ".join(f"test {k} {v:.4f}" for k, v in top["test"].items())
-    print(f"best: trial {top['trial_id']} {config.objective} {top['score']:.4f}; {tests}")
+    print(best_line(config, best))
     if best.get("baselines"):  # regression: does the model beat forecasting naively?
         naive = [f"{name} {v['mae']:.4f}" for name, v in best["baselines"].items()]
         print(f"naive baselines, test mae: {', '.join(naive)}")

@@ -1,0 +1,65 @@
+"""--json and --quiet: scripts read one JSON object from `tuner validate` and `tuner search`; a
+quiet search prints its best line and nothing else but errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import run_tuner
+
+CONFIG = {
+    "name": "scripted",
+    "data": {"dataset": "digits", "limit": 120},
+    "space": {"units": [4, 8], "learning_rate": 1.0e-2, "batch_size": 32},
+    "search": {"algorithm": "grid", "max_trials": 2, "epochs": 1},
+    "report": {"top_k": 2},
+}
+
+
+def test_validate_json_gives_each_configs_space_and_size(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(CONFIG))
+    lr = {
+        **CONFIG,
+        "space": {"learning_rate": {"min": 1e-4, "max": 1e-2, "sampling": "log"}},
+        "search": {"algorithm": "random", "max_trials": 2},
+    }
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump(lr))
+    done = run_tuner("validate", "--json", "a.yaml", "b.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    a, b = json.loads(done.stdout)["configs"]
+    assert a["name"] == "scripted" and a["size"] == 2 and a["continuous"] == []
+    assert a["space"]["units"] == {
+        "kind": "choice",
+        "varies": True,
+        "values": [4, 8],
+        "text": "one of [4, 8]",
+    }
+    assert b["size"] is None and b["continuous"] == ["learning_rate"]
+    assert b["space"]["learning_rate"]["sampling"] == "log"
+
+
+@pytest.mark.slow
+def test_search_json_then_quiet(tmp_path: Path) -> None:
+    (tmp_path / "scripted.yaml").write_text(yaml.safe_dump(CONFIG))
+    done = run_tuner("search", "scripted.yaml", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)  # the whole of stdout is one object
+    test = json.loads((tmp_path / "runs" / "scripted" / "best" / "test.json").read_text())
+    top = test["trials"][0]
+    assert result["best"] == {
+        "trial_id": str(top["trial_id"]),
+        "score": top["score"],
+        "test": top["test"],
+    }
+    assert [t["trial_id"] for t in result["top"]] == [t["trial_id"] for t in test["trials"]]
+    assert all((tmp_path / p).exists() for p in result["paths"].values())
+    assert "[2/2]" in done.stderr  # the progress is still there, on stderr
+
+    quiet = run_tuner("search", "scripted.yaml", "--fresh", "-q", cwd=tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ""
+    lines = quiet.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("best: trial ")

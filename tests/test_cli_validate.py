@@ -127,7 +127,16 @@ COMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)  # type:
 
 
 def test_the_commands_are_the_documented_ones() -> None:
-    assert COMMANDS == ["evaluate", "export", "refit", "report", "schema", "search", "validate"]
+    assert COMMANDS == [
+        "evaluate",
+        "export",
+        "init",
+        "refit",
+        "report",
+        "schema",
+        "search",
+        "validate",
+    ]
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     for command in COMMANDS:
         assert f"tuner {command} " in readme, f"README does not show `tuner {command}`"

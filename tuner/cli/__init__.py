@@ -1,4 +1,4 @@
-"""The command line: tuner search | report | validate | evaluate | refit | export | schema.
+"""The tuner command: search, report, validate, evaluate, refit, export, schema and init.
 
 Only this package prints errors: bad input exits 2 with one line, anything else 1 with a
 short message (TUNER_DEBUG=1 shows the traceback), Ctrl-C 130 with finished trials kept.
@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_refit(commands)
     runs.add_export(commands)
     configs.add_schema(commands)
+    configs.add_init(commands)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""Commands on config files: tuner validate and schema."""
+"""Commands on config files: tuner validate, schema and init."""
 
 from __future__ import annotations
 
@@ -96,4 +96,37 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from tuner.config.json_schema import schema_text
 
     print(schema_text(), end="")
+    return 0
+
+
+def add_init(commands: Any) -> None:
+    from tuner.config.starter import STARTERS
+
+    init = commands.add_parser(
+        "init",
+        help="write a commented starter config",
+        description="Write a commented starter config for a dataset that needs no file of "
+        "yours, ready for tuner validate and tuner search. An existing file is never replaced.",
+    )
+    init.add_argument(
+        "--dataset",
+        choices=sorted(STARTERS),
+        default="mnist",
+        help="the dataset the starter searches on (default: mnist)",
+    )
+    init.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        metavar="PATH",
+        help="where to write it (default: <dataset>.yaml here)",
+    )
+    init.set_defaults(command=cmd_init)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from tuner.config.starter import write_starter
+
+    path = write_starter(args.dataset, args.path or Path(f"{args.dataset}.yaml"))
+    print(f"wrote {path}; next: tuner validate {path}, then tuner search {path}")
     return 0

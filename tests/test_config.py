@@ -12,7 +12,8 @@ import pytest
 import yaml
 from conftest import MALFORMED
 
-from tuner.config.schema import Config, direction_of, load_config
+from tuner.config.schema import Config, load_config
+from tuner.config.sections import direction_of
 from tuner.errors import ConfigError, UserInputError
 
 REPO = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""The tuner command: search, report, validate, evaluate, refit, export, schema and init.
+"""The tuner command: search, report, validate, evaluate, refit, export, schema, init, convert.
 
 Only this package prints errors: bad input exits 2 with one line, anything else 1 with a
 short message (TUNER_DEBUG=1 shows the traceback), Ctrl-C 130 with finished trials kept.
@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_export(commands)
     configs.add_schema(commands)
     configs.add_init(commands)
+    configs.add_convert(commands)
     return parser
 
 

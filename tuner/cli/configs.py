@@ -1,4 +1,4 @@
-"""Commands on config files: tuner validate, schema and init."""
+"""Commands on config files: tuner validate, schema, init and convert."""
 
 from __future__ import annotations
 
@@ -129,4 +129,37 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     path = write_starter(args.dataset, args.path or Path(f"{args.dataset}.yaml"))
     print(f"wrote {path}; next: tuner validate {path}, then tuner search {path}")
+    return 0
+
+
+def add_convert(commands: Any) -> None:
+    convert = commands.add_parser(
+        "convert",
+        help="print a W&B sweep file as this toolkit's config",
+        description="Read a W&B sweep file (method, metric, parameters, early_terminate, "
+        "run_cap, with this toolkit's data or model sections beside them), check it, and print "
+        "the same search in this toolkit's YAML format. tuner search runs a sweep file as it is.",
+    )
+    convert.add_argument("sweep", type=Path, metavar="SWEEP", help="a W&B sweep YAML file")
+    convert.set_defaults(command=cmd_convert)
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    import yaml
+
+    from tuner.config import sweep, yaml_lines
+    from tuner.config.schema import from_source
+    from tuner.errors import UserInputError
+
+    source = yaml_lines.load_file(args.sweep)
+    if not sweep.is_sweep(source.data):
+        raise UserInputError(
+            "not a W&B sweep file (it has no method and parameters); it is in this toolkit's "
+            "format already",
+            file=str(args.sweep),
+        )
+    converted = sweep.from_sweep(source)
+    from_source(converted)  # the same checks as tuner validate, on the sweep's lines
+    print(f"# {args.sweep} as a config of this toolkit (tuner convert)")
+    print(yaml.safe_dump(converted.data, sort_keys=False, default_flow_style=None), end="")
     return 0

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tuner.config import yaml_lines
+from tuner.config import sweep, yaml_lines
 from tuner.config.sections import (
     CSV_KEYS,
     DATA_KEYS,
@@ -29,12 +29,12 @@ from tuner.config.sections import (
     ModelSection,
     ReportSection,
     SearchSection,
+    direction_of,
     translate,
 )
 from tuner.config.space import Space, parse_space
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)\s*$")
-_MINIMIZED = ("loss", "error", "mae", "mse", "rmse")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fullmatch: `$` would allow a final "\n"
 # module.path:function, or path/to/file.py:function
 _FACTORY = re.compile(r"([A-Za-z_]\w*(\.[A-Za-z_]\w*)*|[^:]+\.py):[A-Za-z_]\w*")
@@ -105,6 +105,8 @@ def load_config(path: str | Path) -> Config:
 
 
 def from_source(src: yaml_lines.Source) -> Config:
+    if sweep.is_sweep(src.data):  # a W&B sweep file: read as the config it maps onto
+        src = sweep.from_sweep(src)
     try:
         doc = Document.model_validate(src.data)
     except ValidationError as exc:
@@ -195,11 +197,6 @@ def _check_name(src: yaml_lines.Source, name: str) -> None:
             f"{name!r} looks like a run moved aside by `search --fresh` (NAME.old-N), which "
             f"reports leave out; rename it, e.g. {fixed!r}",
         )
-
-
-def direction_of(metric: str) -> str:
-    """loss/error/mae/mse are minimized, everything else (accuracy, auc) maximized."""
-    return "min" if any(word in metric for word in _MINIMIZED) else "max"
 
 
 def task_of(dataset: str) -> str:

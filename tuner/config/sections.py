@@ -206,3 +206,11 @@ def _model_at(path: tuple[Any, ...]) -> type[BaseModel]:
         inner = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type)]
         model = next(a for a in inner if issubclass(a, BaseModel))
     return model
+
+
+_MINIMIZED = ("loss", "error", "mae", "mse", "rmse")
+
+
+def direction_of(metric: str) -> str:
+    """loss/error/mae/mse are minimized, everything else (accuracy, auc) maximized."""
+    return "min" if any(word in metric for word in _MINIMIZED) else "max"

@@ -1,0 +1,199 @@
+"""W&B sweep files: `tuner search` runs one as it is, `tuner convert` prints the same search
+in this toolkit's format (which validates), and what does not map is one line naming its key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import run_tuner
+
+from tuner.config import yaml_lines
+from tuner.config.schema import from_source
+
+DOCS_EXAMPLE = """\
+# As W&B's documentation writes a sweep, with this toolkit's data section beside it.
+method: bayes
+metric:
+  name: val_accuracy
+  goal: maximize
+parameters:
+  learning_rate:
+    distribution: log_uniform_values
+    min: 1e-4
+    max: 1e-1
+  batch_size:
+    values: [32, 64]
+  optimizer:
+    values: ["adam", "sgd"]
+  units:
+    value: 8
+  epochs:
+    value: 1
+run_cap: 2
+data:
+  dataset: digits
+  limit: 150
+"""
+
+NESTED = """\
+name: nested-sweep
+method: grid
+metric: {name: val_loss, goal: minimize}
+run_cap: 12
+early_terminate: {type: hyperband, min_iter: 2, eta: 3}
+parameters:
+  units: {values: [16, 32]}
+  optimizer:
+    parameters:
+      learning_rate: {values: [1e-3, 1e-2, 3e-2]}
+      momentum: {value: 0.9}
+  optimizer_name_is_ours:
+    parameters:
+      optimizer: {value: sgd}
+data: {dataset: digits}
+"""
+
+RANGES = """\
+method: random
+metric: {name: val_accuracy}
+parameters:
+  units: {min: 16, max: 64, q: 16}
+  layers: {min: 1, max: 2}
+  dropout: {distribution: q_uniform, min: 0.0, max: 0.4, q: 0.1}
+  l2: {distribution: uniform, min: 0, max: 1e-3}
+  activation: {distribution: categorical, values: [tanh, softsign]}
+  nesterov: {distribution: constant, value: true}
+search: {max_trials: 3}
+"""
+
+
+def _convert(tmp_path: Path, text: str) -> dict:
+    (tmp_path / "sweep.yaml").write_text(text)
+    done = run_tuner("convert", "sweep.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("# sweep.yaml as a config of this toolkit (tuner convert)\n")
+    (tmp_path / "ours.yaml").write_text(done.stdout)
+    checked = run_tuner("validate", "ours.yaml", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    return yaml.safe_load(done.stdout)
+
+
+def test_the_docs_example_converts(tmp_path: Path) -> None:
+    ours = _convert(tmp_path, DOCS_EXAMPLE)
+    assert ours["search"] == {
+        "algorithm": "bayesian",
+        "objective": "val_accuracy",
+        "max_trials": 2,
+        "epochs": 1,
+    }
+    assert ours["space"] == {
+        "learning_rate": {"min": 1.0e-4, "max": 0.1, "sampling": "log"},
+        "batch_size": [32, 64],
+        "optimizer": ["adam", "sgd"],
+        "units": 8,
+    }
+    assert ours["data"] == {"dataset": "digits", "limit": 150}
+
+
+def test_nested_parameters_are_flattened_and_hyperband_becomes_asha(tmp_path: Path) -> None:
+    ours = _convert(tmp_path, NESTED)
+    assert ours["name"] == "nested-sweep"
+    assert ours["space"] == {
+        "units": [16, 32],
+        "learning_rate": [1.0e-3, 1.0e-2, 3.0e-2],
+        "momentum": 0.9,
+        "optimizer": "sgd",
+    }
+    assert ours["search"]["pruning"] == {"rule": "asha", "warmup_epochs": 2, "reduction": 3}
+    assert ours["search"]["algorithm"] == "grid" and ours["search"]["objective"] == "val_loss"
+
+
+def test_ranges_map_by_distribution(tmp_path: Path) -> None:
+    ours = _convert(tmp_path, RANGES)
+    assert ours["space"] == {
+        "units": {"min": 16, "max": 64, "step": 16},
+        "layers": {"min": 1, "max": 2},
+        "dropout": {"min": 0.0, "max": 0.4, "step": 0.1},
+        "l2": {"min": 0, "max": 1.0e-3},
+        "activation": ["tanh", "softsign"],
+        "nesterov": True,
+    }
+    assert ours["search"]["max_trials"] == 3  # our own search key stays
+
+
+@pytest.mark.parametrize(
+    ("change", "line_key", "message"),
+    [
+        ("program: train.py\n", "program", "program: the sweep key 'program' has no counterpart"),
+        ("command: [python]\n", "command", "command: the sweep key 'command' has no counterpart"),
+        (
+            "parameters:\n  dropout: {distribution: normal, mu: 0.1, sigma: 0.05}\n",
+            "mu",
+            "parameters.dropout.mu: the sweep key 'mu' has no counterpart here",
+        ),
+        (
+            "parameters:\n  dropout: {distribution: log_uniform, min: -3, max: 0}\n",
+            "distribution",
+            "parameters.dropout.distribution: the distribution 'log_uniform' has no counterpart "
+            "here; use one of uniform, int_uniform, log_uniform_values, q_uniform, values or value",
+        ),
+        (
+            "metric: {name: val_loss, goal: maximize}\n",
+            "goal",
+            "metric.goal: val_loss is to be minimized here, not maximized; fix the goal or the "
+            "metric",
+        ),
+        (
+            "method: bayesian\n",
+            "method",
+            "method: the sweep method 'bayesian' has no counterpart here; use one of grid, "
+            "random, bayes",
+        ),
+        (
+            "parameters:\n  unit: {values: [8, 16]}\n",
+            "unit",
+            "space: unknown key 'unit' (did you mean 'units'?)",
+        ),
+    ],
+    ids=["program", "command", "normal", "log-uniform", "goal", "method", "unknown-name"],
+)
+def test_what_does_not_map_is_one_line_naming_the_key(
+    tmp_path: Path, change: str, line_key: str, message: str
+) -> None:
+    base = yaml.safe_load(DOCS_EXAMPLE)
+    base.update(yaml.safe_load(change))
+    text = "# a sweep\n" + yaml.safe_dump(base, sort_keys=False)
+    line = 1 + next(n for n, t in enumerate(text.splitlines()) if t.strip().startswith(line_key))
+    (tmp_path / "sweep.yaml").write_text(text)
+    for command in ("validate", "convert"):
+        done = run_tuner(command, "sweep.yaml", cwd=tmp_path)
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.startswith(f"error: sweep.yaml:{line}: {message}"), done.stderr
+        assert done.stderr.count("\n") == 1
+
+
+def test_the_sweep_keeps_its_lines_for_later_checks(tmp_path: Path) -> None:
+    path = tmp_path / "sweep.yaml"
+    path.write_text(DOCS_EXAMPLE.replace("max: 1e-1", "max: 1e-5"))
+    with pytest.raises(Exception) as caught:
+        from_source(yaml_lines.load_file(path))
+    assert str(caught.value).startswith(f"{path}:7: space.learning_rate")
+
+
+@pytest.mark.slow
+def test_a_sweep_file_runs_as_a_search(tmp_path: Path) -> None:
+    (tmp_path / "sweep.yaml").write_text(DOCS_EXAMPLE)
+    done = run_tuner("search", "sweep.yaml", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["objective"] == "val_accuracy" and result["name"] == "sweep"
+    records = [json.loads(p.read_text()) for p in (tmp_path / "runs/sweep/trials").glob("*.json")]
+    assert len(records) == 2
+    for record in records:
+        assert record["epochs_requested"] == 1 and record["hyperparameters"]["units"] == 8
+        assert 1.0e-4 <= record["hyperparameters"]["learning_rate"] <= 0.1
+    saved = yaml.safe_load((tmp_path / "runs/sweep/config.yaml").read_text())
+    assert saved["search"]["algorithm"] == "bayesian"  # the run holds our format

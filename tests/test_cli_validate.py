@@ -128,6 +128,7 @@ COMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)  # type:
 
 def test_the_commands_are_the_documented_ones() -> None:
     assert COMMANDS == [
+        "convert",
         "evaluate",
         "export",
         "init",

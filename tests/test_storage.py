@@ -276,3 +276,41 @@ def test_a_second_search_of_the_same_run_is_refused(
     assert run_folder.prepare(load_config("busy.yaml"), fresh=False, root=tmp_path / "runs") == run
     assert (run / run_folder.LOCK_FILE).read_text() == f"{os.getpid()}\n"
     run_folder.release(run)
+
+
+def test_without_fcntl_the_run_lock_is_filelocks_and_still_names_the_holder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows has no fcntl: the run lock is then filelock's (checked here on POSIX by taking
+    fcntl away, in this process and in a second one that tries the same run)."""
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(run_folder, "fcntl", None)
+    run = tmp_path / "runs" / "busy"
+    run.mkdir(parents=True)
+    run_folder.claim(run)
+    try:
+        assert (run / run_folder.LOCK_FILE).read_text() == f"{os.getpid()}\n"
+        second = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from pathlib import Path; import tuner.run.folder as f\n"
+                "f.fcntl = None\n"
+                "try:\n    f.claim(Path(sys.argv[1]))\n"
+                "except Exception as e:\n    print(e)\n",
+                str(run),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.stdout == (
+            f"{run} is in use by another search (pid {os.getpid()}); wait for it to end or "
+            "stop it\n"
+        ), second.stderr
+    finally:
+        run_folder.release(run)
+    run_folder.claim(run)  # released: free again
+    run_folder.release(run)

@@ -40,7 +40,8 @@ def write_bytes(path: str | Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
         try:
-            os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; honour the umask instead
+            if hasattr(os, "fchmod"):  # not on Windows, where mkstemp's mode is moot
+                os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; honour the umask
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
 import shutil
@@ -18,6 +17,7 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any
 
+import filelock
 import yaml
 
 from tuner.config.schema import RUN_ONLY, SEARCH_DEFINING, Config
@@ -25,7 +25,13 @@ from tuner.errors import ConfigError, TunerError
 from tuner.run import atomic, layout, records
 from tuner.run.layout import CONFIG_FILE, LOCK_FILE, RUN_FILE, RUNS
 
+try:
+    import fcntl
+except ImportError:  # Windows: the run lock is filelock's, and workers do not inherit it
+    fcntl = None  # type: ignore[assignment]
+
 _held: dict[Path, IO[str]] = {}  # run folders this process searches, with their locked files
+_file_locks: dict[Path, filelock.BaseFileLock] = {}  # where fcntl is missing: filelock's lock
 
 
 def run_dir_for(config: Config, root: Path = RUNS) -> Path:
@@ -122,9 +128,12 @@ def claim(run_dir: Path) -> None:
     if key in _held:
         return
     lock = run_dir / LOCK_FILE
+    if fcntl is None:
+        _claim_with_filelock(key, run_dir, lock)
     handle, writable = _open_lock(lock)
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.seek(0)
         holders = handle.read().split()
@@ -147,6 +156,25 @@ def claim(run_dir: Path) -> None:
             handle.close()
             raise
     _held[key] = handle
+
+
+def _claim_with_filelock(key: Path, run_dir: Path, lock: Path) -> None:
+    """Where fcntl is missing (Windows): filelock's lock on a file beside the PID file (a
+    Windows lock keeps others from reading the locked file itself). The OS drops it when the
+    process ends; worker processes do not share it, so each takes its turn at the records."""
+    file_lock = filelock.FileLock(lock.with_name(lock.name + ".lock"), timeout=0)
+    try:
+        file_lock.acquire()
+    except filelock.Timeout:
+        holders = lock.read_text().split() if lock.is_file() else []
+        pids = f"pid {holders[0]}" if len(holders) == 1 else f"pids {', '.join(holders)}"
+        raise TunerError(
+            f"{run_dir} is in use by another search ({pids if holders else 'pid unknown'}); "
+            "wait for it to end or stop it"
+        ) from None
+    except OSError as exc:
+        raise _lock_error(lock, exc) from None
+    _file_locks[key] = file_lock
 
 
 def _open_lock(lock: Path) -> tuple[IO[str], bool]:
@@ -181,6 +209,9 @@ def release(run_dir: Path) -> None:
     handle = _held.pop(run_dir.resolve(), None)
     if handle is not None:
         handle.close()
+    file_lock = _file_locks.pop(run_dir.resolve(), None)
+    if file_lock is not None:
+        file_lock.release()
 
 
 def lock_fd(run_dir: Path) -> int | None:

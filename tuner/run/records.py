@@ -14,7 +14,6 @@ with a note, never fatal.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import math
 import time
@@ -22,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal, NotRequired, cast
 
+import filelock
 from typing_extensions import TypedDict  # pydantic needs this one on Python 3.11
 
 from tuner.run import atomic, layout
@@ -216,13 +216,8 @@ def _locked(run_dir: Path) -> Iterator[None]:
     folder = trials_dir(run_dir)
     with atomic.writing(folder / _LOCK):
         folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / _LOCK, "a")  # noqa: SIM115 (closed below, after the unlock)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with filelock.FileLock(folder / _LOCK):  # flock on POSIX, msvcrt on Windows
         yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
 
 
 def note_attempt(run_dir: Path, trial_id: str) -> int:

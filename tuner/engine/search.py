@@ -100,6 +100,14 @@ def check_factory(config: Config, dataset: Dataset) -> None:
     keras.backend.clear_session()
 
 
+def keras_verbosity(verbose: bool) -> int:
+    """--verbose: Keras' progress bar, which is coloured; a plain line per epoch instead when
+    NO_COLOR is set (no-color.org) or the output is not a terminal."""
+    if not verbose:
+        return 0
+    return 2 if os.environ.get("NO_COLOR") or not sys.stdout.isatty() else 1
+
+
 def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = False) -> Any:
     """Search until max_trials (or the time budget); returns the tuner for export."""
     # keras-tuner prints every failed trial's traceback unless told otherwise; ours is one line.
@@ -133,7 +141,7 @@ def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = 
             epochs=config.search.epochs,
             callbacks=callbacks,
             class_weight=weights,  # keras-tuner passes it on to every trial's fit()
-            verbose=1 if verbose else 0,
+            verbose=keras_verbosity(verbose),
         )
         if not kt_compat.is_worker():
             # keras-tuner saves the end of a trial before taking it off the ongoing list, and a

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import types
 import warnings
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UserInputError("export needs --tensorboard DIR, --optuna URL or both")
     run = load_run(check_run_dir(args.run_dir))
     if args.tensorboard is not None:
+        # TensorBoard's helpers would import TensorFlow where it is installed (seconds, and
+        # C++ notices on stderr); tensorboard.compat takes its stub when this module exists.
+        sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("notf"))
         from tuner.export.tensorboard import write_tensorboard
 
         count, folder = write_tensorboard(run, args.tensorboard), args.tensorboard

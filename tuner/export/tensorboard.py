@@ -1,7 +1,8 @@
 """A run's trials as TensorBoard logs: per-epoch scalars and the HParams dashboard.
 
 Written after the fact from the records (nothing during training), with TensorBoard's own
-summary protobufs and event writer, so no TensorFlow is needed and any Keras backend works:
+summary protobufs and event writer: TensorFlow is not needed (TensorBoard uses it where it is
+installed), so any Keras backend works:
 
     DIR/                 the HParams experiment: every hyperparameter with its domain from
                          the space, and the metrics (objective, other scores, test scores)

@@ -138,6 +138,7 @@ def test_optuna_loads_every_trial_with_its_params_values_and_state(
 
     study = optuna.load_study(study_name="exported", storage=exported["storage"])
     assert study.direction == optuna.study.StudyDirection.MAXIMIZE
+    assert study.metric_names == ["val_accuracy"]
     by_id = {t.user_attrs["trial_id"]: t for t in study.trials}
     assert len(study.trials) == len(exported["records"]) == len(by_id)
     states = {"completed": "COMPLETE", "pruned": "PRUNED", "failed": "FAIL"}
@@ -152,6 +153,8 @@ def test_optuna_loads_every_trial_with_its_params_values_and_state(
         }
         if record["status"] == "completed":
             assert trial.value == pytest.approx(record["score"])
+        assert trial.datetime_complete is not None and trial.datetime_start is not None
+        assert trial.datetime_complete.timestamp() == pytest.approx(record["finished_at"])
     best = exported["test"]["trials"][0]
     assert by_id[str(best["trial_id"])].user_attrs["test_accuracy"] == pytest.approx(
         best["test"]["accuracy"]

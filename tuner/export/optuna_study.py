@@ -15,6 +15,7 @@ import contextlib
 import math
 import warnings
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any, Literal
 
 import optuna
@@ -66,6 +67,7 @@ def write_study(run: Run, storage: str, study_name: str | None = None) -> optuna
             ) from None
         except (ValueError, ImportError) as exc:  # a URL SQLAlchemy cannot open
             raise UserInputError(f"--optuna {storage}: {exc}; e.g. sqlite:///study.db") from None
+        study.set_metric_names([run.objective])  # the dashboard's axis: val_accuracy, say
         study.set_user_attr("objective", run.objective)
         study.set_user_attr("run", str(run.path))
         study.set_user_attr("fixed", {p.name: p.values[0] for p in space if not p.varies})
@@ -103,7 +105,7 @@ def _trial(
         attrs["error"] = record["error"]
     if record.get("pruned"):
         attrs["pruned"] = record["pruned"]
-    return optuna.trial.create_trial(
+    trial = optuna.trial.create_trial(
         state=state,
         value=score if state == optuna.trial.TrialState.COMPLETE else None,
         params={name: values[name] for name in found},
@@ -111,6 +113,11 @@ def _trial(
         user_attrs=attrs,
         intermediate_values={e: v for e, v in enumerate(history, start=1) if _finite(v)},
     )
+    finished, seconds = record.get("finished_at"), record["seconds"]
+    if finished is not None and _finite(finished) and _finite(seconds):  # for the timeline
+        trial.datetime_start = datetime.fromtimestamp(finished - seconds)
+        trial.datetime_complete = datetime.fromtimestamp(finished)
+    return trial
 
 
 def _finite(value: Any) -> bool:

@@ -49,13 +49,14 @@ def add_search(commands: Any) -> None:
         metavar="N",
         help="run a keras-tuner chief and N worker processes here (default: search.workers)",
     )
-    search.add_argument(
+    speech = search.add_mutually_exclusive_group()
+    speech.add_argument(
         "--json",
         action="store_true",
         help="print one JSON object on stdout at the end: the run, its best trial, scores and "
         "paths (everything else goes to stderr)",
     )
-    search.add_argument(
+    speech.add_argument(
         "-q",
         "--quiet",
         action="store_true",

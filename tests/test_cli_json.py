@@ -42,24 +42,21 @@ def test_validate_json_gives_each_configs_space_and_size(tmp_path: Path) -> None
 
 
 @pytest.mark.slow
-def test_search_json_then_quiet(tmp_path: Path) -> None:
+def test_a_quiet_search_then_its_json(tmp_path: Path) -> None:
     (tmp_path / "scripted.yaml").write_text(yaml.safe_dump(CONFIG))
-    done = run_tuner("search", "scripted.yaml", "--json", cwd=tmp_path)
+    quiet = run_tuner("search", "scripted.yaml", "-q", cwd=tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ""  # no data line, no progress
+    lines = quiet.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("best: trial ")
+
+    done = run_tuner("search", "scripted.yaml", "--json", cwd=tmp_path)  # finished: no training
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)  # the whole of stdout is one object
     test = json.loads((tmp_path / "runs" / "scripted" / "best" / "test.json").read_text())
     top = test["trials"][0]
-    assert result["best"] == {
-        "trial_id": str(top["trial_id"]),
-        "score": top["score"],
-        "test": top["test"],
-    }
+    best = {"trial_id": str(top["trial_id"]), "score": top["score"], "test": top["test"]}
+    assert result["best"] == best and lines[0].startswith(f"best: trial {top['trial_id']} ")
     assert [t["trial_id"] for t in result["top"]] == [t["trial_id"] for t in test["trials"]]
     assert all((tmp_path / p).exists() for p in result["paths"].values())
-    assert "[2/2]" in done.stderr  # the progress is still there, on stderr
-
-    quiet = run_tuner("search", "scripted.yaml", "--fresh", "-q", cwd=tmp_path)
-    assert quiet.returncode == 0, quiet.stderr
-    assert quiet.stderr == ""
-    lines = quiet.stdout.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("best: trial ")
+    assert "this search is done" in done.stderr  # the human line, on stderr

@@ -26,7 +26,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     config = {
         "name": "exported",
         "seed": 5,
-        "data": {"dataset": "digits", "limit": 240},
+        "data": {"dataset": "digits", "limit": 160},
         "space": {
             "units": 8,
             "optimizer": ["sgd", "adam"],
@@ -37,7 +37,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "search": {
             "algorithm": "grid",
             "max_trials": 9,
-            "epochs": 3,
+            "epochs": 2,
             "early_stopping": None,
             "pruning": {"rule": "median", "warmup_epochs": 0, "min_trials": 1},
             "tensorboard": True,

@@ -45,7 +45,7 @@ def test_repeats_and_executions_are_recorded_and_reported(
 
     config = {
         "name": "repeats",
-        "data": {"dataset": "digits", "limit": 160},
+        "data": {"dataset": "digits", "limit": 100},
         "space": {"units": [4, 8], "learning_rate": 1.0e-2, "batch_size": 32},
         "search": {"algorithm": "grid", "max_trials": 2, "epochs": 2, "executions_per_trial": 2},
         "report": {"top_k": 2, "repeats": 2},

@@ -26,7 +26,7 @@ from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
 from tuner.engine.export import save_best
 from tuner.engine.hyperparameters import to_hyperparameters
-from tuner.engine.search import balanced_weights, hypermodel
+from tuner.engine.search import class_weights, hypermodel
 from tuner.errors import TunerError
 from tuner.run import layout, records, results
 
@@ -50,15 +50,12 @@ def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> dict[str, Any
     hp.values = values
     keras.utils.set_random_seed(config.seed + int(record["trial_id"]))
     model = hypermodel(config, dataset)(hp)
-    weights = None
-    if config.data.class_weight == "balanced":
-        weights = balanced_weights(dataset.y_train, dataset.num_classes)
     model.fit(
         np.concatenate([dataset.x_train, dataset.x_val]),
         np.concatenate([dataset.y_train, dataset.y_val]),
         batch_size=hp.get("batch_size"),
         epochs=epochs,
-        class_weight=weights,
+        class_weight=class_weights(config, dataset),
         verbose=0,
     )
     metrics = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)

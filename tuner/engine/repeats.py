@@ -21,7 +21,7 @@ import numpy as np
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
 from tuner.engine.hyperparameters import to_hyperparameters
-from tuner.engine.search import balanced_weights, hypermodel
+from tuner.engine.search import class_weights, early_stopping, hypermodel
 from tuner.run import records, results
 from tuner.run.records import TrialRecord
 
@@ -91,17 +91,7 @@ def _train_again(
     keras.utils.set_random_seed(seed)
     model = hypermodel(config, dataset)(hp)
     maximize = config.direction == "max"
-    callbacks: list[keras.callbacks.Callback] = [KeepBestWeights(config.objective, maximize)]
-    stop = config.search.early_stopping
-    if stop is not None:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor=stop.monitor, patience=stop.patience, min_delta=stop.min_delta
-            )
-        )
-    weights = None
-    if config.data.class_weight == "balanced":
-        weights = balanced_weights(dataset.y_train, dataset.num_classes)
+    callbacks = [KeepBestWeights(config.objective, maximize), *early_stopping(config)]
     fitted = model.fit(
         dataset.x_train,
         dataset.y_train,
@@ -109,7 +99,7 @@ def _train_again(
         batch_size=hp.get("batch_size"),
         epochs=config.search.epochs,
         callbacks=callbacks,
-        class_weight=weights,
+        class_weight=class_weights(config, dataset),
         verbose=0,
     )
     history = {k: [float(v) for v in vs] for k, vs in fitted.history.items()}

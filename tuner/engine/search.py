@@ -100,6 +100,25 @@ def check_factory(config: Config, dataset: Dataset) -> None:
     keras.backend.clear_session()
 
 
+def early_stopping(config: Config) -> list[keras.callbacks.Callback]:
+    """search.early_stopping as Keras' callback (none when it is off)."""
+    stop = config.search.early_stopping
+    if stop is None:
+        return []
+    return [
+        keras.callbacks.EarlyStopping(
+            monitor=stop.monitor, patience=stop.patience, min_delta=stop.min_delta
+        )
+    ]
+
+
+def class_weights(config: Config, dataset: Dataset) -> dict[int, float] | None:
+    """data.class_weight: balanced weights from the training labels, or None."""
+    if config.data.class_weight != "balanced":
+        return None
+    return balanced_weights(dataset.y_train, dataset.num_classes)
+
+
 def keras_verbosity(verbose: bool) -> int:
     """--verbose: Keras' progress bar, which is coloured; a plain line per epoch instead when
     NO_COLOR is set (no-color.org) or the output is not a terminal."""
@@ -123,24 +142,13 @@ def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = 
             print(note, file=sys.stderr, flush=True)
         # Counted again: mending may have moved damaged or foreign records aside.
         progress.done = progress.done_before = len(records.read_records(run_dir)[0])
-        callbacks = []
-        stop = config.search.early_stopping
-        if stop is not None:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor=stop.monitor, patience=stop.patience, min_delta=stop.min_delta
-                )
-            )
-        weights = None
-        if config.data.class_weight == "balanced":
-            weights = balanced_weights(dataset.y_train, dataset.num_classes)
         tuner.search(
             dataset.x_train,
             dataset.y_train,
             validation_data=(dataset.x_val, dataset.y_val),
             epochs=config.search.epochs,
-            callbacks=callbacks,
-            class_weight=weights,  # keras-tuner passes it on to every trial's fit()
+            callbacks=early_stopping(config),
+            class_weight=class_weights(config, dataset),  # passed on to every trial's fit()
             verbose=keras_verbosity(verbose),
         )
         if not kt_compat.is_worker():

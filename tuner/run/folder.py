@@ -138,11 +138,7 @@ def claim(run_dir: Path) -> None:
         handle.seek(0)
         holders = handle.read().split()
         handle.close()
-        pids = f"pid {holders[0]}" if len(holders) == 1 else f"pids {', '.join(holders)}"
-        raise TunerError(
-            f"{run_dir} is in use by another search ({pids if holders else 'pid unknown'}); "
-            "wait for it to end or stop it"
-        ) from None
+        raise _in_use(run_dir, holders) from None
     except OSError as exc:
         handle.close()
         raise _lock_error(lock, exc) from None
@@ -161,20 +157,25 @@ def claim(run_dir: Path) -> None:
 def _claim_with_filelock(key: Path, run_dir: Path, lock: Path) -> None:
     """Where fcntl is missing (Windows): filelock's lock on a file beside the PID file (a
     Windows lock keeps others from reading the locked file itself). The OS drops it when the
-    process ends; worker processes do not share it, so each takes its turn at the records."""
+    process ends; the workers it starts do not inherit it, so the run is locked while this
+    process (the launcher) lives."""
     file_lock = filelock.FileLock(lock.with_name(lock.name + ".lock"), timeout=0)
     try:
         file_lock.acquire()
     except filelock.Timeout:
-        holders = lock.read_text().split() if lock.is_file() else []
-        pids = f"pid {holders[0]}" if len(holders) == 1 else f"pids {', '.join(holders)}"
-        raise TunerError(
-            f"{run_dir} is in use by another search ({pids if holders else 'pid unknown'}); "
-            "wait for it to end or stop it"
-        ) from None
+        raise _in_use(run_dir, lock.read_text().split() if lock.is_file() else []) from None
     except OSError as exc:
         raise _lock_error(lock, exc) from None
     _file_locks[key] = file_lock
+
+
+def _in_use(run_dir: Path, holders: list[str]) -> TunerError:
+    """The refusal of a second search of a locked run, naming the PIDs in its lock file."""
+    pids = f"pid {holders[0]}" if len(holders) == 1 else f"pids {', '.join(holders)}"
+    return TunerError(
+        f"{run_dir} is in use by another search ({pids if holders else 'pid unknown'}); "
+        "wait for it to end or stop it"
+    )
 
 
 def _open_lock(lock: Path) -> tuple[IO[str], bool]:

@@ -90,6 +90,7 @@ def draw(
     out: Path,
     name: str = "3-efficiency",
     title: str = "Search efficiency on the bundled MNIST subset",
+    seconds: str = "cumulative trial seconds",
 ) -> None:
     """One line per seed and arm, against epochs and against seconds: ``out``/``name``.png."""
     import matplotlib
@@ -111,9 +112,7 @@ def draw(
         ylabel="best val_accuracy so far",
         title="Against epochs",
     )
-    by_time.set(
-        xlabel="cumulative trial seconds", ylabel="best val_accuracy so far", title="Against time"
-    )
+    by_time.set(xlabel=seconds, ylabel="best val_accuracy so far", title="Against time")
     for ax in (by_epochs, by_time):
         ax.legend(fontsize="small")
         ax.grid(alpha=0.3)

@@ -165,7 +165,9 @@ def main() -> None:
                 "test accuracy (exported model)": spread(tests[arm]),
             }
         )
-    draw(curves, budget, args.out, "6-search-quality", "Search quality on the bundled MNIST subset")
+    title = "Search quality on the bundled MNIST subset"
+    seconds = "seconds since the search started (imports included)"
+    draw(curves, budget, args.out, "6-search-quality", title, seconds)
     body = common.table(rows, list(rows[0])) + (
         f"\n\nMedian [min, max] over seeds {list(s['seeds'])}. Budget: {budget} training epochs "
         f"per search (the smallest total any run reached); {s['limit']} images (train, "

@@ -16,9 +16,9 @@ from tuner.analysis.review import review
 from tuner.config.schema import load_config
 from tuner.reporting.figures import curves, parallel_coordinates, params
 from tuner.reporting.figures_section import figures
+from tuner.reporting.holdout_section import holdout_section as evaluation_section
 from tuner.reporting.html import Facts, Note, Section
 from tuner.reporting.run_page import failures, leaderboard, summary
-from tuner.reporting.test_section import test_section as evaluation_section
 from tuner.reporting.write import write_comparison
 from tuner.run import atomic
 from tuner.run import folder as run_folder

@@ -32,7 +32,7 @@ from tuner.config.overrides import load_config_with
 from tuner.config.schema import from_source
 from tuner.config.sections import CSV_KEYS
 from tuner.errors import ConfigError, DataError, TunerError, UserInputError
-from tuner.run import arrays, layout
+from tuner.run import layout, saved_arrays
 from tuner.run.folder import run_dir_for
 from tuner.run.run import load_run
 
@@ -70,7 +70,7 @@ def search(
     except DataError as exc:  # in the saved arrays: named as the caller passed them
         if saved is None or exc.file != str(saved):
             raise
-        key = arrays.ARGUMENTS.get(exc.key, exc.key)
+        key = saved_arrays.ARGUMENTS.get(exc.key, exc.key)
         raise DataError(exc.problem, file="the arrays", key=key) from None
 
 
@@ -125,7 +125,7 @@ def _with_arrays(
                 file=where,
                 key=f"data.{key}",
             )
-    saved = arrays.save(runs, arrays.splits_of(x, y, validation_data, test_data))
+    saved = saved_arrays.save(runs, saved_arrays.splits_of(x, y, validation_data, test_data))
     name = str(document.get("name") or "run")
     _check_same_arrays(runs / name, saved, fresh, where)
     document["data"] = {**data, "dataset": "sequences", "path": str(saved)}
@@ -138,7 +138,7 @@ def _check_same_arrays(run_dir: Path, saved: Path, fresh: bool, where: str) -> N
         previous = yaml.safe_load((run_dir / layout.CONFIG_FILE).read_text())["data"]["path"]
     except (OSError, yaml.YAMLError, KeyError, TypeError):
         return  # no run yet (or not one of arrays): the config comparison has the last word
-    if fresh or Path(str(previous)).parent.name != arrays.FOLDER or previous == str(saved):
+    if fresh or Path(str(previous)).parent.name != saved_arrays.FOLDER or previous == str(saved):
         return
     raise ConfigError(
         f"the arrays differ from those {run_dir} was searched with (fingerprint "

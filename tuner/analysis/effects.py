@@ -73,24 +73,6 @@ def paired(records: list[TrialRecord], name: str, ignore: tuple[str, ...] = ()) 
     return pd.DataFrame(rows, columns=["group", "label", "score"])
 
 
-def pair_wins(
-    pairs: pd.DataFrame, first: str, second: str, maximize: bool
-) -> tuple[int, int, float]:
-    """In groups holding both values: how many ``first`` won, how many groups, and the mean
-    difference first - second (positive: first scored higher)."""
-    if pairs.empty:
-        return 0, 0, math.nan
-    table = pairs.pivot_table(index="group", columns="label", values="score", aggfunc="max")
-    if first not in table or second not in table:
-        return 0, 0, math.nan
-    both = table[[first, second]].dropna()
-    if both.empty:
-        return 0, 0, math.nan
-    diff = both[first] - both[second]
-    wins = int((diff > 0).sum() if maximize else (diff < 0).sum())
-    return wins, len(both), float(diff.mean())
-
-
 def label(value: Any) -> str:
     """A value as the report writes it: true/false for booleans, 4 significant digits for floats."""
     if isinstance(value, bool):

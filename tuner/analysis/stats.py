@@ -28,14 +28,6 @@ def wilson(p: float, n: int, z: float = Z95) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def difference_noise(p1: float, p2: float, n: int, z: float = Z95) -> float:
-    """Half-width of a 95% interval for the difference of two accuracies on ``n`` samples each
-    (normal approximation): a smaller difference is within the noise."""
-    if n <= 0:
-        return math.nan
-    return z * math.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / n)
-
-
 Interval = tuple[float, float]  # a difference and the half-width of its 95% interval
 
 
@@ -71,7 +63,7 @@ def paired_interval(differences: list[float]) -> Interval | None:
     return mean, _t95(k - 1) * sd / math.sqrt(k)
 
 
-def test_rows(run: Run) -> list[dict[str, Any]]:
+def holdout_rows(run: Run) -> list[dict[str, Any]]:
     """One row per trial in test.json, in rank order, with its interval where one applies."""
     records = {str(r["trial_id"]): r for r in run.records}
     rows = []

@@ -153,14 +153,14 @@ def cmd_refit(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from tuner.data.arrays import read_xy
+    from tuner.data.xy_file import read_xy
     from tuner.run import folder as run_folder
 
     x, y = read_xy(args.data)  # before Keras' import: a wrong file is refused at once
     from tuner.engine import backend
 
     backend.activate(run_folder.read_backend(args.run_dir))
-    from tuner.engine.export import evaluate_arrays
+    from tuner.engine.best_model import evaluate_arrays
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InputRangeWarning)

@@ -114,7 +114,7 @@ def _search(args: argparse.Namespace, config: Config) -> Outcome:
         f"{config.search.algorithm} search over {', '.join(config.space.varying) or 'one point'}",
         file=sys.stderr,
     )
-    from tuner.engine.export import export_best
+    from tuner.engine.best_model import export_best
     from tuner.engine.search import run_search
 
     leads = role is None or "chief" in role  # workers leave sessions and export to the chief

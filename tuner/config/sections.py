@@ -12,7 +12,6 @@ from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError
 from tuner.config import yaml_lines
 from tuner.errors import ConfigError
 
-CLASSIFICATION_DATASETS = ("mnist", "fashion_mnist", "digits", "sequences")
 REGRESSION_DATASETS = ("sine", "csv")
 # Classification scores beyond accuracy (tuner.engine.metrics): macro over classes.
 SCORES = ("auc", "precision", "recall", "f1")

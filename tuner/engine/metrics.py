@@ -19,8 +19,6 @@ from typing import Any
 import keras
 from keras import ops
 
-LABEL_KINDS = ("multiclass", "binary", "multilabel")
-
 
 def score_metrics(names: tuple[str, ...], labels: str, classes: int) -> list[keras.metrics.Metric]:
     """The metrics named (each of SCORES), for a model whose labels are of kind ``labels``."""

@@ -28,8 +28,6 @@ from tuner.data.datasets import Dataset
 from tuner.data.series import TargetScale
 from tuner.engine.metrics import score_metrics
 
-REGRESSION_METRICS = ("mae", "rmse")
-
 
 @dataclass(frozen=True)
 class ModelSpec:

@@ -24,7 +24,7 @@ import numpy as np
 
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
-from tuner.engine.export import save_best
+from tuner.engine.best_model import save_best
 from tuner.engine.hyperparameters import to_hyperparameters
 from tuner.engine.search import class_weights, hypermodel
 from tuner.errors import TunerError

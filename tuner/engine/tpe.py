@@ -23,7 +23,6 @@ from tuner.export.optuna_study import quiet
 
 TrialStatus = kt.engine.trial.TrialStatus
 hp_module = kt.engine.hyperparameters
-Range = optuna.distributions.IntDistribution | optuna.distributions.FloatDistribution
 
 
 def distribution(hp: Any) -> optuna.distributions.BaseDistribution | None:

@@ -21,8 +21,8 @@ from tuner.reporting.classes_section import class_blocks
 from tuner.reporting.figures.curves import mixed_losses
 from tuner.reporting.figures_section import figures
 from tuner.reporting.forecast_section import regression_blocks
+from tuner.reporting.holdout_section import holdout_section
 from tuner.reporting.html import Code, Facts, Note, Section
-from tuner.reporting.test_section import test_section
 from tuner.run import layout
 from tuner.run.layout import CONFIG_FILE
 from tuner.run.records import FAILED, PRUNED, TrialRecord
@@ -35,7 +35,7 @@ LEADERBOARD_ROWS = 10  # at least top_k; every trial is in trials.csv
 def run_sections(run: Run, review: Review, folder: Path, next_note: str) -> list[Section]:
     """Summary, Leaderboard, Test evaluation, Figures, Forecasts (regression) or Classes
     (classification), Diagnostics, Next search, Failures (when any) and How to reproduce."""
-    sections = [summary(run), leaderboard(run), test_section(run), figures(run, review)]
+    sections = [summary(run), leaderboard(run), holdout_section(run), figures(run, review)]
     if _task(run) == "regression":
         sections.append(Section("Forecasts", tuple(regression_blocks(run.path))))
     elif blocks := class_blocks(run.path):

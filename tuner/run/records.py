@@ -29,7 +29,6 @@ from tuner.run import atomic, layout
 COMPLETED: Literal["completed"] = "completed"
 FAILED: Literal["failed"] = "failed"
 PRUNED: Literal["pruned"] = "pruned"  # stopped by search.pruning: a score, history kept
-Metrics = dict[str, float]
 
 
 class TrialRecord(TypedDict):

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from tuner.analysis import paired
-from tuner.analysis.stats import test_rows, verdict
+from tuner.analysis.stats import holdout_rows, verdict
 from tuner.reporting.figures.curves import mixed_losses
 from tuner.reporting.html import Block, Note, Section
 from tuner.run.results import load_per_sample, read_test
@@ -17,14 +17,14 @@ from tuner.run.run import Run
 from tuner.text import plural, score_text
 
 
-def test_section(run: Run) -> Section:
+def holdout_section(run: Run) -> Section:
     title = "Test evaluation"
     if not run.test:
         return Section(
             title,
             (Note("No test evaluation yet: best/test.json does not exist or is unreadable."),),
         )
-    rows = test_rows(run)
+    rows = holdout_rows(run)
     n = run.test_samples
     which = (
         f"The top trial by {run.objective}, evaluated"

@@ -23,8 +23,8 @@ import yaml
 
 from tuner.analysis.forecast import errors
 from tuner.config.schema import Config, task_of
-from tuner.data.arrays import read_xy
 from tuner.data.datasets import Dataset
+from tuner.data.xy_file import read_xy
 from tuner.engine.input_range import input_range_warning
 from tuner.engine.model import regression_metrics
 from tuner.errors import DataError, InputRangeWarning, TunerError
@@ -224,13 +224,6 @@ def best_config(config: Config, record: TrialRecord) -> dict[str, Any]:
     out["space"] = {k: v for k, v in record["hyperparameters"].items() if k in config.raw_space}
     out["search"] = {**out["search"], "algorithm": "random", "max_trials": 1}
     return out
-
-
-def evaluate_file(run_dir: Path, data_file: Path) -> dict[str, float]:
-    """Metrics of the run's best model on the user's .npz (arrays x and y), raw inputs as in
-    training. Warns (InputRangeWarning) when x lies far from the training inputs' range."""
-    x, y = read_xy(data_file)
-    return evaluate_arrays(run_dir, x, y, source=data_file)
 
 
 def evaluate_arrays(

@@ -181,7 +181,7 @@ def table_rows(markdown: str, heading: str) -> list[list[str]]:
     return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]
 
 
-# ---- malformed configs (test_config, test_bad_input) ---------------------------------------
+# ---- malformed configs (config/test_validation, cli/test_bad_input) -----------------------
 
 TOP_KEYS = "name, seed, backend, data, model, space, search, report"
 DATA_KEYS = (

@@ -16,7 +16,7 @@ from tuner.data import sequences
 from tuner.data.datasets import load_dataset
 from tuner.errors import ConfigError, DataError
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 HEADER = "id,t,a,b,label\n"
 
 

@@ -69,8 +69,8 @@ CHECKS: dict[str, tuple[Any, Callable[[keras.Model], bool]]] = {
     "clipnorm": (1.5, lambda m: m.optimizer.clipnorm == pytest.approx(1.5)),
     "bidirectional": (True, lambda m: isinstance(recurrent(m)[0], keras.layers.Bidirectional)),
 }
-# Read by the tuner, not the model: batch_size (tests/test_search.py checks the steps per epoch);
-# momentum and nesterov only matter with SGD (checked below).
+# Read by the tuner, not the model: batch_size (tests/end_to_end/test_search.py checks the steps
+# per epoch); momentum and nesterov only matter with SGD (checked below).
 NOT_MODEL_PROPERTIES = {"batch_size", "momentum", "nesterov"}
 PER_TASK = {"head"}  # classification has one head: checked on regression models below
 

@@ -24,7 +24,7 @@ from tuner.errors import ConfigError
 from tuner.run import outcome
 from tuner.run import run as run_module
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SPACE = "space:\n  units: 8\n"
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import TINY_SEARCH
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
 import json, os, signal, sys

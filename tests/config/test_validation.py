@@ -16,7 +16,7 @@ from tuner.config.schema import Config, load_config
 from tuner.config.sections import direction_of
 from tuner.errors import ConfigError, UserInputError
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CONFIGS = sorted((REPO / "configs").glob("*.yaml"))
 
 

@@ -19,7 +19,7 @@ from conftest import TINY_SEARCH, run_tuner
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CONFIG = TINY_SEARCH
 INTACT = "and run the same command to resume (the files written before are intact)"
 

@@ -1,6 +1,6 @@
 """The kill -9 test over every algorithm, with and without pruning (a search with two workers
-killed whole: tests/test_workers.py): after the resume, exactly max_trials records and no
-finished record changed."""
+killed whole: tests/end_to_end/test_workers.py): after the resume, exactly max_trials records
+and no finished record changed."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.bench]
-BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
+BENCHMARKS = Path(__file__).parents[2] / "benchmarks"
 SCRIPTS = {
     "overhead.py": ("1-overhead-tensorflow.md", "Per-epoch ratio"),
     "throughput.py": ("2-throughput.md", "samples/s"),

@@ -1,7 +1,7 @@
 """Bad input through the real command line: exit 2, one line, no traceback, the key named.
 
-Every malformed config of tests/test_config.py goes through `tuner search` as a user runs
-it, in real subprocesses (validation needs no Keras, so each takes a fraction of a second).
+Every malformed config of tests/config/test_validation.py goes through `tuner search` as a user
+runs it, in real subprocesses (validation needs no Keras, so each takes a fraction of a second).
 Bad mnist .npz files are checked by the data module and, for a few, through the CLI too.
 """
 
@@ -21,7 +21,7 @@ from tuner.config.schema import load_config
 from tuner.data.datasets import load_dataset
 from tuner.errors import DataError
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 KEY_PATH = re.compile(r"^bad\.yaml(:\d+)?: [a-z_]+(\.[a-z_]+|\[\d+\])*: ")
 
 

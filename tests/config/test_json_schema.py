@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from tuner.config import yaml_lines
 from tuner.config.json_schema import config_schema
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((REPO / "configs").glob("*.yaml"))
 
 

@@ -14,7 +14,7 @@ from tuner.analysis import next_config
 from tuner.analysis.findings import Edit
 from tuner.run.records import write_record
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def validate(path: Path) -> subprocess.CompletedProcess[str]:

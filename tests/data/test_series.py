@@ -195,7 +195,7 @@ def test_the_shortest_series_the_message_names_is_long_enough(tmp_path: Path) ->
 def test_the_shipped_csv_is_what_its_script_writes(tmp_path: Path) -> None:
     import runpy
 
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]
     script = runpy.run_path(str(repo / "configs" / "data" / "make_daily_demand.py"))
     script["write"](tmp_path / "again.csv")
     shipped = repo / "configs" / "data" / "daily_demand.csv"

@@ -16,7 +16,7 @@ import yaml
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 BASE = {
     "name": "tiny",
     "seed": 7,

@@ -83,7 +83,8 @@ def test_html_is_self_contained(demo: Reported) -> None:
     assert html.count('src="data:image/png;base64,') == 7
     assert not re.search(r"https?://", html)
     assert "<link" not in html and "@import" not in html
-    # One inline script, which only counts the decoded figures for tests/test_browser.py.
+    # One inline script, which only counts the decoded figures for
+    # tests/end_to_end/test_reports_in_browser.py.
     assert (
         html.count("<script") == 1
         and "<script>" in html

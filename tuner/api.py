@@ -1,4 +1,4 @@
-"""The Python API, for notebooks and scripts: the CLI's commands as functions.
+"""The Python API, for notebooks and scripts: the library's jobs on dicts, paths and arrays.
 
     import tuner
     run = tuner.search("configs/my.yaml")       # or a dict; returns the run folder
@@ -8,36 +8,36 @@
     page = tuner.report(run)                    # reports/<name>/index.html
     model = tuner.best_model(run)               # the exported Keras model
 
-Errors are the toolkit's exceptions (tuner.errors), never an exit. Nothing global is left
-changed when a call returns: signal handlers and environment variables are put back, and
-no matplotlib backend is chosen. Keras, once imported, stays imported (on the backend the
-first search chose).
+This module turns what a Python caller has (a dict or a path, arrays) into a Config and calls
+tuner.service, the same functions the CLI calls. Errors are the toolkit's exceptions
+(tuner.errors), never an exit. Nothing global is left changed when a call returns: signal
+handlers and environment variables are put back, and no matplotlib backend is chosen. Keras,
+once imported, stays imported (on the backend the first search chose).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from tuner import cli
+from tuner import service
 from tuner.config import yaml_lines
-from tuner.config.overrides import load_config_with
-from tuner.config.schema import from_source
+from tuner.config.overrides import config_from
+from tuner.config.schema import Config
 from tuner.config.sections import CSV_KEYS
 from tuner.errors import ConfigError, DataError, TunerError, UserInputError
-from tuner.run import layout, saved_arrays
-from tuner.run.folder import run_dir_for
+from tuner.run import saved_arrays
 from tuner.run.run import load_run
+from tuner.run.saved_config import check_run_dir, saved_config_or_none
 
 PathLike = str | os.PathLike[str]
 DICT = "the config dict"  # how errors name a config given as a dict
+DEFAULT_NAME = "run"  # the run's name when a config dict gives none
 
 
 def search(
@@ -55,7 +55,8 @@ def search(
 ) -> Path:
     """Run (or resume) the search a config declares, as `tuner search` does; returns the run's
     folder. ``config`` is a YAML file or the same keys as a dict; ``overrides`` are `--set`
-    values such as ``"search.max_trials=5"``.
+    values such as ``"search.max_trials=5"``. Raises TunerError with the reason when no trial
+    completed.
 
     ``x`` and ``y`` (with optional ``validation_data`` and ``test_data`` pairs; else split
     from x, stratified) are labelled sequences as a sequences .npz holds them: x (n, steps,
@@ -66,35 +67,31 @@ def search(
     if any(a is not None for a in (x, y, validation_data, test_data)):
         config, saved = _with_arrays(config, Path(runs), fresh, (x, y, validation_data, test_data))
     try:
-        return _search(config, Path(runs), fresh, overrides, workers, verbose)
+        with _environment_kept():
+            result = service.search(
+                _config(config, overrides), runs=Path(runs), fresh=fresh, workers=workers,
+                verbose=verbose,
+            )  # fmt: skip
     except DataError as exc:  # in the saved arrays: named as the caller passed them
         if saved is None or exc.file != str(saved):
             raise
         key = saved_arrays.ARGUMENTS.get(exc.key, exc.key)
         raise DataError(exc.problem, file="the arrays", key=key) from None
+    if result.failure is not None:
+        raise TunerError(result.failure)
+    return result.run_dir
 
 
-def _search(
-    config: PathLike | Mapping[str, Any],
-    runs: Path,
-    fresh: bool,
-    overrides: tuple[str, ...],
-    workers: int | None,
-    verbose: bool,
-) -> Path:
-    with _config_file(config) as path, _environment_kept():
-        args = argparse.Namespace(
-            config=path,
-            overrides=list(overrides),
-            runs=Path(runs),
-            fresh=fresh,
-            verbose=verbose,
-            workers=workers,
-        )
-        code = cli.cmd_search(args)
-        if code != 0:
-            raise TunerError(f"the search of {path} ended with status {code}")
-        return run_dir_for(load_config_with(path, list(overrides)), Path(runs))
+def _config(config: PathLike | Mapping[str, Any], overrides: tuple[str, ...]) -> Config:
+    """A YAML file or a dict as a validated Config; a dict's errors name it, with no line."""
+    if not isinstance(config, Mapping):
+        return config_from(yaml_lines.load_file(Path(config)), list(overrides))
+    document = {"name": DEFAULT_NAME, **config}
+    text = yaml.safe_dump(document, sort_keys=False)
+    try:
+        return config_from(yaml_lines.load_text(text, file=DICT), list(overrides))
+    except ConfigError as exc:  # its lines are those of a text the caller never saw
+        raise ConfigError(exc.problem, file=DICT, key=exc.key) from None
 
 
 def _with_arrays(
@@ -126,7 +123,7 @@ def _with_arrays(
                 key=f"data.{key}",
             )
     saved = saved_arrays.save(runs, saved_arrays.splits_of(x, y, validation_data, test_data))
-    name = str(document.get("name") or "run")
+    name = str(document.get("name") or DEFAULT_NAME)
     _check_same_arrays(runs / name, saved, fresh, where)
     document["data"] = {**data, "dataset": "sequences", "path": str(saved)}
     return document, saved
@@ -134,15 +131,15 @@ def _with_arrays(
 
 def _check_same_arrays(run_dir: Path, saved: Path, fresh: bool, where: str) -> None:
     """A run started on other arrays is refused, in words, unless ``fresh``."""
-    try:
-        previous = yaml.safe_load((run_dir / layout.CONFIG_FILE).read_text())["data"]["path"]
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
+    previous_config, _ = saved_config_or_none(run_dir) if run_dir.is_dir() else (None, "")
+    previous = previous_config.data.path if previous_config is not None else None
+    if previous is None or fresh or Path(previous).parent.name != saved_arrays.FOLDER:
         return  # no run yet (or not one of arrays): the config comparison has the last word
-    if fresh or Path(str(previous)).parent.name != saved_arrays.FOLDER or previous == str(saved):
+    if previous == str(saved):
         return
     raise ConfigError(
         f"the arrays differ from those {run_dir} was searched with (fingerprint "
-        f"{Path(str(previous)).stem}, now {saved.stem}); pass fresh=True to start over (the old "
+        f"{Path(previous).stem}, now {saved.stem}); pass fresh=True to start over (the old "
         "run is moved aside) or give the same arrays",
         file=where,
     )
@@ -153,7 +150,7 @@ def load_trials(run: PathLike) -> Any:
     each metric at the best epoch and test_<metric> for the trials scored on the test split."""
     from tuner.analysis.frame import frame
 
-    loaded = load_run(_run_dir(run))
+    loaded = load_run(check_run_dir(Path(run)))
     return frame(loaded.records, loaded.test)
 
 
@@ -163,7 +160,7 @@ def load_history(run: PathLike) -> Any:
 
     rows = [
         {"trial": record["trial_id"], "epoch": epoch, "metric": metric, "value": value}
-        for record in load_run(_run_dir(run)).records
+        for record in load_run(check_run_dir(Path(run))).records
         for metric, values in record["history"].items()
         for epoch, value in enumerate(values, start=1)
     ]
@@ -172,61 +169,13 @@ def load_history(run: PathLike) -> Any:
 
 def report(run: PathLike, out: PathLike = "reports") -> Path:
     """Write the run's report (as `tuner report RUN --out OUT`); returns its index.html."""
-    from tuner.reporting.write import write_reports
-
-    folder = _run_dir(run)
-    write_reports([folder], out=Path(out))
-    return Path(out) / load_run(folder).name / "index.html"
+    return service.report([check_run_dir(Path(run))], out=Path(out))[0]  # its index.html first
 
 
 def best_model(run: PathLike) -> Any:
     """The run's best model (best/model.keras), loaded by Keras on the run's backend."""
-    folder = _run_dir(run)
-    path = layout.model_file(folder)
-    if not path.is_file():
-        raise UserInputError(
-            f"no best model at {path}; run the search to the end first", file=str(folder)
-        )
-    from tuner.engine import backend
-    from tuner.run.folder import read_backend
-
     with _environment_kept():
-        backend.activate(read_backend(folder))
-    import keras
-
-    import tuner.engine.model  # noqa: F401  registers the toolkit's layers for the loader
-
-    return keras.saving.load_model(path)
-
-
-def _run_dir(run: PathLike) -> Path:
-    from tuner.run.run import check_run_dir
-
-    return check_run_dir(Path(run))
-
-
-@contextlib.contextmanager
-def _config_file(config: PathLike | Mapping[str, Any]) -> Iterator[Path]:
-    """The config as a file: the user's own, or a dict written to a temporary one (workers,
-    being processes, read the config from a file)."""
-    if not isinstance(config, Mapping):
-        yield Path(config)
-        return
-    text = yaml.safe_dump(dict(config), sort_keys=False)
-    try:  # checked here, so that an error names the dict, not a temporary file's line
-        from_source(yaml_lines.load_text(text, file=DICT))
-    except ConfigError as exc:
-        raise ConfigError(exc.problem, file=DICT, key=exc.key) from None
-    with tempfile.TemporaryDirectory(prefix="tuner-config-") as folder:
-        name = str(config.get("name") or "run")
-        path = Path(folder) / f"{name}.yaml"
-        path.write_text(text, encoding="utf-8")
-        try:
-            yield path
-        except UserInputError as exc:  # raised later, by the search: name the dict too
-            if exc.file != str(path):
-                raise
-            raise type(exc)(exc.problem, file=DICT, key=exc.key) from None
+        return service.best_model(Path(run))
 
 
 @contextlib.contextmanager

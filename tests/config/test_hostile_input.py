@@ -15,16 +15,19 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.paths import REPO
+from helpers.tables import load_table
 
 from tuner import cli
+from tuner.cli import outcome
 from tuner.config import yaml_lines
 from tuner.config.schema import from_source, load_config
 from tuner.config.sections import MOVED_ASIDE
 from tuner.errors import ConfigError
-from tuner.run import outcome
 from tuner.run import run as run_module
+from tuner.run.results import EvaluationSummary
+from tuner.service.results import SearchResult
 
-REPO = Path(__file__).resolve().parents[2]
 SPACE = "space:\n  units: 8\n"
 
 
@@ -48,6 +51,7 @@ def nested_aliases(levels: int) -> str:
 
 # --- 1. aliases and nesting ---------------------------------------------------------------
 
+# Generated inputs, so this table stays here; the others are in tests/tables/hostile_input.yaml.
 ALIASES = [
     (
         "alias-bomb",
@@ -97,86 +101,7 @@ def test_aliases_and_nesting_are_bounded(
 
 # --- 2. values that validate but cannot run -----------------------------------------------
 
-LONG = "a" * 300
-FINITE = "must be a finite number, got"
-FACTOR = "sampling the step is a factor and must be > 1, got"
-VALUES = [
-    ("nan-tunable", "space:\n  dropout: .nan\n", f"bad.yaml:2: space.dropout: {FINITE} nan"),
-    (
-        "inf-range-max",
-        "space:\n  dropout:\n    min: 0.0\n    max: .inf\n",
-        f"bad.yaml:4: space.dropout.max: {FINITE} inf",
-    ),
-    ("inf-in-choice", "space:\n  l2: [0.0, -.inf]\n", f"bad.yaml:2: space.l2[1]: {FINITE} -inf"),
-    (
-        "nan-step",
-        "space:\n  dropout: {min: 0.0, max: 0.5, step: .nan}\n",
-        "bad.yaml:2: space.dropout.step: step must be a number > 0, got nan",
-    ),
-    (
-        "nan-section-float",
-        "data:\n  dataset: sine\n  trend: .nan\n" + SPACE,
-        f"bad.yaml:3: data.trend: {FINITE} nan",
-    ),
-    (
-        "inf-time-budget",  # a number: the duration message, as for 30
-        SPACE + "search:\n  time_budget: .inf\n",
-        "bad.yaml:4: search.time_budget: inf is not a duration; write e.g. 90s, 30m or 2h",
-    ),
-    (
-        "seed-negative",
-        "seed: -1\n" + SPACE,
-        "bad.yaml:1: seed: must be from 0 to 4294967295, got -1",
-    ),
-    (
-        "seed-2-to-the-32",
-        "seed: 4294967296\n" + SPACE,
-        "bad.yaml:1: seed: must be from 0 to 4294967295, got 4294967296",
-    ),
-    (
-        "units-huge",
-        "space:\n  units: {min: 8, max: 100000000000000000000}\n",
-        "bad.yaml:2: space.units.max: must be <= 4096, got 100000000000000000000",
-    ),
-    (
-        "units-choice-above-bound",
-        "space:\n  units: [64, 8192]\n",
-        "bad.yaml:2: space.units[1]: must be <= 4096, got 8192",
-    ),
-    (
-        "log-step-one",
-        "space:\n  learning_rate: {min: 1.0e-4, max: 1.0e-1, sampling: log, step: 1.0}\n",
-        f"bad.yaml:2: space.learning_rate.step: with log {FACTOR} 1.0; "
-        "e.g. step: 2 doubles each value",
-    ),
-    (
-        "reverse-log-int-step-one",
-        "space:\n  units: {min: 8, max: 64, sampling: reverse_log, step: 1}\n",
-        f"bad.yaml:2: space.units.step: with reverse_log {FACTOR} 1; "
-        "e.g. step: 2 doubles each value",
-    ),
-    (
-        "name-trailing-newline",
-        'name: "x\\n"\n' + SPACE,
-        "bad.yaml:1: name: 'x\\n' cannot name a folder; use letters, digits, '.', '_', '-'",
-    ),
-    (
-        "name-300-characters",
-        f"name: {LONG}\n" + SPACE,
-        "bad.yaml:1: name: the name is 300 characters long; shorten it to 100 or less",
-    ),
-    (
-        "name-like-moved-aside",
-        "name: m.old-1\n" + SPACE,
-        "bad.yaml:1: name: 'm.old-1' looks like a run moved aside by `search --fresh` "
-        "(NAME.old-N), which reports leave out; rename it, e.g. 'm-old-1'",
-    ),
-    (
-        "workers-in-yaml",
-        SPACE + "search:\n  workers: 65\n",
-        "bad.yaml:4: search.workers: must be from 1 to 64, got 65",
-    ),
-]
+VALUES = load_table("hostile_input", "values", ("id", "file", "message"), LONG="a" * 300)
 
 
 @pytest.mark.parametrize(("text", "message"), [r[1:] for r in VALUES], ids=[r[0] for r in VALUES])
@@ -215,22 +140,11 @@ def test_workers_on_the_command_line_has_the_yaml_bound(
 
 # --- 3. YAML errors in --set values and unknown tags --------------------------------------
 
-TAG = "remove it (a config holds plain YAML values)"
-SET_VALUES = [
-    (
-        "space.units=[1,2",
-        "space.units: YAML syntax error: expected ',' or ']', but got '<stream end>'; "
-        "fix the value",
-    ),
-    ("seed=!foo 3", f"seed: unknown tag '!foo'; {TAG}"),
-    (
-        "space.learning_rate={min: 1e-4, max: 5E-5}",
-        "space.learning_rate: `min <= max` must hold, but got min=0.0001, max=5e-05",
-    ),
-]
+SET_VALUES = load_table("hostile_input", "set_values", ("id", "override", "message"))
 
 
-@pytest.mark.parametrize(("override", "message"), SET_VALUES, ids=["syntax", "tag", "numbers"])
+@pytest.mark.parametrize(("override", "message"), [r[1:] for r in SET_VALUES],
+                         ids=[r[0] for r in SET_VALUES])  # fmt: skip
 def test_a_bad_set_value_names_the_argument(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -245,26 +159,7 @@ def test_a_bad_set_value_names_the_argument(
     assert not Path("runs").exists()
 
 
-TAGS = [
-    ("unknown-tag", "seed: !foo 3\n", f"bad.yaml:1: seed: unknown tag '!foo'; {TAG}"),
-    (
-        "python-tag",
-        "seed: !!python/tuple [1]\n",
-        f"bad.yaml:1: seed: unknown tag '!!python/tuple'; {TAG}",
-    ),
-    (
-        "unreadable-int",
-        "seed: !!int abc\n",
-        "bad.yaml:1: cannot read 'abc' as !!int (invalid literal for int() with base 10: "
-        "'abc'); fix the value or remove the tag",
-    ),
-    (
-        "wrong-node",
-        "data: !!map [1]\n",
-        "bad.yaml:1: YAML cannot read this value: expected a mapping node, but found sequence; "
-        "fix the file there",
-    ),
-]
+TAGS = load_table("hostile_input", "tags", ("id", "file", "message"))
 
 
 @pytest.mark.parametrize(("text", "message"), [r[1:] for r in TAGS], ids=[r[0] for r in TAGS])
@@ -306,14 +201,16 @@ def test_no_completed_trial_fails_the_search(
     monkeypatch.chdir(tmp_path)
     Path("tiny.yaml").write_text(SPACE)
     config = load_config("tiny.yaml")
-    assert outcome.print_outcome(config, Path("runs/tiny"), None) == 1
+    assert outcome.print_outcome(SearchResult(config, Path("runs/tiny"), None)) == 1
     message = (
         "error: no trial completed, so there is no best model; "
         "see the errors in runs/tiny/trials/\n"
     )
     assert capsys.readouterr() == ("", message)
-    best = {"trials": [{"trial_id": "03", "score": 0.5, "test": {"accuracy": 0.5}}]}
-    assert outcome.print_outcome(config, Path("runs/tiny"), best) == 0
+    best: EvaluationSummary = {
+        "trials": [{"rank": 1, "trial_id": "03", "score": 0.5, "test": {"accuracy": 0.5}}]
+    }
+    assert outcome.print_outcome(SearchResult(config, Path("runs/tiny"), best)) == 0
     out, err = capsys.readouterr()
     assert out.startswith("best: trial 03 val_accuracy 0.5000; test accuracy 0.5000\n") and not err
 

@@ -10,13 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from helpers.paths import REPO
+from helpers.tables import load_table
 
 from tuner.config.schema import load_config
 from tuner.data import sequences
 from tuner.data.datasets import load_dataset
 from tuner.errors import ConfigError, DataError
 
-REPO = Path(__file__).resolve().parents[2]
 HEADER = "id,t,a,b,label\n"
 
 
@@ -27,6 +28,9 @@ def csv_file(tmp_path: Path, rows: str, name: str = "seq.csv") -> Path:
 
 
 COLUMNS = sequences.CsvColumns(id="id", label="label", order="t")
+# Message tables: tests/tables/sequences.yaml.
+BAD_CSV_ROWS = load_table("sequences", "bad_csv_rows", ("id", "rows", "message"))
+KEYS_NOT_READ = load_table("sequences", "keys_not_read", ("id", "data", "message"))
 
 
 def test_a_ragged_csv_reads_each_sequence_in_step_order_padded_with_nan(tmp_path: Path) -> None:
@@ -39,27 +43,8 @@ def test_a_ragged_csv_reads_each_sequence_in_step_order_padded_with_nan(tmp_path
     assert read.x[1, 0].tolist() == [5, 50] and np.isnan(read.x[1, 1:]).all()
 
 
-@pytest.mark.parametrize(
-    ("rows", "message"),
-    [
-        (
-            "s1,0,1,10,up\ns1,1,2,20,down\n",
-            ":3: data.label: the label changes inside sequence "
-            "'s1' ('up', then 'down'); one label per sequence",
-        ),
-        (
-            "s1,0,1,10,up\ns1,1,x,20,up\n",
-            ":3: data.features: column 'a' holds 'x', not a number; every feature must be",
-        ),
-        (
-            "s1,0,1,10,up\n,1,2,20,up\n",
-            ":3: data.id: column 'id' is empty; name the sequence of every row",
-        ),
-        ("s1,zero,1,10,up\n", ":2: data.order: column 't' holds 'zero', not a number"),
-        ("s1,0,1,10,up\ns2,0,2,20, \n", ":3: data.label: column 'label' is empty; label every row"),
-    ],
-    ids=["label-changes", "not-a-number", "no-id", "bad-order", "no-label"],
-)
+@pytest.mark.parametrize(("rows", "message"), [r[1:] for r in BAD_CSV_ROWS],
+                         ids=[r[0] for r in BAD_CSV_ROWS])  # fmt: skip
 def test_a_bad_csv_names_the_file_line_and_key(tmp_path: Path, rows: str, message: str) -> None:
     path = csv_file(tmp_path, rows)
     with pytest.raises(DataError) as caught:
@@ -167,34 +152,8 @@ def test_a_test_file_without_the_training_features_is_refused(tmp_path: Path) ->
     )
 
 
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        (
-            {"dataset": "digits", "path": "x.npz"},
-            "data.path: path is for the mnist, "
-            "fashion_mnist, sequences and csv datasets, not digits; remove it",
-        ),
-        (
-            {"dataset": "digits", "source": "bundled"},
-            "data.source: source is for the mnist "
-            "and fashion_mnist datasets, not digits; remove it",
-        ),
-        (
-            {"dataset": "sequences", "path": "x.csv", "label": "y"},
-            "data.id: a sequences .csv needs data.id: the id column's name",
-        ),
-        (
-            {"dataset": "sequences", "path": "x.npz", "id": "u"},
-            "data.id: id is for a .csv file, not .npz; remove it",
-        ),
-        (
-            {"dataset": "sequences", "path": "x.parquet"},
-            "data.path: 'x.parquet' is neither .csv nor .npz; give one of those",
-        ),
-    ],
-    ids=["digits-path", "digits-source", "csv-without-id", "npz-with-id", "parquet"],
-)
+@pytest.mark.parametrize(("data", "message"), [r[1:] for r in KEYS_NOT_READ],
+                         ids=[r[0] for r in KEYS_NOT_READ])  # fmt: skip
 def test_keys_a_dataset_does_not_read_are_refused(
     tmp_path: Path, data: dict[str, str], message: str
 ) -> None:
@@ -232,7 +191,7 @@ def test_the_shipped_example_searches_exports_and_masks_its_padding(
     probabilities = model.predict(data.x_test, verbose=0)
     test = json.loads((run / "best" / "test.json").read_text())["trials"][0]["test"]
     assert np.isclose((probabilities.argmax(1) == data.y_test).mean(), test["accuracy"])
-    from conftest import table_rows
+    from helpers.reports import table_rows
 
     from tuner.reporting.write import write_reports
 
@@ -264,7 +223,7 @@ def test_per_class_precision_and_recall_count_by_hand() -> None:
 
 
 def test_balanced_class_weights_weigh_a_rare_class_up() -> None:
-    from tuner.engine.search import balanced_weights
+    from tuner.engine.recipe import balanced_weights
 
     labels = np.array([0] * 6 + [1] * 2)
     assert balanced_weights(labels, 3) == {0: 8 / (2 * 6), 1: 8 / (2 * 2), 2: 1.0}

@@ -1,5 +1,5 @@
 """What a diagnostic finds: the kind, the trials it names, a sentence of evidence, a
-suggestion, and the edits the suggestion makes to the next config (see tuner.advice).
+suggestion, and the edits the suggestion makes to the next config (see tuner.analysis.next_config).
 
 Also what every detector reads: a Context built from a run, and a few wording helpers.
 Plain data; never imports Keras.
@@ -13,6 +13,7 @@ from typing import Any
 from tuner.analysis.importance import Importance
 from tuner.config.space import Param
 from tuner.run.records import TrialRecord, best_epoch_metrics, ranked
+from tuner.text import join_words
 
 NAMED = 5  # trials named in one sentence; the rest are counted ("and 4 others")
 TITLES = {
@@ -87,8 +88,8 @@ def trial_list(ids: list[str] | tuple[str, ...]) -> str:
     shown, rest = ids[:NAMED], len(ids) - NAMED
     if rest > 0:
         others = "1 other" if rest == 1 else f"{rest} others"
-        return f"{len(ids)} trials ({', '.join(shown)} and {others})"
-    return f"trials {', '.join(shown[:-1])} and {shown[-1]}"
+        return f"{len(ids)} trials ({join_words([*shown, others])})"
+    return f"trials {join_words(shown)}"
 
 
 def train_validation_gap(record: TrialRecord) -> float | None:

@@ -1,6 +1,6 @@
 """Diagnostics grounded in the per-epoch histories: overfitting, still improving at the last
 epoch, diverged (NaN, or loss rising from the start), and failures grouped by what they
-share. ``diagnose`` adds the findings about the space (tuner.ranges) and orders them.
+share. ``diagnose`` adds the findings about the space (tuner.analysis.space_checks) and orders them.
 
 Each threshold is a constant with the reason for its value. Never imports Keras.
 """
@@ -11,10 +11,11 @@ import math
 import re
 from typing import Any, cast
 
-from tuner.analysis.effects import label, number
+from tuner.analysis.effects import label
 from tuner.analysis.findings import Context, Edit, Finding, train_validation_gap, trial_list
+from tuner.numbers import is_finite_number
 from tuner.run.records import COMPLETED, FAILED, TrialRecord
-from tuner.text import difference_text
+from tuner.text import decimals, difference_text, percent, significant
 from tuner.text import value_text as _value
 
 # Validation loss must end this many epochs past its minimum: one higher epoch is noise, two
@@ -108,7 +109,8 @@ def gaps(ctx: Context, overfit: list[Finding]) -> list[Finding]:
 def rising(record: TrialRecord) -> str:
     """How validation loss rose after its minimum while training loss fell; '' if it did not."""
     train, val = record["history"].get("loss", []), record["history"].get("val_loss", [])
-    if len(val) < OVERFIT_RISE_EPOCHS + 1 or len(train) != len(val) or not _finite(val):
+    usable = len(train) == len(val) and all(map(is_finite_number, val))
+    if len(val) < OVERFIT_RISE_EPOCHS + 1 or not usable:
         return ""
     low = min(range(len(val)), key=val.__getitem__)
     after, last = len(val) - 1 - low, len(val) - 1
@@ -116,9 +118,9 @@ def rising(record: TrialRecord) -> str:
     if after < OVERFIT_RISE_EPOCHS or rise < OVERFIT_RISE or not train[last] < train[low]:
         return ""
     return (
-        f"val_loss rose {rise:.0%} in the {after} epochs after its minimum at epoch {low + 1} "
-        f"({val[low]:.3g} → {val[last]:.3g}) while training loss fell "
-        f"({train[low]:.3g} → {train[last]:.3g})"
+        f"val_loss rose {percent(rise)} in the {after} epochs after its minimum at epoch {low + 1} "
+        f"({significant(val[low], 3)} → {significant(val[last], 3)}) while training loss fell "
+        f"({significant(train[low], 3)} → {significant(train[last], 3)})"
     )
 
 
@@ -144,14 +146,14 @@ def wide_gap(record: TrialRecord, validation_samples: int | None = None) -> str:
         shown = difference_text(objective, gap, gap)
         return (
             f"training {objective.removeprefix('val_')} {shown} above {objective} at the best "
-            f"epoch (threshold {threshold:.2f}{noise})"
+            f"epoch (threshold {decimals(threshold, 2)}{noise})"
         )
     train = best_train(record)
     if train is None or train == 0 or gap / abs(train) <= GAP_RELATIVE:
         return ""
     return (
-        f"{objective} {gap / abs(train):.0%} above the training value at the best epoch "
-        f"(threshold {GAP_RELATIVE:.0%})"
+        f"{objective} {percent(gap / abs(train))} above the training value at the best epoch "
+        f"(threshold {percent(GAP_RELATIVE)})"
     )
 
 
@@ -199,7 +201,10 @@ def still_improving(ctx: Context, exclude: set[str] | None = None) -> list[Findi
     record, gain = hits[0]
     values = record["history"][ctx.objective]
     best = " (the best trial)" if ids[0] == str(ctx.ranked[0]["trial_id"]) else ""
-    reached = f"{values[-1]:.4g} at epoch {len(values)}, {gain:.1%} better than any earlier epoch"
+    reached = (
+        f"{significant(values[-1], 4)} at epoch {len(values)}, {percent(gain, 1)} better than any "
+        "earlier epoch"
+    )
     if len(ids) == 1:
         evidence = (
             f"Trial {ids[0]}{best} had its best {ctx.objective} at the last epoch without "
@@ -233,7 +238,7 @@ def last_epoch_gain(record: TrialRecord) -> float | None:
     """The last epoch's relative gain over every earlier one, if it is the best and above
     IMPROVING_MIN and the trial ran all its epochs; else None."""
     values = record["history"].get(str(record["objective"]), [])
-    if len(values) < 2 or record.get("stopped_early") or not _finite(values):
+    if len(values) < 2 or record.get("stopped_early") or not all(map(is_finite_number, values)):
         return None
     earlier = max(values[:-1]) if record["direction"] == "max" else min(values[:-1])
     gain = values[-1] - earlier if record["direction"] == "max" else earlier - values[-1]
@@ -273,18 +278,18 @@ def divergence(record: TrialRecord) -> str:
         return ""
     loss = record["history"].get("loss", [])
     for epoch, value in enumerate(loss, start=1):
-        if not (isinstance(value, int | float) and math.isfinite(value)):
+        if not is_finite_number(value):
             return f"loss became {value} at epoch {epoch}"
     if len(loss) >= 2 and loss[1] > loss[0] and loss[-1] >= loss[0]:
         return (
-            f"training loss rose from {loss[0]:.3g} to {max(loss):.3g} and never fell below "
-            "its start"
+            f"training loss rose from {significant(loss[0], 3)} to {significant(max(loss), 3)} "
+            "and never fell below its start"
         )
     return ""
 
 
 def _where(ctx: Context, bad: list[TrialRecord], rates: list[Any]) -> str:
-    known = [r for r in rates if number(r)]
+    known = [r for r in rates if is_finite_number(r)]
     if not known:
         return ""
     span = _value("learning_rate", min(known))
@@ -299,8 +304,8 @@ def _where(ctx: Context, bad: list[TrialRecord], rates: list[Any]) -> str:
 
 def _lower_rate(ctx: Context, rates: list[Any], healthy: list[Any]) -> tuple[str, tuple[Edit, ...]]:
     """Lower the learning rate's top when every diverged rate lies above every healthy one."""
-    bad = [r for r in rates if number(r)]
-    good = [r for r in healthy if number(r)]
+    bad = [r for r in rates if is_finite_number(r)]
+    good = [r for r in healthy if is_finite_number(r)]
     if not bad:
         return "Lower the learning rate or add clipnorm.", ()
     if not good:
@@ -372,7 +377,7 @@ def _shared(ctx: Context, group: list[TrialRecord]) -> str:
         param = ctx.params.get(name)
         if len({label(v) for v in values}) == 1:
             parts.append(f"{name} {_value(name, values[0], param)}")
-        elif len(group) > 1 and all(number(v) for v in values):
+        elif len(group) > 1 and all(is_finite_number(v) for v in values):
             numbers = cast(list[float], values)
             low, high = _value(name, min(numbers), param), _value(name, max(numbers), param)
             parts.append(f"{name} {low}–{high}")
@@ -384,7 +389,3 @@ def _each(hits: list[tuple[TrialRecord, str]]) -> str:
     if len(hits) == 1:
         return hits[0][1]
     return "; ".join(f"trial {r['trial_id']}: {text}" for r, text in hits[:3])
-
-
-def _finite(values: list[Any]) -> bool:
-    return all(isinstance(v, int | float) and math.isfinite(v) for v in values)

@@ -16,10 +16,9 @@ import sys
 from typing import NoReturn
 
 from tuner.cli import configs, runs, search
-from tuner.cli.search import cmd_search
 from tuner.errors import TunerError, UserInputError
 
-__all__ = ["build_parser", "cmd_search", "exit_now", "main", "run"]
+__all__ = ["build_parser", "exit_now", "main", "run"]
 
 
 def run(argv: list[str] | None = None) -> NoReturn:

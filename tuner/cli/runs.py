@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import types
-import warnings
 from pathlib import Path
 from typing import Any
 
-from tuner.config.overrides import load_config_with
-from tuner.errors import InputRangeWarning, UserInputError
-from tuner.run.outcome import refit_line
+from tuner.cli.outcome import refit_line
 
 
 def add_report(commands: Any) -> None:
@@ -103,70 +99,43 @@ def add_export(commands: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from tuner.run.run import check_run_dir, load_run
+    from tuner import service
 
-    if args.tensorboard is None and args.optuna is None:
-        raise UserInputError("export needs --tensorboard DIR, --optuna URL or both")
-    run = load_run(check_run_dir(args.run_dir))
-    if args.tensorboard is not None:
-        # TensorBoard's helpers would import TensorFlow where it is installed (seconds, and
-        # C++ notices on stderr); tensorboard.compat takes its stub when this module exists.
-        sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("notf"))
-        from tuner.export.tensorboard import write_tensorboard
-
-        count, folder = write_tensorboard(run, args.tensorboard), args.tensorboard
+    done = service.export(
+        args.run_dir, tensorboard=args.tensorboard, optuna=args.optuna, study=args.study
+    )
+    if done.tensorboard is not None:
+        folder, count = done.tensorboard
         print(f"wrote {count} trials to {folder}; next: tensorboard --logdir {folder}")
-    if args.optuna is not None:
-        from tuner.export.optuna_study import write_study
-
-        study = write_study(run, args.optuna, args.study)
+    if done.optuna is not None:
+        storage, study, count = done.optuna
         print(
-            f"wrote {len(study.trials)} trials to study {study.study_name!r} in {args.optuna}; "
-            f"next: optuna-dashboard {args.optuna}"
+            f"wrote {count} trials to study {study!r} in {storage}; "
+            f"next: optuna-dashboard {storage}"
         )
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from tuner.reporting.write import write_reports
+    from tuner import service
 
-    written = write_reports(args.run_dirs or None, runs_root=args.runs, out=args.out)
-    for path in written:
+    for path in service.report(args.run_dirs or None, runs=args.runs, out=args.out):
         print(f"wrote {path}")
     return 0
 
 
 def cmd_refit(args: argparse.Namespace) -> int:
-    from tuner.data.datasets import imports_keras, load_dataset
-    from tuner.engine import backend
-    from tuner.run import folder as run_folder
-    from tuner.run import layout
+    from tuner import service
 
-    config = load_config_with(layout.config_file(args.run_dir))
-    dataset = None if imports_keras(config.data) else load_dataset(config.data, config.seed)
-    backend.activate(run_folder.read_backend(args.run_dir))
-    from tuner.engine.refit import refit_best
-
-    dataset = dataset or load_dataset(config.data, config.seed)
-    print(refit_line(refit_best(config, dataset, args.run_dir)))
+    print(refit_line(service.refit(args.run_dir).refit))
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from tuner.data.xy_file import read_xy
-    from tuner.run import folder as run_folder
+    from tuner import service
 
-    x, y = read_xy(args.data)  # before Keras' import: a wrong file is refused at once
-    from tuner.engine import backend
-
-    backend.activate(run_folder.read_backend(args.run_dir))
-    from tuner.engine.best_model import evaluate_arrays
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", InputRangeWarning)
-        metrics = evaluate_arrays(args.run_dir, x, y, source=args.data)
-    for warning in caught:
-        if issubclass(warning.category, InputRangeWarning):
-            print(f"warning: {args.data}: {warning.message}", file=sys.stderr)
-    print(" ".join(f"{name}={value:.4f}" for name, value in metrics.items()))
+    result = service.evaluate(args.run_dir, args.data)
+    for warning in result.warnings:
+        print(f"warning: {args.data}: {warning}", file=sys.stderr)
+    print(" ".join(f"{name}={value:.4f}" for name, value in result.metrics.items()))
     return 0

@@ -12,7 +12,11 @@ from tuner.errors import ConfigError
 
 
 def load_config_with(path: Path, overrides: list[str] | None = None) -> Config:
-    src = yaml_lines.load_file(path)
+    return config_from(yaml_lines.load_file(path), overrides)
+
+
+def config_from(src: yaml_lines.Source, overrides: list[str] | None = None) -> Config:
+    """A parsed config file (or dict) with the overrides applied, validated, files checked."""
     for override in overrides or []:
         src = _override(src, override)
     config = from_source(src)

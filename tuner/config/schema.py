@@ -1,13 +1,12 @@
 """YAML config -> a typed, validated, frozen Config. No Keras import here.
 
 The sections ``data``, ``model``, ``search`` and ``report`` are pydantic models (strict,
-unknown keys forbidden); ``space`` is parsed by tuner.space. Every rejection becomes a
+unknown keys forbidden); ``space`` is parsed by tuner.config.space. Every rejection becomes a
 one-line ConfigError naming the file, line and key path.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from tuner.config.sections import (
     translate,
 )
 from tuner.config.space import Space, parse_space
+from tuner.text import decimals, did_you_mean, join_words
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)\s*$")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fullmatch: `$` would allow a final "\n"
@@ -225,8 +225,8 @@ def _check_sequences(src: yaml_lines.Source, data: DataSection) -> None:
                     ("data", key), f"a sequences .csv needs data.{key}: the {key} column's name"
                 )
     else:
-        for key in CSV_KEYS:
-            if key in data.model_fields_set:
+        for key in CSV_KEYS:  # null is not given: the config as run writes every key
+            if getattr(data, key) is not None:
                 raise src.error(("data", key), f"{key} is for a .csv file, not .npz; remove it")
 
 
@@ -234,7 +234,7 @@ def _check_data(src: yaml_lines.Source, data: DataSection) -> None:
     """Keys that the dataset does not read, a csv without its file or target, no training part."""
     for key in DataSection.model_fields:
         if key in data.model_fields_set and key not in DATA_KEYS[data.dataset]:
-            users = _listing([name for name, keys in DATA_KEYS.items() if key in keys], "and")
+            users = join_words([name for name, keys in DATA_KEYS.items() if key in keys])
             raise src.error(
                 ("data", key), f"{key} is for the {users} datasets, not {data.dataset}; remove it"
             )
@@ -278,13 +278,8 @@ def _head_problem(head: str, dataset: str, also: tuple[str, ...] = ()) -> str | 
     if head in TASK_HEADS[task]:
         return None
     other = "classification" if task == "regression" else "regression"
-    use = _listing([*also, *TASK_HEADS[task]], "or")
+    use = join_words([*also, *TASK_HEADS[task]], "or")
     return f"{head} is a {other} head, but {dataset} is a {task} dataset; use {use}"
-
-
-def _listing(names: list[str], word: str) -> str:
-    """["a", "b", "c"] -> "a, b and c"."""
-    return f"{', '.join(names[:-1])} {word} {names[-1]}" if len(names) > 1 else names[0]
 
 
 def _objective(src: yaml_lines.Source, doc: Document, space: Space) -> str:
@@ -319,10 +314,7 @@ def _check_metric(
         problem = f"{metric} is not measured on {dataset}, a {task} dataset; use one of "
         raise src.error(path, problem + ", ".join(known))
     # A known name it begins (val_acc: val_accuracy) before the closest spelling (val_auc).
-    near = [k for k in known if k.startswith(metric)][:1] or difflib.get_close_matches(
-        metric, known, n=1
-    )
-    tip = f"did you mean '{near[0]}'?" if near else "use one of " + ", ".join(known)
+    tip = did_you_mean(metric, known, "use one of " + ", ".join(known), prefix_first=True)
     raise src.error(path, f"unknown metric '{metric}'; {tip}")
 
 
@@ -331,8 +323,8 @@ def _check_grid(src: yaml_lines.Source, space: Space, max_trials: int) -> None:
     if points > max_trials:
         raise src.error(
             ("search", "max_trials"),
-            f"the grid has {points:.0f} points but max_trials is {max_trials}; "
-            f"raise max_trials to {points:.0f} or shrink the space",
+            f"the grid has {decimals(points, 0)} points but max_trials is {max_trials}; "
+            f"raise max_trials to {decimals(points, 0)} or shrink the space",
         )
 
 

@@ -3,15 +3,15 @@ names, TUNABLES), and for a user's model factory the same inferred from the YAML
 
 from __future__ import annotations
 
-import difflib
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from tuner.config.yaml_lines import Path_, Source
+from tuner.numbers import is_finite_number
+from tuner.text import did_you_mean
 
 CELLS = ("lstm", "gru", "simple_rnn")
-HEADS = ("softmax", "linear", "sigmoid")  # per task: tuner.config.TASK_HEADS
+HEADS = ("softmax", "linear", "sigmoid")  # per task: tuner.config.sections.TASK_HEADS
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad", "nadam")
 ACTIVATIONS = (
     "tanh", "softsign", "relu", "sigmoid", "hard_sigmoid", "elu", "selu",
@@ -45,17 +45,14 @@ class Tunable:
             if not isinstance(value, str):
                 return f"expected a name, got {value!r}; use one of {', '.join(self.names)}"
             if value not in self.names:
-                near = difflib.get_close_matches(value, self.names, n=1)
-                tip = (
-                    f"did you mean '{near[0]}'?" if near else f"use one of {', '.join(self.names)}"
-                )
+                tip = did_you_mean(value, self.names, f"use one of {', '.join(self.names)}")
                 return f"unknown name '{value}'; {tip}"
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"expected a number, got {value!r}"
         if self.kind == "int" and not isinstance(value, int):
             return f"expected a whole number, got {value!r}"
-        if isinstance(value, float) and not math.isfinite(value):  # YAML's .nan, .inf
+        if not is_finite_number(value):  # YAML's .nan, .inf
             return f"must be a finite number, got {value!r}"
         if self.low is not None and value < self.low:
             return f"must be >= {self.low}, got {value!r}{self.hint}"

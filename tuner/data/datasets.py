@@ -3,7 +3,7 @@
 The test split is set aside before anything else and never reaches the search. Scaling
 statistics come from the training split only; the model applies them in a layer of its own,
 so an exported model takes raw inputs. Time series (sine, csv) are split in time order
-instead, see tuner.series.
+instead, see tuner.data.series.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sklearn.model_selection import train_test_split
 from tuner.config.sections import REGRESSION_DATASETS, DataSection
 from tuner.data import checks, sequences, series
 from tuner.errors import DataError
+from tuner.text import significant
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
@@ -206,8 +207,8 @@ def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
             wave = series.sine(cfg.length, period, cfg.noise, cfg.trend, seed)
         if not np.isfinite(wave).all():  # float32: a trend or noise past about 3.4e38
             raise DataError(
-                f"noise {cfg.noise:g} and trend {cfg.trend:g} make values beyond the largest "
-                "32-bit float (about 3.4e38); give smaller ones",
+                f"noise {significant(cfg.noise, 6)} and trend {significant(cfg.trend, 6)} make "
+                "values beyond the largest 32-bit float (about 3.4e38); give smaller ones",
                 key="data.trend",
             )
         table = series.Table(("value",), wave[:, None], np.arange(len(wave)).astype(str))

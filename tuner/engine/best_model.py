@@ -19,22 +19,23 @@ from typing import Any
 
 import keras
 import numpy as np
-import yaml
 
 from tuner.analysis.forecast import errors
-from tuner.config.schema import Config, task_of
+from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
-from tuner.data.xy_file import read_xy
+from tuner.engine import recipe
 from tuner.engine.input_range import input_range_warning
 from tuner.engine.model import regression_metrics
-from tuner.errors import DataError, InputRangeWarning, TunerError
+from tuner.errors import DataError, InputRangeWarning, TunerError, UserInputError
 from tuner.run import atomic, layout, records, results
 from tuner.run.records import TrialRecord
+from tuner.run.results import EvaluationSummary, TrialEvaluation
+from tuner.run.saved_config import saved_config_or_none
 
 
 def export_best(
     tuner: Any, config: Config, dataset: Dataset, run_dir: Path
-) -> dict[str, Any] | None:
+) -> EvaluationSummary | None:
     """Evaluate the top_k trials on the test split and save the best; None if nothing completed.
 
     best/model.keras, best/hyperparameters.yaml and test.json's first trial are always the same
@@ -44,11 +45,11 @@ def export_best(
     top = records.ranked(records.read_records(run_dir)[0])[: config.report.top_k]
     if not top:
         return None
-    evaluated: list[dict[str, Any]] = []
-    forecasts: dict[str, Any] = {}  # regression: see forecast_summary
+    evaluated: list[TrialEvaluation] = []
+    forecasts: EvaluationSummary = {}  # regression: see forecast_summary
     per_sample: dict[str, np.ndarray] = {}  # trial_id -> each test sample's outcome
     for record in top:
-        model = _trial_model(tuner, record, run_dir) or _retrained(tuner, record, config, dataset)
+        model = _trial_model(tuner, record, run_dir) or _retrained(record, config, dataset)
         if model is None:
             continue
         rank = len(evaluated) + 1
@@ -58,7 +59,7 @@ def export_best(
             {
                 "rank": rank,
                 "trial_id": record["trial_id"],
-                "score": record["score"],
+                "score": records.score_of(record),  # ranked: a finite score
                 "test": {k: float(v) for k, v in metrics.items()},
             }
         )
@@ -69,7 +70,7 @@ def export_best(
             f"no model of the best {len(top)} trial(s) could be loaded or retrained; "
             f"{layout.best_dir(run_dir)} is left as it was (the notes above say why)"
         )
-    summary = {
+    summary: EvaluationSummary = {
         "objective": config.objective,
         "task": dataset.task,
         "test_samples": len(dataset.y_test),
@@ -90,7 +91,7 @@ def save_best(
     config: Config,
     dataset: Dataset,
     run_dir: Path,
-    forecasts: dict[str, Any],
+    forecasts: EvaluationSummary,
 ) -> None:
     """best/model.keras and best/hyperparameters.yaml of one trial (regression: predictions)."""
     if dataset.forecast is not None:
@@ -138,7 +139,7 @@ def predicted_classes(outputs: np.ndarray, labels: str) -> np.ndarray:
     return outputs.argmax(axis=-1).astype("int32")
 
 
-def forecast_summary(model: keras.Model, dataset: Dataset, run_dir: Path) -> dict[str, Any]:
+def forecast_summary(model: keras.Model, dataset: Dataset, run_dir: Path) -> EvaluationSummary:
     """Write best/predictions.npz; the target, horizon and the naive baselines' test errors."""
     forecast = dataset.forecast
     assert forecast is not None
@@ -179,25 +180,11 @@ def _trial_model(tuner: Any, record: TrialRecord, run_dir: Path) -> keras.Model 
         return None
 
 
-def _retrained(
-    tuner: Any, record: TrialRecord, config: Config, dataset: Dataset
-) -> keras.Model | None:
-    """The trial trained again from its recorded values, seed and best epoch; None (with a
-    note) when that fails too."""
-    values = {**record["hyperparameters"], **record.get("schedule", {})}
-    epochs = int(values.get("tuner/initial_epoch") or 0) + (record["best_epoch"] or 1)
+def _retrained(record: TrialRecord, config: Config, dataset: Dataset) -> keras.Model | None:
+    """The trial trained again by the one recipe to its best epoch; None (with a note) when
+    that fails too."""
     try:
-        hp = tuner.oracle.get_space()
-        hp.values = values
-        keras.utils.set_random_seed(config.seed + int(record["trial_id"]))
-        model = tuner.hypermodel.build(hp)
-        model.fit(
-            dataset.x_train,
-            dataset.y_train,
-            batch_size=hp.get("batch_size"),
-            epochs=epochs,  # to the best epoch, where keras-tuner took its checkpoint
-            verbose=0,
-        )
+        model, _ = recipe.train_again(config, dataset, record, epochs=recipe.epochs_to_best(record))
     except Exception as exc:  # out of memory, say: this trial is left out, the others go on
         reason = (str(exc).strip().splitlines() or [""])[0][:200]
         print(
@@ -224,6 +211,17 @@ def best_config(config: Config, record: TrialRecord) -> dict[str, Any]:
     out["space"] = {k: v for k, v in record["hyperparameters"].items() if k in config.raw_space}
     out["search"] = {**out["search"], "algorithm": "random", "max_trials": 1}
     return out
+
+
+def load_best_model(run_dir: Path) -> keras.Model:
+    """best/model.keras, loaded by Keras (the toolkit's layers are registered by importing
+    this module, which imports tuner.engine.model)."""
+    path = layout.model_file(run_dir)
+    if not path.is_file():
+        raise UserInputError(
+            f"no best model at {path}; run the search to the end first", file=str(run_dir)
+        )
+    return keras.saving.load_model(path)
 
 
 def evaluate_arrays(
@@ -285,12 +283,9 @@ def _head_activation(model: keras.Model) -> str:
 
 
 def _task(run_dir: Path) -> str:
-    """The run's task, from its saved config (classification when unreadable)."""
-    try:
-        saved = yaml.safe_load(layout.config_file(run_dir).read_text()) or {}
-        return task_of(str(saved["data"]["dataset"]))
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
-        return "classification"
+    """The run's task, from its saved config (classification when it does not load)."""
+    config, _ = saved_config_or_none(run_dir)
+    return config.task if config is not None else "classification"
 
 
 def _targets(y: np.ndarray, samples: int, horizon: int, path: Path | str) -> np.ndarray:

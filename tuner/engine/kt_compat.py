@@ -21,7 +21,6 @@ import importlib
 import inspect
 import io
 import json
-import math
 import os
 import shutil
 from collections.abc import Iterator
@@ -32,16 +31,15 @@ from typing import Any
 import keras_tuner as kt
 from keras_tuner.src import config as kt_config
 from keras_tuner.src import utils as kt_utils
-from keras_tuner.src.distribute import utils as dist_utils
 from keras_tuner.src.engine import tuner_utils
 
+from tuner.numbers import is_finite_number
 from tuner.run import atomic
 
 TESTED_VERSIONS = ">=1.4.7,<1.5"  # keras-tuner; the same range as pyproject.toml
 PRIVATE_NAMES = {  # module or class -> the private attributes used from it
     "keras_tuner.src.utils": ("save_json", "create_directory"),
     "keras_tuner.src.config": ("DEBUG",),
-    "keras_tuner.src.distribute.utils": ("has_chief_oracle", "is_chief_oracle"),
     "keras_tuner.src.engine.tuner_utils": ("SaveBestEpoch", "TunerCallback"),
     "keras_tuner.src.engine.oracle.Oracle": (
         "_retry_queue", "_get_trial_dir", "_random_values", "_save_trial",
@@ -163,11 +161,6 @@ def atomic_state(debug: bool = False) -> Iterator[None]:
         ) = saved  # fmt: skip
 
 
-def is_worker() -> bool:
-    """This process is a distributed worker (the chief owns keras-tuner's state)."""
-    return bool(dist_utils.has_chief_oracle() and not dist_utils.is_chief_oracle())
-
-
 def retry_queue(oracle: Any) -> list[str]:
     """The ids of trials the oracle hands out again before creating new ones."""
     queue: list[str] = oracle._retry_queue
@@ -197,7 +190,7 @@ class FailuresToldBayesianOracle(kt.oracles.BayesianOptimizationOracle):
         scores = [
             float(t.score)
             for t in self.trials.values()
-            if t.status == "COMPLETED" and t.score is not None and math.isfinite(t.score)
+            if t.status == "COMPLETED" and is_finite_number(t.score)
         ]
         if not failed or not scores:
             return super()._vectorize_trials()

@@ -1,6 +1,6 @@
 """The model factory: a compiled recurrent Keras model from hyperparameter values.
 
-It only reads values: every tunable is declared up front in tuner.space, so ``read`` never
+It only reads values: every tunable is declared up front in tuner.config.space, so ``read`` never
 creates a hyperparameter. Backend-neutral Keras 3 (no ``tf.*``).
 
 Classification ends in softmax with sparse categorical cross-entropy, or for binary and

@@ -15,7 +15,7 @@ import keras_tuner as kt
 import numpy as np
 
 from tuner.config.schema import Config
-from tuner.engine import kt_compat, resume, signals
+from tuner.engine import kt_compat, recipe, resume, signals
 from tuner.engine.callbacks import EpochProgress, EpochTimer, StopOnNonFinite, StopOnSignal
 from tuner.engine.progress import Progress
 from tuner.engine.pruning import PruneHopeless
@@ -72,7 +72,7 @@ class Recorder:
             return resume.replay_record(kept, hp.values, layout.kt_dir(self.run_dir))
         if trial.metrics.metrics:  # scores of an attempt killed before it was recorded
             trial.metrics = type(trial.metrics)()  # MetricsTracker, not exported by keras-tuner
-        keras.utils.set_random_seed(self.config.seed + int(trial.trial_id))
+        keras.utils.set_random_seed(recipe.trial_seed(self.config, trial.trial_id))
         kwargs["batch_size"] = hp.get("batch_size")
         timer = EpochTimer()
         self._epoch_seconds[trial.trial_id] = timer.seconds
@@ -191,11 +191,7 @@ def _score(histories: list[Any], config: Config) -> float | None:
 
 
 def _best_epoch(history: dict[str, list[float]], config: Config) -> int | None:
-    values = np.array(history.get(config.objective, []), dtype=float)
-    if not len(values) or np.isnan(values).all():
-        return None
-    pick = np.nanargmax if config.direction == "max" else np.nanargmin
-    return int(pick(values)) + 1
+    return records.best_epoch(history.get(config.objective, []), config.direction == "max")
 
 
 def _epochs_requested(trial: kt.engine.trial.Trial, epochs: int) -> int:

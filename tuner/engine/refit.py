@@ -17,18 +17,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
-import keras
 import numpy as np
 
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
+from tuner.engine import recipe
 from tuner.engine.best_model import save_best
-from tuner.engine.hyperparameters import to_hyperparameters
-from tuner.engine.search import class_weights, hypermodel
 from tuner.errors import TunerError
 from tuner.run import layout, records, results
+from tuner.run.results import RefitEntry
 
 
 def refit_epochs(best_epochs: int, train: int, validation: int) -> int:
@@ -36,34 +34,30 @@ def refit_epochs(best_epochs: int, train: int, validation: int) -> int:
     return max(1, round(best_epochs * train / (train + validation)))
 
 
-def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> dict[str, Any]:
+def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
     """Train, test and export the refit model; returns test.json's ``refit`` entry."""
     ranked = records.ranked(records.read_records(run_dir)[0])
     summary = results.read_test(run_dir)
     if not ranked or not summary.get("trials"):
         raise TunerError(f"{run_dir} has no best trial to refit; run the search to the end first")
     record = ranked[0]
-    values = {**record["hyperparameters"], **record.get("schedule", {})}
-    best = int(values.get("tuner/initial_epoch") or 0) + (record["best_epoch"] or 1)
-    epochs = refit_epochs(best, len(dataset.x_train), len(dataset.x_val))
-    hp = to_hyperparameters(config.space)
-    hp.values = values
-    keras.utils.set_random_seed(config.seed + int(record["trial_id"]))
-    model = hypermodel(config, dataset)(hp)
-    model.fit(
-        np.concatenate([dataset.x_train, dataset.x_val]),
-        np.concatenate([dataset.y_train, dataset.y_val]),
-        batch_size=hp.get("batch_size"),
-        epochs=epochs,
-        class_weight=class_weights(config, dataset),
-        verbose=0,
+    epochs = refit_epochs(recipe.epochs_to_best(record), len(dataset.x_train), len(dataset.x_val))
+    model, _ = recipe.train_again(
+        config,
+        dataset,
+        record,
+        epochs=epochs,  # no validation data is left to stop on: the update count is the rule
+        data=(
+            np.concatenate([dataset.x_train, dataset.x_val]),
+            np.concatenate([dataset.y_train, dataset.y_val]),
+        ),
     )
     metrics = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)
     searched, kept = layout.model_file(run_dir), layout.search_model_file(run_dir)
     if searched.exists() and not kept.exists():
         os.replace(searched, kept)
     save_best(model, record, config, dataset, run_dir, {})
-    entry = {
+    entry: RefitEntry = {
         "trial_id": record["trial_id"],
         "epochs": epochs,
         "samples": len(dataset.x_train) + len(dataset.x_val),

@@ -16,16 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import keras
-import numpy as np
 
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
-from tuner.engine.hyperparameters import to_hyperparameters
-from tuner.engine.search import class_weights, early_stopping, hypermodel
+from tuner.engine import recipe
 from tuner.run import records, results
 from tuner.run.records import TrialRecord
-
-SEED_STRIDE = 100_003  # repeat r of a trial uses seed + trial_id + r * stride: unlike any trial's
+from tuner.run.results import RepeatEntry, Spread
 
 
 class KeepBestWeights(keras.callbacks.Callback):
@@ -48,7 +45,7 @@ class KeepBestWeights(keras.callbacks.Callback):
             self.model.set_weights(self.weights)
 
 
-def mean_sd(values: list[float]) -> dict[str, float]:
+def mean_sd(values: list[float]) -> Spread:
     """Mean and sample standard deviation (0 for one value) of the finite ``values``."""
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
@@ -57,11 +54,11 @@ def mean_sd(values: list[float]) -> dict[str, float]:
     return {"mean": statistics.fmean(finite), "sd": sd, "n": len(finite)}
 
 
-def repeat_top(config: Config, dataset: Dataset, run_dir: Path) -> list[dict[str, Any]]:
+def repeat_top(config: Config, dataset: Dataset, run_dir: Path) -> list[RepeatEntry]:
     """Train each of the top-k report.repeats times; returns and stores test.json's
     ``repeats``: per trial, its search score, each repeat, and mean/sd of the scores."""
     top = records.ranked(records.read_records(run_dir)[0])[: config.report.top_k]
-    entries = []
+    entries: list[RepeatEntry] = []
     for record in top:
         repeats = [
             _train_again(config, dataset, record, repeat)
@@ -85,35 +82,24 @@ def repeat_top(config: Config, dataset: Dataset, run_dir: Path) -> list[dict[str
 def _train_again(
     config: Config, dataset: Dataset, record: TrialRecord, repeat: int
 ) -> dict[str, Any]:
-    hp = to_hyperparameters(config.space)
-    hp.values = {**record["hyperparameters"]}
-    seed = config.seed + int(record["trial_id"]) + repeat * SEED_STRIDE
-    keras.utils.set_random_seed(seed)
-    model = hypermodel(config, dataset)(hp)
     maximize = config.direction == "max"
-    callbacks = [KeepBestWeights(config.objective, maximize), *early_stopping(config)]
-    fitted = model.fit(
-        dataset.x_train,
-        dataset.y_train,
-        validation_data=(dataset.x_val, dataset.y_val),
-        batch_size=hp.get("batch_size"),
+    model, fitted = recipe.train_again(
+        config,
+        dataset,
+        record,
         epochs=config.search.epochs,
-        callbacks=callbacks,
-        class_weight=class_weights(config, dataset),
-        verbose=0,
+        validate=True,
+        repeat=repeat,
+        callbacks=[KeepBestWeights(config.objective, maximize)],
     )
     history = {k: [float(v) for v in vs] for k, vs in fitted.history.items()}
-    objective = np.array(history.get(config.objective, []), dtype=float)
-    finite = np.isfinite(objective)
-    best_epoch = None
-    if finite.any():
-        ordered = np.where(finite, objective, -np.inf if maximize else np.inf)
-        best_epoch = int(np.argmax(ordered) if maximize else np.argmin(ordered)) + 1
+    objective = history.get(config.objective, [])
+    best_epoch = records.best_epoch(objective, maximize)
     tested = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)
     keras.backend.clear_session()
     return {
-        "seed": seed,
-        "score": float(objective[best_epoch - 1]) if best_epoch else math.nan,
+        "seed": recipe.trial_seed(config, record["trial_id"], repeat),
+        "score": objective[best_epoch - 1] if best_epoch else math.nan,
         "best_epoch": best_epoch,
         "test": {name: float(value) for name, value in tested.items()},
         "history": history,

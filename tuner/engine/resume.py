@@ -36,10 +36,9 @@ from keras_tuner.engine import trial as trial_module
 
 from tuner.engine import kt_compat
 from tuner.engine.kt_compat import fatal_writes
-from tuner.run import atomic, records
+from tuner.run import atomic, layout, records, role
 from tuner.run.records import TrialRecord
 
-ORACLE_FILE = "oracle.json"
 _REBUILD_ID = "rebuild"  # the tuner id the replay creates trials under
 
 
@@ -49,17 +48,17 @@ def open_tuner(make: Callable[[], Any], run_dir: Path, kt_dir: Path) -> tuple[An
     Returns the tuner and notes for the user. A distributed worker only makes its tuner: the
     chief owns the state.
     """
-    if kt_compat.is_worker():
+    if role.current().worker:
         return make(), []
     has_records = bool(records.read_records(run_dir)[0])
-    tuner_file = kt_dir / f"{os.environ.get('KERASTUNER_TUNER_ID', 'tuner0')}.json"
-    if (kt_dir / ORACLE_FILE).exists() and not tuner_file.exists():
+    tuner_file = layout.kt_tuner_file(kt_dir, role.current().state_name)
+    if layout.kt_oracle_file(kt_dir).exists() and not tuner_file.exists():
         # keras-tuner reloads the oracle only if this tuner's own file ({}, no state) exists:
         # missing after a kill before the first save, or when a run switches to --workers.
         with fatal_writes(tuner_file):
             atomic.write_text(tuner_file, "{}")
     problems = state_problems(kt_dir, has_records)
-    existed = (kt_dir / ORACLE_FILE).exists()
+    existed = layout.kt_oracle_file(kt_dir).exists()
     tuner = None
     if not problems:
         try:
@@ -137,7 +136,7 @@ def _listing(ids: list[str]) -> str:
 
 def state_problems(kt_dir: Path, has_records: bool) -> list[str]:
     """Why keras-tuner could not reload ``kt_dir`` (unreadable files, missing state)."""
-    files = [kt_dir / ORACLE_FILE, *sorted(kt_dir.glob("*.json"))]
+    files = [layout.kt_oracle_file(kt_dir), *sorted(kt_dir.glob("*.json"))]
     files += sorted(kt_dir.glob("trial_*/trial.json"))
     problems = []
     for path in dict.fromkeys(files):
@@ -149,12 +148,12 @@ def state_problems(kt_dir: Path, has_records: bool) -> list[str]:
             ok = False
         if not ok:
             problems.append(f"{path.relative_to(kt_dir)} is unreadable")
-    if has_records and not (kt_dir / ORACLE_FILE).exists():
-        problems.append(f"{ORACLE_FILE} is missing")
-    if not problems and (kt_dir / ORACLE_FILE).exists():  # trial folders deleted by hand
-        started = json.loads((kt_dir / ORACLE_FILE).read_text()).get("start_order")
+    if has_records and not layout.kt_oracle_file(kt_dir).exists():
+        problems.append(f"{layout.ORACLE_FILE} is missing")
+    if not problems and layout.kt_oracle_file(kt_dir).exists():  # trial folders deleted by hand
+        started = json.loads(layout.kt_oracle_file(kt_dir).read_text()).get("start_order")
         started = [t for t in started if isinstance(t, str)] if isinstance(started, list) else []
-        gone = [t for t in started if not (kt_dir / f"trial_{t}" / "trial.json").exists()]
+        gone = [t for t in started if not layout.kt_trial_file(kt_dir, t).exists()]
         if gone:
             more = f" (and {len(gone) - 1} more)" if len(gone) > 1 else ""
             problems.append(f"trial_{gone[0]}/trial.json is missing{more}")
@@ -207,7 +206,9 @@ def replay(oracle: Any, finished: list[TrialRecord], aside: Path) -> None:
 
 def _end_as_recorded(oracle: Any, trial: Any, record: TrialRecord, aside: Path) -> None:
     trial.hyperparameters.values = {**record["hyperparameters"], **record.get("schedule", {})}
-    _copy_checkpoint(aside / f"trial_{trial.trial_id}", kt_compat.trial_dir(oracle, trial.trial_id))
+    _copy_checkpoint(
+        layout.kt_trial_dir(aside, trial.trial_id), kt_compat.trial_dir(oracle, trial.trial_id)
+    )
     if record["status"] in (records.COMPLETED, records.PRUNED) and record["score"] is not None:
         step = max((record["best_epoch"] or 1) - 1, 0)
         oracle.update_trial(trial.trial_id, {record["objective"]: record["score"]}, step=step)
@@ -236,9 +237,9 @@ def _add_directly(oracle: Any, trial_id: str, record: TrialRecord | None, aside:
 def _copy_checkpoint(old: Path, new: Path) -> None:
     for path in old.glob("*"):
         if path.is_file() and path.name != "trial.json" and not path.name.startswith("."):
-            partial = new / f"{atomic.PARTIAL_PREFIX}{path.name}"
-            shutil.copyfile(path, partial)
-            os.replace(partial, new / path.name)
+            target = new.joinpath(path.name)
+            shutil.copyfile(path, atomic.partial_file(target))
+            os.replace(atomic.partial_file(target), target)
 
 
 def requeue_unfinished(oracle: Any) -> list[str]:

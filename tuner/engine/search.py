@@ -11,27 +11,17 @@ from typing import Any
 
 import keras
 import keras_tuner as kt
-import numpy as np
 
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
-from tuner.engine import kt_compat, resume
-from tuner.engine.factory import Build, check_factory_model, load_factory
+from tuner.engine import kt_compat, recipe, resume
+from tuner.engine.factory import check_factory_model
 from tuner.engine.hyperparameters import to_hyperparameters
-from tuner.engine.model import ModelSpec, build_model
 from tuner.engine.progress import Progress
 from tuner.engine.recorder import Recorder
 from tuner.engine.tuners import TUNER_CLASSES
 from tuner.errors import TunerError
-from tuner.run import layout, records
-
-
-def hypermodel(config: Config, dataset: Dataset) -> Build:
-    """build(hp): the user's factory (model.factory), else the toolkit's recurrent model."""
-    spec = ModelSpec.of(dataset, config.metrics)
-    if config.model.factory is not None:
-        return load_factory(config, spec)
-    return lambda hp: build_model(hp, spec)
+from tuner.run import layout, records, role
 
 
 def make_tuner(config: Config, dataset: Dataset, run_dir: Path, progress: Progress) -> Any:
@@ -39,7 +29,7 @@ def make_tuner(config: Config, dataset: Dataset, run_dir: Path, progress: Progre
     base = TUNER_CLASSES[search.algorithm]
     tuner_class = type(f"Recording{base.__name__}", (Recorder, base), {})
     options: dict[str, Any] = dict(
-        hypermodel=hypermodel(config, dataset),
+        hypermodel=recipe.hypermodel(config, dataset),
         objective=kt.Objective(config.objective, direction=config.direction),
         hyperparameters=to_hyperparameters(config.space),
         allow_new_entries=False,
@@ -59,6 +49,8 @@ def make_tuner(config: Config, dataset: Dataset, run_dir: Path, progress: Progre
         options["max_trials"] = search.max_trials
     if search.algorithm in ("bayesian", "tpe"):
         options["num_initial_points"] = initial_points(config)
+    if search.algorithm == "tpe":
+        options["space"] = config.space  # Optuna's distributions come from the declared space
     tuner = tuner_class(config=config, run_dir=run_dir, progress=progress, **options)
     if search.algorithm == "hyperband":
         tuner.oracle.max_trials = search.max_trials  # the base Oracle stops at max_trials
@@ -75,20 +67,9 @@ def initial_points(config: Config) -> int:
     return max(2, min(3 * len(config.space.varying), config.search.max_trials // 3))
 
 
-def balanced_weights(labels: np.ndarray, classes: int) -> dict[int, float]:
-    """scikit-learn's "balanced" weights, n / (classes x count), for every class the model
-    outputs (1.0 for one absent from the training split: Keras wants them all)."""
-    from sklearn.utils.class_weight import compute_class_weight
-
-    present = np.unique(labels)
-    weights = compute_class_weight("balanced", classes=present, y=labels)
-    found = {int(c): float(w) for c, w in zip(present, weights, strict=True)}
-    return {c: found.get(c, 1.0) for c in range(classes)}
-
-
 def check_factory(config: Config, dataset: Dataset) -> None:
     """Build the default model once so a factory bug fails before any trial."""
-    build = hypermodel(config, dataset)
+    build = recipe.hypermodel(config, dataset)
     if config.model.factory is not None:
         check_factory_model(config, dataset, build)
         keras.backend.clear_session()
@@ -98,25 +79,6 @@ def check_factory(config: Config, dataset: Dataset) -> None:
     except Exception as exc:
         raise TunerError(f"the model cannot be built from the default values: {exc}") from exc
     keras.backend.clear_session()
-
-
-def early_stopping(config: Config) -> list[keras.callbacks.Callback]:
-    """search.early_stopping as Keras' callback (none when it is off)."""
-    stop = config.search.early_stopping
-    if stop is None:
-        return []
-    return [
-        keras.callbacks.EarlyStopping(
-            monitor=stop.monitor, patience=stop.patience, min_delta=stop.min_delta
-        )
-    ]
-
-
-def class_weights(config: Config, dataset: Dataset) -> dict[int, float] | None:
-    """data.class_weight: balanced weights from the training labels, or None."""
-    if config.data.class_weight != "balanced":
-        return None
-    return balanced_weights(dataset.y_train, dataset.num_classes)
 
 
 def keras_verbosity(verbose: bool) -> int:
@@ -145,13 +107,12 @@ def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = 
         tuner.search(
             dataset.x_train,
             dataset.y_train,
-            validation_data=(dataset.x_val, dataset.y_val),
             epochs=config.search.epochs,
-            callbacks=early_stopping(config),
-            class_weight=class_weights(config, dataset),  # passed on to every trial's fit()
             verbose=keras_verbosity(verbose),
+            # passed on to every trial's fit(): the one recipe's class weights, early stopping
+            **recipe.fit_arguments(config, dataset, validate=True),
         )
-        if not kt_compat.is_worker():
+        if not role.current().worker:
             # keras-tuner saves the end of a trial before taking it off the ongoing list, and a
             # distributed chief saves nothing after: without this its last trial stays ongoing.
             tuner.oracle.save()

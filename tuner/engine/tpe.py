@@ -1,6 +1,7 @@
 """`algorithm: tpe`: Optuna's TPESampler choosing keras-tuner's trials.
 
-A keras-tuner Oracle whose populate_space asks Optuna for the next values. The Optuna study
+A keras-tuner Oracle whose populate_space asks Optuna for the next values, over the space as
+tuner.config.optuna_space maps it (the mapping the exported study uses too). The Optuna study
 is in memory and rebuilt from the oracle's trials at every ask, so the trials on disk stay
 the only state: resume and workers work as for the other algorithms, and the seed plus the
 number of trials so far makes a search repeatable.
@@ -19,38 +20,24 @@ from typing import Any, Literal
 import keras_tuner as kt
 import optuna
 
-from tuner.export.optuna_study import quiet
+from tuner.config.optuna_space import Distribution, distribution, holds, quiet
+from tuner.config.space import Param, Space
 
 TrialStatus = kt.engine.trial.TrialStatus
-hp_module = kt.engine.hyperparameters
-
-
-def distribution(hp: Any) -> optuna.distributions.BaseDistribution | None:
-    """Optuna's distribution for a keras-tuner hyperparameter; None for a fixed one. A log
-    range with a step (keras-tuner: a factor) is sampled among its values."""
-    if isinstance(hp, hp_module.Fixed):
-        return None
-    if isinstance(hp, hp_module.Boolean):
-        return optuna.distributions.CategoricalDistribution([True, False])
-    if isinstance(hp, hp_module.Choice):
-        return optuna.distributions.CategoricalDistribution(list(hp.values))
-    log = hp.sampling == "log"
-    if log and hp.step is not None:
-        return optuna.distributions.CategoricalDistribution(list(hp.values))
-    if isinstance(hp, hp_module.Int):
-        return optuna.distributions.IntDistribution(
-            int(hp.min_value), int(hp.max_value), log=log, step=int(hp.step or 1)
-        )
-    # reverse_log has no Optuna counterpart: it is sampled uniformly.
-    return optuna.distributions.FloatDistribution(
-        float(hp.min_value), float(hp.max_value), log=log, step=None if log else hp.step
-    )
 
 
 class TPEOracle(kt.Oracle):
-    def __init__(self, *args: Any, num_initial_points: int = 10, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, space: Space, num_initial_points: int = 10, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.num_initial_points = num_initial_points
+        self.params: dict[str, Param] = {p.name: p for p in space.params}
+
+    def _distribution(self, hp: Any) -> Distribution | None:
+        """The one mapping's distribution for a keras-tuner hyperparameter (None: fixed)."""
+        param = self.params.get(hp.name)
+        return None if param is None else distribution(param)
 
     def populate_space(self, trial_id: str) -> dict[str, Any]:
         if self.max_trials is not None and len(self.trials) >= self.max_trials:
@@ -70,7 +57,7 @@ class TPEOracle(kt.Oracle):
             study = optuna.create_study(direction=direction, sampler=sampler)
             for past in self._told(space, trial_id, direction):
                 study.add_trial(past)
-            values = _suggest(study.ask(), space)
+            values = self._suggest(study.ask(), space)
         return {"status": TrialStatus.RUNNING, "values": values}
 
     def _told(self, space: kt.HyperParameters, trial_id: str, direction: str) -> list[Any]:
@@ -88,11 +75,11 @@ class TPEOracle(kt.Oracle):
                 continue
             params, distributions = {}, {}
             for hp in space.space:
-                found = distribution(hp)
+                found = self._distribution(hp)
                 if found is None or hp.name not in trial.hyperparameters.values:
                     continue
                 value = trial.hyperparameters.values[hp.name]
-                if not _holds(found, value):
+                if not holds(found, value):
                     continue  # a value from before the space changed: leave it out
                 params[hp.name], distributions[hp.name] = value, found
             state, value = optuna.trial.TrialState.COMPLETE, trial.score
@@ -109,35 +96,25 @@ class TPEOracle(kt.Oracle):
             )
         return told
 
-
-def _holds(found: optuna.distributions.BaseDistribution, value: Any) -> bool:
-    if isinstance(found, optuna.distributions.CategoricalDistribution):
-        return value in found.choices
-    assert isinstance(
-        found, optuna.distributions.IntDistribution | optuna.distributions.FloatDistribution
-    )
-    return found.low <= value <= found.high
-
-
-def _suggest(trial: optuna.trial.Trial, space: kt.HyperParameters) -> dict[str, Any]:
-    """Define-by-run over the space, parents first: a conditional parameter is asked only
-    where its condition holds."""
-    values: dict[str, Any] = {}
-    for hp in space.space:
-        if not all(values.get(c.name) in c.values for c in hp.conditions):
-            continue
-        found = distribution(hp)
-        if found is None:
-            values[hp.name] = hp.value
-        elif isinstance(found, optuna.distributions.CategoricalDistribution):
-            values[hp.name] = trial.suggest_categorical(hp.name, found.choices)
-        elif isinstance(found, optuna.distributions.IntDistribution):
-            values[hp.name] = trial.suggest_int(
-                hp.name, found.low, found.high, step=found.step, log=found.log
-            )
-        else:
-            assert isinstance(found, optuna.distributions.FloatDistribution)
-            values[hp.name] = trial.suggest_float(
-                hp.name, found.low, found.high, step=found.step, log=found.log
-            )
-    return values
+    def _suggest(self, trial: optuna.trial.Trial, space: kt.HyperParameters) -> dict[str, Any]:
+        """Define-by-run over the space, parents first: a conditional parameter is asked only
+        where its condition holds."""
+        values: dict[str, Any] = {}
+        for hp in space.space:
+            if not all(values.get(c.name) in c.values for c in hp.conditions):
+                continue
+            found = self._distribution(hp)
+            if found is None:
+                values[hp.name] = hp.value
+            elif isinstance(found, optuna.distributions.CategoricalDistribution):
+                values[hp.name] = trial.suggest_categorical(hp.name, found.choices)
+            elif isinstance(found, optuna.distributions.IntDistribution):
+                values[hp.name] = trial.suggest_int(
+                    hp.name, found.low, found.high, step=found.step, log=found.log
+                )
+            else:
+                assert isinstance(found, optuna.distributions.FloatDistribution)
+                values[hp.name] = trial.suggest_float(
+                    hp.name, found.low, found.high, step=found.step, log=found.log
+                )
+        return values

@@ -17,7 +17,7 @@ from tuner.engine.tpe import TPEOracle
 ORACLE_KEYS = (
     "objective", "max_trials", "seed", "hyperparameters", "tune_new_entries",
     "allow_new_entries", "max_retries_per_trial", "max_consecutive_failed_trials",
-    "num_initial_points",
+    "num_initial_points", "space",
 )  # fmt: skip
 
 

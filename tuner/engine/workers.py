@@ -30,7 +30,7 @@ from tuner.config.schema import Config
 from tuner.engine import signals
 from tuner.engine.progress import Progress
 from tuner.errors import TunerError
-from tuner.run import folder, records
+from tuner.run import folder, layout, records, role
 
 LOOPBACK = "127.0.0.1"
 MAX_RESTARTS = 3  # a worker that keeps dying is a bug, not bad luck: stop retrying
@@ -61,10 +61,9 @@ def threads_per_worker(workers: int, cores: int | None = None) -> int:
 def role_env(tuner_id: str, port: int, threads: int, host: str = LOOPBACK) -> dict[str, str]:
     """The environment of one participant: its keras-tuner role and its share of the cores."""
     env = dict(os.environ)
+    env.update({role.TUNER_ID: tuner_id, role.ORACLE_IP: oracle_host(host)})
     env.update(
-        KERASTUNER_TUNER_ID=tuner_id,
-        KERASTUNER_ORACLE_IP=oracle_host(host),
-        KERASTUNER_ORACLE_PORT=str(port),
+        {role.ORACLE_PORT: str(port)},
         # TensorFlow, oneDNN/OpenMP and XLA each read their own variable.
         TF_NUM_INTRAOP_THREADS=str(threads),
         TF_NUM_INTEROP_THREADS="1",
@@ -145,7 +144,7 @@ def run_parallel(command: list[str], config: Config, run_dir: Path, workers: int
     """Run the search with a local chief and ``workers`` workers; returns when it is done."""
     port = free_port()
     threads = threads_per_worker(workers)
-    logs = run_dir / "logs"
+    logs = layout.logs_dir(run_dir)
     print(
         f"{workers} workers x {threads} thread(s), chief on {oracle_host(LOOPBACK)}:{port}; "
         f"logs in {logs}/",
@@ -153,13 +152,15 @@ def run_parallel(command: list[str], config: Config, run_dir: Path, workers: int
     )
     done = {r["trial_id"] for r in records.read_records(run_dir)[0]}
     progress = Progress(config.search.max_trials, config.space.varying, done=len(done))
-    chief = _Participant("chief", command, role_env("chief", port, 1), logs / "chief.log", run_dir)
+    chief = _Participant(
+        "chief", command, role_env("chief", port, 1), layout.log_file(run_dir, "chief"), run_dir
+    )
     crew = [
         _Participant(
             f"worker{i}",
             command,
             role_env(f"worker{i}", port, threads),
-            logs / f"worker{i}.log",
+            layout.log_file(run_dir, f"worker{i}"),
             run_dir,
         )
         for i in range(workers)

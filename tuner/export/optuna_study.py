@@ -11,15 +11,13 @@ refused rather than mixed with.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import warnings
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Literal
 
 import optuna
 
+from tuner.config.optuna_space import distribution, quiet
 from tuner.config.space import Param
 from tuner.errors import UserInputError
 from tuner.run import records
@@ -31,23 +29,6 @@ STATES = {
     records.PRUNED: optuna.trial.TrialState.PRUNED,
     records.FAILED: optuna.trial.TrialState.FAIL,
 }
-
-
-def distribution(param: Param) -> optuna.distributions.BaseDistribution:
-    """Optuna's distribution for one parameter of the space (a fixed one: its one value)."""
-    if param.kind in ("fixed", "choice"):
-        return optuna.distributions.CategoricalDistribution(list(param.values))
-    log = param.sampling == "log"
-    if log and param.step:  # keras-tuner's log step is a factor: Optuna has no such range
-        return optuna.distributions.FloatDistribution(float(param.min), float(param.max), log=True)
-    if param.kind == "int":
-        step = int(param.step or 1)
-        return optuna.distributions.IntDistribution(
-            int(param.min), int(param.max), log=log and step == 1, step=step
-        )
-    return optuna.distributions.FloatDistribution(
-        float(param.min), float(param.max), log=log, step=None if log else param.step
-    )
 
 
 def write_study(run: Run, storage: str, study_name: str | None = None) -> optuna.Study:
@@ -88,7 +69,8 @@ def _trial(
     record: TrialRecord, params: dict[str, Param], objective: str, test: dict[str, float] | None
 ) -> optuna.trial.FrozenTrial:
     values = {k: v for k, v in record["hyperparameters"].items() if v is not None}
-    found = {name: distribution(params[name]) for name in values if name in params}
+    mapped = {name: distribution(params[name]) for name in values if name in params}
+    found = {name: d for name, d in mapped.items() if d is not None}
     state = STATES[record["status"]]
     score = record["score"]
     if state == optuna.trial.TrialState.COMPLETE and not _finite(score):
@@ -122,17 +104,3 @@ def _trial(
 
 def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and math.isfinite(value)
-
-
-@contextlib.contextmanager
-def quiet() -> Iterator[None]:
-    """No "A new study created" line per study, no warning that an option is experimental;
-    Optuna's logging level is put back after."""
-    level = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            yield
-    finally:
-        optuna.logging.set_verbosity(level)

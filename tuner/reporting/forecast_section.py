@@ -5,6 +5,7 @@ best/test.json through tuner.run.results."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from tuner.reporting.figures.canvas import to_png
 from tuner.reporting.figures.forecast import draw_horizon, draw_scatter, draw_series
 from tuner.reporting.html import Block, Bullets, Image, Note
 from tuner.run.results import BASELINE_NAMES, Predictions, load_predictions, read_test
-from tuner.text import plural
+from tuner.text import decimals, join_words, plural, significant
 
 
 def regression_blocks(run_dir: Path) -> list[Block]:
@@ -68,7 +69,7 @@ def regression_blocks(run_dir: Path) -> list[Block]:
     return blocks
 
 
-def _intro(test: dict[str, Any], predictions: Predictions) -> str:
+def _intro(test: Mapping[str, Any], predictions: Predictions) -> str:
     samples, horizon = predictions.actual.shape
     steps = "1 step ahead" if horizon == 1 else f"1 to {horizon} steps ahead"
     window = plural(test["window"], "step") if test.get("window") else "a window"
@@ -81,7 +82,7 @@ def _intro(test: dict[str, Any], predictions: Predictions) -> str:
     )
 
 
-def _table_text(table: pd.DataFrame, test: dict[str, Any]) -> pd.DataFrame:
+def _table_text(table: pd.DataFrame, test: Mapping[str, Any]) -> pd.DataFrame:
     best = (test.get("trials") or [{}])[0].get("trial_id")
     names = {**BASELINE_NAMES, MODEL: f"model (trial {best})" if best is not None else "model"}
     if test.get("period"):
@@ -89,15 +90,15 @@ def _table_text(table: pd.DataFrame, test: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "forecast": [names.get(n, n) for n in table["forecast"]],
-            "test MAE": [f"{v:.4g}" for v in table["mae"]],
-            "test RMSE": [f"{v:.4g}" for v in table["rmse"]],
-            "MAE / model's": [f"{v:.2f}" for v in table["mae_ratio"]],
+            "test MAE": [significant(v, 4) for v in table["mae"]],
+            "test RMSE": [significant(v, 4) for v in table["rmse"]],
+            "MAE / model's": [decimals(v, 2) for v in table["mae_ratio"]],
         }
     )
 
 
 def _comparisons(
-    predictions: Predictions, test: dict[str, Any]
+    predictions: Predictions, test: Mapping[str, Any]
 ) -> dict[str, tuple[str, pd.DataFrame]]:
     """Each baseline's name as the report says it, and the model against it step by step."""
     return {
@@ -129,14 +130,17 @@ def _verdict(table: pd.DataFrame, compared: dict[str, tuple[str, pd.DataFrame]])
     if worse:
         where = "" if single else " where it is worse"
         return Note(
-            f"The model is worse than {_join(worse)}, by more than the noise: forecast naively"
+            f"The model is worse than {join_words(worse)}, by more than the noise: forecast naively"
             f"{where}, or search longer (more epochs or trials), widen the window, or check the "
             "data's scaling."
         )
     model, baselines = table.iloc[0], table.iloc[1:]
     best = baselines.loc[baselines["mae"].idxmin()]
     name = BASELINE_NAMES.get(str(best["forecast"]), str(best["forecast"]))
-    mae = f"test MAE {model['mae']:.4g} against {best['mae']:.4g} for the best of them ({name})"
+    mae = (
+        f"test MAE {significant(model['mae'], 4)} against {significant(best['mae'], 4)} for the "
+        f"best of them ({name})"
+    )
     if all((steps["outcome"] == "better").all() for _, steps in compared.values()):
         if single:
             return f"The model beats every naive baseline by more than the noise: {mae}."
@@ -171,30 +175,31 @@ def _against(name: str, steps: pd.DataFrame) -> str:
         margins = _margins(part["difference"].abs())
         by = margins[0] if len(margins) == 1 else f"{margins[0]} to {margins[-1]}"
         parts.append(f"{outcome} at {where} (test MAE {how} by {by})")
-    return f"Against {name}: {_join(parts)}."
+    return f"Against {name}: {join_words(parts)}."
 
 
 def _margins(values: pd.Series) -> list[str]:
     """Distinct margins, smallest first, all at one precision: 3 significant digits of the
     largest (13.0 to 30.1, not 13 to 30.1)."""
     largest = float(values.max())
-    decimals = max(0, 2 - math.floor(math.log10(largest))) if largest > 0 else 0
-    return sorted({f"{v:.{decimals}f}" for v in values}, key=float)
+    places = max(0, 2 - math.floor(math.log10(largest))) if largest > 0 else 0
+    return sorted({decimals(v, places) for v in values}, key=float)
 
 
 def _against_once(name: str, row: pd.Series) -> str:
     """Horizon 1: the one step, with both MAEs and the interval of the difference."""
-    mae = f"test MAE {row['model']:.4g} against {row['baseline']:.4g}"
+    mae = f"test MAE {significant(row['model'], 4)} against {significant(row['baseline'], 4)}"
     if row["outcome"] == "noise":
         return (
             f"Against {name}: within the noise, {mae} (the 95% interval of the difference, "
-            f"{row['low']:.3g} to {row['high']:.3g}, includes 0)."
+            f"{significant(row['low'], 3)} to {significant(row['high'], 3)}, includes 0)."
         )
     sign, how = (-1, "lower") if row["outcome"] == "better" else (1, "higher")
     low, high = sorted((sign * row["low"], sign * row["high"]))
     return (
-        f"Against {name}: {row['outcome']}, {mae} ({how} by {sign * row['difference']:.3g}, "
-        f"95% interval {low:.3g} to {high:.3g})."
+        f"Against {name}: {row['outcome']}, {mae} ({how} by "
+        f"{significant(sign * row['difference'], 3)}, 95% interval {significant(low, 3)} to "
+        f"{significant(high, 3)})."
     )
 
 
@@ -218,9 +223,4 @@ def _steps(steps: list[int]) -> str:
         else:
             runs.append([step])
     parts = [str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs]
-    return f"{'step' if len(steps) == 1 else 'steps'} {_join(parts)}"
-
-
-def _join(parts: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{'step' if len(steps) == 1 else 'steps'} {join_words(parts)}"

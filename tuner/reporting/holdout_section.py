@@ -4,6 +4,7 @@ the verdict of tuner.analysis.stats."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -14,7 +15,7 @@ from tuner.reporting.figures.curves import mixed_losses
 from tuner.reporting.html import Block, Note, Section
 from tuner.run.results import load_per_sample, read_test
 from tuner.run.run import Run
-from tuner.text import plural, score_text
+from tuner.text import decimals, plural, score_text
 
 
 def holdout_section(run: Run) -> Section:
@@ -81,7 +82,7 @@ def _mean_sd(name: str, stats: Any) -> str:
     return f"{score_text(name, stats['mean'])} ± {score_text(name, stats.get('sd'))}"
 
 
-def _refit_text(run: Run, refit: dict[str, Any]) -> str:
+def _refit_text(run: Run, refit: Mapping[str, Any]) -> str:
     """The refit model's test scores beside the search's checkpoint's (search.refit)."""
     first = (run.test or {}).get(str(refit.get("trial_id")), {})
     scores = [
@@ -110,6 +111,8 @@ def _table(run: Run, rows: list[dict[str, Any]]) -> pd.DataFrame:
             if key.startswith("test ") and key not in left_out:
                 cells[key] = score_text(key.removeprefix("test "), value)
         if not math.isnan(row["low"]):
-            cells["95% interval (Wilson)"] = f"{row['low']:.3f} – {row['high']:.3f}"
+            cells["95% interval (Wilson)"] = (
+                f"{decimals(row['low'], 3)} – {decimals(row['high'], 3)}"
+            )
         out.append(cells)
     return pd.DataFrame(out)

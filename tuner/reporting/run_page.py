@@ -16,6 +16,7 @@ from tuner.analysis.findings import train_validation_gap
 from tuner.analysis.review import Review
 from tuner.config.schema import load_config
 from tuner.errors import UserInputError
+from tuner.numbers import is_finite_number
 from tuner.reporting.advice_sections import diagnostics_section, next_section
 from tuner.reporting.classes_section import class_blocks
 from tuner.reporting.figures.curves import mixed_losses
@@ -24,10 +25,18 @@ from tuner.reporting.forecast_section import regression_blocks
 from tuner.reporting.holdout_section import holdout_section
 from tuner.reporting.html import Code, Facts, Note, Section
 from tuner.run import layout
-from tuner.run.layout import CONFIG_FILE
 from tuner.run.records import FAILED, PRUNED, TrialRecord
 from tuner.run.run import Run
-from tuner.text import difference_text, duration, is_number, plural, score_text, value_text
+from tuner.text import (
+    decimals,
+    difference_text,
+    duration,
+    percent,
+    plural,
+    score_text,
+    thousands,
+    value_text,
+)
 
 LEADERBOARD_ROWS = 10  # at least top_k; every trial is in trials.csv
 
@@ -81,7 +90,7 @@ def pruning_text(run: Run) -> str:
         if rule is not None
         else ""
     )
-    share = f" ({saved / requested:.0%})" if requested else ""
+    share = f" ({percent(saved / requested)})" if requested else ""
     return (
         f"{how}{len(pruned)} of {plural(len(run.records), 'trial')} pruned, saving {saved} of "
         f"{plural(requested, 'epoch')}{share}"
@@ -218,8 +227,11 @@ def leaderboard_table(run: Run, top: list[TrialRecord]) -> pd.DataFrame:
         row["best epoch / run"] = f"{record['best_epoch']} / {record['epochs_run']}{early}"
         gap = train_validation_gap(record)
         row["train-val gap"] = difference_text(run.objective, gap, record["score"])
-        row["parameters"] = f"{record['parameters']:,}" if record.get("parameters") else "—"
-        row["seconds"] = f"{record['seconds']:.1f}" if is_number(record.get("seconds")) else "—"
+        parameters = record.get("parameters")
+        row["parameters"] = thousands(parameters) if parameters else "—"
+        row["seconds"] = (
+            decimals(record["seconds"], 1) if is_finite_number(record.get("seconds")) else "—"
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -247,7 +259,7 @@ def reproduce(run: Run) -> Section:
         Code(f"make search CONFIG={source}"),
         "It resumes where the run stopped; add ARGS=--fresh to start over (the old run is "
         "moved aside, not deleted).",
-        f"The config as run, with defaults resolved ({run.path / CONFIG_FILE}):",
+        f"The config as run, with defaults resolved ({layout.config_file(run.path)}):",
         Code(run.config_text),
     ]
     return Section("How to reproduce", tuple(blocks))
@@ -256,7 +268,7 @@ def reproduce(run: Run) -> Section:
 def _source_config(run: Run) -> tuple[str, str]:
     """The YAML file named in config.yaml's header while it still holds the config as run,
     else the run's own copy (which also keeps any --set overrides); and why that one."""
-    saved = str(run.path / CONFIG_FILE)
+    saved = str(layout.config_file(run.path))
     header = run.config_text.splitlines()[0] if run.config_text else ""
     if run.config is None or ", from " not in header:
         return saved, "Search with the run's own copy of its config:"

@@ -24,7 +24,8 @@ from tuner.reporting.markdown import to_markdown
 from tuner.reporting.run_page import run_sections
 from tuner.run import atomic, records
 from tuner.run.layout import CONFIG_FILE
-from tuner.run.run import Run, check_run_dir, find_runs, load_run
+from tuner.run.run import Run, find_runs, load_run
+from tuner.run.saved_config import check_run_dir
 from tuner.text import plural
 
 

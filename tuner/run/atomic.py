@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
-import math
 import os
 import tempfile
 import time
@@ -21,6 +20,7 @@ from typing import Any
 import yaml
 
 from tuner.errors import TunerError
+from tuner.numbers import is_finite_number
 
 TEMP_SUFFIX = ".tmp"
 PARTIAL_PREFIX = ".partial-"  # files that tools other than write_bytes fill before a rename
@@ -32,6 +32,11 @@ os.umask(_UMASK)
 
 class WriteError(TunerError):
     """The file system refused a write; earlier files are intact and the run can resume."""
+
+
+def partial_file(target: Path) -> Path:
+    """Where another tool fills ``target``'s content before the rename onto it."""
+    return target.with_name(f"{PARTIAL_PREFIX}{target.name}")
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:
@@ -65,7 +70,7 @@ def write_json(path: str | Path, obj: Any) -> None:
 def finite(obj: Any) -> Any:
     """``obj`` with every NaN or infinite float (also inside dicts and lists) made None."""
     if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
+        return obj if is_finite_number(obj) else None
     if isinstance(obj, dict):
         return {key: finite(value) for key, value in obj.items()}
     if isinstance(obj, list | tuple):

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import IO, Any
 
 import filelock
-import yaml
 
 from tuner.config.schema import RUN_ONLY, SEARCH_DEFINING, Config
 from tuner.errors import ConfigError, TunerError
-from tuner.run import atomic, layout, records
-from tuner.run.layout import CONFIG_FILE, LOCK_FILE, RUN_FILE, RUNS
+from tuner.numbers import is_finite_number
+from tuner.run import atomic, layout, records, role
+from tuner.run.layout import LOCK_FILE, RUN_FILE, RUNS
+from tuner.run.saved_config import saved_config_or_none
 
 try:
     import fcntl
@@ -41,15 +42,15 @@ def run_dir_for(config: Config, root: Path = RUNS) -> Path:
 def prepare(config: Config, fresh: bool, root: Path = RUNS) -> Path:
     """Create or reopen runs/<name>; a changed config is refused unless --fresh moves it aside."""
     run_dir = run_dir_for(config, root)
-    saved = run_dir / CONFIG_FILE
+    saved = layout.config_file(run_dir)
     # A distributed chief or worker shares the folder its launcher (or the user) claimed.
-    alone = "KERASTUNER_TUNER_ID" not in os.environ
+    alone = role.current().alone
     if alone and run_dir.exists():
         claim(run_dir)
     if fresh and _holds_a_run(run_dir):
         _move_aside(run_dir)  # without reading its config: --fresh must work on a damaged one
     elif saved.exists():
-        changed = changed_keys(_saved_config(saved, config), config.to_dict())
+        changed = changed_keys(_saved_config(run_dir, config), config.to_dict())
         if changed and not _has_started(run_dir):
             # Nothing to keep (a search that stopped loading its data, say): the corrected
             # config simply replaces the old one.
@@ -60,16 +61,21 @@ def prepare(config: Config, fresh: bool, root: Path = RUNS) -> Path:
                 "add --fresh to start over (the old run is moved aside) or restore those keys",
                 file=config.file,
             )
-    atomic.write_yaml(
-        run_dir / CONFIG_FILE,
-        config.to_dict(),
-        header=f"# The config as run (defaults resolved), from {config.file}\n",
-    )
+    if alone or not saved.exists():  # a crew's members read the file their launcher wrote
+        _write_config(saved, config)
     if alone:  # with several processes, a temporary file may be another's write in progress
         claim(run_dir)
         atomic.remove_leftovers(run_dir)
         set_aside_damaged_run_info(run_dir)
     return run_dir
+
+
+def _write_config(saved: Path, config: Config) -> None:
+    atomic.write_yaml(
+        saved,
+        config.to_dict(),
+        header=f"# The config as run (defaults resolved), from {config.file}\n",
+    )
 
 
 def _has_started(run_dir: Path) -> bool:
@@ -83,11 +89,11 @@ def is_finished(config: Config, root: Path = RUNS) -> bool:
     """runs/<name> holds this very search (no search-defining key changed), finished: as many
     records as max_trials and the test evaluation written. Reads only; writes nothing."""
     run_dir = run_dir_for(config, root)
-    saved = run_dir / CONFIG_FILE
+    saved = layout.config_file(run_dir)
     if not saved.is_file() or not layout.test_file(run_dir).is_file():
         return False
     try:
-        if changed_keys(_saved_config(saved, config), config.to_dict()):
+        if changed_keys(_saved_config(run_dir, config), config.to_dict()):
             return False
     except ConfigError:
         return False
@@ -127,7 +133,7 @@ def claim(run_dir: Path) -> None:
     key = run_dir.resolve()
     if key in _held:
         return
-    lock = run_dir / LOCK_FILE
+    lock = layout.lock_file(run_dir)
     if fcntl is None:
         _claim_with_filelock(key, run_dir, lock)
     handle, writable = _open_lock(lock)
@@ -231,18 +237,16 @@ def add_holder(run_dir: Path, pid: int) -> None:
             handle.flush()
 
 
-def _saved_config(path: Path, config: Config) -> dict[str, Any]:
-    try:
-        saved = yaml.safe_load(path.read_text())
-    except (OSError, ValueError, yaml.YAMLError):
-        saved = None
-    if not isinstance(saved, dict):
+def _saved_config(run_dir: Path, config: Config) -> dict[str, Any]:
+    """The saved config as plain data, to compare with ``config``'s."""
+    saved, problem = saved_config_or_none(run_dir)
+    if saved is None:
         raise ConfigError(
-            f"{path} cannot be read, so the run cannot be compared with this config; "
-            "add --fresh to start over (the old run is moved aside)",
+            f"{layout.config_file(run_dir)} cannot be read ({problem}), so the run cannot be "
+            "compared with this config; add --fresh to start over (the old run is moved aside)",
             file=config.file,
         )
-    return saved
+    return saved.to_dict()
 
 
 def _unused(path: Path) -> Path:
@@ -278,7 +282,7 @@ def read_json(path: Path) -> dict[str, Any]:
 
 def read_run_info(run_dir: Path) -> dict[str, Any]:
     """run.json, keeping only well-formed parts: a hand-edited file never crashes a reader."""
-    return _well_formed(read_json(run_dir / RUN_FILE))
+    return _well_formed(read_json(layout.run_file(run_dir)))
 
 
 def _well_formed(info: dict[str, Any]) -> dict[str, Any]:
@@ -294,7 +298,7 @@ def set_aside_damaged_run_info(run_dir: Path) -> None:
     """A run.json that is not JSON, or has parts a reader would drop, is moved to
     run.json.damaged-<time> (never deleted: it holds the earlier search sessions); its
     well-formed parts, if any, make the new run.json. Says so on one line."""
-    path = run_dir / RUN_FILE
+    path = layout.run_file(run_dir)
     if not path.is_file():
         return
     try:
@@ -314,13 +318,10 @@ def set_aside_damaged_run_info(run_dir: Path) -> None:
 
 
 def _session_ok(session: Any) -> bool:
-    def number(value: Any) -> bool:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-
     return (
         isinstance(session, dict)
-        and number(session.get("started"))
-        and number(session.get("finished", 0.0))
+        and is_finite_number(session.get("started"))
+        and is_finite_number(session.get("finished", 0.0))
         and isinstance(session.get("status", ""), str)
     )
 
@@ -348,7 +349,7 @@ def record_session(
     info.update(dataset=dataset_summary, sessions=sessions)
     # Best effort: when the disk is full, the write that failed first is the one reported.
     with contextlib.suppress(atomic.WriteError):
-        atomic.write_json(run_dir / RUN_FILE, info)
+        atomic.write_json(layout.run_file(run_dir), info)
 
 
 def _killed(session: dict[str, Any], run_dir: Path) -> dict[str, Any]:
@@ -359,12 +360,3 @@ def _killed(session: dict[str, Any], run_dir: Path) -> dict[str, Any]:
     done = [r.get("finished_at") for r in records.read_records(run_dir)[0]]
     times = [t for t in done if isinstance(t, int | float) and t >= session["started"]]
     return {**session, "finished": max(times, default=session["started"]), "status": "killed"}
-
-
-def read_backend(run_dir: Path) -> str:
-    """The backend a run was configured with (tensorflow when unknown)."""
-    try:
-        saved = yaml.safe_load((run_dir / CONFIG_FILE).read_text()) or {}
-    except (OSError, yaml.YAMLError):
-        return "tensorflow"
-    return str(saved.get("backend", "tensorflow")) if isinstance(saved, dict) else "tensorflow"

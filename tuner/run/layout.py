@@ -12,6 +12,9 @@ CONFIG_FILE = "config.yaml"  # the validated config as run
 RUN_FILE = "run.json"  # the dataset's summary and each search session
 LOCK_FILE = ".search.lock"  # held by the search that is running
 KT_FOLDER = "kt"  # keras-tuner's own state
+ORACLE_FILE = "oracle.json"  # in kt/: the oracle's state
+KT_TRIAL_FILE = "trial.json"  # in kt/trial_<id>/
+ARRAYS_FOLDER = ".arrays"  # under the runs root; holds no config.yaml, so reports pass it by
 TRIALS_FOLDER = "trials"  # one <trial_id>.json record per finished trial
 ATTEMPTS_FOLDER = "attempts"  # <trial_id>.json: when each attempt at a trial started
 LOGS_FOLDER = "logs"  # with --workers: each process's output
@@ -31,6 +34,51 @@ def run_file(run_dir: Path) -> Path:
     return Path(run_dir) / RUN_FILE
 
 
+def record_file(run_dir: Path, trial_id: str) -> Path:
+    return trials_dir(run_dir) / f"{trial_id}.json"
+
+
+def attempts_file(run_dir: Path, trial_id: str) -> Path:
+    return attempts_dir(run_dir) / f"{trial_id}.json"
+
+
+def log_file(run_dir: Path, member: str) -> Path:
+    """With --workers: the output of one member of the crew (chief, worker0, ...)."""
+    return logs_dir(run_dir) / f"{member}.log"
+
+
+def kt_oracle_file(kt_dir: Path) -> Path:
+    """keras-tuner's own files, inside its folder (kt_dir(run_dir)): the oracle's state..."""
+    return Path(kt_dir) / ORACLE_FILE
+
+
+def kt_tuner_file(kt_dir: Path, tuner_id: str) -> Path:
+    """...each participant's own state file..."""
+    return Path(kt_dir) / f"{tuner_id}.json"
+
+
+def kt_trial_dir(kt_dir: Path, trial_id: str) -> Path:
+    """...and each trial's folder, with trial.json and its checkpoint."""
+    return Path(kt_dir) / f"trial_{trial_id}"
+
+
+def kt_trial_file(kt_dir: Path, trial_id: str) -> Path:
+    return kt_trial_dir(kt_dir, trial_id) / KT_TRIAL_FILE
+
+
+def saved_arrays_file(runs_root: Path, fingerprint: str) -> Path:
+    """Arrays handed to tuner.search, saved once under the runs folder by fingerprint."""
+    return Path(runs_root) / ARRAYS_FOLDER / f"{fingerprint}.npz"
+
+
+def lock_file(run_dir: Path) -> Path:
+    return Path(run_dir) / LOCK_FILE
+
+
+def logs_dir(run_dir: Path) -> Path:
+    return Path(run_dir) / LOGS_FOLDER
+
+
 def trials_dir(run_dir: Path) -> Path:
     return Path(run_dir) / TRIALS_FOLDER
 
@@ -40,7 +88,7 @@ def attempts_dir(run_dir: Path) -> Path:
 
 
 def tensorboard_dir(run_dir: Path) -> Path:
-    return run_dir / TENSORBOARD_FOLDER
+    return Path(run_dir) / TENSORBOARD_FOLDER
 
 
 def kt_dir(run_dir: Path) -> Path:

@@ -17,7 +17,7 @@ import contextlib
 import json
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, NotRequired, cast
 
@@ -80,7 +80,7 @@ trials_dir = layout.trials_dir
 
 
 def write_record(run_dir: Path, record: TrialRecord) -> Path:
-    path = trials_dir(run_dir) / f"{record['trial_id']}.json"
+    path = layout.record_file(run_dir, record["trial_id"])
     atomic.write_json(path, record)
     return path
 
@@ -96,7 +96,7 @@ def add_record(run_dir: Path, record: TrialRecord) -> TrialRecord:
 
 def read_record(run_dir: Path, trial_id: str) -> TrialRecord | None:
     """The finished record of one trial, or None if there is none (or it is unusable)."""
-    path = trials_dir(run_dir) / f"{trial_id}.json"
+    path = layout.record_file(run_dir, trial_id)
     if not path.exists():
         return None
     record, _ = _load(path)
@@ -221,7 +221,7 @@ def _locked(run_dir: Path) -> Iterator[None]:
 
 def note_attempt(run_dir: Path, trial_id: str) -> int:
     """Count one more start of ``trial_id``; returns how many starts there have been."""
-    path = layout.attempts_dir(run_dir) / f"{trial_id}.json"
+    path = layout.attempts_file(run_dir, trial_id)
     try:
         starts = json.loads(path.read_text())["starts"]
         starts = [s for s in starts if _number(s)]
@@ -230,6 +230,16 @@ def note_attempt(run_dir: Path, trial_id: str) -> int:
     starts.append(round(time.time(), 3))
     atomic.write_json(path, {"trial_id": trial_id, "starts": starts})
     return len(starts)
+
+
+def best_epoch(values: Sequence[float], maximize: bool) -> int | None:
+    """The 1-based epoch of the best finite value (the first of equal ones); None when no
+    value is finite. The one rule for a trial, a repeat and an export alike."""
+    finite = [(v, epoch) for epoch, v in enumerate(values, start=1) if _finite(v)]
+    if not finite:
+        return None
+    best = max(v for v, _ in finite) if maximize else min(v for v, _ in finite)
+    return next(epoch for v, epoch in finite if v == best)
 
 
 def best_epoch_metrics(record: TrialRecord) -> dict[str, float]:

@@ -10,7 +10,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import numpy as np
 
@@ -20,11 +20,66 @@ BASELINE_NAMES = {"last_value": "last value", "seasonal_naive": "seasonal naive"
 TestScores = dict[str, dict[str, float]]  # trial_id -> test metric -> value, best trial first
 
 
-def write_test(run_dir: Path, summary: dict[str, Any]) -> None:
+class TrialEvaluation(TypedDict):
+    """One of the top trials scored on the test split (rank 1 is the exported model)."""
+
+    rank: int
+    trial_id: str
+    score: float
+    test: dict[str, float]
+
+
+class Spread(TypedDict):
+    mean: float
+    sd: float
+    n: int
+
+
+class RepeatEntry(TypedDict):
+    """report.repeats: one top trial trained again with other seeds."""
+
+    trial_id: str
+    search_score: float | None
+    validation: Spread
+    test: dict[str, Spread]
+    runs: list[dict[str, Any]]  # each repeat: seed, score, best_epoch, test, history
+
+
+class RefitEntry(TypedDict):
+    """The best trial trained again on training + validation (search.refit, tuner refit)."""
+
+    trial_id: str
+    epochs: int
+    samples: int
+    test: dict[str, float]
+    search_model: str  # the file in best/ that keeps the search's own checkpoint
+
+
+class EvaluationSummary(TypedDict, total=False):
+    """best/test.json: the top trials' test scores and what was learned after the search."""
+
+    objective: str
+    task: str
+    test_samples: int
+    trials: list[TrialEvaluation]
+    labels: str  # classification: multiclass, binary or multilabel
+    # regression: the forecast's shape and the naive baselines' test errors
+    target: str
+    window: int
+    horizon: int
+    period: int | None
+    units: str
+    baselines: dict[str, dict[str, float]]
+    predictions: str
+    repeats: list[RepeatEntry]
+    refit: RefitEntry
+
+
+def write_test(run_dir: Path, summary: EvaluationSummary) -> None:
     atomic.write_json(layout.test_file(run_dir), summary)
 
 
-def read_test(run_dir: Path) -> dict[str, Any]:
+def read_test(run_dir: Path) -> EvaluationSummary:
     """best/test.json as written, or {} when it is missing or unreadable."""
     try:
         test = json.loads(layout.test_file(run_dir).read_text())
@@ -38,7 +93,7 @@ def read_test(run_dir: Path) -> dict[str, Any]:
             {**t, "test": _metrics(t["test"])} if isinstance(t, dict) and "test" in t else t
             for t in trials
         ]
-    return test
+    return cast(EvaluationSummary, test)
 
 
 def _metrics(values: Any) -> Any:

@@ -9,15 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tuner.config.schema import Config, load_config
+from tuner.config.schema import Config
 from tuner.config.sections import MOVED_ASIDE  # validation refuses such names
 from tuner.config.space import Param
 from tuner.errors import UserInputError
-from tuner.run import records, results
+from tuner.numbers import is_finite_number
+from tuner.run import layout, records, results
 from tuner.run.folder import read_run_info
 from tuner.run.layout import CONFIG_FILE
 from tuner.run.records import TrialRecord
 from tuner.run.results import TestScores
+from tuner.run.saved_config import saved_config_or_none
 from tuner.text import plural
 
 
@@ -46,11 +48,12 @@ class Run:
     @property
     def wall_seconds(self) -> tuple[float, str]:
         """Seconds searched and where that comes from: search sessions, else summed trial times."""
-        sessions = [s for s in self.info.get("sessions", []) if _number(s.get("finished"))]
+        sessions = [s for s in self.info.get("sessions", []) if is_finite_number(s.get("finished"))]
         if sessions:
-            spans = [s["finished"] - s["started"] for s in sessions if _number(s.get("started"))]
+            started = [s for s in sessions if is_finite_number(s.get("started"))]
+            spans = [s["finished"] - s["started"] for s in started]
             return sum(spans), plural(len(sessions), "search session")
-        seconds = sum(r["seconds"] for r in self.records if _number(r.get("seconds")))
+        seconds = sum(r["seconds"] for r in self.records if is_finite_number(r.get("seconds")))
         return seconds, "sum of trial times; run.json records no finished session"
 
     @property
@@ -88,20 +91,6 @@ class Run:
         ]
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def check_run_dir(path: Path) -> Path:
-    """``path`` if it is a run folder (it holds config.yaml), else the one-line input error."""
-    if not (path / CONFIG_FILE).is_file():
-        raise UserInputError(
-            f"not a run folder: no {CONFIG_FILE} in it; give a folder like runs/<name>",
-            file=str(path),
-        )
-    return path
-
-
 def load_run(path: Path) -> Run:
     """Everything the report reads from runs/<name>/, with a note for each thing unreadable.
 
@@ -113,11 +102,11 @@ def load_run(path: Path) -> Run:
         listed = "; ".join(skipped)
         files = plural(len(skipped), "file")
         notes.append(f"Skipped {files} in trials/ that are not trial records: {listed}")
-    try:
-        config: Config | None = load_config(path / CONFIG_FILE)
-    except UserInputError as exc:
-        config = None
-        notes.append(f"{CONFIG_FILE} no longer validates ({exc}); ranges and top_k are unknown.")
+    config, problem = saved_config_or_none(path)
+    if config is None:
+        notes.append(
+            f"{CONFIG_FILE} no longer validates ({problem}); ranges and top_k are unknown."
+        )
     test, samples, test_note = results.read_test_scores(path)
     notes += [test_note] if test_note else []
     # The folder's name, not config.name: a moved-aside run (tiny.old-...) keeps name "tiny",
@@ -128,7 +117,7 @@ def load_run(path: Path) -> Run:
 
 def config_text(path: Path) -> str:
     """runs/<name>/config.yaml as text; UserInputError naming it when it cannot be read."""
-    file = path / CONFIG_FILE
+    file = layout.config_file(path)
     try:
         return file.read_bytes().decode("utf-8")
     except OSError as exc:
@@ -148,7 +137,7 @@ def find_runs(runs_root: Path) -> list[Path]:
         return []
     found = []
     for path in sorted(runs_root.iterdir()):
-        if not (path / CONFIG_FILE).is_file() or MOVED_ASIDE.search(path.name):
+        if not layout.config_file(path).is_file() or MOVED_ASIDE.search(path.name):
             continue
         try:
             config_text(path)

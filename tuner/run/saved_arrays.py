@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from tuner.errors import DataError
-from tuner.run import atomic
+from tuner.run import atomic, layout
 
-FOLDER = ".arrays"  # under the runs folder; holds no config.yaml, so reports pass it by
+FOLDER = layout.ARRAYS_FOLDER
 FINGERPRINT_CHARS = 16  # 64 bits of the SHA-256: a name, not a security claim
 # The names the arrays have in the .npz, and how tuner.search's caller passed them.
 ARGUMENTS = {
@@ -68,7 +68,7 @@ def fingerprint(splits: Mapping[str, np.ndarray]) -> str:
 
 def save(runs: Path, splits: Mapping[str, np.ndarray]) -> Path:
     """runs/.arrays/<fingerprint>.npz, written once (atomically); its path."""
-    path = runs / FOLDER / f"{fingerprint(splits)}.npz"
+    path = layout.saved_arrays_file(runs, fingerprint(splits))
     if not path.is_file():
         buffer = io.BytesIO()
         np.savez(buffer, **dict(splits))  # type: ignore[arg-type]

@@ -1,5 +1,5 @@
 """What a finished search prints: the best trial and its test scores, the naive baselines, the
-repeats and the refit, from best/test.json's summary; as lines, one JSON object (--json) or
+repeats and the refit, from the library's SearchResult; as lines, one JSON object (--json) or
 the best line alone (--quiet)."""
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import Any, TextIO, cast
 
 from tuner.config.schema import Config
 from tuner.run import atomic, layout
+from tuner.run.results import EvaluationSummary, RefitEntry, RepeatEntry, Spread
+from tuner.service.results import SearchResult
 
 KEPT_WHEN_QUIET = ("error", "warning", "interrupted")  # line starts --quiet still shows
 
@@ -39,13 +41,12 @@ class Report:
                 stack.enter_context(contextlib.redirect_stdout(errors))
             yield
 
-    def outcome(
-        self, config: Config, run_dir: Path, best: dict[str, Any] | None, leads: bool
-    ) -> int:
-        """Print how the search ended (a worker, ``leads`` False, prints nothing); returns the
-        exit status: 1 when no trial completed."""
-        if not leads:
+    def outcome(self, result: SearchResult) -> int:
+        """Print how the search ended (a worker prints nothing); returns the exit status: 1
+        when no trial completed."""
+        if not result.leads:
             return 0
+        config, run_dir, best = result.config, result.run_dir, result.summary
         if self.as_json:
             text = json.dumps(atomic.finite(outcome_object(config, run_dir, best)), indent=2)
             print(text, file=self._stdout)
@@ -54,7 +55,7 @@ class Report:
             print(best_line(config, best), file=self._stdout)
             return 0
         with contextlib.redirect_stdout(self._stdout):
-            return print_outcome(config, run_dir, best)
+            return print_outcome(result)
 
 
 class ErrorsOnly(io.TextIOBase):
@@ -80,7 +81,7 @@ class ErrorsOnly(io.TextIOBase):
         return False
 
 
-def outcome_object(config: Config, run_dir: Path, best: dict[str, Any] | None) -> dict[str, Any]:
+def outcome_object(config: Config, run_dir: Path, best: EvaluationSummary | None) -> dict[str, Any]:
     """--json: the run, its best trial with its scores, and where its files are."""
     top = best["trials"][0] if best else None
     return {
@@ -104,21 +105,17 @@ def outcome_object(config: Config, run_dir: Path, best: dict[str, Any] | None) -
     }
 
 
-def best_line(config: Config, best: dict[str, Any]) -> str:
+def best_line(config: Config, best: EvaluationSummary) -> str:
     top = best["trials"][0]
     tests = ", ".join(f"test {k} {v:.4f}" for k, v in top["test"].items())
     return f"best: trial {top['trial_id']} {config.objective} {top['score']:.4f}; {tests}"
 
 
-def print_outcome(config: Config, run_dir: Path, best: dict[str, Any] | None) -> int:
-    """Print how a finished search ended; return its exit status, 1 if no trial completed.
-    ``best``: best/test.json's summary, or None when nothing completed."""
+def print_outcome(result: SearchResult) -> int:
+    """Print how a finished search ended; return its exit status, 1 if no trial completed."""
+    config, run_dir, best = result.config, result.run_dir, result.summary
     if best is None:  # the run folder stays, with every failed trial's error
-        print(
-            f"error: no trial completed, so there is no best model; see the errors in "
-            f"{run_dir}/trials/",
-            file=sys.stderr,
-        )
+        print(f"error: {result.failure}", file=sys.stderr)
         return 1
     print(best_line(config, best))
     if best.get("baselines"):  # regression: does the model beat forecasting naively?
@@ -134,7 +131,7 @@ def print_outcome(config: Config, run_dir: Path, best: dict[str, Any] | None) ->
     return 0
 
 
-def refit_line(refit: dict[str, Any]) -> str:
+def refit_line(refit: RefitEntry) -> str:
     tests = ", ".join(f"test {k} {v:.4f}" for k, v in refit["test"].items())
     return (
         f"refit: trial {refit['trial_id']} on training + validation ({refit['samples']} samples, "
@@ -143,7 +140,7 @@ def refit_line(refit: dict[str, Any]) -> str:
     )
 
 
-def repeats_line(config: Config, entry: dict[str, Any]) -> str:
+def repeats_line(config: Config, entry: RepeatEntry) -> str:
     """One top trial trained again with other seeds (report.repeats): mean ± sd."""
     validation = entry["validation"]
     tests = ", ".join(f"test {name} {_spread(s)}" for name, s in entry["test"].items())
@@ -153,7 +150,7 @@ def repeats_line(config: Config, entry: dict[str, Any]) -> str:
     )
 
 
-def _spread(stats: dict[str, Any]) -> str:
+def _spread(stats: Spread) -> str:
     return f"{_number(stats['mean'])} ± {_number(stats['sd'])}"
 
 

@@ -1,0 +1,118 @@
+"""The one training recipe: how a trial's model is seeded, built from its values and fitted.
+
+The search trains each trial this way, and so does every later training of a recorded trial
+(a lost checkpoint trained again for best/, refit, repeats), so none of them can drift from
+the search: the same seed formula, the same restored hyperparameters, the same class weights,
+early stopping and callbacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import keras_tuner as kt
+import numpy as np
+
+from tuner.config.schema import Config
+from tuner.data.datasets import Dataset
+from tuner.engine.factory import Build, load_factory
+from tuner.engine.hyperparameters import to_hyperparameters
+from tuner.engine.model import ModelSpec, build_model
+from tuner.run.records import TrialRecord
+
+SEED_STRIDE = 100_003  # repeat r of a trial uses seed + trial_id + r * stride: unlike any trial's
+
+
+def trial_seed(config: Config, trial_id: str, repeat: int = 0) -> int:
+    """The seed of a trial's weights and batches (repeat 0: the search's own training)."""
+    return config.seed + int(trial_id) + repeat * SEED_STRIDE
+
+
+def hypermodel(config: Config, dataset: Dataset) -> Build:
+    """build(hp): the user's factory (model.factory), else the toolkit's recurrent model."""
+    spec = ModelSpec.of(dataset, config.metrics)
+    if config.model.factory is not None:
+        return load_factory(config, spec)
+    return lambda hp: build_model(hp, spec)
+
+
+def restored(config: Config, record: TrialRecord) -> kt.HyperParameters:
+    """The space with a recorded trial's values (hyperband's schedule values included)."""
+    hp = to_hyperparameters(config.space)
+    hp.values = {**record["hyperparameters"], **record.get("schedule", {})}
+    return hp
+
+
+def epochs_to_best(record: TrialRecord) -> int:
+    """Epochs from scratch to the trial's best epoch, where keras-tuner took its checkpoint
+    (a hyperband trial continues from ``tuner/initial_epoch``)."""
+    initial = int(record.get("schedule", {}).get("tuner/initial_epoch") or 0)
+    return initial + (record["best_epoch"] or 1)
+
+
+def balanced_weights(labels: np.ndarray, classes: int) -> dict[int, float]:
+    """scikit-learn's "balanced" weights, n / (classes x count), for every class the model
+    outputs (1.0 for one absent from the training split: Keras wants them all)."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    present = np.unique(labels)
+    weights = compute_class_weight("balanced", classes=present, y=labels)
+    found = {int(c): float(w) for c, w in zip(present, weights, strict=True)}
+    return {c: found.get(c, 1.0) for c in range(classes)}
+
+
+def class_weights(config: Config, dataset: Dataset) -> dict[int, float] | None:
+    """data.class_weight: balanced weights from the training labels, or None."""
+    if config.data.class_weight != "balanced":
+        return None
+    return balanced_weights(dataset.y_train, dataset.num_classes)
+
+
+def early_stopping(config: Config) -> list[keras.callbacks.Callback]:
+    """search.early_stopping as Keras' callback (none when it is off)."""
+    stop = config.search.early_stopping
+    if stop is None:
+        return []
+    return [
+        keras.callbacks.EarlyStopping(
+            monitor=stop.monitor, patience=stop.patience, min_delta=stop.min_delta
+        )
+    ]
+
+
+def fit_arguments(config: Config, dataset: Dataset, *, validate: bool) -> dict[str, Any]:
+    """model.fit's arguments that make a fit one like the search's: the class weights and,
+    when it ``validate``s, the validation split and early stopping on it."""
+    arguments: dict[str, Any] = {"class_weight": class_weights(config, dataset), "callbacks": []}
+    if validate:
+        arguments["validation_data"] = (dataset.x_val, dataset.y_val)
+        arguments["callbacks"] = early_stopping(config)
+    return arguments
+
+
+def train_again(
+    config: Config,
+    dataset: Dataset,
+    record: TrialRecord,
+    *,
+    epochs: int,
+    data: tuple[np.ndarray, np.ndarray] | None = None,
+    validate: bool = False,
+    repeat: int = 0,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> tuple[keras.Model, keras.callbacks.History]:
+    """A recorded trial trained from scratch as the search trained it: its values, its seed
+    (``repeat`` r > 0: another one), the search's fit arguments; on ``data`` (default: the
+    training split) for ``epochs``."""
+    hp = restored(config, record)
+    keras.utils.set_random_seed(trial_seed(config, record["trial_id"], repeat))
+    model = hypermodel(config, dataset)(hp)
+    x, y = data if data is not None else (dataset.x_train, dataset.y_train)
+    arguments = fit_arguments(config, dataset, validate=validate)
+    arguments["callbacks"] = [*arguments["callbacks"], *callbacks]
+    history = model.fit(
+        x, y, batch_size=hp.get("batch_size"), epochs=epochs, verbose=0, **arguments
+    )
+    return model, history

@@ -1,0 +1,155 @@
+"""search: run or resume the search a config declares, alone, as the launcher of a local
+crew (--workers), or as one participant of a distributed search."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from tuner.config.schema import Config
+from tuner.config.sections import MAX_WORKERS
+from tuner.errors import UserInputError
+from tuner.run import folder as run_folder
+from tuner.run import layout, results, role
+from tuner.run.results import EvaluationSummary
+from tuner.service.results import SearchResult
+from tuner.service.session import Session, open_session
+
+
+def search(
+    config: Config,
+    *,
+    runs: Path = layout.RUNS,
+    fresh: bool = False,
+    workers: int | None = None,
+    verbose: bool = False,
+) -> SearchResult:
+    """Run (or resume) ``config``'s search into ``runs``/<name>/; export, repeat and refit as
+    the config asks. Ctrl-C and SIGTERM stop it after the current batch (KeyboardInterrupt),
+    finished trials kept; the signal handlers and the run's lock are released on return."""
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise UserInputError(
+            f"--workers must be from 1 to {MAX_WORKERS} (as search.workers), got {workers}"
+        )
+    from tuner.engine import signals
+
+    with signals.installed():
+        try:
+            return _search(config, Path(runs), fresh, workers, verbose)
+        finally:  # an in-process caller (tuner.search) may search the run again
+            run_folder.release(run_folder.run_dir_for(config, Path(runs)))
+
+
+def _search(
+    config: Config, runs: Path, fresh: bool, workers: int | None, verbose: bool
+) -> SearchResult:
+    me = role.current()
+    crew = workers if workers is not None else config.search.workers
+    if me.alone and not fresh and run_folder.is_finished(config, root=runs):
+        return _already_done(config, run_folder.run_dir_for(config, runs))
+    run_dir = run_folder.prepare(config, fresh and me.alone, root=runs)
+    if me.alone and crew > 1:
+        return _search_with_crew(config, run_dir, runs, crew, verbose)
+    if not me.alone:
+        _check_distributed_env(me)
+    session = open_session(config)
+    summary = {**session.dataset.summary(), "keras_backend": session.keras_backend}
+    print(
+        f"{config.name}: {summary['dataset']} from {summary['origin']}; "
+        f"train {summary['train']}, validation {summary['validation']}, test {summary['test']}; "
+        f"{config.search.algorithm} search over {', '.join(config.space.varying) or 'one point'}",
+        file=sys.stderr,
+    )
+    from tuner.engine.search import run_search
+
+    started = run_folder.start_session(run_dir, summary) if me.leads else time.time()
+    status = "interrupted"
+    try:
+        tuner = run_search(config, session.dataset, run_dir, verbose=verbose)
+        status = "finished"
+    finally:
+        if me.leads:
+            run_folder.record_session(run_dir, summary, started, status)
+    if not me.leads:  # workers leave sessions and best/ to the chief
+        return SearchResult(config, run_dir, None, leads=False)
+    from tuner.engine.best_model import export_best
+
+    best = export_best(tuner, config, session.dataset, run_dir)
+    return SearchResult(config, run_dir, _after_search(config, session, run_dir, best))
+
+
+def _after_search(
+    config: Config, session: Session, run_dir: Path, best: EvaluationSummary | None
+) -> EvaluationSummary | None:
+    """What the config asks for once best/ is written: repeats, TensorBoard with the test
+    scores, refit; returns best/test.json as it then is."""
+    if best is not None and config.report.repeats:
+        from tuner.engine.repeats import repeat_top
+
+        best["repeats"] = repeat_top(config, session.dataset, run_dir)
+    if config.search.tensorboard:  # again, with the test scores now known
+        from tuner.export.tensorboard import write_tensorboard
+        from tuner.run.run import load_run
+
+        write_tensorboard(load_run(run_dir), layout.tensorboard_dir(run_dir))
+    if best is not None and config.search.refit:
+        from tuner.engine.refit import refit_best
+
+        best["refit"] = refit_best(config, session.dataset, run_dir)
+    return best
+
+
+def _already_done(config: Config, run_dir: Path) -> SearchResult:
+    """A search run again after it finished: say so and give its best; write nothing."""
+    print(
+        f"{run_dir}: this search is done ({config.search.max_trials} trials); raise "
+        "search.max_trials to continue it, or add --fresh to start over",
+        file=sys.stderr,
+    )
+    return SearchResult(config, run_dir, results.read_test(run_dir) or None, already_done=True)
+
+
+def _search_with_crew(
+    config: Config, run_dir: Path, runs: Path, workers: int, verbose: bool
+) -> SearchResult:
+    """A local chief and ``workers`` workers, each a `tuner search` of the config as run."""
+    from tuner.engine.workers import run_parallel
+
+    # The config as run (overrides applied, defaults resolved) is the one every member reads.
+    command = [sys.executable, "-m", "tuner", "search", str(layout.config_file(run_dir))]
+    command += ["--runs", str(runs), *(["--verbose"] if verbose else [])]
+    print(
+        f"{config.name}: {config.search.algorithm} search over "
+        f"{', '.join(config.space.varying) or 'one point'} with {workers} workers",
+        file=sys.stderr,
+    )
+    run_parallel(command, config, run_dir, workers)
+    return SearchResult(config, run_dir, results.read_test(run_dir) or None)
+
+
+def _check_distributed_env(me: role.Role) -> None:
+    """keras-tuner's variables for a chief or worker started by hand (see README, Scale)."""
+    port = os.environ.get(role.ORACLE_PORT)
+    if not port or not port.isdigit():
+        raise UserInputError(
+            f"{role.TUNER_ID}={me.tuner_id} needs {role.ORACLE_PORT}, the chief's port "
+            "(e.g. 8000); set it the same on the chief and every worker"
+        )
+    if me.chief:
+        address = os.environ.setdefault(role.ORACLE_IP, "127.0.0.1")
+        if address.strip("[]") not in ("127.0.0.1", "localhost", "::1"):
+            print(
+                f"warning: the chief listens on {address}:{port}; keras-tuner's gRPC protocol has "
+                "no authentication or encryption: use it only on a trusted network",
+                file=sys.stderr,
+            )
+    elif role.ORACLE_IP not in os.environ:
+        raise UserInputError(
+            f"{role.TUNER_ID}={me.tuner_id} needs {role.ORACLE_IP}, the chief's address"
+        )
+    from tuner.engine.workers import oracle_host
+
+    # keras-tuner joins f"{ip}:{port}": an IPv6 address needs brackets ([::1]:8000)
+    os.environ[role.ORACLE_IP] = oracle_host(os.environ[role.ORACLE_IP])

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import make_record
+from helpers.records import make_record
 
 from tuner.analysis import space_checks, training
 from tuner.analysis.findings import Context, Edit, Finding, trial_list

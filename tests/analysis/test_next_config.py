@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 import yaml
-from conftest import make_config, make_record, report
+from helpers.paths import REPO
+from helpers.records import make_config, make_record
+from helpers.reports import report
 
 from tuner.analysis import next_config
 from tuner.analysis.findings import Edit
 from tuner.run.records import write_record
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def validate(path: Path) -> subprocess.CompletedProcess[str]:
@@ -60,7 +60,7 @@ def test_next_yaml_widens_fixes_prunes_and_validates(tmp_path: Path) -> None:
 
 
 def test_the_demo_run_next_yaml_validates_too(tmp_path: Path) -> None:
-    from conftest import make_demo_run
+    from helpers.records import make_demo_run
 
     run_dir = make_demo_run(tmp_path)
     report(run_dir, tmp_path / "reports")

@@ -11,9 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TINY_SEARCH
-
-REPO = Path(__file__).resolve().parents[2]
+from helpers.configs import TINY_SEARCH
+from helpers.paths import REPO
 
 SCRIPT = """
 import json, os, signal, sys

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import grimp
 import pytest
+from helpers.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "tuner"
 MAX_LINES = 400
 MAX_PLAIN_MODULES = 6  # directly in tuner/, __init__ and __main__ included

@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import MALFORMED, run_tuner
+from helpers.cli import run_tuner
+from helpers.configs import malformed_configs
 
 from tuner.config.schema import load_config
 from tuner.data.datasets import load_dataset
 from tuner.errors import DataError
 
-REPO = Path(__file__).resolve().parents[2]
+MALFORMED = malformed_configs()
 KEY_PATH = re.compile(r"^bad\.yaml(:\d+)?: [a-z_]+(\.[a-z_]+|\[\d+\])*: ")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import run_tuner
+from helpers.cli import run_tuner
 
 CSV_CONFIG = (
     "name: sales\ndata:\n  dataset: csv\n  path: {path}\n  target: demand\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import run_tuner
+from helpers.cli import run_tuner
 
 CONFIG = {
     "name": "scripted",

@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_tuner
+from helpers.cli import run_tuner
+from helpers.paths import REPO
 
 from tuner.cli import build_parser
-
-REPO = Path(__file__).resolve().parents[2]
 
 GOOD = """\
 # two choices and an int range: a finite space
@@ -138,7 +137,7 @@ def test_the_commands_are_the_documented_ones() -> None:
         "search",
         "validate",
     ]
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    readme = (REPO / "README.md").read_text()
     for command in COMMANDS:
         assert f"tuner {command} " in readme, f"README does not show `tuner {command}`"
 

@@ -11,7 +11,8 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_tuner
+from helpers.cli import run_tuner
+from helpers.paths import REPO
 
 from tuner.config.starter import STARTERS
 

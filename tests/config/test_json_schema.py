@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_tuner
+from helpers.cli import run_tuner
+from helpers.paths import REPO
 from jsonschema import Draft202012Validator
 
 from tuner.config import yaml_lines
 from tuner.config.json_schema import config_schema
 
-REPO = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((REPO / "configs").glob("*.yaml"))
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import run_tuner
+from helpers.cli import run_tuner
+from helpers.tables import load_table
 
 from tuner.config import yaml_lines
 from tuner.config.schema import from_source
@@ -124,42 +125,12 @@ def test_ranges_map_by_distribution(tmp_path: Path) -> None:
     assert ours["search"]["max_trials"] == 3  # our own search key stays
 
 
-@pytest.mark.parametrize(
-    ("change", "line_key", "message"),
-    [
-        ("program: train.py\n", "program", "program: the sweep key 'program' has no counterpart"),
-        ("command: [python]\n", "command", "command: the sweep key 'command' has no counterpart"),
-        (
-            "parameters:\n  dropout: {distribution: normal, mu: 0.1, sigma: 0.05}\n",
-            "mu",
-            "parameters.dropout.mu: the sweep key 'mu' has no counterpart here",
-        ),
-        (
-            "parameters:\n  dropout: {distribution: log_uniform, min: -3, max: 0}\n",
-            "distribution",
-            "parameters.dropout.distribution: the distribution 'log_uniform' has no counterpart "
-            "here; use one of uniform, int_uniform, log_uniform_values, q_uniform, values or value",
-        ),
-        (
-            "metric: {name: val_loss, goal: maximize}\n",
-            "goal",
-            "metric.goal: val_loss is to be minimized here, not maximized; fix the goal or the "
-            "metric",
-        ),
-        (
-            "method: bayesian\n",
-            "method",
-            "method: the sweep method 'bayesian' has no counterpart here; use one of grid, "
-            "random, bayes",
-        ),
-        (
-            "parameters:\n  unit: {values: [8, 16]}\n",
-            "unit",
-            "space: unknown key 'unit' (did you mean 'units'?)",
-        ),
-    ],
-    ids=["program", "command", "normal", "log-uniform", "goal", "method", "unknown-name"],
-)
+# Message table: tests/tables/sweep_unmapped.yaml.
+UNMAPPED = load_table("sweep_unmapped", "unmapped", ("id", "change", "line_key", "message"))
+
+
+@pytest.mark.parametrize(("change", "line_key", "message"), [r[1:] for r in UNMAPPED],
+                         ids=[r[0] for r in UNMAPPED])  # fmt: skip
 def test_what_does_not_map_is_one_line_naming_the_key(
     tmp_path: Path, change: str, line_key: str, message: str
 ) -> None:

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import MALFORMED
+from helpers.configs import malformed_configs
+from helpers.paths import REPO
 
 from tuner.config.schema import Config, load_config
 from tuner.config.sections import direction_of
 from tuner.errors import ConfigError, UserInputError
 
-REPO = Path(__file__).resolve().parents[2]
 CONFIGS = sorted((REPO / "configs").glob("*.yaml"))
+MALFORMED = malformed_configs()
 
 
 def _load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str | bytes) -> Config:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.paths import REPO
+from helpers.tables import load_table
 
 from tuner.config.sections import DataSection
 from tuner.data import datasets, series
@@ -99,75 +101,9 @@ GOOD_HEADER = "time,y,x\n"
 GOOD_ROWS = "".join(f"{i},{i * 0.5},{i % 3}\n" for i in range(40))
 
 # (id, CSV text, options, the exact message after "error: " with FILE for the path)
-BAD_CSVS: list[tuple[str, str, dict[str, object], str]] = [
-    (
-        "missing-target",
-        "time,sales,x\n1,2,3\n",
-        {},
-        "FILE:1: data.target: no column 'y'; the header has time, sales, x; "
-        "set data.target to one of them",
-    ),
-    (
-        "text-in-numeric-column",
-        GOOD_HEADER + "0,1.5,2\n1,abc,2\n",
-        {},
-        "FILE:3: y: 'abc' is not a number; numeric columns hold numbers only "
-        "(a time column must be named time, date, datetime, timestamp, index)",
-    ),
-    (
-        "empty-cell",
-        GOOD_HEADER + "0,1.5,2\n1,,2\n2,3,4\n",
-        {},
-        "FILE:3: y: a missing value (''), a gap in the series; fill it in (e.g. interpolate) "
-        "or cut the file before it",
-    ),
-    (
-        "nan-value",
-        GOOD_HEADER + "0,1.5,2\n1,2.5,NaN\n",
-        {},
-        "FILE:3: x: a missing value ('NaN'), a gap in the series; fill it in (e.g. interpolate) "
-        "or cut the file before it",
-    ),
-    (
-        "blank-row",
-        GOOD_HEADER + "0,1.5,2\n\n2,3,4\n",
-        {},
-        "FILE:3: an empty row (a gap in the series); fill in the time step or remove the line",
-    ),
-    (
-        "ragged-row",
-        GOOD_HEADER + "0,1.5,2\n1,2.5\n",
-        {},
-        "FILE:3: 2 values, but the header has 3 columns; give every row one value per column",
-    ),
-    (
-        "time-goes-back",
-        GOOD_HEADER + "0,1,2\n2,1,2\n1,1,2\n",
-        {},
-        "FILE:4: time: the time goes from 2 back to 1, or repeats; sort the rows by time "
-        "and drop duplicates",
-    ),
-    (
-        "too-short",
-        GOOD_HEADER + GOOD_ROWS,
-        {"window": 10},
-        "FILE: data.window: the validation part has 8 of the series' 40 steps, fewer than "
-        "window + horizon = 11; lower data.window or data.horizon, "
-        "or give a series of at least 55 steps",
-    ),
-    (
-        "duplicate-column",
-        "time,y,y\n0,1,2\n",
-        {},
-        "FILE:1: the header has the column name 'y' twice; give every column its own name",
-    ),
-    (
-        "empty-file",
-        "",
-        {},
-        "FILE: the file is empty; write a header line, then one row per time step",
-    ),
-]
+BAD_CSVS = load_table(
+    "bad_series_csvs", "csvs", ("id", "csv", "options", "message"), GOOD_ROWS=GOOD_ROWS
+)
 
 
 @pytest.mark.parametrize(("text", "options", "message"), [row[1:] for row in BAD_CSVS],
@@ -195,8 +131,7 @@ def test_the_shortest_series_the_message_names_is_long_enough(tmp_path: Path) ->
 def test_the_shipped_csv_is_what_its_script_writes(tmp_path: Path) -> None:
     import runpy
 
-    repo = Path(__file__).resolve().parents[2]
-    script = runpy.run_path(str(repo / "configs" / "data" / "make_daily_demand.py"))
+    script = runpy.run_path(str(REPO / "configs" / "data" / "make_daily_demand.py"))
     script["write"](tmp_path / "again.csv")
-    shipped = repo / "configs" / "data" / "daily_demand.csv"
+    shipped = REPO / "configs" / "data" / "daily_demand.csv"
     assert (tmp_path / "again.csv").read_bytes() == shipped.read_bytes()

@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.paths import REPO
 
 pytestmark = [pytest.mark.slow, pytest.mark.bench]
-BENCHMARKS = Path(__file__).parents[2] / "benchmarks"
+BENCHMARKS = REPO / "benchmarks"
 SCRIPTS = {
     "overhead.py": ("1-overhead-tensorflow.md", "Per-epoch ratio"),
     "throughput.py": ("2-throughput.md", "samples/s"),

@@ -8,24 +8,23 @@ import resource
 import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import TINY_SEARCH, run_tuner
+from helpers.cli import CRASH_DRIVER, run_tuner
+from helpers.configs import TINY_SEARCH
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
 CONFIG = TINY_SEARCH
 INTACT = "and run the same command to resume (the files written before are intact)"
 
 
 def tuner(cwd: Path, *args: str, limit: int | None = None, **env: str) -> Any:
-    driver = [sys.executable, str(REPO / "tests" / "crash_driver.py")] if env else None
+    driver = CRASH_DRIVER if env else None
 
     def file_size_limit() -> None:  # in the child: writes past `limit` bytes fail with EFBIG
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

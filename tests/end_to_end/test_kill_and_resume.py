@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from resume_helpers import (
+from helpers.resume import (
     check_complete,
     check_kept,
     env,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from resume_helpers import CONFIG, check_complete, check_kept, finished, tuner
+from helpers.resume import CONFIG, check_complete, check_kept, finished, tuner
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,6 @@ from tuner.data import series
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
 METRICS = {"loss", "mae", "rmse", "val_loss", "val_mae", "val_rmse"}
 SINE = {
     "name": "tiny-sine",

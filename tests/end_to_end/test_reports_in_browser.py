@@ -12,17 +12,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import (
-    CHROMIUM,
-    FLAGS,
-    assert_every_image_loaded,
-    failed_record,
-    make_config,
-    make_demo_run,
-    make_record,
-    open_page,
-    write_test_json,
-)
+from helpers.browser import CHROMIUM, FLAGS, assert_every_image_loaded, open_page
+from helpers.records import failed_record, make_config, make_demo_run, make_record, write_test_json
 
 from tuner.config.schema import load_config
 from tuner.reporting.html import render_page

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 import yaml
-from conftest import run_tuner
+from helpers.cli import run_tuner
 
 if TYPE_CHECKING:
     from tuner.config.schema import Config

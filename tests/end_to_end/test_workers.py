@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from resume_helpers import check_complete, check_kept, env, finished
+from helpers.resume import check_complete, check_kept, env, finished
 
 from tuner.engine.workers import role_env, threads_per_worker
 

@@ -9,12 +9,12 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.paths import REPO
 
 from tuner.config.schema import from_source, load_config
 from tuner.config.yaml_lines import load_text
 from tuner.errors import ConfigError
 
-REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "configs" / "factory_example.yaml"
 SMALL = ["--set=data.limit=300", "--set=search.max_trials=2", "--set=search.epochs=1"]
 

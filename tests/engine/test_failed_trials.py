@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers.cli import CRASH_DRIVER
+from helpers.paths import subprocess_path
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
 BASE = {
     "name": "tiny",
     "seed": 7,
@@ -30,11 +31,11 @@ def run(folder: Path, config: dict[str, Any], *args: str, **env: str) -> Any:
     path.write_text(yaml.safe_dump({**BASE, **config}))
     command = [sys.executable, "-m", "tuner", *args, "search", str(path)]
     if env:
-        command = [sys.executable, str(REPO / "tests" / "crash_driver.py"), "search", str(path)]
+        command = [*CRASH_DRIVER, "search", str(path)]
     return subprocess.run(
         command,
         cwd=folder,
-        env={**os.environ, "PYTHONPATH": str(REPO), **env},
+        env={**os.environ, "PYTHONPATH": subprocess_path(), **env},
         capture_output=True,
         text=True,
         timeout=300,
@@ -83,7 +84,7 @@ def test_a_run_of_diverging_trials_is_recorded_failed_and_the_search_goes_on(
     reported = subprocess.run(
         [sys.executable, "-m", "tuner", "report"],
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": subprocess_path()},
         capture_output=True,
         text=True,
         timeout=300,

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import table_rows
+from helpers.reports import table_rows
 
 from tuner.config.schema import from_source
 from tuner.config.yaml_lines import load_text

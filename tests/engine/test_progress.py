@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from conftest import make_record
+from helpers.records import make_record
 
 from tuner.engine.progress import Progress
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_record
+from helpers.records import make_record
 
 from tuner.config.sections import PruningSection
 from tuner.engine.pruning import prune_reason

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_tuner
+from helpers.cli import run_tuner
 
 pytestmark = pytest.mark.slow
 VARYING = {"optimizer", "momentum", "learning_rate"}

@@ -1,6 +1,7 @@
 """`python -m tuner` with a fault at one exact moment, for tests that need more than luck.
 
-    KILL_AT=after-record KILL_TRIAL=1 python tests/crash_driver.py search CONFIG
+    KILL_AT=after-record KILL_TRIAL=1 PYTHONPATH=.:tests \
+        python -m helpers.crash_driver search CONFIG
 
 after-record               SIGKILL right after trial KILL_TRIAL's record is written, before
                            keras-tuner ends the trial
@@ -8,7 +9,8 @@ before-oracle-knows-trial  SIGKILL after keras-tuner wrote trial KILL_TRIAL's tr
                            RUNNING and before oracle.json lists it
 oom                        the fit of trial KILL_TRIAL raises MemoryError
 
-Not a test module: tests run it as a subprocess, so the kill is real.
+Not a test module: tests run it as a subprocess (helpers.cli.CRASH_DRIVER, with tests/ on the
+child's PYTHONPATH: helpers.paths.subprocess_path), so the kill is real.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What the kill tests share: a tiny search run as a user runs it (or by tests/crash_driver.py,
+"""What the kill tests share: a tiny search run as a user runs it (or by helpers/crash_driver.py,
 which kills it at a chosen point) and the invariants checked after a resume."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import TINY_SEARCH
 
-REPO = Path(__file__).resolve().parent.parent
-DRIVER = REPO / "tests" / "crash_driver.py"
+from helpers.cli import CRASH_DRIVER
+from helpers.configs import TINY_SEARCH
+from helpers.paths import subprocess_path
+
 CONFIG = TINY_SEARCH
 
 
@@ -26,7 +27,7 @@ def write_config(folder: Path, **search: Any) -> Path:
 
 
 def env(**extra: str) -> dict[str, str]:
-    out = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", **extra}
+    out = {**os.environ, "PYTHONPATH": subprocess_path(), "PYTHONUNBUFFERED": "1", **extra}
     out.pop("TUNER_DEBUG", None)
     return out
 
@@ -40,7 +41,7 @@ def start_search(cwd: Path, config: Path, **popen: Any) -> subprocess.Popen[Any]
 def tuner(cwd: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "tuner", *args]
     if "KILL_AT" in extra:
-        command = [sys.executable, str(DRIVER), *args]
+        command = [*CRASH_DRIVER, *args]
     return subprocess.run(
         command, cwd=cwd, env=env(**extra), capture_output=True, text=True, timeout=300
     )

@@ -9,7 +9,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 import yaml
-from conftest import make_config, make_record, table_rows
+from helpers.records import make_config, make_record
+from helpers.reports import table_rows
 
 from tuner.reporting import comparison_page
 from tuner.reporting.figures import history
@@ -135,7 +136,7 @@ def test_two_real_runs_compare_activation_and_optimizer(
     for name in ("acts", "opts"):
         next_yaml = out / name / "next.yaml"
         assert tuner("validate", str(next_yaml), cwd=tmp_path).returncode == 0
-    from conftest import assert_every_image_loaded, open_page
+    from helpers.browser import assert_every_image_loaded, open_page
 
     page = out / "index.html"
     assert_every_image_loaded(

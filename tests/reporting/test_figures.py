@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_record
+from helpers.records import make_record
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -33,7 +33,7 @@ PLOT_HISTORY = {  # best epoch 2 of 3, validation turning down after it
 
 
 def record(trial_id: str, number: int, score: float | None, **extra: Any) -> dict[str, Any]:
-    """A trial with PLOT_HISTORY (see conftest.make_record)."""
+    """A trial with PLOT_HISTORY (see helpers.records.make_record)."""
     shape = {"history": PLOT_HISTORY, "epochs_requested": 3, "stopped_early": False}
     return make_record(trial_id, number, score, **(shape | extra))
 

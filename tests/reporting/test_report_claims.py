@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import failed_record, make_config, make_record
+from helpers.records import failed_record, make_config, make_record
 
 from tuner.analysis.review import review
 from tuner.config.schema import load_config

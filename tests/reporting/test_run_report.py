@@ -12,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import PNG, failed_record, make_config, make_demo_run, make_record, report, table_rows
+from helpers.records import PNG, failed_record, make_config, make_demo_run, make_record
+from helpers.reports import report, table_rows
 
 from tuner.analysis.findings import train_validation_gap
 from tuner.errors import UserInputError

@@ -27,7 +27,9 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from conftest import REPO, TINY_SEARCH, failed_record, make_config, make_record
+from helpers.configs import TINY_SEARCH
+from helpers.paths import REPO
+from helpers.records import failed_record, make_config, make_record
 
 from tuner.cli import main
 from tuner.run import records, results

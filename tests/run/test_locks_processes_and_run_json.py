@@ -25,7 +25,9 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from conftest import REPO, TINY_SEARCH, run_tuner
+from helpers.cli import run_tuner
+from helpers.configs import TINY_SEARCH
+from helpers.paths import REPO
 
 from tuner import cli
 from tuner.config.schema import load_config

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import make_record
+from helpers.records import make_record
 
 from tuner.analysis.frame import frame
 from tuner.data import checks
@@ -22,7 +22,7 @@ from tuner.run import folder as run_folder
 
 
 def record(trial_id: str, **changes: Any) -> dict[str, Any]:
-    """A one-epoch trial (see conftest.make_record)."""
+    """A one-epoch trial (see helpers.records.make_record)."""
     one_epoch = {"hyperparameters": {"units": 8}, "best_epoch": 1, "epochs": 1, "seconds": 1.5}
     one_epoch |= {"epochs_requested": 1, "stopped_early": False, "parameters": 100}
     one_epoch |= {"history": {"loss": [1.0], "val_accuracy": [0.5]}}

@@ -18,6 +18,7 @@ from tuner.analysis.effects import label, paired, scored
 from tuner.analysis.stats import Interval, difference_interval, paired_interval
 from tuner.config.space import Param
 from tuner.run.records import TrialRecord, score_of
+from tuner.text import join_words, significant
 
 # Fewer trials than this on a side and a mean is one or two draws: no verdict from all trials.
 MIN_PER_SIDE = 3
@@ -74,11 +75,10 @@ def compare(
         found = paired_interval([sign * d for d in pairs])
         return _verdict(name, first, second, ids, objective, basis, found, together)
     if together:
-        shown = _together_text(together, a, b)
+        shown = join_words([first, *_together_parts(together, a, b)])
         sentence = (
-            f"{first} and {shown} appeared together, so their effects cannot be separated: no "
-            f"verdict on {name} (fewer than {MIN_PAIRS} pairs of trials that differ in {name} "
-            "alone)."
+            f"{shown} appeared together, so their effects cannot be separated: no verdict on "
+            f"{name} (fewer than {MIN_PAIRS} pairs of trials that differ in {name} alone)."
         )
         return Comparison(name, first, second, *ids, sentence, False, tuple(together))
     if len(a) < MIN_PER_SIDE or len(b) < MIN_PER_SIDE:
@@ -105,15 +105,16 @@ def _verdict(
 ) -> Comparison:
     assert found is not None  # both sides hold at least two scores here
     diff, half = found
+    by, noise = significant(diff, 3), f"±{significant(half, 2)} at 95%, {basis}"
     if diff > half:
         sentence = (
-            f"Verdict: {first} beat {second} by {diff:.3g} in mean {objective} (±{half:.2g} at "
-            f"95%, {basis}), more than the noise. {SEED_NOTE}"
+            f"Verdict: {first} beat {second} by {by} in mean {objective} ({noise}), more than the "
+            f"noise. {SEED_NOTE}"
         )
         return Comparison(name, first, second, *ids, sentence, True, tuple(together))
     sentence = (
-        f"Verdict: no clear difference between {first} and {second}: {diff:.3g} in mean "
-        f"{objective}, within the noise (±{half:.2g} at 95%, {basis}). {SEED_NOTE}"
+        f"Verdict: no clear difference between {first} and {second}: {by} in mean {objective}, "
+        f"within the noise ({noise}). {SEED_NOTE}"
     )
     return Comparison(name, first, second, *ids, sentence, False, tuple(together))
 
@@ -145,14 +146,15 @@ def _usual(side: list[TrialRecord], name: str) -> tuple[str | None, float]:
     return (None if value == "None" else value), count / len(side)
 
 
-def _together_text(together: list[str], a: list[TrialRecord], b: list[TrialRecord]) -> str:
-    """'rmsprop' style: the first side's usual value of each parameter that moved with it."""
+def _together_parts(together: list[str], a: list[TrialRecord], b: list[TrialRecord]) -> list[str]:
+    """'optimizer adam (against rmsprop)': the first side's usual value of each parameter that
+    moved with it, against the second side's."""
     parts = []
     for other in together:
         value_a, _ = _usual(a, other)
         value_b, _ = _usual(b, other)
         parts.append(f"{other} {value_a} (against {value_b})")
-    return " and ".join(parts)
+    return parts
 
 
 def _pair_differences(

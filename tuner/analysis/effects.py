@@ -13,14 +13,16 @@ from typing import Any
 
 import pandas as pd
 
+from tuner.numbers import is_finite_number
 from tuner.run.records import COMPLETED, TrialRecord, score_of
+from tuner.text import significant
 
 EFFECT_COLUMNS = ["value", "label", "trials", "trial_ids", "mean", "best", "seconds_per_epoch"]
 
 
 def scored(records: list[TrialRecord]) -> list[TrialRecord]:
     """Completed trials with a finite score, in finishing order."""
-    return [r for r in records if r["status"] == COMPLETED and number(r["score"])]
+    return [r for r in records if r["status"] == COMPLETED and is_finite_number(r["score"])]
 
 
 def value_effects(records: list[TrialRecord], name: str) -> pd.DataFrame:
@@ -78,14 +80,9 @@ def label(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
-        return f"{value:.3g}"
+        return significant(value, 3)
     return str(value)
 
 
-def number(value: Any) -> bool:
-    """A finite int or float (not a bool)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _timed(record: TrialRecord) -> bool:
-    return number(record.get("seconds")) and bool(record.get("epochs_run"))
+    return is_finite_number(record.get("seconds")) and bool(record.get("epochs_run"))

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tuner.analysis.effects import label, number, scored
+from tuner.analysis.effects import label, scored
 from tuner.config.space import Param
+from tuner.numbers import is_finite_number
 from tuner.run.records import TrialRecord, score_of
 from tuner.text import plural
 
@@ -130,7 +131,7 @@ def _features(
     for name in names:
         values = [r["hyperparameters"].get(name) for r in done]
         present = [v for v in values if v is not None]
-        if all(number(v) for v in present):
+        if all(is_finite_number(v) for v in present):
             log = name in params and params[name].sampling == "log"
             floats = [float(v) for v in present]  # all numbers: checked above
             xs = [math.log10(v) if log and v > 0 else v for v in floats]

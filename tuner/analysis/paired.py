@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tuner.run.results import PerSample
+from tuner.text import decimals, significant, thousands
 
 BOOTSTRAP_RESAMPLES = 2000  # p-values to about ±0.01 at p = 0.05
 BOOTSTRAP_SEED = 0  # the same report every time it is written
@@ -63,7 +64,7 @@ def bootstrap_p(difference: np.ndarray) -> float:
 def sentence(result: Paired, unit: str = "") -> str:
     """The comparison in the report's words."""
     a, b = f"trial {result.first}", f"trial {result.second}"
-    p = f"p = {result.p_value:.3f}" if result.p_value >= 0.001 else "p < 0.001"
+    p = f"p = {decimals(result.p_value, 3)}" if result.p_value >= 0.001 else "p < 0.001"
     if result.mean_difference or not (result.first_only or result.second_only):
         if result.first_only == result.second_only == 0 and not result.mean_difference:
             return (
@@ -71,10 +72,11 @@ def sentence(result: Paired, unit: str = "") -> str:
                 "right and wrong on exactly the same ones: no difference at all."
             )
         lower = "lower" if result.mean_difference > 0 else "higher"
+        by = significant(abs(result.mean_difference), 3)
         head = (
             f"Is {a} better than {b}? On the same {result.samples} test samples its absolute "
-            f"error is {lower} by {abs(result.mean_difference):.3g}{unit} on average (paired "
-            f"bootstrap, {BOOTSTRAP_RESAMPLES:,} resamples): {p}"
+            f"error is {lower} by {by}{unit} on average (paired bootstrap, "
+            f"{thousands(BOOTSTRAP_RESAMPLES)} resamples): {p}"
         )
     else:
         head = (

@@ -11,13 +11,14 @@ from typing import Any, cast
 import pandas as pd
 
 from tuner.analysis.comparisons import compare
-from tuner.analysis.effects import number, value_effects
+from tuner.analysis.effects import value_effects
 from tuner.analysis.findings import Context, Edit, Finding
 from tuner.analysis.stats import difference_interval
 from tuner.config.space import Param
 from tuner.config.tunables import TUNABLES
+from tuner.numbers import is_finite_number
 from tuner.run.records import TrialRecord, score_of
-from tuner.text import score_text, value_text
+from tuner.text import percent, score_text, significant, value_text
 
 # A best value in the outer 10% of its range (on the log scale for log ranges) is "on the edge":
 # narrower flags a best that merely sits near a bound by chance of the draw.
@@ -54,11 +55,11 @@ def edges(ctx: Context) -> list[Finding]:
     for name in ctx.varying:
         param, value = ctx.params.get(name), top[0]["hyperparameters"].get(name)
         tried = {repr(r["hyperparameters"].get(name)) for r in top} - {"None"}
-        if param is None or not number(value) or len(tried) < 2:
+        if param is None or not is_finite_number(value) or len(tried) < 2:
             continue
         if param.kind in ("int", "float"):
             finding = _range_edge(ctx, param, float(cast(float, value)), top)
-        elif param.kind == "choice" and all(number(v) for v in param.values):
+        elif param.kind == "choice" and all(is_finite_number(v) for v in param.values):
             finding = _choice_edge(ctx, param, value, top)
         else:
             continue
@@ -92,7 +93,7 @@ def _range_edge(ctx: Context, param: Param, value: float, top: list[TrialRecord]
     part = "top" if side == "max" else "bottom"
     evidence = (
         f"The best trial {best} has {name} {value_text(name, value, param)}, in the {part} "
-        f"{EDGE_FRACTION:.0%} of its range {bounds}{scale} ({len(near)} of the top "
+        f"{percent(EDGE_FRACTION)} of its range {bounds}{scale} ({len(near)} of the top "
         f"{min(3, len(top))} trials are); {trend}."
     )
     new = widened(param, side)
@@ -110,7 +111,7 @@ def _range_edge(ctx: Context, param: Param, value: float, top: list[TrialRecord]
 
 def _half(param: Param, value: Any) -> str:
     """'max' or 'min': the half of the range a value lies in; '' for no value."""
-    if not number(value):
+    if not is_finite_number(value):
         return ""
     return "max" if position(param, float(value)) >= 0.5 else "min"
 
@@ -126,16 +127,16 @@ def _beats(
     )
     if found is None or found[0] <= found[1]:
         return ""
-    mean = sum(score_of(r) for r in side) / len(side)
-    mean_other = sum(score_of(r) for r in other) / len(other)
+    mean = significant(sum(score_of(r) for r in side) / len(side), 3)
+    mean_other = significant(sum(score_of(r) for r in other) / len(other), 3)
     return (
-        f"{name} averaged {mean:.3g} over {len(side)} trials against {mean_other:.3g} over "
-        f"{len(other)} for {other_name}, more than the noise (±{found[1]:.2g} at 95%)"
+        f"{name} averaged {mean} over {len(side)} trials against {mean_other} over "
+        f"{len(other)} for {other_name}, more than the noise (±{significant(found[1], 2)} at 95%)"
     )
 
 
 def _on_side(param: Param, value: Any, side: str) -> bool:
-    if not number(value):
+    if not is_finite_number(value):
         return False
     where = position(param, float(value))
     return where >= 1 - EDGE_FRACTION if side == "max" else where <= EDGE_FRACTION
@@ -177,7 +178,7 @@ def _clip(name: str, value: float) -> float:
 
 
 def _round(value: float) -> float:
-    return float(f"{value:.3g}")
+    return float(significant(value, 3))
 
 
 def _choice_edge(ctx: Context, param: Param, value: Any, top: list[TrialRecord]) -> Finding | None:
@@ -239,7 +240,7 @@ def no_effect(ctx: Context) -> list[Finding]:
             for row in effects.head(4).itertuples()
         )
         evidence = (
-            f"{name} carried {share:.0%} of the importance over {importance.trials} trials "
+            f"{name} carried {percent(share)} of the importance over {importance.trials} trials "
             f"(mean {ctx.objective} per value, trials in brackets: {means})."
         )
         fixed = _round(value) if isinstance(value, float) else value
@@ -292,9 +293,11 @@ def comparisons(ctx: Context) -> list[Finding]:
             speed = (
                 ""
                 if math.isnan(row.seconds_per_epoch)
-                else f", {row.seconds_per_epoch:.2g} s/epoch"
+                else f", {significant(row.seconds_per_epoch, 2)} s/epoch"
             )
-            parts.append(f"{row.label} mean {row.mean:.3g} over {_trials(row.trials)}{speed}")
+            parts.append(
+                f"{row.label} mean {significant(row.mean, 3)} over {_trials(row.trials)}{speed}"
+            )
         evidence = f"{name}: {'; '.join(parts)}."
         found.append(Finding("comparison", result.first_ids, evidence, result.sentence, param=name))
     return found

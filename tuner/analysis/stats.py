@@ -14,6 +14,7 @@ from typing import Any
 
 from tuner.analysis.findings import trial_list
 from tuner.run.run import Run
+from tuner.text import decimals
 
 Z95 = 1.959964  # the normal quantile of a two-sided 95% interval
 PROPORTION = "accuracy"  # the test metric that is a fraction of correct samples
@@ -93,8 +94,8 @@ def verdict(rows: list[dict[str, Any]], n: int | None, paired: bool = False) -> 
     first = scored[0]
     half = (first["high"] - first["low"]) / 2
     head = (
-        f"On {n} test samples a 95% interval is about ±{half:.3f} around trial "
-        f"{first['trial_id']}'s test {PROPORTION} {first[f'test {PROPORTION}']:.3f}."
+        f"On {n} test samples a 95% interval is about ±{decimals(half, 3)} around trial "
+        f"{first['trial_id']}'s test {PROPORTION} {decimals(first[f'test {PROPORTION}'], 3)}."
     )
     if len(scored) == 1:
         return f"{head} Only one trial was evaluated, so there is nothing to compare."

@@ -3,7 +3,6 @@ out-of-range values refused), and pydantic's errors turned into the house's one-
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Annotated, Any, Literal
 
@@ -11,6 +10,7 @@ from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError
 
 from tuner.config import yaml_lines
 from tuner.errors import ConfigError
+from tuner.text import unknown_keys
 
 REGRESSION_DATASETS = ("sine", "csv")
 # Classification scores beyond accuracy (tuner.engine.metrics): macro over classes.
@@ -176,13 +176,8 @@ def _unknown_keys(src: yaml_lines.Source, extras: list[Any]) -> ConfigError:
     loc = tuple(extras[0]["loc"])
     parent_path, sections = loc[:-1], list(_model_at(loc[:-1]).model_fields)
     same_parent = [str(e["loc"][-1]) for e in extras if tuple(e["loc"][:-1]) == parent_path]
-    tips = []
-    for key in same_parent:
-        near = difflib.get_close_matches(key, sections, n=1)
-        tips.append(f"'{key}' (did you mean '{near[0]}'?)" if near else f"'{key}'")
-    noun = "key" if len(same_parent) == 1 else "keys"
-    problem = f"unknown {noun} {', '.join(tips)}; known: {', '.join(sections)}"
     file, line = src.where(loc)
+    problem = unknown_keys(same_parent, sections)
     return ConfigError(problem, file=file, line=line, key=yaml_lines.dotted(parent_path))
 
 

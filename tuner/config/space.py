@@ -11,7 +11,6 @@ left out as fixed at their defaults, so the model factory can read every name wi
 from __future__ import annotations
 
 import collections
-import difflib
 import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,7 +20,8 @@ from typing import Any
 from tuner.config.tunables import GRID_POINTS_PER_FLOAT, SAMPLINGS, TUNABLES, Tunable, free_tunable
 from tuner.config.yaml_lines import Path_, Source, dotted
 from tuner.errors import ConfigError
-from tuner.text import value_text
+from tuner.numbers import is_finite_number
+from tuner.text import did_you_mean, unknown_keys, value_text
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Param:
                 steps = (self.max - self.min) / step
         except OverflowError:  # a range past a float's reach, e.g. batch_size up to 10**400
             return math.inf
-        return math.floor(steps + 1e-9) + 1 if math.isfinite(steps) else math.inf
+        return math.floor(steps + 1e-9) + 1 if is_finite_number(steps) else math.inf
 
     def describe(self) -> str:
         """How `tuner validate` shows the parameter, in the YAML the user wrote: `[tanh, softsign]`,
@@ -148,15 +148,6 @@ def parse_space(source: Source, raw: Any, defaults: Mapping[str, Any], free: boo
     return Space(tuple(_parents_first(params)))
 
 
-def _unknown_message(unknown: list[str], known: list[str]) -> str:
-    tips = []
-    for key in unknown:
-        near = difflib.get_close_matches(key, known, n=1)
-        tips.append(f"'{key}' (did you mean '{near[0]}'?)" if near else f"'{key}'")
-    noun = "key" if len(unknown) == 1 else "keys"
-    return f"unknown {noun} {', '.join(tips)}; known: {', '.join(known)}"
-
-
 _RANGE_KEYS = ("min", "max", "step", "sampling", "when")
 _CHOICE_KEYS = ("values", "when")
 _FIXED_KEYS = ("value", "when")
@@ -191,7 +182,7 @@ def _only(source: Source, path: Path_, raw: dict[str, Any], allowed: tuple[str, 
     unknown = [str(k) for k in raw if k not in allowed]
     if unknown:  # named by the mapping that holds them, on the line of the first
         file, line = source.where((*path, unknown[0]))
-        problem = _unknown_message(unknown, list(allowed))
+        problem = unknown_keys(unknown, allowed)
         raise ConfigError(problem, file=file, line=line, key=dotted(path))
 
 
@@ -237,10 +228,8 @@ def _range(source: Source, path: Path_, tunable: Tunable, raw: dict[str, Any]) -
         )
     step = raw.get("step")
     if step is not None:
-        numeric = isinstance(step, int | float) and not isinstance(step, bool)
         whole = tunable.kind != "int" or isinstance(step, int)
-        finite = not isinstance(step, float) or math.isfinite(step)
-        if not numeric or not finite or step <= 0 or not whole:
+        if not is_finite_number(step) or step <= 0 or not whole:
             kind = "a whole number" if tunable.kind == "int" else "a number"
             raise source.error((*path, "step"), f"step must be {kind} > 0, got {step!r}")
         if sampling != "linear" and step <= 1:  # keras-tuner multiplies by a log step
@@ -277,8 +266,7 @@ def _check_conditions(source: Source, params: dict[str, Param]) -> None:
                 problem = f"{param.name} cannot depend on itself; name another parameter"
                 raise source.error(where, problem)
             if cond.parent not in params:
-                near = difflib.get_close_matches(cond.parent, list(params), n=1)
-                tip = f"did you mean '{near[0]}'?" if near else f"use one of {', '.join(TUNABLES)}"
+                tip = did_you_mean(cond.parent, params, f"use one of {', '.join(TUNABLES)}")
                 raise source.error(where, f"'{cond.parent}' is not a parameter; {tip}")
             parent = params[cond.parent]
             if parent.kind not in ("fixed", "choice"):

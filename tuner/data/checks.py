@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from tuner.errors import DataError
+from tuner.text import significant
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 INT32_MAX = int(np.iinfo(np.int32).max)
@@ -51,17 +52,21 @@ def check_labelled(
     largest = float(np.abs(x).max(initial=0)) if wide else 0.0
     if largest > FLOAT32_MAX:  # Keras gets float32: these would become infinite
         raise fail(
-            f"{x_name} holds {largest:g}, beyond the largest 32-bit float (about 3.4e38) the "
-            "samples are stored as; rescale them"
+            f"{x_name} holds {significant(largest, 6)}, beyond the largest 32-bit float (about "
+            "3.4e38) the samples are stored as; rescale them"
         )
     if not _numeric(y):
         raise fail(f"{y_name} must hold whole class labels 0, 1, 2, ...; got dtype {y.dtype}")
     labels = y.astype("float64")
     odd = labels[~np.isfinite(labels) | (labels != np.round(labels))]
     if odd.size:
-        raise fail(f"{y_name} must hold whole class labels 0, 1, 2, ...; got {odd[0]:g}")
+        raise fail(
+            f"{y_name} must hold whole class labels 0, 1, 2, ...; got {significant(odd[0], 6)}"
+        )
     if labels.min() < 0:
-        raise fail(f"{y_name} holds the label {labels.min():g}; class labels start at 0")
+        raise fail(
+            f"{y_name} holds the label {significant(labels.min(), 6)}; class labels start at 0"
+        )
     if labels.max() > INT32_MAX:  # the labels are cast to int32, which would wrap this one
         raise fail(
             f"{y_name} holds the label {int(y.max())}, beyond the 32-bit labels Keras is given "

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tuner.errors import DataError
+from tuner.numbers import is_finite_number
 
 SINE_PERIOD = 40  # the sine's default period in steps (data.period)
 # The sine is a sum of harmonics of one period, so it repeats every `period` steps exactly:
@@ -241,7 +242,7 @@ def _number(path: str, line: int, column: str, cell: str) -> float:
                 line=line,
                 key=column,
             ) from None
-    if not math.isfinite(value):
+    if not is_finite_number(value):
         raise DataError(
             f"a missing value ({text!r}), a gap in the series; fill it in (e.g. interpolate) "
             "or cut the file before it",

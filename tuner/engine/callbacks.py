@@ -5,7 +5,6 @@ on a GPU."""
 from __future__ import annotations
 
 import contextlib
-import math
 import time
 from typing import Any
 
@@ -13,6 +12,7 @@ import keras
 
 from tuner.engine import signals
 from tuner.engine.progress import Progress
+from tuner.numbers import is_finite_number
 
 
 class StopOnSignal(keras.callbacks.Callback):
@@ -26,7 +26,7 @@ class StopOnNonFinite(keras.callbacks.Callback):
     """TerminateOnNaN at epoch granularity: a NaN/inf loss ends the trial after its epoch."""
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-        if not math.isfinite(float((logs or {}).get("loss", 0.0))):
+        if not is_finite_number(float((logs or {}).get("loss", 0.0))):
             self.model.stop_training = True
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from tuner.text import significant
+
 SPREAD_RATIO = 5.0  # a feature's standardized spread outside [1/5, 5] of the training data's 1
 SHIFT = 3.0  # a feature's standardized mean beyond 3 training standard deviations
 
@@ -37,9 +39,11 @@ def input_range_warning(model: keras.Model, x: np.ndarray) -> str | None:
     shift = float(np.median(np.abs(standardized.mean(axis=0))))
     if 1 / SPREAD_RATIO <= spread <= SPREAD_RATIO and shift <= SHIFT:
         return None
+    span = f"{significant(values.min(), 4)}..{significant(values.max(), 4)}"
+    average, deviation = significant(mean[varied].mean(), 3), significant(std.mean(), 3)
+    trained = f"mean {average}, standard deviation {deviation}"
     return (
-        f"x's values span {values.min():.4g}..{values.max():.4g}, far from the inputs the model "
-        f"was trained on (mean {mean[varied].mean():.3g}, standard deviation {std.mean():.3g} per "
+        f"x's values span {span}, far from the inputs the model was trained on ({trained} per "
         "feature); the model takes raw inputs, scaled as the training data was (it standardizes "
         "them itself): do not rescale them, or the metrics mean little"
     )

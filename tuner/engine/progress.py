@@ -7,8 +7,8 @@ import sys
 import time
 from typing import TextIO
 
-from tuner.run.records import TrialRecord
-from tuner.text import value_text
+from tuner.run.records import TrialRecord, score_of
+from tuner.text import decimals, percent, value_text
 
 BAR_WIDTH = 24
 
@@ -44,15 +44,17 @@ class Progress:
             if name in record["hyperparameters"]
         )
         if record["status"] == "completed":
-            outcome = f"{record['objective']}={record['score']:.4f}"
+            outcome = f"{record['objective']}={decimals(score_of(record), 4)}"
         elif record["status"] == "pruned":
-            outcome = f"{record['objective']}={record['score']:.4f}, pruned"
+            outcome = f"{record['objective']}={decimals(score_of(record), 4)}, pruned"
         else:
             outcome = f"FAILED ({record['error']})"
         stopped = record["stopped_early"] and record["status"] != "pruned"
         early = ", stopped early" if stopped else ""
         best_text = (
-            f"best {best['score']:.4f} (trial {best['trial_id']})" if best else "no best yet"
+            f"best {decimals(score_of(best), 4)} (trial {best['trial_id']})"
+            if best
+            else "no best yet"
         )
         width = len(str(self.total))
         seconds = format_seconds(record["seconds"])
@@ -70,13 +72,13 @@ class Progress:
         if ran > 0 and self.done < self.total:
             left = f", ~{format_seconds(elapsed / ran * (self.total - self.done))} left"
         bar = "#" * filled + "." * (BAR_WIDTH - filled)
-        return f"  [{bar}] {fraction:4.0%} {format_seconds(elapsed)} elapsed{left}"
+        return f"  [{bar}] {percent(fraction):>4} {format_seconds(elapsed)} elapsed{left}"
 
     def epoch_line(
         self, trial_id: str, epoch: int, epochs: int, metrics: dict[str, float], objective: str
     ) -> str:
         shown = [name for name in dict.fromkeys((objective, "loss")) if name in metrics]
-        values = " ".join(f"{name} {metrics[name]:.4f}" for name in shown)
+        values = " ".join(f"{name} {decimals(metrics[name], 4)}" for name in shown)
         return f"  trial {trial_id} epoch {epoch}/{epochs}: {values}"
 
     def epoch_finished(

@@ -25,8 +25,10 @@ from typing import Any
 import keras
 
 from tuner.config.sections import PruningSection
+from tuner.numbers import is_finite_number
 from tuner.run import records
 from tuner.run.records import TrialRecord
+from tuner.text import significant
 
 
 def prune_reason(
@@ -39,7 +41,7 @@ def prune_reason(
     """Why a trial whose objective so far is ``values`` (one per epoch) should stop now, in
     words; None to go on. ``peers``: the other trials' records."""
     epoch = len(values)
-    if epoch <= rule.warmup_epochs or not values or not math.isfinite(values[-1]):
+    if epoch <= rule.warmup_epochs or not values or not is_finite_number(values[-1]):
         return None
     if rule.rule == "median":
         return _median(rule, objective, maximize, values, peers)
@@ -49,7 +51,7 @@ def prune_reason(
 def _at(record: TrialRecord, objective: str, epoch: int) -> float | None:
     history = record["history"].get(objective, [])
     value = history[epoch - 1] if len(history) >= epoch else None
-    return float(value) if value is not None and math.isfinite(value) else None
+    return float(value) if is_finite_number(value) else None
 
 
 def _median(
@@ -63,12 +65,12 @@ def _median(
     if not there:
         return None
     median = statistics.median(there)
-    finite = [v for v in values if math.isfinite(v)]
+    finite = [v for v in values if is_finite_number(v)]
     best = max(finite) if maximize else min(finite)
     if (best < median) if maximize else (best > median):
         return (
-            f"best {objective} {best:.4g} by epoch {epoch} is worse than the median {median:.4g} "
-            f"of {len(there)} completed trials at that epoch"
+            f"best {objective} {significant(best, 4)} by epoch {epoch} is worse than the median "
+            f"{significant(median, 4)} of {len(there)} completed trials at that epoch"
         )
     return None
 
@@ -88,7 +90,7 @@ def _asha(
     kept = max(1, len(ranked) // rule.reduction)
     if ranked.index(mine) >= kept:
         return (
-            f"{objective} {mine:.4g} at epoch {epoch} is not among the best {kept} of "
+            f"{objective} {significant(mine, 4)} at epoch {epoch} is not among the best {kept} of "
             f"{len(ranked)} trials at that rung"
         )
     return None

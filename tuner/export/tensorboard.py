@@ -17,7 +17,6 @@ runs/<name>/tensorboard/ as it finishes, and everything again (test scores too) 
 
 from __future__ import annotations
 
-import math
 import shutil
 import time
 from pathlib import Path
@@ -29,6 +28,7 @@ from tensorboard.plugins.scalar.summary_v2 import scalar_pb
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from tuner.config.space import Param
+from tuner.numbers import is_finite_number
 from tuner.run.records import TrialRecord
 from tuner.run.run import Run
 
@@ -72,7 +72,7 @@ def _domain(param: Param) -> Any:
     if param.kind == "float":
         return hparams.RealInterval(float(param.min), float(param.max))
     values = list(param.values)
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+    if all(map(is_finite_number, values)):
         values = [float(v) for v in values]  # [0, 1.0e-5]: one type, as HParams requires
     elif not all(isinstance(v, type(values[0])) for v in values):
         values = [str(v) for v in values]
@@ -97,7 +97,7 @@ def write_trial(out: Path, record: TrialRecord, test: dict[str, float] | None = 
     if record["score"] is not None:
         summaries.append((last, scalar_pb(SCORE, record["score"])))
     for name, value in (test or {}).items():
-        if value is not None and math.isfinite(value):
+        if is_finite_number(value):
             summaries.append((last, scalar_pb(f"test_{name}", value)))
     _write(out / record["trial_id"], summaries, started)
 

@@ -14,7 +14,7 @@ from tuner.errors import UserInputError
 from tuner.reporting.html import Block, Bullets, Code, Note, Section
 from tuner.run import atomic
 from tuner.run.run import Run
-from tuner.text import plural
+from tuner.text import percent, plural
 
 
 def write_next(folder: Path, run: Run, result: Review) -> str:
@@ -40,12 +40,12 @@ def diagnostics_section(run: Run, result: Review) -> Section:
     blocks: list[Block] = [
         "Each line names the trials and the evidence from their per-epoch histories. "
         f"Thresholds: overfitting is validation loss at least "
-        f"{plural(training.OVERFIT_RISE_EPOCHS, 'epoch')} and {training.OVERFIT_RISE:.0%} above "
-        "its minimum while training loss falls; a gap is a train-validation difference above "
-        f"{training.GAP_ABSOLUTE} or the validation split's noise, 1/√n, where larger "
-        f"(maximized objectives) or {training.GAP_RELATIVE:.0%} (minimized); still improving "
-        "is a last epoch more than "
-        f"{training.IMPROVING_MIN:.1%} better than every earlier one; an edge is a best value in "
+        f"{plural(training.OVERFIT_RISE_EPOCHS, 'epoch')} and {percent(training.OVERFIT_RISE)} "
+        "above its minimum while training loss falls; a gap is a train-validation difference "
+        f"above {training.GAP_ABSOLUTE} or the validation split's noise, 1/√n, where larger "
+        f"(maximized objectives) or {percent(training.GAP_RELATIVE)} (minimized); still improving "
+        f"is a last epoch more than {percent(training.IMPROVING_MIN, 1)} better than every "
+        "earlier one; an edge is a best value in "
         "the outer 10% of its range, beating its neighbours by more than the noise; no effect is "
         "under 5% of the importance (see tuner/analysis/training.py, space_checks.py and "
         "comparisons.py for why these values)."

@@ -12,7 +12,7 @@ from tuner.reporting.figures.canvas import to_png
 from tuner.reporting.figures.confusion import draw
 from tuner.reporting.html import Block, Image
 from tuner.run.results import load_class_predictions
-from tuner.text import plural
+from tuner.text import decimals, plural
 
 
 def class_blocks(run_dir: Path) -> list[Block]:
@@ -29,9 +29,10 @@ def class_blocks(run_dir: Path) -> list[Block]:
     what = "with every label right" if predictions.multilabel else "correctly"
     text = (
         f"The best model classifies {right} of {plural(samples, 'test sample')} {what} "
-        f"({right / samples:.3f}). Recall is the share of a class's samples found; precision "
-        f"the share of the model's calls of that class that were right. Lowest recall: "
-        f"{worst['class']} ({worst['recall']:.2f} of {plural(int(worst['samples']), 'sample')})."
+        f"({decimals(right / samples, 3)}). Recall is the share of a class's samples found; "
+        "precision the share of the model's calls of that class that were right. Lowest recall: "
+        f"{worst['class']} ({decimals(worst['recall'], 2)} of "
+        f"{plural(int(worst['samples']), 'sample')})."
     )
     shown = pd.DataFrame(
         {
@@ -48,4 +49,4 @@ def class_blocks(run_dir: Path) -> list[Block]:
 
 
 def _share(value: float) -> str:
-    return "—" if pd.isna(value) else f"{value:.2f}"
+    return "—" if pd.isna(value) else decimals(value, 2)

@@ -16,7 +16,9 @@ from tuner.reporting.figures.history import draw_progress, progress_data
 from tuner.reporting.figures.shared_effects import draw_effects, value_order
 from tuner.reporting.html import Block, Bullets, Image, Link, Section
 from tuner.reporting.run_page import best_test_text, wall_time
+from tuner.run.records import score_of
 from tuner.run.run import Run
+from tuner.text import significant
 
 # More distinct values than this across the runs is a range (learning rates drawn at random),
 # not a handful of choices to set side by side.
@@ -31,13 +33,14 @@ def comparison_table(runs: list[Run]) -> pd.DataFrame:
         counts = run.status_counts
         trials = f"{len(run.records)} ({counts.get('completed', 0)} completed"
         trials += f", {counts.get('failed', 0)} failed)"
+        validation = f"{run.objective} {significant(score_of(best), 4)}" if best else "—"
         rows.append(
             {
                 "run": Link(run.name, f"{run.name}/index.html", f"{run.name}/report.md"),
                 "dataset": run.dataset_name,
                 "algorithm": run.algorithm,
                 "trials": trials,
-                "best validation": f"{run.objective} {best['score']:.4g}" if best else "—",
+                "best validation": validation,
                 "test score of the best": best_test_text(run, best) if best else "—",
                 "wall time": wall_time(run)[0],
             }
@@ -103,11 +106,11 @@ def effects_table(data: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cell(row: pd.Series) -> str:
-    speed = (
-        "" if math.isnan(row["seconds_per_epoch"]) else f" · {row['seconds_per_epoch']:.2g} s/epoch"
-    )
+    per_epoch = row["seconds_per_epoch"]
+    speed = "" if math.isnan(per_epoch) else f" · {significant(per_epoch, 2)} s/epoch"
     trials = "1 trial" if row["trials"] == 1 else f"{row['trials']} trials"
-    return f"best {row['best']:.4g} · mean {row['mean']:.4g} ({trials}){speed}"
+    best, mean = significant(row["best"], 4), significant(row["mean"], 4)
+    return f"best {best} · mean {mean} ({trials}){speed}"
 
 
 def verdicts(runs: list[Run], name: str) -> list[str]:

@@ -6,7 +6,7 @@ from matplotlib.figure import Figure
 
 from tuner.analysis.importance import Importance
 from tuner.reporting.figures.canvas import new_figure
-from tuner.text import plural
+from tuner.text import percent, plural
 
 
 def draw(importance: Importance, objective: str) -> Figure:
@@ -14,7 +14,7 @@ def draw(importance: Importance, objective: str) -> Figure:
     shares = importance.shares.iloc[::-1]
     fig, ax = new_figure((7, 0.5 * len(shares) + 1.6))
     bars = ax.barh(shares["param"], shares["share"] * 100, color="C0")
-    ax.bar_label(bars, labels=[f"{s:.0%}" for s in shares["share"]], padding=3)
+    ax.bar_label(bars, labels=[percent(s) for s in shares["share"]], padding=3)
     ax.set(
         title=f"Hyperparameter importance for {objective} ({plural(importance.trials, 'trial')})",
         xlabel="share of the error added by shuffling it, on held-out trials (%)",

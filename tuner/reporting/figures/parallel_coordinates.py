@@ -16,8 +16,9 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from tuner.analysis.effects import label, number, scored
+from tuner.analysis.effects import label, scored
 from tuner.config.space import Param
+from tuner.numbers import is_finite_number
 from tuner.reporting.figures.canvas import metric_label, new_figure
 from tuner.run.records import TrialRecord, score_of
 from tuner.text import plural, score_text, value_text
@@ -75,7 +76,9 @@ def parallel_data(
 def _place(name: str, values: list[Any], param: Param | None) -> tuple[list[float], Axis]:
     present = [v for v in values if v is not None]
     ranged = param is not None and param.kind in ("int", "float")
-    if ranged or (param is None and all(number(v) for v in present) and len(set(present)) > 6):
+    # Without a Param to say so, more than 6 distinct numbers make a numeric axis.
+    numeric = param is None and all(is_finite_number(v) for v in present) and len(set(present)) > 6
+    if ranged or numeric:
         log = param is not None and param.sampling != "linear"
         bounds = (param.min, param.max) if ranged and param is not None else None
         return _numeric(name, values, bounds, log, param)

@@ -13,6 +13,7 @@ from matplotlib.ticker import NullFormatter
 
 from tuner.analysis.effects import scored
 from tuner.config.space import Param
+from tuner.numbers import is_finite_number
 from tuner.reporting.figures.canvas import COLORS, LEGEND_RIGHT, metric_label, new_figure
 from tuner.run.records import TrialRecord
 from tuner.text import value_text
@@ -32,7 +33,7 @@ class Axis:
 
 def axis_for(name: str, param: Param | None, values: list[Any]) -> Axis:
     """Log for log-sampled ranges, categories for choices (or non-numbers), else linear."""
-    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    numeric = all(map(is_finite_number, values))
     if (param is not None and param.kind == "choice") or not numeric:
         declared = param.values if param is not None and param.kind == "choice" else ()
         seen = sorted({_label(v): v for v in values}.values(), key=_label)
@@ -127,7 +128,3 @@ def _category_positions(data: pd.DataFrame, groups: pd.DataFrame) -> pd.Series:
 
 def _label(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

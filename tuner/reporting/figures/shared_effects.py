@@ -6,14 +6,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from tuner.analysis.effects import number
+from tuner.numbers import is_finite_number
 from tuner.reporting.figures.canvas import LEGEND_RIGHT, metric_label, new_figure
 
 
 def value_order(data: pd.DataFrame) -> list[str]:
     """Numbers ascending; names in the order of the first run's ranking (best first)."""
     raw = dict(zip(data["value"], data["raw"], strict=True))
-    if all(number(v) for v in raw.values()):
+    if all(is_finite_number(v) for v in raw.values()):
         return sorted(raw, key=lambda v: raw[v])
     return list(raw)
 

@@ -9,6 +9,12 @@ from numbers import Real
 from typing import Any, TypeGuard
 
 
+def is_real_number(value: Any) -> TypeGuard[float]:
+    """An int or float, NumPy's included, NaN and infinities too (a history keeps a diverged
+    epoch as NaN); never a bool."""
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
 def is_finite_number(value: Any) -> TypeGuard[float]:
     """A finite int or float, NumPy's included (np.float32, np.int64); never a bool (True is an
     int to Python, never a score to us), NaN, an infinity, a string or None.

@@ -11,6 +11,7 @@ from typing import Any
 from tuner.config.overrides import load_config_with
 from tuner.config.schema import Config
 from tuner.config.space import Param
+from tuner.text import thousands
 
 
 def add_validate(commands: Any) -> None:
@@ -40,7 +41,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         config = load_config_with(path)
         size = config.space.size()
         continuous = [p.name for p in config.space.params if p.count() == float("inf")]
-        size_text = f"{size:,.0f} points"
+        size_text = f"{thousands(size)} points"
         if continuous:
             size_text = f"continuous ({', '.join(continuous)}: ranges without a step)"
         print(

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from tuner.config.schema import Config
+from tuner.numbers import is_finite_number
 from tuner.run import atomic, layout
 from tuner.run.results import EvaluationSummary, RefitEntry, RepeatEntry, Spread
 from tuner.service.results import SearchResult
+from tuner.text import decimals
 
 KEPT_WHEN_QUIET = ("error", "warning", "interrupted")  # line starts --quiet still shows
 
@@ -107,8 +109,8 @@ def outcome_object(config: Config, run_dir: Path, best: EvaluationSummary | None
 
 def best_line(config: Config, best: EvaluationSummary) -> str:
     top = best["trials"][0]
-    tests = ", ".join(f"test {k} {v:.4f}" for k, v in top["test"].items())
-    return f"best: trial {top['trial_id']} {config.objective} {top['score']:.4f}; {tests}"
+    tests = ", ".join(f"test {k} {decimals(v, 4)}" for k, v in top["test"].items())
+    return f"best: trial {top['trial_id']} {config.objective} {decimals(top['score'], 4)}; {tests}"
 
 
 def print_outcome(result: SearchResult) -> int:
@@ -119,7 +121,7 @@ def print_outcome(result: SearchResult) -> int:
         return 1
     print(best_line(config, best))
     if best.get("baselines"):  # regression: does the model beat forecasting naively?
-        naive = [f"{name} {v['mae']:.4f}" for name, v in best["baselines"].items()]
+        naive = [f"{name} {decimals(v['mae'], 4)}" for name, v in best["baselines"].items()]
         print(f"naive baselines, test mae: {', '.join(naive)}")
     for entry in best.get("repeats") or []:
         print(repeats_line(config, entry))
@@ -132,7 +134,7 @@ def print_outcome(result: SearchResult) -> int:
 
 
 def refit_line(refit: RefitEntry) -> str:
-    tests = ", ".join(f"test {k} {v:.4f}" for k, v in refit["test"].items())
+    tests = ", ".join(f"test {k} {decimals(v, 4)}" for k, v in refit["test"].items())
     return (
         f"refit: trial {refit['trial_id']} on training + validation ({refit['samples']} samples, "
         f"{refit['epochs']} epochs): {tests}; best/model.keras is the refit model, "
@@ -146,14 +148,14 @@ def repeats_line(config: Config, entry: RepeatEntry) -> str:
     tests = ", ".join(f"test {name} {_spread(s)}" for name, s in entry["test"].items())
     return (
         f"repeats: trial {entry['trial_id']} {config.objective} {_spread(validation)} over "
-        f"{validation['n']} other seeds (search {_number(entry['search_score'])}); {tests}"
+        f"{validation['n']} other seeds (search {_score_text(entry['search_score'])}); {tests}"
     )
 
 
 def _spread(stats: Spread) -> str:
-    return f"{_number(stats['mean'])} ± {_number(stats['sd'])}"
+    return f"{_score_text(stats['mean'])} ± {_score_text(stats['sd'])}"
 
 
-def _number(value: Any) -> str:
+def _score_text(value: Any) -> str:
     """4 decimals; a NaN (null once in test.json) as n/a."""
-    return "n/a" if value is None or value != value else f"{value:.4f}"
+    return decimals(value, 4) if is_finite_number(value) else "n/a"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tuner.cli.outcome import refit_line
+from tuner.text import decimals
 
 
 def add_report(commands: Any) -> None:
@@ -137,5 +138,5 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     result = service.evaluate(args.run_dir, args.data)
     for warning in result.warnings:
         print(f"warning: {args.data}: {warning}", file=sys.stderr)
-    print(" ".join(f"{name}={value:.4f}" for name, value in result.metrics.items()))
+    print(" ".join(f"{name}={decimals(value, 4)}" for name, value in result.metrics.items()))
     return 0

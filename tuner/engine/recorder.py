@@ -5,7 +5,6 @@ a trial recorded before a kill instead of training it again."""
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from tuner.engine.callbacks import EpochProgress, EpochTimer, StopOnNonFinite, S
 from tuner.engine.progress import Progress
 from tuner.engine.pruning import PruneHopeless
 from tuner.export import tensorboard
+from tuner.numbers import is_finite_number
 from tuner.run import layout, records
 from tuner.run.records import TrialRecord
 from tuner.run.run import load_run
@@ -174,7 +174,7 @@ def _plain_history(history: dict[str, list[Any]]) -> dict[str, list[float]]:
 
 def _first_non_finite(values: list[float]) -> int | None:
     for epoch, value in enumerate(values, start=1):
-        if not math.isfinite(float(value)):
+        if not is_finite_number(value):
             return epoch
     return None
 

@@ -20,6 +20,7 @@ import keras
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
 from tuner.engine import recipe
+from tuner.numbers import is_finite_number
 from tuner.run import records, results
 from tuner.run.records import TrialRecord
 from tuner.run.results import RepeatEntry, Spread
@@ -37,7 +38,7 @@ class KeepBestWeights(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         value = float((logs or {}).get(self.monitor, math.nan))
         better = value > self.best if self.maximize else value < self.best
-        if math.isfinite(value) and (math.isnan(self.best) or better):
+        if is_finite_number(value) and (math.isnan(self.best) or better):
             self.best, self.weights = value, self.model.get_weights()
 
     def on_train_end(self, logs: Any = None) -> None:
@@ -47,7 +48,7 @@ class KeepBestWeights(keras.callbacks.Callback):
 
 def mean_sd(values: list[float]) -> Spread:
     """Mean and sample standard deviation (0 for one value) of the finite ``values``."""
-    finite = [v for v in values if math.isfinite(v)]
+    finite = [v for v in values if is_finite_number(v)]
     if not finite:
         return {"mean": math.nan, "sd": math.nan, "n": 0}
     sd = statistics.stdev(finite) if len(finite) > 1 else 0.0

@@ -14,7 +14,6 @@ trials running on other workers are told as running (Optuna's constant liar).
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 import keras_tuner as kt
@@ -22,6 +21,7 @@ import optuna
 
 from tuner.config.optuna_space import Distribution, distribution, holds, quiet
 from tuner.config.space import Param, Space
+from tuner.numbers import is_finite_number
 
 TrialStatus = kt.engine.trial.TrialStatus
 
@@ -66,7 +66,7 @@ class TPEOracle(kt.Oracle):
         scores = [
             float(t.score)
             for t in self.trials.values()
-            if t.status == TrialStatus.COMPLETED and t.score is not None and math.isfinite(t.score)
+            if t.status == TrialStatus.COMPLETED and is_finite_number(t.score)
         ]
         worst = (min(scores) if direction == "maximize" else max(scores)) if scores else None
         told = []
@@ -85,7 +85,7 @@ class TPEOracle(kt.Oracle):
             state, value = optuna.trial.TrialState.COMPLETE, trial.score
             if trial.status == TrialStatus.RUNNING:
                 state, value = optuna.trial.TrialState.RUNNING, None
-            elif trial.status != TrialStatus.COMPLETED or value is None or not math.isfinite(value):
+            elif trial.status != TrialStatus.COMPLETED or not is_finite_number(value):
                 if worst is None:
                     continue  # nothing to compare a failure with yet
                 value = worst

@@ -11,7 +11,6 @@ refused rather than mixed with.
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Any, Literal
 
@@ -20,6 +19,7 @@ import optuna
 from tuner.config.optuna_space import distribution, quiet
 from tuner.config.space import Param
 from tuner.errors import UserInputError
+from tuner.numbers import is_finite_number
 from tuner.run import records
 from tuner.run.records import TrialRecord
 from tuner.run.run import Run
@@ -73,7 +73,7 @@ def _trial(
     found = {name: d for name, d in mapped.items() if d is not None}
     state = STATES[record["status"]]
     score = record["score"]
-    if state == optuna.trial.TrialState.COMPLETE and not _finite(score):
+    if state == optuna.trial.TrialState.COMPLETE and not is_finite_number(score):
         state = optuna.trial.TrialState.FAIL  # Optuna's COMPLETE needs a number
     history = record["history"].get(objective, [])
     attrs: dict[str, Any] = {
@@ -82,7 +82,7 @@ def _trial(
         "best_epoch": record["best_epoch"],
         "seconds": record["seconds"],
     }
-    attrs.update({f"test_{k}": v for k, v in (test or {}).items() if _finite(v)})
+    attrs.update({f"test_{k}": v for k, v in (test or {}).items() if is_finite_number(v)})
     if record.get("error"):
         attrs["error"] = record["error"]
     if record.get("pruned"):
@@ -93,14 +93,12 @@ def _trial(
         params={name: values[name] for name in found},
         distributions=found,
         user_attrs=attrs,
-        intermediate_values={e: v for e, v in enumerate(history, start=1) if _finite(v)},
+        intermediate_values={e: v for e, v in enumerate(history, start=1) if is_finite_number(v)},
     )
     finished, seconds = record.get("finished_at"), record["seconds"]
-    if finished is not None and _finite(finished) and _finite(seconds):  # for the timeline
+    if (
+        finished is not None and is_finite_number(finished) and is_finite_number(seconds)
+    ):  # for the timeline
         trial.datetime_start = datetime.fromtimestamp(finished - seconds)
         trial.datetime_complete = datetime.fromtimestamp(finished)
     return trial
-
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, int | float) and math.isfinite(value)

@@ -107,7 +107,7 @@ def _comparisons(
     }
 
 
-def _baseline_name(name: str, test: dict[str, Any]) -> str:
+def _baseline_name(name: str, test: Mapping[str, Any]) -> str:
     said = f"the {BASELINE_NAMES.get(name, name)} baseline"
     return (
         f"{said} (period {test['period']})"

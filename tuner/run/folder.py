@@ -239,11 +239,11 @@ def add_holder(run_dir: Path, pid: int) -> None:
 
 def _saved_config(run_dir: Path, config: Config) -> dict[str, Any]:
     """The saved config as plain data, to compare with ``config``'s."""
-    saved, problem = saved_config_or_none(run_dir)
+    saved, _ = saved_config_or_none(run_dir)
     if saved is None:
         raise ConfigError(
-            f"{layout.config_file(run_dir)} cannot be read ({problem}), so the run cannot be "
-            "compared with this config; add --fresh to start over (the old run is moved aside)",
+            f"{layout.config_file(run_dir)} cannot be read, so the run cannot be compared with "
+            "this config; add --fresh to start over (the old run is moved aside)",
             file=config.file,
         )
     return saved.to_dict()

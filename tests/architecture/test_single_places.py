@@ -120,3 +120,26 @@ def _named_in_prose(path: Path) -> list[tuple[int, str]]:
 def test_comments_and_docstrings_name_only_modules_that_exist(path: Path) -> None:
     missing = [f"line {n}: {name}" for n, name in _named_in_prose(path) if not _module_exists(name)]
     assert missing == []
+
+
+LIGHT = """
+import os, sys
+before = dict(os.environ)
+import tuner.api, tuner.cli, tuner.service
+heavy = ("keras", "tensorflow", "jax", "sklearn", "pandas", "matplotlib", "optuna", "scipy")
+print(sorted(m for m in heavy if m in sys.modules))
+print(sorted(k for k in set(os.environ) ^ set(before)))
+"""
+
+
+def test_the_front_ends_and_the_library_layer_import_nothing_heavy() -> None:
+    # Importing them must not pay for a stage (or let one change os.environ, as scikit-learn's
+    # import does) before a job asks for it: tuner.api's calls put the environment back.
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", LIGHT], capture_output=True, text=True, cwd=PACKAGE.parent
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["[]", "[]"]

@@ -215,32 +215,30 @@ def best_config(config: Config, record: TrialRecord) -> dict[str, Any]:
 
 def load_best_model(run_dir: Path) -> keras.Model:
     """best/model.keras, loaded by Keras (the toolkit's layers are registered by importing
-    this module, which imports tuner.engine.model)."""
+    this module, which imports tuner.engine.model); a one-line error when it is missing or
+    damaged."""
     path = layout.model_file(run_dir)
     if not path.is_file():
         raise UserInputError(
-            f"no best model at {path}; run the search to the end first", file=str(run_dir)
+            f"no best model at {path}; run `tuner search` to the end first", file=str(run_dir)
         )
-    return keras.saving.load_model(path)
+    try:
+        return keras.saving.load_model(path)
+    except Exception as exc:  # truncated or foreign: Keras says "File not found" for either
+        raise TunerError(
+            f"{path} cannot be loaded ({exc.__class__.__name__}): the file is damaged; "
+            f"move {path.parent} aside and run the run's `tuner search` command again "
+            "to export the best model anew"
+        ) from None
 
 
 def evaluate_arrays(
     run_dir: Path, x: np.ndarray, y: np.ndarray, source: Path | str = "x"
 ) -> dict[str, float]:
-    """evaluate_file's work on arrays already read; ``source`` names them in errors."""
-    model_path = layout.model_file(run_dir)
-    if not model_path.exists():
-        raise DataError(
-            f"no best model at {model_path}; run `tuner search` to the end first", file=str(run_dir)
-        )
-    try:
-        model = keras.saving.load_model(model_path)
-    except Exception as exc:  # truncated or foreign: Keras says "File not found" for either
-        raise TunerError(
-            f"{model_path} cannot be loaded ({exc.__class__.__name__}): the file is damaged; "
-            f"move {model_path.parent} aside and run the run's `tuner search` command again "
-            "to export the best model anew"
-        ) from None
+    """Metrics of the run's best model on arrays x and y, raw inputs as in training;
+    ``source`` names them in errors. Warns (InputRangeWarning) when x lies far from the
+    training inputs' range."""
+    model = load_best_model(run_dir)
     expected = tuple(model.input_shape[1:])
     if x.shape[1:] != expected:
         raise DataError(

@@ -7,9 +7,12 @@ import, except where reading it needs Keras (MNIST through Keras' cache or downl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tuner.config.schema import Config
-from tuner.data.datasets import Dataset, imports_keras, load_dataset
+
+if TYPE_CHECKING:  # the data stage imports scikit-learn: only a job that loads data pays for it
+    from tuner.data.datasets import Dataset
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,8 @@ class Session:
 
 def open_session(config: Config, backend: str | None = None) -> Session:
     """The config's dataset and Keras on ``backend`` (default: the config's)."""
+    from tuner.data.datasets import imports_keras, load_dataset
+
     dataset = None if imports_keras(config.data) else load_dataset(config.data, config.seed)
     keras_backend = activate_keras(backend or config.backend)
     if dataset is None:

@@ -246,10 +246,20 @@ def test_no_runs_at_all_still_writes_an_index(tmp_path: Path) -> None:
 
 
 def test_figures_that_no_longer_apply_are_removed(demo_run: Path, tmp_path: Path) -> None:
-    stale = tmp_path / "reports" / "demo" / "figures" / "param_dropout.png"
+    figures = tmp_path / "reports" / "demo" / "figures"
+    stale = figures / "param_dropout.png"  # written by an earlier report, listed as such
     atomic.write_bytes(stale, PNG)
+    atomic.write_json(figures.parent / ".figures.json", ["param_dropout.png"])
     report(demo_run, tmp_path / "reports")
     assert not stale.exists()
+
+
+def test_a_file_the_report_did_not_write_is_never_removed(demo_run: Path, tmp_path: Path) -> None:
+    mine = tmp_path / "reports" / "demo" / "figures" / "my_plot.png"
+    atomic.write_bytes(mine, PNG)
+    report(demo_run, tmp_path / "reports")
+    report(demo_run, tmp_path / "reports")
+    assert mine.read_bytes() == PNG
 
 
 def test_load_run_reads_config_records_and_tests(demo_run: Path) -> None:

@@ -32,21 +32,33 @@ from tuner.numbers import is_finite_number
 from tuner.run.records import TrialRecord
 from tuner.run.run import Run
 
+EVENTS_PREFIX = "events.out.tfevents."  # the files TensorBoard's writer makes
+
 SCORE = "score"  # the objective at the best epoch (the search's ranking), one scalar per trial
 
 
 def write_tensorboard(run: Run, out: Path) -> int:
     """Write ``run``'s experiment and every trial's session under ``out``; returns the count."""
-    for record in run.records:  # an earlier export's sessions of these trials, nothing else
-        shutil.rmtree(out / record["trial_id"], ignore_errors=True)
+    for record in run.records:
+        _remove_earlier_session(out / record["trial_id"])
         write_trial(out, record, (run.test or {}).get(record["trial_id"]))
     write_experiment(run, out)
     return len(run.records)
 
 
+def _remove_earlier_session(folder: Path) -> None:
+    """An earlier export's session of a trial (a folder of TensorBoard event files only) is
+    replaced; a folder holding anything else is not ours, and stays."""
+    if folder.is_symlink() or not folder.is_dir():
+        return
+    files = [p for p in folder.rglob("*") if not p.is_dir()]
+    if all(p.name.startswith(EVENTS_PREFIX) and not p.is_symlink() for p in files):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def write_experiment(run: Run, out: Path) -> None:
     """The HParams experiment in ``out`` itself, replacing an earlier one."""
-    for old in out.glob("events.out.tfevents.*"):
+    for old in out.glob(f"{EVENTS_PREFIX}*"):
         old.unlink(missing_ok=True)  # a worker may have replaced it just now
     params = [p for p in run.config.space.params if p.varies] if run.config else []
     metrics = _metric_names(run)

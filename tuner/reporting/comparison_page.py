@@ -14,7 +14,7 @@ from tuner.analysis.effects import value_effects
 from tuner.reporting.figures.canvas import to_png
 from tuner.reporting.figures.history import draw_progress, progress_data
 from tuner.reporting.figures.shared_effects import draw_effects, value_order
-from tuner.reporting.html import Block, Bullets, Image, Link, Section
+from tuner.reporting.html import Block, Bullets, Image, Link, Section, relative_link
 from tuner.reporting.run_page import best_test_text, wall_time
 from tuner.run.records import score_of
 from tuner.run.run import Run
@@ -36,7 +36,11 @@ def comparison_table(runs: list[Run]) -> pd.DataFrame:
         validation = f"{run.objective} {significant(score_of(best), 4)}" if best else "—"
         rows.append(
             {
-                "run": Link(run.name, f"{run.name}/index.html", f"{run.name}/report.md"),
+                "run": Link(
+                    run.name,
+                    relative_link(run.name, "index.html"),
+                    relative_link(run.name, "report.md"),
+                ),
                 "dataset": run.dataset_name,
                 "algorithm": run.algorithm,
                 "trials": trials,

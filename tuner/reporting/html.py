@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from html import escape  # the standard library's module: absolute imports never mean this one
 from typing import TypeAlias
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -56,6 +57,13 @@ class Bullets:
     """A list of sentences, e.g. the diagnostics; ``**bold**`` marks a lead-in."""
 
     items: tuple[str, ...]
+
+
+def relative_link(*parts: str) -> str:
+    """A relative link to a file below the page, from names a run supplies: each part
+    percent-quoted, ``:`` and ``/`` included, so no name can become a scheme such as
+    javascript: or reach into another folder."""
+    return "/".join(quote(part, safe="") for part in parts)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ imports Keras.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -37,13 +38,19 @@ def write_reports(
     ``run_dirs`` None means every run under ``runs_root`` except moved-aside ones. The
     comparison lists the runs reported in this call.
     """
-    paths = [Path(p) for p in run_dirs] if run_dirs else find_runs(runs_root)
+    paths = [_named(Path(p)) for p in run_dirs] if run_dirs else find_runs(runs_root)
     runs = [load_run(check_run_dir(path)) for path in paths]
     written: list[Path] = []
     for run in runs:
         written += write_run_report(run, out / run.name)
     written += write_comparison(runs, out, runs_root if not run_dirs else None)
     return written
+
+
+def _named(path: Path) -> Path:
+    """A run folder given as ``.`` or ``runs/x/trials/..`` by its real name, so that its
+    report goes to <out>/x, never to <out>/.. (the folder above the reports)."""
+    return path.resolve() if path.name in ("", ".", "..") else path
 
 
 def write_run_report(run: Run, folder: Path) -> list[Path]:
@@ -75,14 +82,25 @@ def trials_table(run: Run) -> pd.DataFrame:
     return table
 
 
+FIGURES_WRITTEN = ".figures.json"  # beside figures/: the files the last report wrote there
+
+
 def _write_figures(folder: Path, images: list[Image]) -> None:
-    """Write this report's figures and drop the ones an earlier report left that no longer apply."""
+    """Write this report's figures and drop those an earlier report wrote that no longer
+    apply; a file the report did not write (its list says which it did) is never removed."""
+    manifest = folder.parent.joinpath(FIGURES_WRITTEN)
+    try:
+        earlier = json.loads(manifest.read_text())
+    except (OSError, ValueError):
+        earlier = []
+    keep = [f"{image.name}.png" for image in images]
     for image in images:
-        atomic.write_bytes(folder / f"{image.name}.png", image.png)
-    keep = {f"{image.name}.png" for image in images}
-    for stale in folder.glob("*.png") if folder.is_dir() else []:
-        if stale.name not in keep:
-            stale.unlink()
+        atomic.write_bytes(folder.joinpath(f"{image.name}.png"), image.png)
+    atomic.write_json(manifest, keep)
+    for name in earlier if isinstance(earlier, list) else []:
+        stale = folder.joinpath(str(name))
+        if stale.name == name and name.endswith(".png") and name not in keep:
+            stale.unlink(missing_ok=True)
 
 
 # ---- comparison of runs -------------------------------------------------------------------

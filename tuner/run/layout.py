@@ -5,6 +5,7 @@ The engine writes these files and the report reads them; neither spells a path i
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 RUNS = Path("runs")  # the default root of all runs
@@ -24,6 +25,15 @@ MODEL_FILE = "model.keras"
 BEST_CONFIG_FILE = "hyperparameters.yaml"
 TEST_FILE = "test.json"
 PREDICTIONS_FILE = "predictions.npz"
+
+
+# A name read from a file and used in a path (a trial id) must be one plain name: no "..",
+# no separator, nothing a shell or a browser reads specially.
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+
+
+def is_plain_name(name: object) -> bool:
+    return isinstance(name, str) and PLAIN_NAME.fullmatch(name) is not None and ".." not in name
 
 
 def config_file(run_dir: Path) -> Path:

@@ -149,6 +149,8 @@ def _load(path: Path) -> tuple[TrialRecord | None, str]:
     problem = _type_problem(record)
     if problem:
         return None, f"not a trial record ({problem})"
+    if not layout.is_plain_name(record["trial_id"]):  # it names files: no "..", no "/"
+        return None, f"not a trial record (trial_id {record['trial_id']!r} is not a plain name)"
     if record["trial_id"] != path.stem:
         return None, f"not a trial record (trial_id {record['trial_id']!r} is not its file name)"
     return cast(TrialRecord, record), ""  # checked key by key above

@@ -70,6 +70,12 @@ def add_refit(commands: Any) -> None:
     refit.add_argument(
         "run_dir", type=Path, metavar="RUN_DIR", help="a finished run, e.g. runs/mnist-lstm"
     )
+    refit.add_argument(
+        "--factory",
+        metavar="MODULE:FUNCTION",
+        help="a run whose model comes from model.factory: the factory to import, named by you "
+        "(its code runs; a run folder's own word is not enough)",
+    )
     refit.set_defaults(command=cmd_refit)
 
 
@@ -128,7 +134,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_refit(args: argparse.Namespace) -> int:
     from tuner import service
 
-    print(refit_line(service.refit(args.run_dir).refit))
+    print(refit_line(service.refit(args.run_dir, factory=args.factory).refit))
     return 0
 
 

@@ -30,6 +30,7 @@ from tuner.data.datasets import Dataset
 from tuner.engine.hyperparameters import to_hyperparameters
 from tuner.engine.model import ModelSpec
 from tuner.errors import ConfigError
+from tuner.run import layout
 
 Build = Callable[[Any], keras.Model]
 KEY = ("model", "factory")
@@ -52,13 +53,15 @@ def load_factory(config: Config, spec: ModelSpec) -> Build:
 
 def _import(config: Config, name: str) -> ModuleType:
     """A module by file path (path/to/my_models.py, relative to the current folder) or by name
-    (from the current folder or the Python path)."""
+    (from the current folder or the Python path). Importing runs its code: the file is named
+    on stderr first (once per process), and one inside a run folder is refused."""
     try:
         if name.endswith(".py"):
             path = Path(name)
             if not path.is_file():
                 where = f"relative to the current folder {Path.cwd()}"
                 raise _error(config, f"no file {name} ({where}); fix model.factory")
+            _check_origin(config, path)
             spec = importlib.util.spec_from_file_location(path.stem, path)
             assert spec is not None and spec.loader is not None
             module = importlib.util.module_from_spec(spec)
@@ -66,6 +69,9 @@ def _import(config: Config, name: str) -> ModuleType:
                 spec.loader.exec_module(module)
             return module
         with _looking_in([str(Path.cwd())]):
+            found = importlib.util.find_spec(name)
+            if found is not None and found.origin and Path(found.origin).is_file():
+                _check_origin(config, Path(found.origin))
             return importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name is None or not name.startswith(exc.name):
@@ -79,6 +85,25 @@ def _import(config: Config, name: str) -> ModuleType:
         raise
     except Exception as exc:  # a bug in the user's module: a syntax error, say
         raise _error(config, f"importing {name} failed ({exc.__class__.__name__}: {exc})") from None
+
+
+_announced: set[Path] = set()  # factory files this process named before importing them
+
+
+def _check_origin(config: Config, path: Path) -> None:
+    """Refuse a factory file inside a run folder (a folder received from someone else must
+    not run its code here); name any other on stderr before it runs."""
+    resolved = path.resolve()
+    for folder in resolved.parents:
+        if layout.config_file(folder).is_file() and layout.trials_dir(folder).is_dir():
+            raise _error(
+                config,
+                f"{path} lies inside the run folder {folder}; a factory is imported only from "
+                "where you keep your own code: move it beside your config",
+            )
+    if resolved not in _announced:
+        _announced.add(resolved)
+        print(f"note: importing the model factory {path} (its code runs)", file=sys.stderr)
 
 
 def check_factory_model(config: Config, dataset: Dataset, build: Build) -> None:

@@ -6,12 +6,14 @@ a model, opens a session (the data, then Keras on the run's backend).
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import types
 import warnings
 from pathlib import Path
 from typing import Any
 
+from tuner.config.schema import Config
 from tuner.errors import InputRangeWarning, UserInputError
 from tuner.run import layout
 from tuner.run.results import RepeatEntry
@@ -20,19 +22,21 @@ from tuner.service.results import EvaluateResult, ExportResult, RefitResult
 from tuner.service.session import activate_keras, open_session
 
 
-def refit(run_dir: Path) -> RefitResult:
+def refit(run_dir: Path, factory: str | None = None) -> RefitResult:
     """The best configuration trained again on training + validation (see tuner.engine.refit);
-    best/model.keras becomes that model."""
-    config = read_saved_config(run_dir)
+    best/model.keras becomes that model. A run whose model comes from a factory needs
+    ``factory`` named by the caller: the run folder's own word is not enough to run code."""
+    config = _trusted(read_saved_config(run_dir), run_dir, factory, "tuner refit")
     session = open_session(config, read_backend(run_dir))
     from tuner.engine.refit import refit_best
 
     return RefitResult(run_dir, refit_best(config, session.dataset, run_dir))
 
 
-def repeat(run_dir: Path) -> list[RepeatEntry]:
-    """The top_k trained again with report.repeats other seeds each; stored in test.json."""
-    config = read_saved_config(run_dir)
+def repeat(run_dir: Path, factory: str | None = None) -> list[RepeatEntry]:
+    """The top_k trained again with report.repeats other seeds each; stored in test.json.
+    ``factory``: as for refit."""
+    config = _trusted(read_saved_config(run_dir), run_dir, factory, "tuner.service.repeat")
     if config.report.repeats < 1:
         raise UserInputError(
             "report.repeats is 0, so there is nothing to repeat; set it in the config and search",
@@ -43,6 +47,32 @@ def repeat(run_dir: Path) -> list[RepeatEntry]:
     from tuner.engine.repeats import repeat_top
 
     return repeat_top(config, session.dataset, run_dir)
+
+
+def _trusted(config: Config, run_dir: Path, factory: str | None, command: str) -> Config:
+    """The run's config with the model factory the caller named. A run folder may come from
+    someone else: the Python module its config.yaml names is imported only when the caller
+    names it too (README: Your own model)."""
+    saved = config.model.factory
+    if saved is None:
+        if factory is not None:
+            raise UserInputError(
+                "this run uses the built-in model, not a factory; leave out --factory",
+                file=str(run_dir),
+            )
+        return config
+    if factory is None:
+        raise UserInputError(
+            f"its model comes from the factory {saved}, Python code that retraining runs; "
+            f"name the factory you trust: {command} {run_dir} --factory {saved}",
+            file=str(run_dir),
+            key="model.factory",
+        )
+    if ":" not in factory:
+        raise UserInputError(
+            f"--factory {factory!r}: expected MODULE:FUNCTION or FILE.py:FUNCTION, e.g. {saved}"
+        )
+    return dataclasses.replace(config, model=config.model.model_copy(update={"factory": factory}))
 
 
 def evaluate(run_dir: Path, data: Path) -> EvaluateResult:

@@ -59,3 +59,19 @@ def test_a_refit_search_exports_the_refit_model_and_keeps_the_searchs(
     assert main(["refit", str(run)]) == 0  # again, later: the search's checkpoint stays
     assert capsys.readouterr().out.startswith(f"refit: trial {refit['trial_id']} on training")
     assert (best / "search_model.keras").read_bytes() == kept
+
+    # A refit cut short after it saved its model, before test.json named it: model.keras and
+    # test.json are apart. The search run again sees it, rebuilds best/ and refits again.
+    import hashlib
+    import shutil
+
+    shutil.copyfile(best / "search_model.keras", best / "model.keras")
+    assert tuner.search(config, runs=tmp_path / "runs") == run
+    again = json.loads((best / "test.json").read_text())
+    assert again["model_sha256"] == hashlib.sha256((best / "model.keras").read_bytes()).hexdigest()
+    assert again["refit"]["trial_id"] == again["trials"][0]["trial_id"]
+    assert (best / "search_model.keras").is_file()
+    # Asked for after the search finished: report.repeats runs on the next search.
+    with_repeats = {**config, "report": {"top_k": 1, "repeats": 1}}
+    tuner.search(with_repeats, runs=tmp_path / "runs", fresh=False)
+    assert len(json.loads((best / "test.json").read_text())["repeats"][0]["runs"]) == 1

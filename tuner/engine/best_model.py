@@ -63,7 +63,8 @@ def export_best(
                 "test": {k: float(v) for k, v in metrics.items()},
             }
         )
-        if rank == 1:
+        if rank == 1:  # best/ is rebuilt whole: no refit's copy of an earlier search's model
+            layout.search_model_file(run_dir).unlink(missing_ok=True)
             save_best(model, record, config, dataset, run_dir, forecasts)
     if not evaluated:
         raise TunerError(
@@ -79,6 +80,9 @@ def export_best(
     if dataset.task == "classification":
         summary["labels"] = dataset.labels  # multiclass, binary or multilabel
     summary.update(forecasts)
+    fingerprint = results.model_fingerprint(run_dir)
+    if fingerprint is not None:
+        summary["model_sha256"] = fingerprint
     kind = "error" if dataset.forecast is not None else "correct"
     results.write_per_sample(run_dir, results.PerSample(kind, per_sample))
     results.write_test(run_dir, summary)  # last: it names the trial the other files hold

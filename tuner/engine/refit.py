@@ -16,6 +16,7 @@ refit model's test metrics beside the search's.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from tuner.data.datasets import Dataset
 from tuner.engine import recipe
 from tuner.engine.best_model import save_best
 from tuner.errors import TunerError
-from tuner.run import layout, records, results
+from tuner.run import atomic, layout, records, results
 from tuner.run.results import RefitEntry
 
 
@@ -40,7 +41,9 @@ def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
     summary = results.read_test(run_dir)
     if not ranked or not summary.get("trials"):
         raise TunerError(f"{run_dir} has no best trial to refit; run the search to the end first")
-    record = ranked[0]
+    # The trial best/ holds (test.json's first), so the refit replaces that very model.
+    exported = str(summary["trials"][0]["trial_id"])
+    record = next((r for r in ranked if r["trial_id"] == exported), ranked[0])
     epochs = refit_epochs(recipe.epochs_to_best(record), len(dataset.x_train), len(dataset.x_val))
     model, _ = recipe.train_again(
         config,
@@ -54,8 +57,10 @@ def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
     )
     metrics = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)
     searched, kept = layout.model_file(run_dir), layout.search_model_file(run_dir)
-    if searched.exists() and not kept.exists():
-        os.replace(searched, kept)
+    if searched.is_file() and not kept.exists():  # the search's model, kept once (a copy:
+        with atomic.writing(kept):  # model.keras stays whole until the refit replaces it)
+            shutil.copyfile(searched, atomic.partial_file(kept))
+            os.replace(atomic.partial_file(kept), kept)
     save_best(model, record, config, dataset, run_dir, {})
     entry: RefitEntry = {
         "trial_id": record["trial_id"],
@@ -64,5 +69,9 @@ def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
         "test": {name: float(value) for name, value in metrics.items()},
         "search_model": layout.search_model_file(run_dir).name,
     }
-    results.write_test(run_dir, {**summary, "refit": entry})
+    # Last, naming the refit model's fingerprint: a kill before it leaves test.json and
+    # model.keras apart, which the next search or refit sees and mends.
+    summary["refit"] = entry
+    summary["model_sha256"] = results.model_fingerprint(run_dir) or ""
+    results.write_test(run_dir, summary)
     return entry

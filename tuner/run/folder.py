@@ -22,7 +22,7 @@ import filelock
 from tuner.config.schema import RUN_ONLY, SEARCH_DEFINING, Config
 from tuner.errors import ConfigError, TunerError
 from tuner.numbers import is_finite_number
-from tuner.run import atomic, layout, records, role
+from tuner.run import atomic, layout, records, results, role
 from tuner.run.layout import LOCK_FILE, RUN_FILE, RUNS
 from tuner.run.saved_config import saved_config_or_none
 
@@ -87,7 +87,8 @@ def _has_started(run_dir: Path) -> bool:
 
 def is_finished(config: Config, root: Path = RUNS) -> bool:
     """runs/<name> holds this very search (no search-defining key changed), finished: as many
-    records as max_trials and the test evaluation written. Reads only; writes nothing."""
+    records as max_trials and best/ complete (test.json, its model, the refit and repeats the
+    config asks for). Reads only; writes nothing."""
     run_dir = run_dir_for(config, root)
     saved = layout.config_file(run_dir)
     if not saved.is_file() or not layout.test_file(run_dir).is_file():
@@ -98,8 +99,11 @@ def is_finished(config: Config, root: Path = RUNS) -> bool:
     except ConfigError:
         return False
     readable, skipped = records.read_records(run_dir)
-    # A damaged or foreign file in trials/ is mended by a resume, and a torn model re-exported.
-    exported = zipfile.is_zipfile(layout.model_file(run_dir))
+    # A damaged or foreign file in trials/ is mended by a resume, and a torn model re-exported;
+    # a refit or repeats cut short (or asked for since) are done by the resume too.
+    exported = zipfile.is_zipfile(layout.model_file(run_dir)) and results.best_is_complete(
+        run_dir, config.search.refit, bool(config.report.repeats)
+    )
     return not skipped and exported and len(readable) >= config.search.max_trials
 
 

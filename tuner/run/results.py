@@ -5,6 +5,7 @@ them agree on the format."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
@@ -73,10 +74,32 @@ class EvaluationSummary(TypedDict, total=False):
     predictions: str
     repeats: list[RepeatEntry]
     refit: RefitEntry
+    model_sha256: str  # best/model.keras's fingerprint: test.json describes that very file
 
 
 def write_test(run_dir: Path, summary: EvaluationSummary) -> None:
     atomic.write_json(layout.test_file(run_dir), summary)
+
+
+def model_fingerprint(run_dir: Path) -> str | None:
+    """The SHA-256 of best/model.keras, or None when there is none."""
+    try:
+        return hashlib.sha256(layout.model_file(run_dir).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def best_is_complete(run_dir: Path, refit: bool, repeats: bool) -> bool:
+    """best/ holds one consistent state with every step the config asks for: test.json
+    readable and naming its trials, model.keras the file test.json describes (a kill between
+    the two leaves them apart), the refit and the repeats done when asked."""
+    summary = read_test(run_dir)
+    if not summary.get("trials"):
+        return False
+    expected = summary.get("model_sha256")  # absent in runs written before it was kept
+    if expected is not None and expected != model_fingerprint(run_dir):
+        return False
+    return (not refit or "refit" in summary) and (not repeats or "repeats" in summary)
 
 
 def read_test(run_dir: Path) -> EvaluationSummary:

@@ -145,11 +145,11 @@ def test_failures_are_listed_with_their_error(demo: Reported) -> None:
 def test_reproduce_gives_the_command_and_the_config(demo_run: Path, tmp_path: Path) -> None:
     markdown, _ = report(demo_run, tmp_path / "reports")
     section = markdown.split("## How to reproduce", 1)[1]
-    assert f"make search CONFIG={tmp_path / 'demo.yaml'}" in section
+    assert f"tuner search {tmp_path / 'demo.yaml'}" in section
     assert (demo_run / "config.yaml").read_text().strip() in section
     (tmp_path / "demo.yaml").write_text((tmp_path / "demo.yaml").read_text() + "seed: 7\n")
     markdown, _ = report(demo_run, tmp_path / "reports")
-    assert f"make search CONFIG={demo_run / 'config.yaml'}" in markdown
+    assert f"tuner search {demo_run / 'config.yaml'}" in markdown
 
 
 def test_comparison_has_one_linked_row_per_run(demo_run: Path, tmp_path: Path) -> None:

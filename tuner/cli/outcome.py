@@ -128,7 +128,7 @@ def print_outcome(result: SearchResult) -> int:
     if best.get("refit"):
         print(refit_line(best["refit"]))
     print(
-        f"saved {run_dir}/best/ (model.keras, hyperparameters.yaml, test.json); next: make report"
+        f"saved {run_dir}/best/ (model.keras, hyperparameters.yaml, test.json); next: tuner report {run_dir}"
     )
     return 0
 

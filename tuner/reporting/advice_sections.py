@@ -68,7 +68,7 @@ def next_section(run: Run, result: Review, folder: Path, why: str) -> Section:
     blocks: list[Block] = [
         f"{path} is the run's config with the changes below, named "
         f"{result.next_config['name']} so it starts a new run. Check it and search:",
-        Code(f"tuner validate {path}\nmake search CONFIG={path}"),
+        Code(f"tuner validate {path}\ntuner search {path}"),
     ]
     if result.changes:
         blocks.append(Bullets(tuple(result.changes)))

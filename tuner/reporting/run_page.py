@@ -256,8 +256,8 @@ def reproduce(run: Run) -> Section:
     source, why = _source_config(run)
     blocks = [
         why,
-        Code(f"make search CONFIG={source}"),
-        "It resumes where the run stopped; add ARGS=--fresh to start over (the old run is "
+        Code(f"tuner search {source}"),
+        "It resumes where the run stopped; add --fresh to start over (the old run is "
         "moved aside, not deleted).",
         f"The config as run, with defaults resolved ({layout.config_file(run.path)}):",
         Code(run.config_text),

@@ -117,7 +117,7 @@ def write_comparison(runs: list[Run], out: Path, runs_root: Path | None) -> list
         blocks = (
             Note(
                 f"No runs found: {where} has no folder with a {CONFIG_FILE}. "
-                "Start one with: make search CONFIG=configs/mnist.yaml"
+                "Start one with: tuner search configs/mnist.yaml"
             ),
         )
     sections = [Section("Runs", blocks), *comparison_page.sections(runs)]

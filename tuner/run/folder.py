@@ -107,6 +107,18 @@ def is_finished(config: Config, root: Path = RUNS) -> bool:
     return not skipped and exported and len(readable) >= config.search.max_trials
 
 
+def discard_new(run_dir: Path) -> None:
+    """Remove runs/<name> that this process created for a search that then stopped before its
+    first trial (its data did not load, say): it holds only the config and the lock, and left
+    behind it would be listed by every report as a run with no trial. Anything else in it
+    (another process's file, a record) keeps the folder."""
+    ours = {layout.CONFIG_FILE, LOCK_FILE}
+    if not run_dir.is_dir() or any(p.name not in ours for p in run_dir.iterdir()):
+        return
+    release(run_dir)
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+
 def _holds_a_run(run_dir: Path) -> bool:
     """Anything in runs/<name> but the lock file this process may have just made."""
     return run_dir.is_dir() and any(p.name != LOCK_FILE for p in run_dir.iterdir())

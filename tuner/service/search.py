@@ -49,12 +49,18 @@ def _search(
     crew = workers if workers is not None else config.search.workers
     if me.alone and not fresh and run_folder.is_finished(config, root=runs):
         return _already_done(config, run_folder.run_dir_for(config, runs))
+    created = not run_folder.run_dir_for(config, runs).exists()
     run_dir = run_folder.prepare(config, fresh and me.alone, root=runs)
     if me.alone and crew > 1:
         return _search_with_crew(config, run_dir, runs, crew, verbose)
-    if not me.alone:
-        _check_distributed_env(me)
-    session = open_session(config)
+    try:
+        if not me.alone:
+            _check_distributed_env(me)
+        session = open_session(config)
+    except BaseException:
+        if created and me.alone:
+            run_folder.discard_new(run_dir)
+        raise
     summary = {**session.dataset.summary(), "keras_backend": session.keras_backend}
     print(
         f"{config.name}: {summary['dataset']} from {summary['origin']}; "

@@ -20,4 +20,6 @@ def is_finite_number(value: Any) -> TypeGuard[float]:
     int to Python, never a score to us), NaN, an infinity, a string or None.
 
     To the type checker a True answer makes ``value`` a float (an int is one to it too)."""
-    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+    # An int is finite however large (math.isfinite(10**400) raises OverflowError).
+    finite = isinstance(value, int) or (isinstance(value, Real) and math.isfinite(value))
+    return isinstance(value, Real) and not isinstance(value, bool) and finite

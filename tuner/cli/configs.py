@@ -10,8 +10,7 @@ from typing import Any
 
 from tuner.config.overrides import load_config_with
 from tuner.config.schema import Config
-from tuner.config.space import Param
-from tuner.text import thousands
+from tuner.config.space import Param, points_text, short_space_note
 
 
 def add_validate(commands: Any) -> None:
@@ -41,13 +40,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
         config = load_config_with(path)
         size = config.space.size()
         continuous = [p.name for p in config.space.params if p.count() == float("inf")]
-        size_text = f"{thousands(size)} points"
+        size_text = f"{points_text(size)} points"
         if continuous:
             size_text = f"continuous ({', '.join(continuous)}: ranges without a step)"
         print(
             f"{path}: ok: run '{config.name}', {config.search.algorithm} search, "
             f"{config.search.max_trials} trials, space size {size_text}"
         )
+        short = short_space_note(config.space, config.search.max_trials, config.search.algorithm)
+        if short:
+            print(f"  note: {short}")
         for param in config.space.params:
             if param.given:
                 print(f"  {param.name:<22} {param.describe()}")

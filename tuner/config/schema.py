@@ -31,8 +31,8 @@ from tuner.config.sections import (
     direction_of,
     translate,
 )
-from tuner.config.space import Space, parse_space
-from tuner.text import decimals, did_you_mean, join_words
+from tuner.config.space import Space, parse_space, points_text
+from tuner.text import did_you_mean, join_words
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)\s*$")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fullmatch: `$` would allow a final "\n"
@@ -323,8 +323,8 @@ def _check_grid(src: yaml_lines.Source, space: Space, max_trials: int) -> None:
     if points > max_trials:
         raise src.error(
             ("search", "max_trials"),
-            f"the grid has {decimals(points, 0)} points but max_trials is {max_trials}; "
-            f"raise max_trials to {decimals(points, 0)} or shrink the space",
+            f"the grid has {points_text(points)} points but max_trials is {max_trials}; "
+            f"raise max_trials to {points_text(points)} or shrink the space",
         )
 
 

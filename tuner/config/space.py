@@ -21,7 +21,7 @@ from tuner.config.tunables import GRID_POINTS_PER_FLOAT, SAMPLINGS, TUNABLES, Tu
 from tuner.config.yaml_lines import Path_, Source, dotted
 from tuner.errors import ConfigError
 from tuner.numbers import is_finite_number
-from tuner.text import did_you_mean, unknown_keys, value_text
+from tuner.text import did_you_mean, plural, thousands, unknown_keys, value_text
 
 
 @dataclass(frozen=True)
@@ -51,12 +51,16 @@ class Param:
         return self.kind != "fixed" and not (self.kind == "choice" and len(self.values) == 1)
 
     def count(self, grid: bool = False) -> float:
-        """How many distinct values; a stepless float range is continuous (inf) except on a grid."""
+        """How many distinct values (an int, exact); a stepless float range is continuous (inf)
+        except on a grid."""
         if self.kind in ("fixed", "choice"):
             return len(self.values)
         if self.kind == "float" and self.step is None:
             return GRID_POINTS_PER_FLOAT if grid else math.inf
         step = self.step or 1
+        whole = all(isinstance(v, int) for v in (self.min, self.max, step))
+        if self.sampling == "linear" and whole:  # exact, however large (batch_size up to 10**400)
+            return (int(self.max) - int(self.min)) // int(step) + 1
         try:
             if self.sampling != "linear" and self.step:  # keras-tuner: a log step is a factor
                 steps = math.log(self.max / self.min) / math.log(step)
@@ -103,10 +107,12 @@ class Space:
         return [p.name for p in self.params if p.varies]
 
     def size(self, grid: bool = False) -> float:
-        """Distinct configurations, counting a conditional parameter only where it is active."""
+        """Distinct configurations, counting a conditional parameter only where it is active:
+        an exact int however large (2**1100 for 1,100 two-value choices), or math.inf where a
+        range is continuous. Never a float product, which overflows past 1.8e308."""
         parents = sorted({c.parent for p in self.params for c in p.when})
         seen: set[tuple[Any, ...]] = set()
-        total: float = 0
+        total = 0
         for combo in itertools.product(*(self[name].values for name in parents)):
             assignment = dict(zip(parents, combo, strict=True))
             active = [p for p in self.params if self._active(p, assignment)]
@@ -114,7 +120,10 @@ class Space:
             if key in seen:
                 continue
             seen.add(key)
-            total += math.prod(p.count(grid) for p in active if p.name not in assignment)
+            counts = [p.count(grid) for p in active if p.name not in assignment]
+            if math.inf in counts:
+                return math.inf
+            total += math.prod(int(n) for n in counts)
         return total
 
     def _active(self, param: Param, assignment: Mapping[str, Any]) -> bool:
@@ -122,6 +131,31 @@ class Space:
             assignment[c.parent] in c.values and self._active(self[c.parent], assignment)
             for c in param.when
         )
+
+
+def points_text(points: float) -> str:
+    """A space's size for a message: '1,024'; past 10**15 its order of magnitude, 'about
+    10^331' (an exact int of hundreds of digits says no more, and str() refuses past 4,300)."""
+    if points == math.inf or points < 10**15:
+        return thousands(points)
+    return f"about 10^{int(int(points).bit_length() * math.log10(2))}"
+
+
+def short_space_note(space: Space, max_trials: int, algorithm: str) -> str | None:
+    """The line saying a search will end before max_trials because its space holds fewer
+    distinct points (keras-tuner's oracles stop once no new point is left, silently); None
+    where it holds enough, is continuous, or the algorithm is hyperband, whose trials train
+    one point again with more epochs."""
+    if algorithm == "hyperband":
+        return None
+    points = space.size(grid=algorithm == "grid")
+    if points >= max_trials:
+        return None
+    at_most = "" if algorithm == "grid" else "at most "  # a random draw may stop sooner
+    return (
+        f"the space holds only {plural(int(points), 'distinct point')}, so the search stops "
+        f"after {at_most}{plural(int(points), 'trial')}, not {max_trials}"
+    )
 
 
 def parse_space(source: Source, raw: Any, defaults: Mapping[str, Any], free: bool = False) -> Space:

@@ -13,6 +13,7 @@ import keras
 import keras_tuner as kt
 
 from tuner.config.schema import Config
+from tuner.config.space import short_space_note
 from tuner.data.datasets import Dataset
 from tuner.engine import kt_compat, recipe, resume
 from tuner.engine.factory import check_factory_model
@@ -100,7 +101,8 @@ def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = 
         tuner, notes = resume.open_tuner(
             lambda: make_tuner(config, dataset, run_dir, progress), run_dir, layout.kt_dir(run_dir)
         )
-        for note in notes:
+        short = short_space_note(config.space, config.search.max_trials, config.search.algorithm)
+        for note in [*notes, *([f"note: {short}"] if short and not role.current().worker else [])]:
             print(note, file=sys.stderr, flush=True)
         # Counted again: mending may have moved damaged or foreign records aside.
         progress.done = progress.done_before = len(records.read_records(run_dir)[0])

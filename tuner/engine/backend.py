@@ -3,14 +3,19 @@
 KERAS_BACKEND must be set before the first ``import keras``; the environment wins over the
 config. TensorFlow's C++ runtime prints several lines of start-up notices on stderr that no
 setting silences, so the import runs with stderr captured, and the capture is shown only if
-the import fails.
+the import fails. TensorFlow's Python logger warns that a tf.function "triggered retracing"
+each time a new model (every trial, every repeat) runs its first batch: expected in a search,
+and nothing a user can act on, so those records are dropped; its other warnings still show.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
+
+RETRACING = "triggered tf.function retracing"
 
 
 def activate(backend: str) -> str:
@@ -20,6 +25,9 @@ def activate(backend: str) -> str:
     if "keras" not in sys.modules:
         _quiet_import()
     import keras
+
+    if keras.backend.backend() == "tensorflow":
+        _drop_retracing_warnings(logging.getLogger("tensorflow"))
 
     return str(keras.backend.backend())
 
@@ -42,3 +50,13 @@ def _quiet_import() -> None:
         finally:
             os.dup2(saved, 2)
             os.close(saved)
+
+
+def _drop_retracing_warnings(logger: logging.Logger) -> None:
+    if not any(isinstance(f, _NotRetracing) for f in logger.filters):
+        logger.addFilter(_NotRetracing())
+
+
+class _NotRetracing(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return RETRACING not in record.getMessage()

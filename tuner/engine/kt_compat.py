@@ -23,6 +23,7 @@ import io
 import json
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -77,6 +78,23 @@ def keras_tuner_version() -> str:
 class StateWriteError(atomic.WriteError, kt.errors.FatalError):
     """A refused write of keras-tuner's state: fatal, so the search stops instead of failing
     every following trial (keras-tuner re-raises FatalError and records other errors)."""
+
+
+RELOAD_LINE = "Reloading Tuner from "  # base_tuner.py prints it, bare, on every resume
+
+
+@contextlib.contextmanager
+def without_reload_line() -> Iterator[None]:
+    """keras-tuner's "Reloading Tuner from <file>" held back (the toolkit says in its own words
+    what a resume found); anything else printed meanwhile is passed on."""
+    caught = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(caught):
+            yield
+    finally:
+        for line in caught.getvalue().splitlines(keepends=True):
+            if not line.startswith(RELOAD_LINE):
+                sys.stdout.write(line)
 
 
 @contextlib.contextmanager

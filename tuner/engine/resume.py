@@ -42,12 +42,21 @@ from tuner.run.records import TrialRecord
 _REBUILD_ID = "rebuild"  # the tuner id the replay creates trials under
 
 
+def _quiet(make: Callable[[], Any]) -> Callable[[], Any]:
+    def quiet_make() -> Any:
+        with kt_compat.without_reload_line():
+            return make()
+
+    return quiet_make
+
+
 def open_tuner(make: Callable[[], Any], run_dir: Path, kt_dir: Path) -> tuple[Any, list[str]]:
     """``make()`` the tuner, mending keras-tuner's state in ``kt_dir`` first if it needs it.
 
     Returns the tuner and notes for the user. A distributed worker only makes its tuner: the
     chief owns the state.
     """
+    make = _quiet(make)
     if role.current().worker:
         return make(), []
     has_records = bool(records.read_records(run_dir)[0])

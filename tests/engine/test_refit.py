@@ -57,7 +57,11 @@ def test_a_refit_search_exports_the_refit_model_and_keeps_the_searchs(
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     capsys.readouterr()
     assert main(["refit", str(run)]) == 0  # again, later: the search's checkpoint stays
-    assert capsys.readouterr().out.startswith(f"refit: trial {refit['trial_id']} on training")
+    out, err = capsys.readouterr()
+    assert out.startswith(f"refit: trial {refit['trial_id']} on training")
+    assert err.startswith(
+        f"refit: training trial {refit['trial_id']} on training + validation (200 samples) for "
+    )  # said before the minutes of training, not only after
     assert (best / "search_model.keras").read_bytes() == kept
 
     # A refit cut short after it saved its model, before test.json named it: model.keras and

@@ -54,7 +54,13 @@ def test_repeats_and_executions_are_recorded_and_reported(
     path.write_text(yaml.safe_dump(config))
     monkeypatch.chdir(tmp_path)
     assert main(["search", str(path)]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert (
+        "repeats: training the top 2 trials 2 more times each with other seeds (4 runs of " in err
+    )
+    assert [line.split(" done")[0] for line in err.splitlines() if " done (trial " in line] == [
+        f"repeats: {n}/4" for n in range(1, 5)
+    ]  # a line as each run ends: minutes of training are never silent
     run = tmp_path / "runs" / "repeats"
 
     for file in (run / "trials").glob("*.json"):

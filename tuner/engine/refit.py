@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ from tuner.engine.best_model import save_best
 from tuner.errors import TunerError
 from tuner.run import atomic, layout, records, results
 from tuner.run.results import RefitEntry
+from tuner.text import plural, thousands
 
 
 def refit_epochs(best_epochs: int, train: int, validation: int) -> int:
@@ -45,6 +47,13 @@ def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
     exported = str(summary["trials"][0]["trial_id"])
     record = next((r for r in ranked if r["trial_id"] == exported), ranked[0])
     epochs = refit_epochs(recipe.epochs_to_best(record), len(dataset.x_train), len(dataset.x_val))
+    samples = len(dataset.x_train) + len(dataset.x_val)
+    print(
+        f"refit: training trial {record['trial_id']} on training + validation "
+        f"({thousands(samples)} samples) for {plural(epochs, 'epoch')}...",
+        file=sys.stderr,
+        flush=True,
+    )
     model, _ = recipe.train_again(
         config,
         dataset,
@@ -65,7 +74,7 @@ def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
     entry: RefitEntry = {
         "trial_id": record["trial_id"],
         "epochs": epochs,
-        "samples": len(dataset.x_train) + len(dataset.x_val),
+        "samples": samples,
         "test": {name: float(value) for name, value in metrics.items()},
         "search_model": layout.search_model_file(run_dir).name,
     }

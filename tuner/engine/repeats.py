@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import statistics
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +22,12 @@ import keras
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
 from tuner.engine import recipe
+from tuner.engine.progress import format_seconds
 from tuner.numbers import is_finite_number
 from tuner.run import records, results
 from tuner.run.records import TrialRecord
 from tuner.run.results import RepeatEntry, Spread
+from tuner.text import decimals, plural
 
 
 class KeepBestWeights(keras.callbacks.Callback):
@@ -59,12 +63,27 @@ def repeat_top(config: Config, dataset: Dataset, run_dir: Path) -> list[RepeatEn
     """Train each of the top-k report.repeats times; returns and stores test.json's
     ``repeats``: per trial, its search score, each repeat, and mean/sd of the scores."""
     top = records.ranked(records.read_records(run_dir)[0])[: config.report.top_k]
+    total, started = len(top) * config.report.repeats, time.monotonic()
+    print(
+        f"repeats: training the top {plural(len(top), 'trial')} {config.report.repeats} more "
+        f"times each with other seeds ({plural(total, 'run')} of up to "
+        f"{plural(config.search.epochs, 'epoch')})",
+        file=sys.stderr,
+        flush=True,
+    )
     entries: list[RepeatEntry] = []
     for record in top:
-        repeats = [
-            _train_again(config, dataset, record, repeat)
-            for repeat in range(1, config.report.repeats + 1)
-        ]
+        repeats = []
+        for repeat in range(1, config.report.repeats + 1):
+            repeats.append(_train_again(config, dataset, record, repeat))
+            done = len(entries) * config.report.repeats + repeat
+            print(
+                f"repeats: {done}/{total} done (trial {record['trial_id']}, repeat {repeat}: "
+                f"{config.objective}={decimals(repeats[-1]['score'], 4)}), "
+                f"{format_seconds(time.monotonic() - started)} so far",
+                file=sys.stderr,
+                flush=True,
+            )
         tests = {name for r in repeats for name in r["test"]}
         entries.append(
             {

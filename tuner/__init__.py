@@ -1,14 +1,14 @@
 """Hyperparameter search for recurrent Keras models, declared in YAML.
 
 The Python API (tuner.api) is imported on first use, so `import tuner` stays instant and
-imports neither Keras nor pandas: tuner.search, load_trials, load_history, report and
-best_model.
+imports neither Keras nor pandas: tuner.search, load_trials, load_history, report,
+best_model and predict.
 """
 
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["best_model", "load_history", "load_trials", "report", "search"]
+__all__ = ["best_model", "load_history", "load_trials", "predict", "report", "search"]
 
 
 def __getattr__(name: str) -> Any:

@@ -7,6 +7,7 @@
     curves = tuner.load_history(run)            # trial, epoch, metric, value
     page = tuner.report(run)                    # reports/<name>/index.html
     model = tuner.best_model(run)               # the exported Keras model
+    table = tuner.predict(run, data="new.csv")  # or x=array: one row per sample (pandas)
 
 This module turns what a Python caller has (a dict or a path, arrays) into a Config and calls
 tuner.service, the same functions the CLI calls. Errors are the toolkit's exceptions
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ from tuner.config import yaml_lines
 from tuner.config.overrides import config_from
 from tuner.config.schema import Config
 from tuner.config.sections import CSV_KEYS
-from tuner.errors import ConfigError, DataError, TunerError, UserInputError
+from tuner.errors import ConfigError, DataError, InputRangeWarning, TunerError, UserInputError
 from tuner.run import saved_arrays
 from tuner.run.run import load_run
 from tuner.run.saved_config import check_run_dir, saved_config_or_none
@@ -176,6 +178,22 @@ def best_model(run: PathLike) -> Any:
     """The run's best model (best/model.keras), loaded by Keras on the run's backend."""
     with _environment_kept():
         return service.best_model(Path(run))
+
+
+def predict(run: PathLike, data: PathLike | None = None, *, x: Any = None) -> Any:
+    """The best model's predictions, as `tuner predict RUN --data FILE` writes them: a pandas
+    DataFrame, one row per sample. ``data`` is any file the run's search takes for its kind of
+    data (labels not needed), or pass arrays ``x`` ((n, steps, features) or (n, steps), NaN
+    after a shorter sequence's end). Classification: the sample's id (the long CSV's id column,
+    else ``index``), ``class`` (multi-label: ``labels``, space-separated) and a
+    ``probability_<class>`` column per class; regression: the sample's ``time`` (``index``)
+    and ``forecast_1`` .. ``forecast_<horizon>`` in the target's units. Inputs far from the
+    training range give an InputRangeWarning."""
+    with _environment_kept():
+        result = service.predict(Path(run), data=None if data is None else Path(data), x=x)
+    for said in result.warnings:
+        warnings.warn(InputRangeWarning(said), stacklevel=2)
+    return result.frame
 
 
 @contextlib.contextmanager

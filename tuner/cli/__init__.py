@@ -1,4 +1,6 @@
-"""The tuner command: search, report, validate, evaluate, refit, export, schema, init, convert.
+"""The tuner command: search, report, validate, evaluate, predict, refit, export, and more.
+
+The others: schema, init, convert.
 
 Only this package prints errors: bad input exits 2 with one line, anything else 1 with a
 short message (TUNER_DEBUG=1 shows the traceback), Ctrl-C 130 with finished trials kept.
@@ -83,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_report(commands)
     configs.add_validate(commands)
     runs.add_evaluate(commands)
+    runs.add_predict(commands)
     runs.add_refit(commands)
     runs.add_export(commands)
     configs.add_schema(commands)

@@ -1,4 +1,4 @@
-"""Commands on finished runs: tuner report, evaluate, refit and export."""
+"""Commands on finished runs: tuner report, evaluate, predict, refit and export."""
 
 from __future__ import annotations
 
@@ -37,13 +37,19 @@ def add_report(commands: Any) -> None:
 def add_evaluate(commands: Any) -> None:
     evaluate = commands.add_parser(
         "evaluate",
-        help="metrics of a run's best model on your own data",
-        description="Metrics of RUN_DIR/best/model.keras on the arrays of an .npz file. "
-        "Classification: x of shape (n, steps, features), e.g. (n, 28, 28) for MNIST, and y of "
-        "shape (n,) holding class indices. Regression: x of shape (n, window, features) and y "
-        "of shape (n, horizon) in the target's units. Give raw inputs, scaled as the training "
-        "data was (pixels 0..255 for MNIST): the model standardizes them itself, and a warning "
-        "says when x lies far from the training inputs' range.",
+        help="metrics of a run's best model on your own labelled data",
+        description="Metrics of RUN_DIR/best/model.keras on labelled data, scored as the search "
+        "scored its test split (each class's precision and recall too), from any file the run's "
+        "search takes for its kind of data. An .npz: classification x of shape (n, steps, "
+        "features), e.g. (n, 28, 28) for MNIST, or (n, steps), shorter sequences padded at the "
+        "end with NaN, and y of shape (n,) holding the class labels as in training (numbers or "
+        "text, or an (n, labels) 0/1 matrix); regression x of shape (n, window, features) and y "
+        "of shape (n, horizon) in the target's units. The arrays may be named x and y, x_test "
+        "and y_test, or x_train and y_train. A .csv: for a sequences run the long format with "
+        "the run's id, order and label columns; for a csv or sine run the series, each window "
+        "scored against the horizon after it (next to the naive baselines). Give raw inputs, "
+        "scaled as the training data was (pixels 0..255 for MNIST): the model standardizes them "
+        "itself, and a warning says when x lies far from the training inputs' range.",
     )
     evaluate.add_argument(
         "run_dir", type=Path, metavar="RUN_DIR", help="a finished run, e.g. runs/mnist-lstm"
@@ -52,10 +58,43 @@ def add_evaluate(commands: Any) -> None:
         "--data",
         type=Path,
         required=True,
-        metavar="FILE.npz",
-        help="arrays x and y, saved with np.savez(FILE, x=x, y=y)",
+        metavar="FILE",
+        help="labelled data: an .npz with x and y (np.savez(FILE, x=x, y=y)) or the run's kind "
+        "of .csv",
     )
     evaluate.set_defaults(command=cmd_evaluate)
+
+
+def add_predict(commands: Any) -> None:
+    predict = commands.add_parser(
+        "predict",
+        help="predictions of a run's best model on your own unlabelled data",
+        description="Predictions of RUN_DIR/best/model.keras as CSV, one row per sample. "
+        "Classification: the sample's id (the id column of a long .csv, else its index), the "
+        "class called (multi-label: the labels called, space-separated) and a probability_<class> "
+        "column per class. Regression: the sample's time (the last step of its window; an "
+        ".npz: its index) and forecast_1 .. forecast_<horizon>, in the target's units, k steps "
+        "after it; a series .csv gives every window, the last one forecasting past its end. The "
+        "data as for evaluate, without labels: an .npz with x (or x_test, x_train), or the run's "
+        "kind of .csv (a long .csv may leave out the label column). Raw inputs, as in training.",
+    )
+    predict.add_argument(
+        "run_dir", type=Path, metavar="RUN_DIR", help="a finished run, e.g. runs/mnist-lstm"
+    )
+    predict.add_argument(
+        "--data",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="unlabelled data: an .npz with x (np.savez(FILE, x=x)) or the run's kind of .csv",
+    )
+    predict.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE.csv",
+        help="write the predictions to this CSV file (default: print them)",
+    )
+    predict.set_defaults(command=cmd_predict)
 
 
 def add_refit(commands: Any) -> None:
@@ -144,5 +183,30 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     result = service.evaluate(args.run_dir, args.data)
     for warning in result.warnings:
         print(f"warning: {args.data}: {warning}", file=sys.stderr)
-    print(" ".join(f"{name}={decimals(value, 4)}" for name, value in result.metrics.items()))
+    print(_scores(result.metrics))
+    if result.per_class is not None:
+        for row in result.per_class.itertuples(index=False):
+            scores = {"precision": row.precision, "recall": row.recall}
+            print(f"class {row[0]}: samples={row.samples} {_scores(scores)}")
+    for name, errors in result.baselines.items():
+        print(f"baseline {name}: {_scores(errors)}")
     return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from tuner import service
+
+    result = service.predict(args.run_dir, data=args.data, out=args.out)
+    for warning in result.warnings:
+        print(f"warning: {args.data}: {warning}", file=sys.stderr)
+    if args.out is None:
+        result.frame.to_csv(sys.stdout, index=False)
+    else:
+        print(f"wrote {len(result.frame)} predictions to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _scores(values: dict[str, float]) -> str:
+    """name=value pairs at 4 decimals; a value that cannot be computed (a class never
+    called has no precision) as nan."""
+    return " ".join(f"{name}={decimals(value, 4)}" for name, value in values.items())

@@ -12,6 +12,7 @@ time of each, so the report draws them without Keras.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -24,13 +25,11 @@ from tuner.analysis.forecast import errors
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
 from tuner.engine import recipe
-from tuner.engine.input_range import input_range_warning
 from tuner.engine.model import regression_metrics
-from tuner.errors import DataError, InputRangeWarning, TunerError, UserInputError
+from tuner.errors import ConfigError, TunerError, UserInputError
 from tuner.run import atomic, layout, records, results
 from tuner.run.records import TrialRecord
 from tuner.run.results import EvaluationSummary, TrialEvaluation
-from tuner.run.saved_config import saved_config_or_none
 
 
 def export_best(
@@ -106,6 +105,7 @@ def save_best(
     # Build the optimizer's slots so the saved file loads without a mismatch warning.
     model.optimizer.build(model.trainable_variables)
     save_model(model, layout.model_file(run_dir))
+    check_loads_back(layout.model_file(run_dir), config)
     if dataset.class_names is not None:
         atomic.write_json(layout.classes_file(run_dir), list(dataset.class_names))
     if dataset.forecast is None:
@@ -209,6 +209,43 @@ def save_model(model: keras.Model, path: Path) -> None:
         os.replace(partial, path)
 
 
+def check_loads_back(path: Path, config: Config) -> None:
+    """Load the saved model once, as tuner.best_model will: a model that Keras cannot load
+    back (a factory's Lambda layer, an unregistered custom layer) is removed and said in one
+    line, so best/ never holds a model that only looks exported."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the optimizer's slots, say: not the question here
+            keras.saving.load_model(path)
+        return
+    except Exception as exc:
+        path.unlink(missing_ok=True)
+        reason = _first_line(exc)
+    problem = (
+        f"the best model, saved to {path}, cannot be loaded back by Keras "
+        f"({reason}), so it was not kept; "
+    )
+    if config.model.factory is None:
+        raise TunerError(problem + "please report this with the run's config.yaml")
+    raise ConfigError(
+        problem + "in the factory, replace each Lambda layer with a small keras.layers.Layer "
+        "subclass and register every custom layer with "
+        "@keras.saving.register_keras_serializable(), then run the same search again (the "
+        "trials are kept and best/ is exported anew)",
+        file=config.file,
+        key="model.factory",
+    )
+
+
+def _first_line(exc: Exception) -> str:
+    """``Class: the first line of the message``, without terminal colour codes, at most 200
+    characters."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    line = line if len(line) <= 200 else line[:199].rstrip() + "…"
+    return f"{exc.__class__.__name__}: {line}" if line else exc.__class__.__name__
+
+
 def best_config(config: Config, record: TrialRecord) -> dict[str, Any]:
     out = config.to_dict()
     out["name"] = f"{config.name}-best"
@@ -234,73 +271,3 @@ def load_best_model(run_dir: Path) -> keras.Model:
             f"move {path.parent} aside and run the run's `tuner search` command again "
             "to export the best model anew"
         ) from None
-
-
-def evaluate_arrays(
-    run_dir: Path, x: np.ndarray, y: np.ndarray, source: Path | str = "x"
-) -> dict[str, float]:
-    """Metrics of the run's best model on arrays x and y, raw inputs as in training;
-    ``source`` names them in errors. Warns (InputRangeWarning) when x lies far from the
-    training inputs' range."""
-    model = load_best_model(run_dir)
-    expected = tuple(model.input_shape[1:])
-    if x.shape[1:] != expected:
-        raise DataError(
-            f"x has shape {x.shape}, the model reads (n, {expected[0]}, {expected[1]}); reshape x",
-            file=str(source),
-            key="x",
-        )
-    warning = input_range_warning(model, x)
-    if warning:
-        warnings.warn(InputRangeWarning(warning), stacklevel=3)
-    outputs = int(model.output_shape[-1])
-    if _task(run_dir) == "regression":
-        return errors(_targets(y, len(x), outputs, source), model.predict(x, verbose=0))
-    metrics = model.evaluate(x, _labels(y, model, source), verbose=0, return_dict=True)
-    return {k: float(v) for k, v in metrics.items()}
-
-
-def _labels(y: np.ndarray, model: keras.Model, source: Path | str) -> np.ndarray:
-    """Class labels checked against the model's outputs: (n,) class indices, 0/1 for one
-    sigmoid output, or an (n, k) 0/1 matrix for k sigmoid outputs (multi-label)."""
-    outputs = int(model.output_shape[-1])
-    multilabel = outputs > 1 and _head_activation(model) == "sigmoid"
-    shape = f"(n, {outputs}) 0/1 labels" if multilabel else "one class label per sample, (n,)"
-    if y.ndim != (2 if multilabel else 1) or not np.issubdtype(y.dtype, np.number):
-        raise DataError(f"{shape} is expected; got {y.shape} {y.dtype}", file=str(source), key="y")
-    labels = y.astype("int64")
-    top = 1 if multilabel or outputs == 1 else outputs - 1
-    if multilabel and y.shape[1] != outputs:
-        raise DataError(f"{shape} is expected; got {y.shape}", file=str(source), key="y")
-    if not np.array_equal(labels, y) or y.min() < 0 or y.max() > top:
-        raise DataError(
-            f"labels must lie in 0..{top}, got {y.min()}..{y.max()}", file=str(source), key="y"
-        )
-    return labels
-
-
-def _head_activation(model: keras.Model) -> str:
-    activation = getattr(model.layers[-1], "activation", None)
-    return str(getattr(activation, "__name__", ""))
-
-
-def _task(run_dir: Path) -> str:
-    """The run's task, from its saved config (classification when it does not load)."""
-    config, _ = saved_config_or_none(run_dir)
-    return config.task if config is not None else "classification"
-
-
-def _targets(y: np.ndarray, samples: int, horizon: int, path: Path | str) -> np.ndarray:
-    """Regression targets as (samples, horizon) numbers in the target's units."""
-    if y.ndim == 1 and horizon == 1:
-        y = y[:, None]
-    if y.shape != (samples, horizon) or not np.issubdtype(y.dtype, np.number):
-        raise DataError(
-            f"y must hold numbers of shape ({samples}, {horizon}) (n, horizon), got "
-            f"{y.shape} {y.dtype}",
-            file=str(path),
-            key="y",
-        )
-    if not np.isfinite(y).all():
-        raise DataError("y holds NaN or infinite values; clean them first", file=str(path), key="y")
-    return y.astype("float32")

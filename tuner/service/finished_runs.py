@@ -1,4 +1,4 @@
-"""Jobs on a run folder: refit, repeat, evaluate, export, best_model and report.
+"""Jobs on a run folder: refit, repeat, evaluate, predict, export, best_model and report.
 
 Each reads the run's saved config through the one typed reader and, where it trains or loads
 a model, opens a session (the data, then Keras on the run's backend).
@@ -10,16 +10,24 @@ import dataclasses
 import sys
 import types
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tuner.config.schema import Config
 from tuner.errors import InputRangeWarning, UserInputError
-from tuner.run import layout
+from tuner.run import atomic, layout
 from tuner.run.results import RepeatEntry
-from tuner.run.saved_config import check_run_dir, read_backend, read_saved_config
-from tuner.service.results import EvaluateResult, ExportResult, RefitResult
+from tuner.run.saved_config import (
+    check_run_dir,
+    read_backend,
+    read_saved_config,
+    saved_config_or_none,
+)
+from tuner.service.results import EvaluateResult, ExportResult, PredictResult, RefitResult
 from tuner.service.session import activate_keras, open_session
+
+T = TypeVar("T")
 
 
 def refit(run_dir: Path, factory: str | None = None) -> RefitResult:
@@ -76,19 +84,59 @@ def _trusted(config: Config, run_dir: Path, factory: str | None, command: str) -
 
 
 def evaluate(run_dir: Path, data: Path) -> EvaluateResult:
-    """The best model's metrics on the arrays x and y of an .npz file, raw inputs as in
-    training; a warning where x lies far from the training inputs' range."""
-    from tuner.data.xy_file import read_xy
+    """The best model scored on labelled data, as the search scored its test split: any file
+    the run's search takes for its dataset kind (tuner.data.scoring_file), raw inputs as in
+    training; warnings where x lies far from the training inputs' range."""
+    from tuner.data.scoring_file import read_scoring_file
 
-    x, y = read_xy(data)  # before Keras' import: a wrong file is refused at once
-    activate_keras(read_backend(check_run_dir(run_dir)))
-    from tuner.engine.best_model import evaluate_arrays
+    config, why = saved_config_or_none(check_run_dir(run_dir))
+    section = config.data if config is not None else None
+    samples = read_scoring_file(data, section, labelled=True, why=why)  # before Keras' import
+    activate_keras(read_backend(run_dir))
+    from tuner.engine.scoring import evaluate_data
 
+    scored, said = _warned(lambda: evaluate_data(run_dir, samples))
+    return EvaluateResult(
+        run_dir, data, scored.metrics, said, scored.samples, scored.per_class, scored.baselines
+    )
+
+
+def predict(
+    run_dir: Path, *, data: Path | None = None, x: Any = None, out: Path | None = None
+) -> PredictResult:
+    """The best model's predictions on unlabelled data (a file as for evaluate, or arrays x):
+    one row per sample, see tuner.engine.scoring.predict_data; written to ``out`` as CSV when
+    given."""
+    from tuner.data.scoring_file import read_arrays, read_scoring_file
+
+    config, why = saved_config_or_none(check_run_dir(run_dir))
+    if (data is None) == (x is None):
+        raise UserInputError("give the samples to predict as data=FILE or as x=ARRAY, one of them")
+    if out is not None and out.suffix.lower() != ".csv":
+        raise UserInputError(
+            f"predictions are written as CSV; name a .csv file, not {out.name}", key="--out"
+        )
+    if data is not None:
+        section = config.data if config is not None else None
+        samples = read_scoring_file(data, section, labelled=False, why=why)
+    else:
+        samples = read_arrays(x)
+    activate_keras(read_backend(run_dir))
+    from tuner.engine.scoring import predict_data
+
+    frame, said = _warned(lambda: predict_data(run_dir, samples))
+    if out is not None:
+        atomic.write_bytes(out, frame.to_csv(index=False).encode())
+    return PredictResult(run_dir, data, frame, said, out)
+
+
+def _warned(job: Callable[[], T]) -> tuple[T, tuple[str, ...]]:
+    """The job's result and the InputRangeWarnings it gave, as text."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InputRangeWarning)
-        metrics = evaluate_arrays(run_dir, x, y, source=data)
+        result = job()
     said = tuple(str(w.message) for w in caught if issubclass(w.category, InputRangeWarning))
-    return EvaluateResult(run_dir, data, metrics, said)
+    return result, said
 
 
 def export(

@@ -3,11 +3,15 @@ contents of best/test.json, tuner.run.results)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tuner.config.schema import Config
 from tuner.run.results import EvaluationSummary, RefitEntry, RepeatEntry, TrialEvaluation
+
+if TYPE_CHECKING:  # pandas is imported by the jobs that make these, not by importing the API
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -55,12 +59,28 @@ class RefitResult:
 @dataclass(frozen=True)
 class EvaluateResult:
     """The best model's metrics on the user's data, and warnings about that data (inputs far
-    from the training range)."""
+    from the training range); a classifier's per-class table (class, samples, precision,
+    recall), a series' naive baselines' errors (name -> mae, rmse)."""
 
     run_dir: Path
     data: Path
     metrics: dict[str, float]
     warnings: tuple[str, ...] = ()
+    samples: int = 0
+    per_class: pd.DataFrame | None = None
+    baselines: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PredictResult:
+    """The best model's predictions, one row per sample (pandas): the sample's id, then the
+    class called and each class's probability, or the forecasts; ``out``: the CSV written."""
+
+    run_dir: Path
+    data: Path | None
+    frame: pd.DataFrame
+    warnings: tuple[str, ...] = ()
+    out: Path | None = None
 
 
 @dataclass(frozen=True)

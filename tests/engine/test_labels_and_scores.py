@@ -100,7 +100,7 @@ def test_a_multilabel_target_gets_a_sigmoid_per_label_and_a_per_label_report(
     import keras
 
     import tuner.engine.model  # noqa: F401
-    from tuner.engine.best_model import evaluate_arrays
+    from tuner.engine.scoring import evaluate_arrays
 
     run = searched["multi"]
     model = keras.saving.load_model(run / "best" / "model.keras")

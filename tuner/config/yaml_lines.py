@@ -42,11 +42,15 @@ class Source:
     overrides: dict[Path_, str] = field(default_factory=dict)  # key path -> "--set 'k=v'"
 
     def where(self, path: Path_) -> tuple[str, int | None]:
-        """The file and line to blame for ``path``: the --set argument that gave it a value,
-        else this file at the line of the deepest written key."""
+        """The file and line to blame for ``path``: the --set argument that gave it (or a key
+        under it: `--set space.lr.max=...` changes space.lr) a value, else this file at the
+        line of the deepest written key."""
         for end in range(len(path), 0, -1):
             if path[:end] in self.overrides:
                 return self.overrides[path[:end]], None
+        under = [text for key, text in self.overrides.items() if key[: len(path)] == path]
+        if under:
+            return under[-1], None
         return self.file, self.line_of(path)
 
     def line_of(self, path: Path_) -> int | None:
@@ -73,7 +77,7 @@ def load_file(path: str | Path) -> Source:
     """Read and check a YAML file; raises ConfigError for anything unreadable or ambiguous."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = _bounded_read(Path(path), name)
     except FileNotFoundError:
         raise ConfigError("no such file; check the path", file=name) from None
     except OSError as exc:
@@ -85,6 +89,27 @@ def load_file(path: str | Path) -> Source:
     except UnicodeDecodeError:
         raise ConfigError("not a UTF-8 text file; give a YAML config", file=name) from None
     return load_text(text, name)
+
+
+MAX_CONFIG_BYTES = 1_000_000  # parsed in about 3 s; a config needs a few kilobytes
+
+
+def _bounded_read(path: Path, name: str) -> bytes:
+    """The file's bytes: a regular file of at most MAX_CONFIG_BYTES (a device such as
+    /dev/zero or a pipe would be read without end), checked before reading."""
+    if path.exists() and not path.is_file() and not path.is_dir():  # a folder: OSError below
+        raise ConfigError(
+            "not a regular file (a device or pipe); give a YAML config file", file=name
+        )
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"the file is over {MAX_CONFIG_BYTES:,} bytes, the bound for a config (which needs a "
+            "few kilobytes); give a YAML config file",
+            file=name,
+        )
+    return raw
 
 
 def load_text(text: str, file: str = "<config>") -> Source:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tuner.data import limits
 from tuner.errors import DataError
 from tuner.text import significant
 
@@ -55,6 +56,11 @@ def check_labelled(
             f"{x_name} holds {significant(largest, 6)}, beyond the largest 32-bit float (about "
             "3.4e38) the samples are stored as; rescale them"
         )
+    at, value = limits.largest(x)
+    sample = int(np.unravel_index(at, x.shape)[0]) if x.size else 0
+    too_large = limits.magnitude_problem(value, f"sample {sample} of {x_name} holds")
+    if too_large:
+        raise fail(too_large)
     if not _numeric(y):
         raise fail(f"{y_name} must hold whole class labels 0, 1, 2, ...; got dtype {y.dtype}")
     labels = y.astype("float64")
@@ -72,6 +78,8 @@ def check_labelled(
             f"{y_name} holds the label {int(y.max())}, beyond the 32-bit labels Keras is given "
             f"(at most {INT32_MAX}); number the classes 0, 1, 2, ..."
         )
+    top = int(labels.max())
+    limits.check_classes(top + 1, f"{y_name} holds the label {top}: that makes", file=file, key=key)
 
 
 def check_same_steps(

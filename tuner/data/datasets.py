@@ -20,7 +20,8 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from tuner.config.sections import REGRESSION_DATASETS, DataSection
-from tuner.data import checks, sequences, series
+from tuner.data import checks, limits, sequences, series
+from tuner.data import npz as npz_file
 from tuner.errors import DataError
 from tuner.text import significant
 
@@ -91,6 +92,15 @@ def imports_keras(cfg: DataSection) -> bool:
     return cfg.dataset in ("mnist", "fashion_mnist") and not cfg.path and cfg.source != "bundled"
 
 
+def check_data(cfg: DataSection, seed: int) -> Dataset | None:
+    """What `tuner validate` checks of the data: the dataset loaded exactly as a search loads
+    it, every file read and checked, without Keras. None where the data is the toolkit's own
+    (digits; MNIST without data.path, which may need Keras to download)."""
+    if cfg.path is None and cfg.dataset not in REGRESSION_DATASETS:
+        return None
+    return load_dataset(cfg, seed)
+
+
 def load_dataset(cfg: DataSection, seed: int) -> Dataset:
     if cfg.dataset in REGRESSION_DATASETS:
         return _series_dataset(cfg, seed)
@@ -107,7 +117,7 @@ def load_dataset(cfg: DataSection, seed: int) -> Dataset:
     train, val = _split(*pool, cfg.validation_split, seed)
     mean = variance = None
     if cfg.normalize:
-        mean, variance = train[0].mean(axis=(0, 1)), train[0].var(axis=(0, 1))
+        mean, variance = _statistics(train[0])
     return _classification(cfg, (train, val, test), None, mean, variance, origin)
 
 
@@ -158,6 +168,7 @@ def _sequences_dataset(cfg: DataSection, seed: int) -> Dataset:
                 f"{parts['train'].x.shape[2]}; give the same features",
                 file=cfg.test_path,
             )
+    sequences.check_same_padding(parts, cfg.path)
     encoded = sequences.encode(parts, cfg.path)
     if encoded.kind == "multilabel" and cfg.class_weight is not None:
         raise DataError(
@@ -182,7 +193,9 @@ def _sequences_dataset(cfg: DataSection, seed: int) -> Dataset:
         train, val = _split(*pool, cfg.validation_split, seed)
     mean = variance = None
     if cfg.normalize:  # padding left out
-        mean, variance = np.nanmean(train[0], axis=(0, 1)), np.nanvar(train[0], axis=(0, 1))
+        # In float64: squares of values up to limits.MAX_MAGNITUDE overflow float32 sums.
+        mean = np.nanmean(train[0], axis=(0, 1), dtype="float64").astype("float32")
+        variance = np.nanvar(train[0], axis=(0, 1), dtype="float64").astype("float32")
         variance = np.where(variance > 0, variance, 1.0)  # a constant feature stays as it is
     origin = cfg.path if not cfg.test_path else f"{cfg.path} (test: {cfg.test_path})"
     return _classification(
@@ -193,7 +206,7 @@ def _sequences_dataset(cfg: DataSection, seed: int) -> Dataset:
         variance,
         origin,
         class_names=encoded.names,
-        padded=bool(np.isnan(np.concatenate([train[0], val[0], test[0]])).any()),
+        padded=any(bool(np.isnan(part[0]).any()) for part in (train, val, test)),
         labels=encoded.kind,
     )
 
@@ -211,6 +224,13 @@ def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
                 "values beyond the largest 32-bit float (about 3.4e38); give smaller ones",
                 key="data.trend",
             )
+        _, value = limits.largest(wave)
+        noise, trend = significant(cfg.noise, 6), significant(cfg.trend, 6)
+        too_large = limits.magnitude_problem(
+            value, f"noise {noise} and trend {trend} make values up to", "give smaller ones"
+        )
+        if too_large:
+            raise DataError(too_large, key="data.trend")
         table = series.Table(("value",), wave[:, None], np.arange(len(wave)).astype(str))
         origin = f"a seeded sine of {cfg.length} steps, period {period}"
     else:
@@ -241,11 +261,19 @@ def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
         x_test=test.x,
         y_test=test.y,
         num_classes=0,
-        mean=rows.mean(axis=0) if cfg.normalize else None,
-        variance=rows.var(axis=0) if cfg.normalize else None,
+        mean=_statistics(rows[:, None])[0] if cfg.normalize else None,
+        variance=_statistics(rows[:, None])[1] if cfg.normalize else None,
         origin=origin,
         forecast=forecast,
     )
+
+
+def _statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each feature's mean and variance over samples and steps of (n, steps, features), summed
+    in float64 (squares of values up to limits.MAX_MAGNITUDE overflow a float32 sum)."""
+    mean = x.mean(axis=(0, 1), dtype="float64")
+    variance = x.var(axis=(0, 1), dtype="float64")
+    return mean.astype("float32"), variance.astype("float32")
 
 
 def _split(x: np.ndarray, y: np.ndarray, fraction: float, seed: int) -> tuple[Arrays, Arrays]:
@@ -335,23 +363,24 @@ def _keras_download(dataset: str) -> tuple[Arrays, Arrays]:
 
 def _npz(path: str) -> tuple[Arrays, Arrays]:
     """An explicit mnist.npz in Keras' layout: x_train, y_train, x_test, y_test."""
-    try:
-        with np.load(path) as npz:
-            keys = ("x_train", "y_train", "x_test", "y_test")
-            missing = [k for k in keys if k not in npz]
-            if missing:
-                raise DataError(
-                    f"missing arrays {', '.join(missing)}; save x_train, y_train, x_test, y_test",
-                    file=path,
-                    key="data.path",
-                )
-            arrays = [npz[k] for k in keys]
-    except FileNotFoundError:
-        raise DataError("no such file; check data.path", file=path, key="data.path") from None
-    except (OSError, ValueError) as exc:
-        raise DataError(
-            f"cannot read as .npz ({exc}); give a numpy .npz file", file=path, key="data.path"
-        ) from None
+    opened = npz_file.open_npz(
+        path,
+        unreadable="cannot read as .npz (empty, truncated or another format); give a numpy "
+        ".npz file of x_train, y_train, x_test, y_test (np.savez)",
+        no_file="no such file; check data.path",
+        key="data.path",
+    )
+    keys = ("x_train", "y_train", "x_test", "y_test")
+    with opened as npz:
+        missing = [k for k in keys if k not in npz]
+        if missing:
+            raise DataError(
+                f"missing arrays {', '.join(missing)}; save x_train, y_train, x_test, y_test",
+                file=path,
+                key="data.path",
+            )
+        read = npz_file.read_arrays(npz, keys, path, key="data.path")
+    arrays = [read[k] for k in keys]
     for names, at_least in (("x_train", "y_train"), 2), (("x_test", "y_test"), 1):
         x, y = arrays[keys.index(names[0])], arrays[keys.index(names[1])]
         checks.check_labelled(x, y, file=path, names=names, key="data.path", at_least=at_least)

@@ -19,7 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from tuner.data import limits, long_csv
+from tuner.data import npz as npz_file
 from tuner.errors import DataError
+from tuner.text import plural, significant, thousands
 
 SPLITS = ("train", "val", "test")
 
@@ -44,42 +47,22 @@ class CsvColumns:
 
 def read_csv(path: str, columns: CsvColumns, features: tuple[str, ...] | None = None) -> Labelled:
     """A long-format .csv; ``features``, when given, must be the training file's features."""
-    import pandas as pd
-
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DataError(
-            f"cannot read it as CSV ({exc}); save it as comma-separated text", file=path
-        ) from None
-    line = np.arange(len(table)) + 2  # the header is line 1
-    for key in ("id", "label", "order"):
-        name = getattr(columns, key)
-        if name is not None and name not in table.columns:
-            raise DataError(
-                f"no column {name!r}; the columns are {', '.join(table.columns)}",
-                file=path,
-                line=1,
-                key=f"data.{key}",
-            )
-    if not len(table):
-        raise DataError("holds no rows; give one row per time step", file=path)
-    chosen = features or columns.features or _numeric_columns(table, columns, path)
+    table, line = long_csv.read(path, columns)
+    labels = table[columns.label].to_numpy()
+    limits.check_classes(
+        len(set(labels.tolist()) - {""}),
+        f"column {columns.label!r} holds",
+        file=path,
+        key="data.label",
+    )
+    chosen = features or columns.features or long_csv.numeric_columns(table, columns, path)
     missing = [c for c in chosen if c not in table.columns]
     if missing:
         problem = f"no column {missing[0]!r}; the columns are {', '.join(table.columns)}"
         if features is not None:
             problem = f"has no feature column {missing[0]!r} of the training file; add it"
         raise DataError(problem, file=path, line=1, key="data.features")
-    values = np.empty((len(table), len(chosen)), dtype="float32")
-    for i, name in enumerate(chosen):
-        numbers = pd.to_numeric(table[name].str.strip(), errors="coerce").to_numpy("float64")
-        bad = np.flatnonzero(~np.isfinite(numbers))
-        if len(bad):
-            cell = table[name].iloc[bad[0]]
-            problem = f"column {name!r} holds {cell!r}, not a number; every feature must be"
-            raise DataError(problem, file=path, line=int(line[bad[0]]), key="data.features")
-        values[:, i] = numbers
+    values = long_csv.numbers(table, chosen, line, path)
     for key, what in (("id", "name the sequence of every row"), ("label", "label every row")):
         name = getattr(columns, key)
         empty = np.flatnonzero(table[name].str.strip() == "")
@@ -91,22 +74,12 @@ def read_csv(path: str, columns: CsvColumns, features: tuple[str, ...] | None = 
                 key=f"data.{key}",
             )
     ids = table[columns.id].to_numpy()
-    labels = table[columns.label].to_numpy()
-    order = np.arange(len(table), dtype="float64")  # file order unless an order column
-    if columns.order is not None:
-        order = pd.to_numeric(table[columns.order], errors="coerce").to_numpy("float64")
-        bad = np.flatnonzero(~np.isfinite(order))
-        if len(bad):
-            raise DataError(
-                f"column {columns.order!r} holds {table[columns.order].iloc[bad[0]]!r}, "
-                "not a number",
-                file=path,
-                line=int(line[bad[0]]),
-                key="data.order",
-            )
+    order = long_csv.order(table, columns.order, line, path)
     first_rows: dict[str, list[int]] = {}
     for row, name in enumerate(ids):  # sequences in order of first appearance in the file
         first_rows.setdefault(name, []).append(row)
+    longest = max(first_rows, key=lambda name: len(first_rows[name]))
+    check_padded(len(first_rows), len(first_rows[longest]), len(chosen), path, repr(longest))
     for rows in first_rows.values():
         rows.sort(key=lambda r: (order[r], r))  # steps by order, ties in file order
     sequences, sequence_labels = [], []
@@ -125,25 +98,18 @@ def read_csv(path: str, columns: CsvColumns, features: tuple[str, ...] | None = 
     return Labelled(pad(sequences), np.asarray(sequence_labels), tuple(chosen))
 
 
-def _numeric_columns(table: object, columns: CsvColumns, path: str) -> tuple[str, ...]:
-    import pandas as pd
-
-    assert isinstance(table, pd.DataFrame)
-    taken = {columns.id, columns.label, columns.order}
-    numeric = []
-    for name in table.columns:
-        if name in taken:
-            continue
-        # By the first row: a later cell that is not a number is an error at its line.
-        if pd.notna(pd.to_numeric(table[name].iloc[0].strip(), errors="coerce")):
-            numeric.append(str(name))
-    if not numeric:
-        raise DataError(
-            "has no numeric column besides the id, label and order columns; add features",
-            file=path,
-            key="data.features",
-        )
-    return tuple(numeric)
+def check_padded(
+    count: int, steps: int, features: int, path: str | None, longest: str, key: str = "data.path"
+) -> None:
+    """``count`` sequences padded to ``steps`` steps must fit in limits.MAX_ARRAY_BYTES."""
+    limits.check_array_bytes(
+        count * steps * features * 4,
+        f"{thousands(count)} sequences padded to the longest (sequence {longest}, "
+        f"{thousands(steps)} steps) of {plural(features, 'feature')}",
+        "cut or split the long sequences, or give fewer",
+        file=path,
+        key=key,
+    )
 
 
 def _label(text: object) -> object:
@@ -157,45 +123,102 @@ def _label(text: object) -> object:
 
 def read_npz(path: str) -> dict[str, Labelled]:
     """The .npz's splits, by name (train always; val and test where the file holds them)."""
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as exc:
-        raise DataError(
-            f"not an .npz file ({exc.__class__.__name__}); save with np.savez", file=path
-        ) from None
-    with npz:
-        out = {}
-        for split in SPLITS:
-            xk, yk = f"x_{split}", f"y_{split}"
-            if xk not in npz and yk not in npz and split != "train":
-                continue
-            for key in (xk, yk):
+    opened = npz_file.open_npz(
+        path,
+        unreadable="not an .npz file (empty, truncated or another format); save the arrays "
+        "with np.savez",
+        no_file="no such file; check data.path",
+    )
+    with opened as npz:
+        present = [s for s in SPLITS if s == "train" or f"x_{s}" in npz or f"y_{s}" in npz]
+        for split in present:
+            for key in (f"x_{split}", f"y_{split}"):
                 if key not in npz:
-                    raise DataError(f"missing array {key!r}; save {xk} and {yk}", file=path)
-            x = _array(npz, xk, path, "biuf", "numbers")
-            y = _array(npz, yk, path, "biuU", "integers or text (dtype str)")
-            x = x[:, :, None] if x.ndim == 2 else x
-            if x.ndim != 3 or y.ndim not in (1, 2) or len(x) != len(y) or not len(x):
-                raise DataError(
-                    f"{xk} must be (n, steps, features) or (n, steps) and {yk} (n,) labels or "
-                    f"(n, labels) 0/1, n > 0; got {x.shape} and {y.shape}",
-                    file=path,
-                    key=xk,
-                )
-            check_padding(x, path, xk)
-            out[split] = Labelled(x.astype("float32"), y, tuple(f"x{i}" for i in range(x.shape[2])))
+                    raise DataError(
+                        f"missing array {key!r}; save x_{split} and y_{split}", file=path
+                    )
+        names = [f"{xy}_{split}" for split in present for xy in "xy"]
+        arrays = npz_file.read_arrays(npz, names, path)
+    out = {split: _split(arrays, split, path) for split in present}
+    _check_alike(out, path)
     return out
 
 
-def _array(npz: object, key: str, path: str, kinds: str, wanted: str) -> np.ndarray:
-    """One array of the .npz, of dtype kinds ``kinds`` ("biuf": numbers), never unpickled."""
-    try:
-        values = np.asarray(npz[key])  # type: ignore[index]
-    except ValueError:
-        raise DataError(f"{key} holds Python objects; save {wanted}", file=path, key=key) from None
+def _split(arrays: dict[str, np.ndarray], split: str, path: str) -> Labelled:
+    xk, yk = f"x_{split}", f"y_{split}"
+    x = _kind(arrays[xk], xk, path, "biuf", "numbers")
+    y = _kind(arrays[yk], yk, path, "biuU", "integers or text (dtype str)")
+    x = x[:, :, None] if x.ndim == 2 else x
+    if x.ndim != 3 or y.ndim not in (1, 2) or len(x) != len(y) or not len(x):
+        raise DataError(
+            f"{xk} must be (n, steps, features) or (n, steps) and {yk} (n,) labels or "
+            f"(n, labels) 0/1, n > 0; got {x.shape} and {y.shape}",
+            file=path,
+            key=xk,
+        )
+    _check_values(x, path, xk)
+    check_padding(x, path, xk)
+    classes = y.shape[1] if y.ndim == 2 else len(np.unique(y))
+    limits.check_classes(classes, f"{yk} holds", file=path, key=yk)
+    return Labelled(x.astype("float32"), y, tuple(f"x{i}" for i in range(x.shape[2])))
+
+
+def _kind(values: np.ndarray, key: str, path: str, kinds: str, wanted: str) -> np.ndarray:
+    """One array of the .npz, of dtype kinds ``kinds`` ("biuf": numbers)."""
     if values.dtype.kind not in kinds:
         raise DataError(f"{key} holds {values.dtype} values; give {wanted}", file=path, key=key)
     return values
+
+
+def _check_values(x: np.ndarray, path: str, key: str) -> None:
+    """No infinite values (NaN is padding, checked next), none past float32 or past
+    limits.MAX_MAGNITUDE; each named by sequence and step."""
+    infinite = np.argwhere(np.isinf(x))
+    if len(infinite):
+        n, step = (int(i) for i in infinite[0][:2])
+        raise DataError(
+            f"sequence {n} has an infinite value at step {step}; clean or drop it",
+            file=path,
+            key=key,
+        )
+    if not x.size:
+        return  # no steps: check_padding says so
+    at, value = limits.largest(x)
+    n, step = (int(i) for i in np.unravel_index(at, x.shape)[:2])
+    where = f"sequence {n} holds at step {step}"
+    if abs(value) > limits.FLOAT32_MAX:
+        raise DataError(
+            f"{where} {significant(value, 6)}, beyond the largest 32-bit float (about 3.4e38) "
+            "the sequences are stored as; rescale them",
+            file=path,
+            key=key,
+        )
+    too_large = limits.magnitude_problem(value, where)
+    if too_large:
+        raise DataError(too_large, file=path, key=key)
+
+
+def _check_alike(parts: dict[str, Labelled], path: str) -> None:
+    """Every split with the training split's features (steps may differ: padding), and the
+    splits padded alike within the array bound."""
+    features = parts["train"].x.shape[2]
+    for split, part in parts.items():
+        if part.x.shape[2] != features:
+            raise DataError(
+                f"x_{split} has {part.x.shape[2]} features, x_train {features}; give every "
+                "split the same features",
+                file=path,
+                key=f"x_{split}",
+            )
+    check_same_padding(parts, path)
+
+
+def check_same_padding(parts: dict[str, Labelled], path: str | None) -> None:
+    """The splits padded to the longest of any must fit in limits.MAX_ARRAY_BYTES together."""
+    count = sum(len(part.x) for part in parts.values())
+    split, longest = max(((s, p.x.shape[1]) for s, p in parts.items()), key=lambda sp: sp[1])
+    features = parts["train"].x.shape[2]
+    check_padded(count, longest, features, path, f"in the {split} split")
 
 
 def check_padding(x: np.ndarray, path: str, key: str) -> None:

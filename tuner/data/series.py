@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tuner.data import limits
 from tuner.errors import DataError
 from tuner.numbers import is_finite_number
+from tuner.text import plural, thousands
 
 SINE_PERIOD = 40  # the sine's default period in steps (data.period)
 # The sine is a sum of harmonics of one period, so it repeats every `period` steps exactly:
@@ -96,6 +98,14 @@ def split(
                 file=file,
                 key="data.window",
             )
+    limits.check_array_bytes(
+        steps * window * values.shape[1] * 4,
+        f"the windows ({thousands(steps)} steps, each in {thousands(window)} windows of "
+        f"{plural(values.shape[1], 'feature')})",
+        "lower data.window or give a shorter series",
+        file=file,
+        key="data.window",
+    )
     return [_windows(values, target, window, horizon, start, stop) for start, stop in parts]
 
 
@@ -120,7 +130,10 @@ def _windows(
 def target_scale(target: np.ndarray, normalize: bool) -> TargetScale:
     """From the training part's target; without normalize the linear head is the identity."""
     low, high = float(target.min()), float(target.max())
-    mean, std = (float(target.mean()), float(target.std())) if normalize else (0.0, 1.0)
+    if normalize:  # in float64: a float32 sum of squares overflows past about 1e19 per value
+        mean, std = float(target.mean(dtype="float64")), float(target.std(dtype="float64"))
+    else:
+        mean, std = 0.0, 1.0
     return TargetScale(mean, std if std > 0 else 1.0, low, high if high > low else low + 1.0)
 
 
@@ -174,6 +187,9 @@ def read_csv(path: str, target: str) -> Table:
 
 def _rows(path: str) -> list[tuple[int, list[str]]]:
     """(line, cells) of every row, the header first; blank lines only at the end."""
+    limits.check_file_size(
+        path, limits.MAX_CSV_BYTES, "give fewer time steps (e.g. resample the series)"
+    )
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
@@ -258,6 +274,9 @@ def _number(path: str, line: int, column: str, cell: str) -> float:
             line=line,
             key=column,
         )
+    too_large = limits.magnitude_problem(value, f"column {column!r} holds")
+    if too_large:
+        raise DataError(too_large, file=path, line=line, key=column)
     return value
 
 

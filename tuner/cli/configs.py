@@ -17,8 +17,9 @@ def add_validate(commands: Any) -> None:
     validate = commands.add_parser(
         "validate",
         help="check configs without training; print each space",
-        description="Check each config (keys, values, the data files it names) without "
-        "importing Keras; print its search space and size. Exit 2 on the first bad config.",
+        description="Check each config (keys, values, and the data files it names, read and "
+        "checked as search reads them) without importing Keras; print its search space and "
+        "size. Exit 2 on the first bad config.",
     )
     validate.add_argument(
         "configs", nargs="+", type=Path, metavar="CONFIG", help="YAML configs, e.g. configs/*.yaml"
@@ -33,11 +34,11 @@ def add_validate(commands: Any) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
-        checked = [_config_object(path, load_config_with(path)) for path in args.configs]
+        checked = [_config_object(path, _checked(path)) for path in args.configs]
         print(json.dumps({"configs": checked}, indent=2))
         return 0
     for path in args.configs:
-        config = load_config_with(path)
+        config = _checked(path)
         size = config.space.size()
         continuous = [p.name for p in config.space.params if p.count() == float("inf")]
         size_text = f"{points_text(size)} points"
@@ -54,6 +55,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
             if param.given:
                 print(f"  {param.name:<22} {param.describe()}")
     return 0
+
+
+def _checked(path: Path) -> Config:
+    """The config, and the data it names read and checked as `tuner search` reads them (the
+    same code, tuner.data.datasets, without Keras)."""
+    from tuner.data.datasets import check_data
+
+    config = load_config_with(path)
+    check_data(config.data, config.seed)
+    return config
 
 
 def _config_object(path: Path, config: Config) -> dict[str, Any]:

@@ -88,6 +88,8 @@ class Config:
         }
 
 
+MAX_SINE_LENGTH = 1_000_000  # data.length: steps of the generated sine
+
 # Keys whose change makes an existing run's results incomparable with the new config.
 SEARCH_DEFINING = ("seed", "data", "model", "space", "search")
 # Keys under those sections that change how fast a search runs, not what it finds.
@@ -238,6 +240,8 @@ def _check_data(src: yaml_lines.Source, data: DataSection) -> None:
             raise src.error(
                 ("data", key), f"{key} is for the {users} datasets, not {data.dataset}; remove it"
             )
+    if data.dataset == "sine" and data.length > MAX_SINE_LENGTH:  # its windows take memory
+        raise src.error(("data", "length"), f"must be <= {MAX_SINE_LENGTH}, got {data.length}")
     if data.dataset == "csv" and data.path is None:
         raise src.error(("data", "path"), "the csv dataset reads a file; set data.path: FILE.csv")
     _check_sequences(src, data)

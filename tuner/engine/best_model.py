@@ -11,6 +11,7 @@ time of each, so the report draws them without Keras.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -22,6 +23,7 @@ import keras
 import numpy as np
 
 from tuner.analysis.forecast import errors
+from tuner.config import yaml_lines
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
 from tuner.engine import recipe
@@ -227,12 +229,16 @@ def check_loads_back(path: Path, config: Config) -> None:
     )
     if config.model.factory is None:
         raise TunerError(problem + "please report this with the run's config.yaml")
+    file, line = config.file, None
+    with contextlib.suppress(Exception):  # the line is a courtesy; the key says where
+        file, line = yaml_lines.load_file(config.file).where(("model", "factory"))
     raise ConfigError(
         problem + "in the factory, replace each Lambda layer with a small keras.layers.Layer "
         "subclass and register every custom layer with "
         "@keras.saving.register_keras_serializable(), then run the same search again (the "
         "trials are kept and best/ is exported anew)",
-        file=config.file,
+        file=file,
+        line=line,
         key="model.factory",
     )
 

@@ -23,10 +23,13 @@ from types import ModuleType
 from typing import Any
 
 import keras
+import keras_tuner as kt
+import numpy as np
 
 from tuner.config import yaml_lines
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
+from tuner.engine import signals
 from tuner.engine.hyperparameters import to_hyperparameters
 from tuner.engine.model import ModelSpec
 from tuner.errors import ConfigError
@@ -36,9 +39,16 @@ Build = Callable[[Any], keras.Model]
 KEY = ("model", "factory")
 
 
+class FactoryError(ConfigError, kt.errors.FatalError):
+    """The factory's fault, which no trial may absorb as a failed trial: it exited, raised
+    KeyboardInterrupt itself, or built a model of the wrong output shape. keras-tuner lets a
+    FatalError through, so the search stops with this one line (exit 2); the trial it was
+    building stays unfinished and is built again on resume."""
+
+
 def load_factory(config: Config, spec: ModelSpec) -> Build:
-    """The user's factory as a one-argument build(hp), or a one-line ConfigError at
-    model.factory."""
+    """The user's factory as a one-argument build(hp) whose model's output shape is checked
+    against the data, or a one-line ConfigError at model.factory."""
     reference = config.model.factory
     assert reference is not None
     module_name, function_name = reference.rsplit(":", 1)
@@ -46,9 +56,92 @@ def load_factory(config: Config, spec: ModelSpec) -> Build:
     build = getattr(module, function_name, None)
     if not callable(build):
         raise _error(config, f"{module_name} has no function {function_name!r}; define it")
-    if len(inspect.signature(build).parameters) >= 2:
-        return lambda hp: build(hp, spec)
-    return build
+    two = len(inspect.signature(build).parameters) >= 2
+    called = f"{function_name}(hp, data)" if two else f"{function_name}(hp)"
+
+    def guarded(hp: Any) -> keras.Model:
+        with _user_code(config, called):
+            model = build(hp, spec) if two else build(hp)
+        if isinstance(model, keras.Model):
+            _check_outputs(config, called, _declared_shape(model), spec)
+        return model
+
+    return guarded
+
+
+@contextlib.contextmanager
+def _user_code(config: Config, doing: str, importing: bool = False) -> Iterator[None]:
+    """Around the factory's own code (its import, its build): sys.exit() or a KeyboardInterrupt
+    it raises itself is its fault, in one line; the user's real Ctrl-C passes through."""
+    try:
+        yield
+    except SystemExit as exc:
+        raise _error(
+            config,
+            f"{doing} called sys.exit({exc.code!r}); "
+            + (
+                "a factory module must not exit when imported: only define functions there"
+                if importing
+                else "a factory must return a compiled keras.Model or raise an exception, "
+                "never exit"
+            ),
+            FactoryError,
+        ) from None
+    except KeyboardInterrupt as exc:
+        if signals.from_user(exc):
+            raise
+        raise _error(
+            config,
+            f"{doing} raised KeyboardInterrupt, which stands for Ctrl-C; raise another "
+            "exception to report a problem",
+            FactoryError,
+        ) from None
+
+
+def expected_width(spec: ModelSpec) -> tuple[int, ...]:
+    """The output widths the data can train: one per class (multiclass), one sigmoid or a
+    two-class softmax (binary), one per label (multi-label), one per step ahead (regression)."""
+    if spec.num_classes == 0:
+        return (spec.horizon,)
+    return (1, 2) if spec.labels == "binary" else (spec.num_classes,)
+
+
+def _check_outputs(
+    config: Config, called: str, shape: tuple[int | None, ...] | None, spec: ModelSpec
+) -> None:
+    """A model whose output does not fit the targets is the factory's fault, named before
+    fit (where TensorFlow's failure is a node dump, or MSE broadcasts a wrong width
+    silently). ``shape`` None: not known without running the model."""
+    widths = expected_width(spec)
+    if shape is None or (len(shape) == 2 and shape[1] in widths):
+        return
+    expected = " or ".join(f"(None, {w})" for w in widths)
+    if spec.num_classes == 0:
+        why = f"one output per step ahead (horizon {spec.horizon})"
+    elif spec.labels == "binary":
+        why = "one sigmoid or a softmax over the 2 classes"
+    else:
+        kind = "label" if spec.labels == "multilabel" else "class"
+        why = f"one output per {kind} ({spec.num_classes} {kind}{'es' if kind == 'class' else 's'})"
+    received = "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+    raise _error(
+        config,
+        f"{called} built a model whose output has shape {received}; expected {expected}, "
+        f"{why}: end the model in Dense({widths[-1]})",
+        FactoryError,
+    )
+
+
+def _declared_shape(model: keras.Model) -> tuple[Any, ...] | None:
+    """The output shape a functional or Sequential model declares, None for a subclassed one
+    (known only once it runs); several outputs as a tuple of their shapes, which fails."""
+    try:
+        shape = model.output_shape
+    except (AttributeError, ValueError, RuntimeError):
+        return None
+    if isinstance(shape, list | dict):
+        return tuple(shape.values() if isinstance(shape, dict) else shape)
+    return tuple(shape) if isinstance(shape, tuple) else None
 
 
 def _import(config: Config, name: str) -> ModuleType:
@@ -65,14 +158,18 @@ def _import(config: Config, name: str) -> ModuleType:
             spec = importlib.util.spec_from_file_location(path.stem, path)
             assert spec is not None and spec.loader is not None
             module = importlib.util.module_from_spec(spec)
-            with _looking_in([str(path.resolve().parent)]):  # for its own imports
-                spec.loader.exec_module(module)
+            with (
+                _looking_in([str(path.resolve().parent)]),
+                _user_code(config, f"importing {name}", importing=True),
+            ):
+                spec.loader.exec_module(module)  # _looking_in: for its own imports
             return module
         with _looking_in([str(Path.cwd())]):
             found = importlib.util.find_spec(name)
             if found is not None and found.origin and Path(found.origin).is_file():
                 _check_origin(config, Path(found.origin))
-            return importlib.import_module(name)
+            with _user_code(config, f"importing {name}", importing=True):
+                return importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name is None or not name.startswith(exc.name):
             raise _error(config, f"importing {name} failed: {exc}") from None
@@ -117,6 +214,8 @@ def check_factory_model(config: Config, dataset: Dataset, build: Build) -> None:
     except KeyError as exc:  # keras-tuner's hp.get: "NAME does not exist."
         name = str(exc.args[0]).removesuffix(" does not exist.") if exc.args else "?"
         raise _undeclared(config, name) from None
+    except ConfigError:  # the factory's fault, said already (it exited, a wrong output shape)
+        raise
     except Exception as exc:
         reason = (str(exc).strip().splitlines() or [""])[0][:200]
         raise _error(
@@ -129,9 +228,7 @@ def check_factory_model(config: Config, dataset: Dataset, build: Build) -> None:
         raise _undeclared(config, new[0])
     if not isinstance(model, keras.Model) or getattr(model, "optimizer", None) is None:
         raise _error(config, f"returned {type(model).__name__}, not a compiled keras.Model")
-    measured = model.evaluate(
-        dataset.x_val[:2], dataset.y_val[:2], verbose=0, return_dict=True
-    )  # two samples: metrics are named once the model has run
+    measured = _try_on_two(config, model, dataset)
     names = [*measured, *(f"val_{name}" for name in measured)]
     for metric in config.metrics:
         if metric not in names:
@@ -143,6 +240,32 @@ def check_factory_model(config: Config, dataset: Dataset, build: Build) -> None:
             )
 
 
+def _try_on_two(config: Config, model: keras.Model, dataset: Dataset) -> dict[str, Any]:
+    """The model run on two validation samples: its output shape checked (a subclassed model
+    declares none before it runs), then evaluated, for the names of the metrics it measures.
+    A failure is one line (TensorFlow's own message is a node dump)."""
+    x, y = dataset.x_val[:2], dataset.y_val[:2]
+    try:
+        outputs = model.predict(x, verbose=0)
+        shape = (None, *np.shape(outputs)[1:]) if not isinstance(outputs, list | dict) else None
+        if shape is None:  # several outputs
+            shape = tuple(outputs.values() if isinstance(outputs, dict) else outputs)
+            shape = tuple((None, *np.shape(o)[1:]) for o in shape)
+        _check_outputs(config, "the factory", shape, ModelSpec.of(dataset))
+        measured: dict[str, Any] = model.evaluate(x, y, verbose=0, return_dict=True)
+    except ConfigError:
+        raise
+    except Exception as exc:
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        reason = next((ln for ln in lines if not ln.startswith(("Graph execution", "["))), "")
+        raise _error(
+            config,
+            f"the factory's model failed on two validation samples ({exc.__class__.__name__}: "
+            f"{reason[:200]}); check its input shape {dataset.input_shape} and its output",
+        ) from None
+    return measured
+
+
 def _undeclared(config: Config, name: str) -> ConfigError:
     return _error(
         config,
@@ -151,11 +274,11 @@ def _undeclared(config: Config, name: str) -> ConfigError:
     )
 
 
-def _error(config: Config, problem: str) -> ConfigError:
+def _error(config: Config, problem: str, kind: type[ConfigError] = ConfigError) -> ConfigError:
     file, line = config.file, None
     with contextlib.suppress(Exception):  # the line is a courtesy; the key says where
         file, line = yaml_lines.load_file(config.file).where(KEY)
-    return ConfigError(problem, file=file, line=line, key="model.factory")
+    return kind(problem, file=file, line=line, key="model.factory")
 
 
 @contextlib.contextmanager

@@ -68,6 +68,15 @@ def watch(model: Any) -> None:
         model.stop_training = True
 
 
+def from_user(exc: KeyboardInterrupt) -> bool:
+    """Whether ``exc`` is the user's Ctrl-C or SIGTERM, not a KeyboardInterrupt some code
+    raised itself (a model factory's ``raise KeyboardInterrupt``). While our handlers are
+    installed a real signal only sets the flag, or raises Interrupted on the second one;
+    without them (an import outside a search) every KeyboardInterrupt is taken as real."""
+    ours = signal.getsignal(signal.SIGINT) is _handle
+    return isinstance(exc, Interrupted) or bool(_received) or not ours
+
+
 def check() -> None:
     """Raise Interrupted if a stop was asked for."""
     if _received:

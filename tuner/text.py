@@ -94,6 +94,16 @@ def percent(fraction: float, places: int = 0) -> str:
     return f"{fraction:.{places}%}"
 
 
+def percent_against(fraction: float, bound: float) -> str:
+    """``fraction`` as a percentage at the precision it was compared with ``bound``: a share of
+    0.0496 checked against 5% reads '4.96%', never a '5%' that looks like the bound itself."""
+    for places in range(4):
+        text = percent(fraction, places)
+        if fraction == bound or text != percent(bound, places):
+            return text
+    return percent(fraction, 4)
+
+
 def thousands(number: float) -> str:
     """A whole number with thousands separators: thousands(12345) is '12,345'; a float is
     rounded (thousands(1234.6) is '1,235'), an infinite one is 'inf'."""

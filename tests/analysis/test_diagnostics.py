@@ -14,6 +14,7 @@ from tuner.analysis import space_checks, training
 from tuner.analysis.findings import Context, Edit, Finding, trial_list
 from tuner.analysis.importance import MIN_TRIALS, Importance, estimate
 from tuner.config.space import Condition, Param
+from tuner.text import percent_against
 
 LR = Param("learning_rate", "float", min=1e-4, max=1e-1, sampling="log")
 ACTIVATION = Param("activation", "choice", values=("tanh", "softsign"))
@@ -322,8 +323,22 @@ def test_a_parameter_with_no_effect_is_fixed_at_the_best_value() -> None:
     ctx = context(records, varying=varying, importance=estimate(records, varying, PARAMS))
     found = space_checks.no_effect(ctx)
     assert [f.param for f in found] == ["activation"]
-    assert re.match(r"activation carried [01]% of the importance over 12 trials", found[0].evidence)
+    assert re.match(
+        r"activation carried [01]% of the importance over 12 trials, under the 5% below which",
+        found[0].evidence,
+    )
     assert found[0].edits == (Edit(("space", "activation"), "tanh"),)
+
+
+@pytest.mark.parametrize(
+    ("share", "text"),
+    [(0.0496, "4.96%"), (0.049999, "4.9999%"), (0.041, "4%"), (0.05, "5%"), (0.0504, "5.04%")],
+)
+def test_a_share_reads_at_the_precision_it_was_compared_with_the_bound(
+    share: float, text: str
+) -> None:
+    """4.96% is below the 5% bound and must not print as '5%' (it was called no effect)."""
+    assert percent_against(share, space_checks.NO_EFFECT_SHARE) == text
 
 
 def test_importance_says_why_when_there_are_too_few_trials() -> None:
@@ -457,3 +472,17 @@ def test_a_margin_smaller_than_the_spread_between_trials_is_within_the_noise() -
         "Verdict: no clear difference between softsign and tanh: 0.00667 in mean val_accuracy, "
         "within the noise (±0.1 at 95%, 3 pairs of trials that differ only in activation)."
     )
+
+
+def test_a_top_trial_whose_checkpoint_is_its_first_epoch_is_flagged() -> None:
+    peaked = trial("1", val_accuracy=[0.8, 0.7, 0.6, 0.6], number=1)
+    steady = trial("2", val_accuracy=[0.5, 0.6, 0.7, 0.75], number=2)
+    one_epoch = trial("3", val_accuracy=[0.55], number=3)  # ran one epoch: nothing to say
+    found = only(training.diagnose(context([peaked, steady, one_epoch])), "first_epoch")
+    assert found.trials == ("1",)
+    assert found.evidence == (
+        "Trial 1 (the best trial) kept its first epoch's weights (trial 1: epoch 1 of 4): no "
+        "later epoch had a better val_accuracy."
+    )
+    assert "learning rate may be too high" in found.suggestion and found.edits == ()
+    assert "first_epoch" not in kinds(training.diagnose(context([steady, one_epoch])))

@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from helpers.records import failed_record, make_config, make_record
+from helpers.records import failed_record, make_config, make_demo_run, make_record
+from helpers.reports import report
 
 from tuner.analysis.review import review
 from tuner.config.schema import load_config
@@ -256,3 +257,32 @@ def test_figure_titles_count_one_trial_in_the_singular() -> None:
     data = parallel_coordinates.parallel_data(one, ["units"], {}, "val_accuracy")
     title = parallel_coordinates.draw(data).axes[0].get_title()
     assert title == "Parallel coordinates of 1 completed trial, coloured by val_accuracy"
+
+
+def test_a_regression_holdout_never_says_it_lacks_the_per_sample_errors_it_then_uses(
+    tmp_path: Path,
+) -> None:
+    """test.json of a regression run has no accuracy, so there is no interval around one
+    trial's score; but the paired comparison uses best/test_per_sample.npz, and the sentence
+    before it must not say such values are not kept."""
+    import numpy as np
+
+    from tuner.run.results import PerSample, write_per_sample
+
+    run_dir = make_demo_run(tmp_path)
+    trials = [
+        {"rank": i, "trial_id": t, "score": 0.5, "test": {"mae": m, "loss": m}}
+        for i, (t, m) in enumerate((("2", 0.30), ("3", 0.34)), start=1)
+    ]
+    atomic.write_json(
+        run_dir / "best" / "test.json",
+        {"objective": "val_accuracy", "test_samples": 40, "trials": trials},
+    )
+    rng = np.random.default_rng(0)
+    errors = {"2": rng.uniform(0.2, 0.4, 40), "3": rng.uniform(0.25, 0.45, 40)}
+    write_per_sample(run_dir, PerSample("error", errors))
+    markdown, _ = report(run_dir, tmp_path / "reports")
+    holdout = markdown.split("## Test evaluation", 1)[1].split("\n## ", 1)[0]
+    assert "does not keep" not in holdout
+    assert "each test sample's own error, kept in best/test_per_sample.npz" in holdout
+    assert "paired" in holdout.lower()

@@ -21,6 +21,7 @@ TITLES = {
     "overfitting": "Overfitting",
     "gap": "Train-validation gap",
     "still_improving": "Still improving",
+    "first_epoch": "Best at the first epoch",
     "edge": "Best on the edge of its range",
     "no_effect": "No measurable effect",
     "failures": "Failures",

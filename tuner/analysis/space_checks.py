@@ -18,7 +18,7 @@ from tuner.config.space import Param
 from tuner.config.tunables import TUNABLES
 from tuner.numbers import is_finite_number
 from tuner.run.records import TrialRecord, score_of
-from tuner.text import percent, score_text, significant, value_text
+from tuner.text import percent, percent_against, score_text, significant, value_text
 
 # A best value in the outer 10% of its range (on the log scale for log ranges) is "on the edge":
 # narrower flags a best that merely sits near a bound by chance of the draw.
@@ -240,8 +240,10 @@ def no_effect(ctx: Context) -> list[Finding]:
             for row in effects.head(4).itertuples()
         )
         evidence = (
-            f"{name} carried {percent(share)} of the importance over {importance.trials} trials "
-            f"(mean {ctx.objective} per value, trials in brackets: {means})."
+            f"{name} carried {percent_against(share, NO_EFFECT_SHARE)} of the importance over "
+            f"{importance.trials} trials, under the {percent(NO_EFFECT_SHARE)} below which a "
+            f"share moves with the forest's seed (mean {ctx.objective} per value, trials in "
+            f"brackets: {means})."
         )
         fixed = _round(value) if isinstance(value, float) else value
         suggestion = (

@@ -86,6 +86,12 @@ def verdict(rows: list[dict[str, Any]], n: int | None, paired: bool = False) -> 
     """Whether the best trial's test accuracy is clearly above the others', in one line;
     ``paired``: only the interval, as a paired test (tuner.analysis.paired) compares them."""
     scored = [r for r in rows if not math.isnan(r["low"])]
+    if (not scored or not n) and paired:
+        return (
+            f"No confidence interval around one trial's score: test.json has no test "
+            f"{PROPORTION} (a proportion) or no sample count. The paired comparison below uses "
+            "each test sample's own error, kept in best/test_per_sample.npz."
+        )
     if not scored or not n:
         return (
             f"No confidence interval: test.json has no test {PROPORTION} (a proportion) or no "

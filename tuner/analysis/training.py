@@ -43,6 +43,7 @@ ORDER = (
     "overfitting",
     "gap",
     "still_improving",
+    "first_epoch",
     "edge",
     "no_effect",
     "failures",
@@ -56,7 +57,8 @@ def diagnose(ctx: Context) -> list[Finding]:
 
     overfit = overfitting(ctx)
     improving = still_improving(ctx, exclude={t for f in overfit for t in f.trials})
-    found = [*diverged(ctx), *overfit, *gaps(ctx, overfit), *improving, *failures(ctx)]
+    found = [*diverged(ctx), *overfit, *gaps(ctx, overfit), *improving, *first_epoch(ctx)]
+    found += failures(ctx)
     found += space_checks.space_findings(ctx, found)
     return sorted(found, key=lambda f: ORDER.index(f.kind))
 
@@ -232,6 +234,32 @@ def still_improving(ctx: Context, exclude: set[str] | None = None) -> list[Findi
     return [
         Finding("still_improving", ids, evidence, suggestion, (Edit(("search", "epochs"), more),))
     ]
+
+
+def first_epoch(ctx: Context) -> list[Finding]:
+    """Top trials whose checkpoint is their first epoch, though they trained for more: the
+    model they keep saw the data once, and no later epoch beat it on validation."""
+    hits = [
+        r
+        for r in ctx.ranked[:LEADERS]
+        if r.get("best_epoch") == 1 and (r.get("epochs_run") or 0) >= 2
+    ]
+    if not hits:
+        return []
+    ids = tuple(str(r["trial_id"]) for r in hits)
+    runs = ", ".join(f"trial {r['trial_id']}: epoch 1 of {r['epochs_run']}" for r in hits)
+    best = " (the best trial)" if ids[0] == str(ctx.ranked[0]["trial_id"]) else ""
+    whose = "its" if len(ids) == 1 else "their"
+    evidence = (
+        f"{trial_list(ids).capitalize()}{best if len(ids) == 1 else ''} kept {whose} first "
+        f"epoch's weights ({runs}): no later epoch had a better {ctx.objective}."
+    )
+    suggestion = (
+        "A model that peaks after one pass learned little after it: the learning rate may be "
+        "too high, or the validation split too small to show later gains. Look at the curves "
+        "before trusting this score."
+    )
+    return [Finding("first_epoch", ids, evidence, suggestion)]
 
 
 def last_epoch_gain(record: TrialRecord) -> float | None:

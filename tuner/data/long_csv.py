@@ -15,6 +15,7 @@ import numpy as np
 
 from tuner.data import limits
 from tuner.errors import DataError
+from tuner.text import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,7 +58,7 @@ def _rows(path: str) -> tuple[list[str], list[list[str]], list[int]]:
                     continue  # a blank line
                 if len(row) != len(header):
                     raise DataError(
-                        f"a row of {len(row)} values, but the header has {len(header)} "
+                        f"a row of {plural(len(row), 'value')}, but the header has {len(header)} "
                         "columns; give every row one value per column",
                         file=path,
                         line=reader.line_num,

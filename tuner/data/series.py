@@ -171,7 +171,7 @@ def read_csv(path: str, target: str) -> Table:
     for r, (line, row) in enumerate(rows[1:]):
         if len(row) != len(header):
             raise DataError(
-                f"{len(row)} values, but the header has {len(header)} columns; "
+                f"a row of {plural(len(row), 'value')}, but the header has {len(header)} columns; "
                 "give every row one value per column",
                 file=path,
                 line=line,

@@ -131,6 +131,7 @@ def test_the_commands_are_the_documented_ones() -> None:
         "evaluate",
         "export",
         "init",
+        "predict",
         "refit",
         "report",
         "schema",
@@ -157,6 +158,7 @@ def test_every_command_has_help(command: str, tmp_path: Path) -> None:
 def test_evaluate_help_gives_the_shapes_and_the_raw_input_rule(tmp_path: Path) -> None:
     text = " ".join(tuner("evaluate", "--help", cwd=tmp_path).stdout.split())
     assert "x of shape (n, steps, features)" in text and "y of shape (n,)" in text
+    assert "shorter sequences padded at the end with NaN" in text
     assert "Give raw inputs, scaled as the training data was" in text
 
 

@@ -27,9 +27,8 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 def size_text(nbytes: int) -> str:
     """Bytes in GiB (or MiB under one GiB), as the bounds are given."""
-    if nbytes >= 1024**3:
-        return f"{significant(nbytes / 1024**3, 3)} GiB"
-    return f"{significant(nbytes / 1024**2, 3)} MiB"
+    size, unit = (nbytes / 1024**3, "GiB") if nbytes >= 1024**3 else (nbytes / 1024**2, "MiB")
+    return f"{thousands(round(size)) if size >= 100 else significant(size, 3)} {unit}"
 
 
 def check_file_size(path: str, limit: int, fix: str, key: str = "data.path") -> None:

@@ -100,7 +100,7 @@ def split(
             )
     limits.check_array_bytes(
         steps * window * values.shape[1] * 4,
-        f"the windows ({thousands(steps)} steps, each in {thousands(window)} windows of "
+        f"the windows (about {thousands(steps)} of {thousands(window)} steps, "
         f"{plural(values.shape[1], 'feature')})",
         "lower data.window or give a shorter series",
         file=file,

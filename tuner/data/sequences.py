@@ -205,8 +205,8 @@ def _check_alike(parts: dict[str, Labelled], path: str) -> None:
     for split, part in parts.items():
         if part.x.shape[2] != features:
             raise DataError(
-                f"x_{split} has {part.x.shape[2]} features, x_train {features}; give every "
-                "split the same features",
+                f"{plural(part.x.shape[2], 'feature')}, but the training set has {features}; "
+                "give every split the same features",
                 file=path,
                 key=f"x_{split}",
             )

@@ -168,3 +168,39 @@ def test_a_sweep_file_runs_as_a_search(tmp_path: Path) -> None:
         assert 1.0e-4 <= record["hyperparameters"]["learning_rate"] <= 0.1
     saved = yaml.safe_load((tmp_path / "runs/sweep/config.yaml").read_text())
     assert saved["search"]["algorithm"] == "bayesian"  # the run holds our format
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        (
+            "  units: {values: [" + ", ".join(str(i) for i in range(1, 100_001)) + "]}\n",
+            "sweep.yaml:3: parameters.units.values: 100,000 values; a parameter takes at most "
+            "10,000 (a search tries tens or hundreds): use {min: ..., max: ...} for a range",
+        ),
+        (
+            "  group:\n    parameters: {"
+            + ", ".join(f"p{i}: {{value: 1}}" for i in range(5_000))
+            + "}\n",
+            "sweep.yaml:4: parameters.group.parameters: 5,000 parameters so far; a sweep takes at "
+            "most 1,000 (a search tries tens or hundreds of points): keep the ones worth tuning",
+        ),
+    ],
+    ids=["100000-values", "a-group-of-5000"],
+)
+def test_a_huge_list_is_refused_by_its_length_at_once(
+    tmp_path: Path, parameters: str, message: str
+) -> None:
+    """Before any item is read: a list of 100,000 values once ran 36 s into an OverflowError."""
+    import time
+
+    from tuner.errors import ConfigError
+
+    path = tmp_path / "sweep.yaml"
+    path.write_text("method: grid\nparameters:\n" + parameters + "data: {dataset: digits}\n")
+    source = yaml_lines.load_file(path)  # parsing the YAML is the config loader's own cost
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as refused:
+        from_source(source)
+    assert time.perf_counter() - started < 1.0
+    assert str(refused.value) == f"{path}:{message.split(':', 1)[1]}"

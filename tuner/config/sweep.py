@@ -28,12 +28,18 @@ from typing import Any
 
 from tuner.config.sections import direction_of
 from tuner.config.yaml_lines import Path_, Source
+from tuner.text import plural, thousands
 
 SWEEP_KEYS = ("method", "metric", "parameters", "early_terminate", "run_cap", "name", "description")
 OWN_SECTIONS = ("seed", "backend", "data", "model", "search", "report")
 METHODS = {"grid": "grid", "random": "random", "bayes": "bayesian"}
 RANGES = ("uniform", "int_uniform", "log_uniform_values", "q_uniform")
 SPEC_KEYS = ("value", "values", "min", "max", "distribution", "q", "parameters", "probabilities")
+# Bounds checked before anything is built from a list: a search tries tens or hundreds of
+# points, and a list of 100,000 values or parameters is a mistake (or an attack), refused at
+# once with its length rather than after a minute of work.
+MAX_VALUES = 10_000  # values of one parameter
+MAX_PARAMETERS = 1_000  # parameters of the whole sweep, nested groups included
 
 
 def is_sweep(data: Any) -> bool:
@@ -78,6 +84,7 @@ class _Converter:
     def __init__(self, src: Source) -> None:
         self.src = src
         self.lines: dict[Path_, int] = {}
+        self.parameters = 0  # counted as groups are read, against MAX_PARAMETERS
 
     def copy(self, new: Path_, old: Path_, value: Any) -> Any:
         """``value`` now lives at ``new``; its messages point at the sweep's ``old`` line."""
@@ -89,6 +96,13 @@ class _Converter:
     def search(self, data: dict[str, Any]) -> dict[str, Any]:
         src, search = self.src, {}
         method = data["method"]
+        if not isinstance(method, str):
+            raise src.error(
+                ("method",),
+                f"expected one method name, got {_kind(method)}; use one of {', '.join(METHODS)}",
+            )
+        if "description" in data and not isinstance(data["description"], str | None):
+            raise src.error(("description",), f"expected text, got {_kind(data['description'])}")
         if method not in METHODS:
             raise src.error(
                 ("method",),
@@ -154,6 +168,17 @@ class _Converter:
     def space(self, parameters: Any, at: Path_ = ("parameters",)) -> dict[str, Any]:
         if not isinstance(parameters, dict):
             raise self.src.error(at, "expected a mapping of parameter names to their specs")
+        groups = sum(
+            isinstance(spec, dict) and "parameters" in spec for spec in parameters.values()
+        )
+        self.parameters += len(parameters) - groups  # a group counts by the ones it holds
+        if self.parameters > MAX_PARAMETERS:
+            raise self.src.error(
+                at,
+                f"{thousands(self.parameters)} parameters so far; a sweep takes at most "
+                f"{thousands(MAX_PARAMETERS)} (a search tries tens or hundreds of points): keep "
+                "the ones worth tuning",
+            )
         space: dict[str, Any] = {}
         for name, spec in parameters.items():
             path = (*at, name)
@@ -181,10 +206,15 @@ class _Converter:
         new: Path_ = ("space", name)
         self.copy(new, path, None)
         distribution = spec.get("distribution")
+        if not isinstance(distribution, str | None):
+            raise src.error(
+                (*path, "distribution"),
+                f"expected one distribution name, got {_kind(distribution)}",
+            )
         if "value" in spec or distribution == "constant":
-            return spec.get("value")
+            return self._value(path, spec.get("value"))
         if "values" in spec or distribution == "categorical":
-            return spec.get("values")
+            return self._values(path, spec.get("values"))
         if distribution is None:
             distribution = "int_uniform" if _whole(spec.get("min"), spec.get("max")) else "uniform"
         if distribution not in RANGES:
@@ -205,6 +235,41 @@ class _Converter:
         for key in out:
             self.copy((*new, key), (*path, key if key in spec else "distribution"), None)
         return out
+
+    def _value(self, path: Path_, value: Any) -> Any:
+        """``value``: one value (here a list is a choice and a mapping a range)."""
+        if isinstance(value, list | dict):
+            raise self.src.error(
+                (*path, "value"),
+                f"expected one value, got {_kind(value)}; for a choice write values: [a, b], "
+                "for a range min and max",
+            )
+        return value
+
+    def _values(self, path: Path_, values: Any) -> list[Any]:
+        """``values``: a list, bounded by MAX_VALUES before anything reads its items."""
+        if not isinstance(values, list):
+            raise self.src.error(
+                (*path, "values"), f"expected a list like [a, b], got {_kind(values)}"
+            )
+        if len(values) > MAX_VALUES:
+            raise self.src.error(
+                (*path, "values"),
+                f"{thousands(len(values))} values; a parameter takes at most "
+                f"{thousands(MAX_VALUES)} (a search tries tens or hundreds): use "
+                "{min: ..., max: ...} for a range",
+            )
+        return values
+
+
+def _kind(value: Any) -> str:
+    """A wrong value for a message: a list or mapping by its kind and length, else as YAML
+    would show it."""
+    if isinstance(value, list):
+        return f"a list of {plural(len(value), 'item')}"
+    if isinstance(value, dict):
+        return f"a mapping of {plural(len(value), 'key')}"
+    return repr(value)
 
 
 def _whole(*values: Any) -> bool:

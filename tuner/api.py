@@ -180,7 +180,9 @@ def best_model(run: PathLike) -> Any:
         return service.best_model(Path(run))
 
 
-def predict(run: PathLike, data: PathLike | None = None, *, x: Any = None) -> Any:
+def predict(
+    run: PathLike, data: PathLike | None = None, *, x: Any = None, factory: str | None = None
+) -> Any:
     """The best model's predictions, as `tuner predict RUN --data FILE` writes them: a pandas
     DataFrame, one row per sample. ``data`` is any file the run's search takes for its kind of
     data (labels not needed), or pass arrays ``x`` ((n, steps, features) or (n, steps), NaN
@@ -188,9 +190,12 @@ def predict(run: PathLike, data: PathLike | None = None, *, x: Any = None) -> An
     else ``index``), ``class`` (multi-label: ``labels``, space-separated) and a
     ``probability_<class>`` column per class; regression: the sample's ``time`` (``index``)
     and ``forecast_1`` .. ``forecast_<horizon>`` in the target's units. Inputs far from the
-    training range give an InputRangeWarning."""
+    training range give an InputRangeWarning. ``factory`` ("my_models.py:build"): the run's
+    model factory, imported first where its model has layers of its own."""
     with _environment_kept():
-        result = service.predict(Path(run), data=None if data is None else Path(data), x=x)
+        result = service.predict(
+            Path(run), data=None if data is None else Path(data), x=x, factory=factory
+        )
     for said in result.warnings:
         warnings.warn(InputRangeWarning(said), stacklevel=2)
     return result.frame

@@ -19,6 +19,8 @@ import pandas as pd
 import pytest
 from helpers.cli import run_tuner
 
+pytestmark = pytest.mark.slow  # trains two real (tiny) runs
+
 ANIMALS = ("cat", "dog", "emu")
 SEARCH = {"algorithm": "random", "max_trials": 2, "epochs": 1}
 SPACE = {"units": 4, "batch_size": 16, "learning_rate": [0.01, 0.02]}

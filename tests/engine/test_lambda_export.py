@@ -1,13 +1,15 @@
 """A factory model that Keras cannot load back (a Lambda layer) is refused at export in one
 line that says what to do, and leaves no best/model.keras that only looks exported; with the
 layer written as a registered class, the same search (its trials kept) exports a model that
-tuner.best_model loads."""
+tuner.best_model loads, and that the CLI loads once told the factory to import."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+from helpers.cli import run_tuner
 
 from tuner.errors import ConfigError
 
@@ -37,6 +39,7 @@ REGISTERED = FACTORY.format(
 )
 
 
+@pytest.mark.slow
 def test_a_lambda_layer_is_refused_at_export_and_a_registered_layer_exports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -80,3 +83,25 @@ def test_a_lambda_layer_is_refused_at_export_and_a_registered_layer_exports(
     assert len(list((run / "trials").glob("*.json"))) == 1
     loaded = tuner.best_model(run)
     assert type(loaded.layers[1]).__name__ == "Flip"
+
+    # In a fresh process Keras knows the layer once the factory module is imported, and only
+    # a module the user names is imported.
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    np.savez(tmp_path / "digits.npz", x=digits.images[:20], y=digits.target[:20])
+    plain = run_tuner("evaluate", str(run), "--data", "digits.npz", cwd=tmp_path)
+    assert plain.returncode == 2
+    assert plain.stderr.splitlines()[-1] == (
+        f"error: {run}: {model} uses the custom class 'Flip', which Keras knows only "
+        "once the module that registers it is imported: name the run's model factory (tuner "
+        "evaluate or predict RUN --factory MODULE:FUNCTION), or in Python import that module "
+        "before loading"
+    )
+    named = run_tuner(
+        "predict", str(run), "--data", "digits.npz", "--factory", f"{factory}:build", cwd=tmp_path
+    )
+    assert named.returncode == 0, named.stderr
+    assert f"note: importing the model factory {factory} (its code runs)" in named.stderr
+    assert named.stdout.splitlines()[0].startswith("index,class,probability_0,probability_1,")
+    assert len(named.stdout.splitlines()) == 21

@@ -62,6 +62,7 @@ def add_evaluate(commands: Any) -> None:
         help="labelled data: an .npz with x and y (np.savez(FILE, x=x, y=y)) or the run's kind "
         "of .csv",
     )
+    _add_factory(evaluate)
     evaluate.set_defaults(command=cmd_evaluate)
 
 
@@ -94,7 +95,17 @@ def add_predict(commands: Any) -> None:
         metavar="FILE.csv",
         help="write the predictions to this CSV file (default: print them)",
     )
+    _add_factory(predict)
     predict.set_defaults(command=cmd_predict)
+
+
+def _add_factory(parser: Any) -> None:
+    parser.add_argument(
+        "--factory",
+        metavar="MODULE:FUNCTION",
+        help="a run whose model comes from model.factory and has layers of its own: the factory "
+        "module to import first, named by you (its code runs), so Keras knows those layers",
+    )
 
 
 def add_refit(commands: Any) -> None:
@@ -180,7 +191,7 @@ def cmd_refit(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from tuner import service
 
-    result = service.evaluate(args.run_dir, args.data)
+    result = service.evaluate(args.run_dir, args.data, factory=args.factory)
     for warning in result.warnings:
         print(f"warning: {args.data}: {warning}", file=sys.stderr)
     print(_scores(result.metrics))
@@ -196,7 +207,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     from tuner import service
 
-    result = service.predict(args.run_dir, data=args.data, out=args.out)
+    result = service.predict(args.run_dir, data=args.data, out=args.out, factory=args.factory)
     for warning in result.warnings:
         print(f"warning: {args.data}: {warning}", file=sys.stderr)
     if args.out is None:

@@ -272,6 +272,15 @@ def load_best_model(run_dir: Path) -> keras.Model:
     try:
         return keras.saving.load_model(path)
     except Exception as exc:  # truncated or foreign: Keras says "File not found" for either
+        custom = re.search(r"Could not locate \w+ '([^']+)'", str(exc))
+        if custom:  # a factory's registered layer, and its module not imported here
+            raise UserInputError(
+                f"{path} uses the custom class {custom.group(1)!r}, which Keras knows only once "
+                "the module that registers it is imported: name the run's model factory "
+                "(tuner evaluate or predict RUN --factory MODULE:FUNCTION), or in Python import "
+                "that module before loading",
+                file=str(run_dir),
+            ) from None
         raise TunerError(
             f"{path} cannot be loaded ({exc.__class__.__name__}): the file is damaged; "
             f"move {path.parent} aside and run the run's `tuner search` command again "

@@ -83,16 +83,18 @@ def _trusted(config: Config, run_dir: Path, factory: str | None, command: str) -
     return dataclasses.replace(config, model=config.model.model_copy(update={"factory": factory}))
 
 
-def evaluate(run_dir: Path, data: Path) -> EvaluateResult:
+def evaluate(run_dir: Path, data: Path, factory: str | None = None) -> EvaluateResult:
     """The best model scored on labelled data, as the search scored its test split: any file
     the run's search takes for its dataset kind (tuner.data.scoring_file), raw inputs as in
-    training; warnings where x lies far from the training inputs' range."""
+    training; warnings where x lies far from the training inputs' range. ``factory``: the
+    run's model factory, imported first, for a model with layers of its own (as for refit)."""
     from tuner.data.scoring_file import read_scoring_file
 
     config, why = saved_config_or_none(check_run_dir(run_dir))
     section = config.data if config is not None else None
     samples = read_scoring_file(data, section, labelled=True, why=why)  # before Keras' import
     activate_keras(read_backend(run_dir))
+    _import_factory(run_dir, config, factory, "tuner evaluate")
     from tuner.engine.scoring import evaluate_data
 
     scored, said = _warned(lambda: evaluate_data(run_dir, samples))
@@ -102,11 +104,16 @@ def evaluate(run_dir: Path, data: Path) -> EvaluateResult:
 
 
 def predict(
-    run_dir: Path, *, data: Path | None = None, x: Any = None, out: Path | None = None
+    run_dir: Path,
+    *,
+    data: Path | None = None,
+    x: Any = None,
+    out: Path | None = None,
+    factory: str | None = None,
 ) -> PredictResult:
     """The best model's predictions on unlabelled data (a file as for evaluate, or arrays x):
     one row per sample, see tuner.engine.scoring.predict_data; written to ``out`` as CSV when
-    given."""
+    given. ``factory``: as for evaluate."""
     from tuner.data.scoring_file import read_arrays, read_scoring_file
 
     config, why = saved_config_or_none(check_run_dir(run_dir))
@@ -122,12 +129,31 @@ def predict(
     else:
         samples = read_arrays(x)
     activate_keras(read_backend(run_dir))
+    _import_factory(run_dir, config, factory, "tuner predict")
     from tuner.engine.scoring import predict_data
 
     frame, said = _warned(lambda: predict_data(run_dir, samples))
     if out is not None:
         atomic.write_bytes(out, frame.to_csv(index=False).encode())
     return PredictResult(run_dir, data, frame, said, out)
+
+
+def _import_factory(
+    run_dir: Path, config: Config | None, factory: str | None, command: str
+) -> None:
+    """Import the factory module the caller named (its custom layers register themselves with
+    Keras), checked against the run's config as refit checks it."""
+    if factory is None:
+        return
+    if config is None:
+        raise UserInputError(
+            "its config.yaml does not load, so --factory cannot be checked against it",
+            file=str(run_dir),
+        )
+    from tuner.engine.factory import load_factory
+    from tuner.engine.model import ModelSpec
+
+    load_factory(_trusted(config, run_dir, factory, command), ModelSpec((1, 1), 0))
 
 
 def _warned(job: Callable[[], T]) -> tuple[T, tuple[str, ...]]:

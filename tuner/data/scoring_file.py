@@ -15,6 +15,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from tuner.config.sections import DataSection
 from tuner.data import sequences, series
 from tuner.data.xy_file import as_inputs, read_xy
 from tuner.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SINE_TARGET = "value"  # the sine's one column, as the dataset names it
 
@@ -113,7 +117,7 @@ def _sequences_file(path: Path, data: DataSection, labelled: bool) -> ScoringDat
     return ScoringData(read.x, y, ids, data.id, str(path), "data.label")
 
 
-def _table(path: Path) -> object:
+def _table(path: Path) -> pd.DataFrame:
     import pandas as pd
 
     try:

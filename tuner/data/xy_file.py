@@ -39,9 +39,9 @@ def read_xy(path: Path, labelled: bool = True) -> tuple[np.ndarray, np.ndarray |
         wanted = [xk, yk] if labelled else [xk]
         missing = [k for k in wanted if k not in npz]
         if missing:
-            arrays = "x and y" if labelled else "x"
+            named = "x and y" if labelled else "x"
             raise DataError(
-                f"missing array {missing[0]!r}; save arrays named {arrays} (np.savez)",
+                f"missing array {missing[0]!r}; save arrays named {named} (np.savez)",
                 file=str(path),
             )
         arrays = npz_file.read_arrays(npz, wanted, str(path))

@@ -219,6 +219,22 @@ def test_a_50_mb_config_is_refused_unparsed(
     assert yaml_lines.MAX_CONFIG_BYTES == 1_000_000
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_data_file_that_is_a_device_is_refused_at_its_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "zero.csv").symlink_to("/dev/zero")
+    config(tmp_path, {"dataset": "csv", "path": "zero.csv", "target": "y"})
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["validate", "c.yaml"]) == 2
+    where = "'zero.csv', that is /dev/zero (relative to the current folder)"
+    message = f"error: c.yaml:3: data.path: {where} is not a regular file; name a data file\n"
+    assert capsys.readouterr() == ("", message)
+    with pytest.raises(DataError) as caught:  # the data stage's own check, for the API's callers
+        limits.check_file_size("zero.csv", limits.MAX_CSV_BYTES, "")
+    assert str(caught.value) == "zero.csv: not a regular file (a device or pipe); give a data file"
+
+
 def test_the_bounds_are_those_the_readme_states() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert (limits.MAX_CLASSES, limits.MAX_MAGNITUDE) == (1000, 1e18)

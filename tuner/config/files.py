@@ -28,5 +28,7 @@ def check_files(src: Source, config: Config) -> None:
             raise src.error(("data", key), f"no such file {where}; fix the path")
         if path.is_dir():
             raise src.error(("data", key), f"{where} is a folder; name a file")
+        if not path.is_file():  # a device or a pipe: read without end
+            raise src.error(("data", key), f"{where} is not a regular file; name a data file")
         if not os.access(path, os.R_OK):
             raise src.error(("data", key), f"cannot read {where}; check its permissions")

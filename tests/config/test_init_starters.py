@@ -14,21 +14,65 @@ import pytest
 from helpers.cli import run_tuner
 from helpers.paths import REPO
 
-from tuner.config.starter import STARTERS
+from tuner.config.starter import FILE_STARTERS, STARTERS
+
+
+def small_file(folder: Path, dataset: str) -> str:
+    """A small file of the user's for a starter of FILE_STARTERS, with the column names the
+    starter's comments ask for (sequence, label; value); its name."""
+    if dataset == "sequences":
+        rows = [
+            f"s{n},{n % 2 + step * 0.1:.1f},{step},{'up' if n % 2 else 'down'}"
+            for n in range(40)
+            for step in range(5)
+        ]
+        (folder / "mine.csv").write_text("sequence,x,t,label\n" + "\n".join(rows) + "\n")
+    else:
+        rows = [f"{i},{10 + i % 7 + i * 0.01:.2f}" for i in range(400)]
+        (folder / "mine.csv").write_text("day,value\n" + "\n".join(rows) + "\n")
+    return "mine.csv"
 
 
 @pytest.mark.parametrize("dataset", sorted(STARTERS))
 def test_every_starter_validates(tmp_path: Path, dataset: str) -> None:
     made = run_tuner("init", "--dataset", dataset, "configs/mine.yaml", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
+    first = "point its data.path at your file; then " if dataset in FILE_STARTERS else ""
     assert made.stdout == (
-        "wrote configs/mine.yaml; next: tuner validate configs/mine.yaml, "
+        f"wrote configs/mine.yaml; next: {first}tuner validate configs/mine.yaml, "
         "then tuner search configs/mine.yaml\n"
     )
-    text = (tmp_path / "configs" / "mine.yaml").read_text()
+    written = tmp_path / "configs" / "mine.yaml"
+    text = written.read_text()
     assert text.startswith("# A starter search written by `tuner init`")
+    if dataset in FILE_STARTERS:  # the user fills in the path, and nothing else
+        placeholder = {"sequences": "my_sequences.csv", "csv": "my_series.csv"}[dataset]
+        assert f"  path: {placeholder}  " in text
+        written.write_text(text.replace(placeholder, small_file(tmp_path, dataset)))
     checked = run_tuner("validate", "configs/mine.yaml", cwd=tmp_path)
     assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        (
+            "link.yaml",
+            "link.yaml is a symbolic link (to elsewhere.yaml); give the path of a new file",
+        ),
+        (
+            "two\nlines.yaml",
+            "the path 'two\\nlines.yaml' holds the control character '\\n'; give a plain file "
+            "name, e.g. my_search.yaml",
+        ),
+    ],
+    ids=["dangling-symlink", "newline"],
+)
+def test_a_link_or_a_control_character_is_refused(tmp_path: Path, path: str, message: str) -> None:
+    (tmp_path / "link.yaml").symlink_to("elsewhere.yaml")  # dangling: points at nothing
+    refused = run_tuner("init", path, cwd=tmp_path)
+    assert (refused.returncode, refused.stderr) == (2, f"error: {message}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.yaml"]  # nothing written
 
 
 def test_an_existing_file_is_never_replaced(tmp_path: Path) -> None:

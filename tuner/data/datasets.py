@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from tuner.config.sections import REGRESSION_DATASETS, DataSection
 from tuner.data import classes, images, limits, sequences, series
@@ -273,9 +272,11 @@ def _statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _split(x: np.ndarray, y: np.ndarray, fraction: float, seed: int) -> tuple[Arrays, Arrays]:
     """Seeded split; stratified whenever both sides can hold every class (multi-label
     targets, (n, k), are split at random)."""
-    classes = len(np.unique(y))
+    from sklearn.model_selection import train_test_split  # a second to import: when used
+
+    distinct = len(np.unique(y))
     held_out = int(np.ceil(len(y) * fraction))
-    stratify = y if y.ndim == 1 and min(held_out, len(y) - held_out) >= classes else None
+    stratify = y if y.ndim == 1 and min(held_out, len(y) - held_out) >= distinct else None
     x_a, x_b, y_a, y_b = train_test_split(
         x, y, test_size=held_out, random_state=seed, stratify=stratify
     )

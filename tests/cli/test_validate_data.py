@@ -20,19 +20,29 @@ import numpy as np
 import pytest
 import yaml
 from helpers.cli import run_tuner
-from helpers.tables import TABLES, load_table
+from helpers.tables import load_table
 
 from tuner import cli
 
+SEQ = """\
+id,t,a,b,label
+s1,0,1,10,up
+s1,1,2,20,up
+s2,0,1,1,down
+s2,1,2,2,down
+s3,0,1,10,up
+s3,1,2,20,up
+s4,0,1,1,down
+s4,1,2,2,down
+s5,0,1,10,up
+s5,1,2,20,up
+s6,0,1,1,down
+s6,1,2,2,down
+"""
 SERIES = "time,demand\n" + "".join(f"{t},{10 + (t * 7) % 5}\n" for t in range(100))
-CASES = load_table(
-    "bad_data_files", "cases", ("id", "data", "files", "message", "search"), SERIES=SERIES
-)
+CASES = load_table("bad_data_files", "cases", ("id", "data", "files", "message", "search"))
 IDS = [row[0] for row in CASES]
-TEXTS = {
-    "SEQ": yaml.safe_load((TABLES / "bad_data_files.yaml").read_text())["substitutions"]["SEQ"],
-    "SERIES": SERIES,
-}
+TEXTS = {"SEQ": SEQ, "SERIES": SERIES}
 
 
 def array(spec: Any) -> np.ndarray:
@@ -51,6 +61,9 @@ def write_case(folder: Path, data: dict[str, Any], files: dict[str, Any]) -> Non
     for name, content in files.items():
         if isinstance(content, str):
             (folder / name).write_text(_substituted(content), encoding="utf-8")
+            continue
+        if isinstance(content, bytes):
+            (folder / name).write_bytes(content)
             continue
         buffer = io.BytesIO()
         np.savez(buffer, **{key: array(spec) for key, spec in content["npz"].items()})

@@ -189,6 +189,26 @@ def test_an_npz_of_python_objects_is_refused_by_its_header(tmp_path: Path) -> No
     )
 
 
+def test_a_damaged_member_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "d.npz"
+    declared(path, {"x_train": (100, 2, 1), "y_train": (100,)})  # 64 bytes of 800 (and 400)
+    with pytest.raises(DataError) as caught:
+        read_npz(str(path))
+    assert str(caught.value) == (
+        f"{path}: x_train: x_train cannot be read (damaged or truncated); save it again with "
+        "np.savez"
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("x_train.npy", b"not an array")
+        archive.writestr("y_train.npy", b"")
+    with pytest.raises(DataError) as caught:
+        read_npz(str(path))
+    assert str(caught.value) == (
+        f"{path}: x_train: x_train cannot be read (damaged, or not a numeric array); save "
+        "numeric arrays with np.savez"
+    )
+
+
 # --- the config file itself -----------------------------------------------------------------
 
 

@@ -88,8 +88,19 @@ def test_a_lambda_layer_is_refused_at_export_and_a_registered_layer_exports(
     # a module the user names is imported.
     from sklearn.datasets import load_digits
 
+    from tuner import service
+
     digits = load_digits()
     np.savez(tmp_path / "digits.npz", x=digits.images[:20], y=digits.target[:20])
+    images = digits.images[:20].copy()
+    images[0, 7] = np.nan  # a model trained on 8 steps without padding does not mask it
+    np.savez(tmp_path / "nan.npz", x=images, y=digits.target[:20])
+    with pytest.raises(tuner.errors.DataError) as refused:
+        service.evaluate(run, tmp_path / "nan.npz")
+    assert str(refused.value) == (
+        f"{tmp_path / 'nan.npz'}: x: x holds NaN, but the model was trained on sequences of 8 "
+        "steps without padding and does not mask it; give numbers only (clean them first)"
+    )
     plain = run_tuner("evaluate", str(run), "--data", "digits.npz", cwd=tmp_path)
     assert plain.returncode == 2
     assert plain.stderr.splitlines()[-1] == (

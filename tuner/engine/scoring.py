@@ -139,11 +139,25 @@ def _class_names(run_dir: Path, count: int) -> tuple[str, ...]:
 
 
 def _inputs(best: _Best, data: ScoringData) -> np.ndarray:
-    """x as the model reads it: the model's features, its steps (shorter sequences padded with
-    NaN where the model masks padding); a warning when x lies far from the training range."""
+    """x as the model reads it: the model's shape, where it masks padding with shorter sequences
+    padded with NaN to its steps; a warning when x lies far from the training range."""
     x, source = data.x, data.source
     steps, features = (int(n) for n in best.model.input_shape[1:])
-    if x.shape[2] != features:
+    if not best.masks:  # sequences of one length, as in training
+        if x.shape[1:] != (steps, features):
+            raise DataError(
+                f"x has shape {x.shape}, the model reads (n, {steps}, {features}); reshape x",
+                file=source,
+                key="x",
+            )
+        if np.isnan(x).any():
+            raise DataError(
+                f"x holds NaN, but the model was trained on sequences of {steps} steps without "
+                "padding and does not mask it; give numbers only (clean them first)",
+                file=source,
+                key="x",
+            )
+    elif x.shape[2] != features:
         raise DataError(
             f"x has {x.shape[2]} feature(s) per step, the model reads {features}; give the "
             "features it was trained on",
@@ -161,17 +175,8 @@ def _inputs(best: _Best, data: ScoringData) -> np.ndarray:
                 key="x",
             )
         x = x[:, :steps]  # the extra steps are all padding
-    if x.shape[1] < steps or np.isnan(x).any():
-        if not best.masks:
-            raise DataError(
-                f"x holds sequences of {x.shape[1]} steps or NaN padding, but the model was "
-                f"trained on sequences of {steps} steps without padding; give each sequence "
-                f"{steps} steps of numbers",
-                file=source,
-                key="x",
-            )
-        check_padding(x, source, "x")
-        x = repad(x, steps)
+    check_padding(x, source, "x")
+    x = repad(x, steps)
     warning = input_range_warning(best.model, x)
     if warning:
         warnings.warn(InputRangeWarning(warning), stacklevel=3)

@@ -274,7 +274,7 @@ def _number(path: str, line: int, column: str, cell: str) -> float:
             line=line,
             key=column,
         )
-    too_large = limits.magnitude_problem(value, f"column {column!r} holds")
+    too_large = limits.magnitude_problem(value, "holds")
     if too_large:
         raise DataError(too_large, file=path, line=line, key=column)
     return value

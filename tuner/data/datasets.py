@@ -235,6 +235,7 @@ def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
         table.values, target, cfg.window, cfg.horizon, fractions, cfg.path
     )
     rows = table.values[: series.bounds(len(target), *fractions)[0][1]]  # the training part
+    mean, variance = _statistics(rows[:, None]) if cfg.normalize else (None, None)
     forecast = Forecast(
         target=table.columns[0],
         window=cfg.window,
@@ -254,8 +255,8 @@ def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
         x_test=test.x,
         y_test=test.y,
         num_classes=0,
-        mean=_statistics(rows[:, None])[0] if cfg.normalize else None,
-        variance=_statistics(rows[:, None])[1] if cfg.normalize else None,
+        mean=mean,
+        variance=variance,
         origin=origin,
         forecast=forecast,
     )

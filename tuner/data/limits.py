@@ -1,7 +1,7 @@
 """What the data stage refuses before it allocates, each bound checked on what is cheap to
 know: a file's size, the array sizes an .npz member's header declares, the number of classes,
 the sequences' lengths. A hostile or mistaken file then ends in one line within seconds, not
-in minutes of swapping and a MemoryError. README.md, "Bounds on data", lists them.
+in minutes of swapping and a MemoryError. README.md lists them (after "Validation bounds").
 
 Values are bounded too: at most 1e18 in magnitude, so that their squares (which the scaling
 statistics, the mean squared error and RMSE compute in 32-bit floats) stay below 3.4e38, the

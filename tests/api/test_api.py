@@ -101,3 +101,43 @@ def test_the_python_api_from_search_to_best_model_leaves_no_global_change(
     assert result["page"] == "out/tiny/index.html" and result["page_exists"]
     assert result["model_outputs"] == 10
     assert result["changed"] == {}
+
+
+PREDICT_REFUSALS = """
+import json, sys
+import tuner
+said = []
+for call in (lambda: tuner.predict("nowhere", x=[[1.0]]), lambda: tuner.predict("run"),
+             lambda: tuner.predict("run", data="new.txt")):
+    try:
+        call()
+    except tuner.errors.UserInputError as exc:
+        said.append(str(exc))
+print(json.dumps({"said": said, "keras": "keras" in sys.modules}))
+"""
+
+
+def test_predict_refuses_bad_calls_in_one_line_without_importing_keras(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    (run / "trials").mkdir(parents=True)
+    (run / "config.yaml").write_text("name: run\ndata: {dataset: digits}\n")
+    (tmp_path / "new.txt").write_text("1,2\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("KERAS_BACKEND", "TUNER_DEBUG")}
+    done = subprocess.run(
+        [sys.executable, "-c", PREDICT_REFUSALS],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout) == {
+        "said": [
+            "nowhere: not a run folder: no config.yaml in it; give a folder like runs/<name>",
+            "give the samples to predict as data=FILE or as x=ARRAY, one of them",
+            "new.txt: expected an .npz or a .csv file, not .txt; give x in an .npz (np.savez) "
+            "or the run's kind of .csv",
+        ],
+        "keras": False,
+    }

@@ -209,8 +209,8 @@ def test_predict_writes_a_csv_pandas_reads_back_or_prints_it(
         (
             "short.txt",
             lambda p: p.write_text("x"),
-            "expected an .npz or a .csv file, not .txt; give x and y in an .npz (np.savez) or "
-            "the run's kind of .csv",
+            "expected an .npz or a .csv file, not .txt; give x in an .npz (np.savez) or the "
+            "run's kind of .csv",
         ),
         (
             "other-names.npz",

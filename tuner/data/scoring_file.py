@@ -58,7 +58,8 @@ def read_scoring_file(
     if path.suffix.lower() != ".csv":
         raise DataError(
             f"expected an .npz or a .csv file, not {path.suffix or 'a file without a suffix'}; "
-            "give x and y in an .npz (np.savez) or the run's kind of .csv",
+            f"give {'x and y' if labelled else 'x'} in an .npz (np.savez) or the run's kind "
+            "of .csv",
             file=str(path),
         )
     if not path.is_file():

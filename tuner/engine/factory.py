@@ -34,6 +34,7 @@ from tuner.engine.hyperparameters import to_hyperparameters
 from tuner.engine.model import ModelSpec
 from tuner.errors import ConfigError
 from tuner.run import layout
+from tuner.text import join_words
 
 Build = Callable[[Any], keras.Model]
 KEY = ("model", "factory")
@@ -115,7 +116,7 @@ def _check_outputs(
     widths = expected_width(spec)
     if shape is None or (len(shape) == 2 and shape[1] in widths):
         return
-    expected = " or ".join(f"(None, {w})" for w in widths)
+    expected = join_words([f"(None, {w})" for w in widths], "or")
     if spec.num_classes == 0:
         why = f"one output per step ahead (horizon {spec.horizon})"
     elif spec.labels == "binary":

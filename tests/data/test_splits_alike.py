@@ -42,6 +42,5 @@ def test_an_npz_split_may_differ_in_steps_but_not_in_features(tmp_path: Path) ->
     with pytest.raises(DataError) as caught:
         read_npz(str(path))
     assert str(caught.value) == (
-        f"{path}: x_val: 1 feature, but the training set has 3; give every split the same "
-        "features"
+        f"{path}: x_val: 1 feature, but the training set has 3; give every split the same features"
     )

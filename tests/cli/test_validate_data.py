@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -132,3 +133,19 @@ def test_a_good_data_file_validates_as_before(
     assert cli.main(["validate", "c.yaml"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("c.yaml: ok: run 'c'") and err == ""
+
+
+def test_validate_reads_the_data_without_keras(tmp_path: Path) -> None:
+    data = {"dataset": "sequences", "path": "seq.csv", "id": "id", "label": "label", "order": "t"}
+    write_case(tmp_path, data, {"seq.csv": "${SEQ}"})
+    code = (
+        "import sys\n"
+        "from tuner.cli import main\n"
+        "assert main(['validate', 'c.yaml']) == 0\n"
+        "assert 'tuner.data.sequences' in sys.modules  # the data was read\n"
+        "loaded = [m for m in ('keras', 'tensorflow', 'keras_tuner', 'jax', 'torch')"
+        " if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    result = run_tuner("-c", code, cwd=tmp_path, timeout=120, program=[sys.executable])
+    assert result.returncode == 0, result.stderr

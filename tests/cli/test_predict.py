@@ -260,6 +260,14 @@ def test_inputs_that_do_not_fit_the_model_are_refused_in_one_line(runs: dict[str
         assert str(refused.value) == f"the arrays: x: {message}"
     with pytest.raises(UserInputError, match="^give the samples to predict as data=FILE or as"):
         tuner.predict(run)
+    narrow = runs["root"] / "only-a.csv"
+    narrow.write_text("seq,t,a\ns0,0,1.5\ns0,1,2.5\n")
+    with pytest.raises(DataError) as refused:
+        tuner.predict(run, data=narrow)
+    assert str(refused.value) == (
+        f"{narrow}: data.features: its feature columns are a, 1 of them; the model reads 2: "
+        "give the training file's feature columns"
+    )
 
 
 def run_steps(run: Path) -> int:

@@ -42,6 +42,7 @@ class ScoringData:
     id_name: str
     source: str
     label_key: str = "y"  # names the labels in errors: y, data.label or data.target
+    features: tuple[str, ...] | None = None  # a .csv's feature columns, as read
     series: series.Table | None = None  # regression from a .csv: the series, for the baselines
     starts: np.ndarray | None = None  # its windows' first rows
 
@@ -115,7 +116,7 @@ def _sequences_file(path: Path, data: DataSection, labelled: bool) -> ScoringDat
         read = sequences.read_csv(str(path), columns)
     ids = pd.unique(table[data.id].to_numpy()).astype(str)  # first appearance, as read_csv
     y = read.labels if labelled else None
-    return ScoringData(read.x, y, ids, data.id, str(path), "data.label")
+    return ScoringData(read.x, y, ids, data.id, str(path), "data.label", read.features)
 
 
 def _table(path: Path) -> pd.DataFrame:
@@ -150,4 +151,5 @@ def _series_file(path: Path, data: DataSection, labelled: bool) -> ScoringData:
     if labelled:
         y = table.values[starts[:, None] + window + np.arange(horizon), 0]
     ids = table.time[starts + window - 1]  # each window's last step: the forecast's origin
-    return ScoringData(x, y, ids, "time", str(path), "data.target", table, starts)
+    features = table.columns
+    return ScoringData(x, y, ids, "time", str(path), "data.target", features, table, starts)

@@ -23,6 +23,10 @@ from tuner.errors import ConfigError
 from tuner.numbers import is_finite_number
 from tuner.text import did_you_mean, plural, thousands, unknown_keys, value_text
 
+# Parent value combinations a group of linked parameters enumerates to count its distinct
+# points exactly (a fraction of a second); past it the count is an upper bound.
+MAX_ENUMERATED = 100_000
+
 
 @dataclass(frozen=True)
 class Condition:
@@ -109,21 +113,55 @@ class Space:
     def size(self, grid: bool = False) -> float:
         """Distinct configurations, counting a conditional parameter only where it is active:
         an exact int however large (2**1100 for 1,100 two-value choices), or math.inf where a
-        range is continuous. Never a float product, which overflows past 1.8e308."""
-        parents = sorted({c.parent for p in self.params for c in p.when})
+        range is continuous. Never a float product, which overflows past 1.8e308.
+
+        Parameters that no condition links are independent, so the size is the product over
+        the groups that conditions link; each group enumerates its parents' values, up to
+        MAX_ENUMERATED combinations, past which its size is the product of its parameters'
+        counts (an upper bound: it counts inactive values too)."""
+        total = 1
+        for group in self._linked_groups():
+            size = self._group_size(group, grid)
+            if size == math.inf:
+                return math.inf
+            total *= int(size)
+        return total
+
+    def _linked_groups(self) -> list[list[Param]]:
+        """The parameters in groups that `when` links (a parameter with its parents)."""
+        root = {p.name: p.name for p in self.params}
+
+        def find(name: str) -> str:
+            while root[name] != name:
+                root[name] = root[root[name]]
+                name = root[name]
+            return name
+
+        for param in self.params:
+            for cond in param.when:
+                root[find(param.name)] = find(cond.parent)
+        groups: dict[str, list[Param]] = {}
+        for param in self.params:
+            groups.setdefault(find(param.name), []).append(param)
+        return list(groups.values())
+
+    def _group_size(self, group: list[Param], grid: bool) -> float:
+        counts = [p.count(grid) for p in group]
+        if math.inf in counts:
+            return math.inf
+        parents = sorted({c.parent for p in group for c in p.when})
+        if math.prod(len(self[name].values) for name in parents) > MAX_ENUMERATED:
+            return math.prod(int(n) for n in counts)
         seen: set[tuple[Any, ...]] = set()
         total = 0
         for combo in itertools.product(*(self[name].values for name in parents)):
             assignment = dict(zip(parents, combo, strict=True))
-            active = [p for p in self.params if self._active(p, assignment)]
+            active = [p for p in group if self._active(p, assignment)]
             key = tuple(assignment[p.name] for p in active if p.name in assignment)
             if key in seen:
                 continue
             seen.add(key)
-            counts = [p.count(grid) for p in active if p.name not in assignment]
-            if math.inf in counts:
-                return math.inf
-            total += math.prod(int(n) for n in counts)
+            total += math.prod(int(p.count(grid)) for p in active if p.name not in assignment)
         return total
 
     def _active(self, param: Param, assignment: Mapping[str, Any]) -> bool:

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from helpers.cli import run_tuner
 
+from tuner.config.schema import load_config
+from tuner.run import folder as run_folder
+
 CSV_CONFIG = (
     "name: sales\ndata:\n  dataset: csv\n  path: {path}\n  target: demand\n"
     "space:\n  units: [4, 8]\n"
@@ -49,7 +52,10 @@ def test_a_run_that_failed_before_its_first_trial_takes_the_corrected_config(
     (tmp_path / "sales.yaml").write_text(CSV_CONFIG.format(path="sales.csv"))
     first = run_tuner("search", "sales.yaml", cwd=tmp_path)
     assert first.returncode == 2 and "a missing value ('n/a')" in first.stderr
-    assert (tmp_path / "runs" / "sales" / "config.yaml").is_file()
+    assert not (tmp_path / "runs" / "sales").exists()  # no empty run left for reports to list
+    # A folder left with no trial (by a kill, or an earlier version) takes a corrected config.
+    run_folder.prepare(load_config(tmp_path / "sales.yaml"), fresh=False, root=tmp_path / "runs")
+    run_folder.release(tmp_path / "runs" / "sales")
     (tmp_path / "sales.yaml").write_text(CSV_CONFIG.format(path="sales.csv") + "seed: 7\n")
     second = run_tuner("search", "sales.yaml", cwd=tmp_path)  # no --fresh needed
     assert second.returncode == 2, second.stderr

@@ -180,20 +180,28 @@ def points_text(points: float) -> str:
 
 
 def short_space_note(space: Space, max_trials: int, algorithm: str) -> str | None:
-    """The line saying a search will end before max_trials because its space holds fewer
-    distinct points (keras-tuner's oracles stop once no new point is left, silently); None
-    where it holds enough, is continuous, or the algorithm is hyperband, whose trials train
-    one point again with more epochs."""
+    """The line saying what a search does when its space holds fewer distinct points than
+    max_trials, which keras-tuner does silently: grid and random stop (random once its draws
+    keep landing on tried points, so at most that many), bayesian stops the same way while it
+    draws at random and may train a point again once its model proposes, tpe trains points
+    again. None where the space holds enough, is continuous, or the algorithm is hyperband,
+    whose trials train a point again with more epochs by design."""
     if algorithm == "hyperband":
         return None
     points = space.size(grid=algorithm == "grid")
     if points >= max_trials:
         return None
-    at_most = "" if algorithm == "grid" else "at most "  # a random draw may stop sooner
-    return (
-        f"the space holds only {plural(int(points), 'distinct point')}, so the search stops "
-        f"after {at_most}{plural(int(points), 'trial')}, not {max_trials}"
-    )
+    holds = f"the space holds only {plural(int(points), 'distinct point')}"
+    trials = plural(int(points), "trial")
+    if algorithm == "grid":
+        return f"{holds}, so the search stops after {trials}, not {max_trials}"
+    if algorithm == "random":
+        return f"{holds}, so the search stops after at most {trials}, not {max_trials}"
+    again = "trains some of them more than once"
+    if algorithm == "tpe":
+        return f"{holds}, so the search {again} to make {max_trials} trials"
+    stops = f"either stops after at most {trials} or {again}"
+    return f"{holds}, so the search {stops} to make {max_trials}"
 
 
 def parse_space(source: Source, raw: Any, defaults: Mapping[str, Any], free: bool = False) -> Space:

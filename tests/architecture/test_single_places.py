@@ -21,7 +21,7 @@ PATHS_ELSEWHERE = {
     "run/layout.py": "the one place for run-folder paths",
     "reporting/write.py": "reports/<name>/, the report's own folder",
     "reporting/advice_sections.py": "reports/<name>/next.yaml, the report's own folder",
-    "data/datasets.py": "Keras' dataset cache (~/.keras/datasets)",
+    "data/images.py": "Keras' dataset cache (~/.keras/datasets)",
     "config/schema.py": "a factory module's file beside the config",
 }
 

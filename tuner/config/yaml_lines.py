@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from tuner.errors import ConfigError
+from tuner.text import thousands
 
 Path_ = tuple[str | int, ...]
 
@@ -105,8 +106,8 @@ def _bounded_read(path: Path, name: str) -> bytes:
         raw = handle.read(MAX_CONFIG_BYTES + 1)
     if len(raw) > MAX_CONFIG_BYTES:
         raise ConfigError(
-            f"the file is over {MAX_CONFIG_BYTES:,} bytes, the bound for a config (which needs a "
-            "few kilobytes); give a YAML config file",
+            f"the file is over {thousands(MAX_CONFIG_BYTES)} bytes, the bound for a config "
+            "(which needs a few kilobytes); give a YAML config file",
             file=name,
         )
     return raw

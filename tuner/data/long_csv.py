@@ -9,6 +9,7 @@ cell of it is read as a number.
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,7 +21,15 @@ from tuner.text import plural
 if TYPE_CHECKING:
     import pandas as pd
 
-    from tuner.data.sequences import CsvColumns
+
+@dataclass(frozen=True)
+class CsvColumns:
+    """The columns of a long .csv that data.id, data.label, data.order and data.features name."""
+
+    id: str
+    label: str
+    order: str | None = None
+    features: tuple[str, ...] | None = None
 
 
 def read(path: str, columns: CsvColumns) -> tuple[pd.DataFrame, np.ndarray]:

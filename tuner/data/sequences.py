@@ -21,6 +21,7 @@ import numpy as np
 
 from tuner.data import limits, long_csv
 from tuner.data import npz as npz_file
+from tuner.data.long_csv import CsvColumns
 from tuner.errors import DataError
 from tuner.text import plural, significant, thousands
 
@@ -35,14 +36,6 @@ class Labelled:
     x: np.ndarray
     labels: np.ndarray
     features: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class CsvColumns:
-    id: str
-    label: str
-    order: str | None = None
-    features: tuple[str, ...] | None = None
 
 
 def read_csv(path: str, columns: CsvColumns, features: tuple[str, ...] | None = None) -> Labelled:

@@ -41,6 +41,11 @@ def first_cell(model: keras.Model) -> Any:
     return layer.forward_layer if isinstance(layer, keras.layers.Bidirectional) else layer
 
 
+def conv(model: keras.Model) -> Any:
+    """The convolutional front end, or None."""
+    return next((layer for layer in model.layers if layer.name == "conv"), None)
+
+
 def penalties(model: keras.Model, kind: str) -> list[float]:
     """The l1 or l2 weight on the kernel and on the recurrent kernel (0 without a regularizer)."""
     cell = first_cell(model)
@@ -68,6 +73,15 @@ CHECKS: dict[str, tuple[Any, Callable[[keras.Model], bool]]] = {
     "learning_rate": (0.05, lambda m: float(m.optimizer.learning_rate) == pytest.approx(0.05)),
     "clipnorm": (1.5, lambda m: m.optimizer.clipnorm == pytest.approx(1.5)),
     "bidirectional": (True, lambda m: isinstance(recurrent(m)[0], keras.layers.Bidirectional)),
+    "conv_filters": (5, lambda m: conv(m) is not None and conv(m).filters == 5),
+    "conv_kernel": (4, lambda m: conv(m) is not None and conv(m).kernel_size == (4,)),
+    "conv_stride": (3, lambda m: conv(m) is not None and conv(m).output.shape[1] == 2),
+    "pooling": ("attention", lambda m: m.layers[-2].name == "attention_pooling"),
+}
+# conv_kernel and conv_stride shape a front end only where there is one.
+TOGETHER: dict[str, dict[str, Any]] = {
+    "conv_kernel": {"conv_filters": 2},
+    "conv_stride": {"conv_filters": 2},
 }
 # Read by the tuner, not the model: batch_size (tests/end_to_end/test_search.py checks the steps
 # per epoch); momentum and nesterov only matter with SGD (checked below).
@@ -82,8 +96,9 @@ def test_every_tunable_has_a_check() -> None:
 @pytest.mark.parametrize("name", sorted(CHECKS))
 def test_tunable_changes_the_model(name: str) -> None:
     value, check = CHECKS[name]
-    assert not check(build(units=4)), f"the default model already passes the {name} check"
-    assert check(build(**{name: value}))
+    together = TOGETHER.get(name, {})
+    assert not check(build(units=4, **together)), f"the default model passes the {name} check"
+    assert check(build(**{name: value}, **together))
 
 
 def test_sgd_momentum_and_nesterov() -> None:

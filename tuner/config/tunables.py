@@ -17,6 +17,7 @@ ACTIVATIONS = (
     "tanh", "softsign", "relu", "sigmoid", "hard_sigmoid", "elu", "selu",
     "gelu", "swish", "softplus", "linear",
 )  # fmt: skip
+POOLINGS = ("last", "mean", "max", "attention")  # over time: tuner.engine.long_sequences
 SAMPLINGS = ("linear", "log", "reverse_log")
 GRID_POINTS_PER_FLOAT = 10  # keras-tuner's GridSearch samples a stepless Float range at 10 points
 # An LSTM layer of 4096 units holds 4 * 4096 * (2 * 4096 + 1), about 134M weights (0.5 GB in
@@ -85,6 +86,14 @@ TUNABLES: dict[str, Tunable] = {
     "clipnorm": Tunable("float", 0.0, low=0.0, hint="; 0 turns gradient clipping off"),
     "batch_size": Tunable("int", 128, low=1),
     "bidirectional": Tunable("bool", False),
+    # Long sequences: a Conv1D front end (0 filters: none) shortens the sequence stride times
+    # before the recurrent layers; pooling over time replaces the last state.
+    "conv_filters": Tunable(
+        "int", 0, low=0, high=MAX_UNITS, hint="; 0 turns the convolutional front end off"
+    ),
+    "conv_kernel": Tunable("int", 3, low=1, high=1024),
+    "conv_stride": Tunable("int", 1, low=1, high=1024),
+    "pooling": Tunable("str", "last", names=POOLINGS),
 }
 
 

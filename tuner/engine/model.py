@@ -26,6 +26,7 @@ from tuner.config.sections import SCORES
 from tuner.config.tunables import TUNABLES
 from tuner.data.datasets import Dataset
 from tuner.data.series import TargetScale
+from tuner.engine.long_sequences import MaskedConv1D, pooling_layer
 from tuner.engine.metrics import score_metrics
 
 
@@ -134,12 +135,17 @@ def build_model(hp: Any, spec: ModelSpec) -> keras.Model:
         x = keras.layers.Normalization(axis=-1, mean=spec.mean, variance=spec.variance)(x)
     if spec.padded:  # after scaling, which keeps NaN as NaN
         x = PaddingMask(name="padding_mask")(x)
-    layers = read(hp, "layers")
+    if read(hp, "conv_filters"):  # 0: none, today's model
+        x = _conv_front_end(hp)(x)
+    layers, pooling = read(hp, "layers"), read(hp, "pooling")
     for index in range(layers):
-        recurrent = _recurrent_layer(hp, return_sequences=index < layers - 1, index=index)
+        sequences = index < layers - 1 or pooling != "last"
+        recurrent = _recurrent_layer(hp, return_sequences=sequences, index=index)
         if read(hp, "bidirectional"):
             recurrent = keras.layers.Bidirectional(recurrent, name=f"bidirectional_{index}")
         x = recurrent(x)
+    if pooling != "last":
+        x = pooling_layer(pooling)(x)
     head = read(hp, "head")
     if spec.target is None:
         if head != "softmax":
@@ -189,6 +195,18 @@ def _regression_head(
     z = keras.layers.Dense(horizon, activation=activation, name="head")(x)
     outputs = keras.layers.Rescaling(scale, offset, name="target_units")(z)
     return outputs, NormalizedLoss(kind, offset, scale)
+
+
+def _conv_front_end(hp: Any) -> keras.layers.Layer:
+    """A ReLU Conv1D that shortens the sequence conv_stride times; it keeps padding masked
+    (tuner.engine.long_sequences)."""
+    return MaskedConv1D(
+        read(hp, "conv_filters"),
+        read(hp, "conv_kernel"),
+        strides=read(hp, "conv_stride"),
+        activation="relu",
+        name="conv",
+    )
 
 
 def _recurrent_layer(hp: Any, return_sequences: bool, index: int) -> keras.layers.Layer:

@@ -263,8 +263,13 @@ def test_a_best_on_the_edge_of_its_range_is_flagged_and_widened() -> None:
     )
     assert (
         "the upper half of the range averaged 0.79 over 3 trials against 0.51 over 3 for the "
-        "other half, more than the noise (±0.023 at 95%)"
+        "other half, more than the noise (±0.023 at 95%, the spread between trials; run.json gives "
+        "no validation sample count)"
     ) in found.evidence
+    counted = only(space_checks.edges(context(records, validation_samples=400)), "edge")
+    assert "more than the noise (±0.036 at 95%, the scores' own noise: binomial noise of 400 " in (
+        counted.evidence
+    )
     assert found.edits == (Edit(("space", "learning_rate", "max"), 0.562),)  # 10 ** 0.75 up
     middle = scored_trials([1e-4, 1e-3, 3e-3, 0.09], [0.5, 0.6, 0.9, 0.7])
     assert [f for f in space_checks.edges(context(middle)) if f.param == "learning_rate"] == []
@@ -354,16 +359,33 @@ def test_tanh_against_softsign_is_compared_in_pairs_with_seconds_per_epoch() -> 
     for i, record in enumerate(records):
         record["hyperparameters"]["activation"] = "tanh" if i < 3 else "softsign"
         record["seconds"] = 6 if i < 3 else 9
-    ctx = context(records, varying=["activation", "learning_rate"], validation_samples=400)
+    ctx = context(records, varying=["activation", "learning_rate"], validation_samples=4000)
     found = only(space_checks.comparisons(ctx), "comparison")
     assert found.param == "activation"
     assert found.evidence == (
         "activation: softsign mean 0.803 over 3 trials, 3 s/epoch; "
         "tanh mean 0.783 over 3 trials, 2 s/epoch."
     )
-    assert found.suggestion.startswith(
-        "Verdict: softsign beat tanh by 0.02 in mean val_accuracy (±0.005 at 95%, 3 pairs of "
-        "trials that differ only in activation), more than the noise."
+    assert found.suggestion == (
+        "Verdict: softsign beat tanh by 0.02 in mean val_accuracy (±0.01 at 95%, 3 pairs of "
+        "trials that differ only in activation), more than the noise. The noise band is the "
+        "larger of the spread between trials, seed noise included (each trial trained once, so "
+        "seed noise is not estimated on its own), and the scores' own noise on the validation "
+        "samples."
+    )
+    # The same 0.02 on 400 validation samples is within one score's binomial noise.
+    few = context(records, varying=["activation", "learning_rate"], validation_samples=400)
+    assert only(space_checks.comparisons(few), "comparison").suggestion == (
+        "No verdict: 400 validation samples cannot separate softsign from tanh: 0.02 in mean "
+        "val_accuracy, within the scores' own noise (±0.032 at 95%, 3 pairs of trials that "
+        "differ only in activation; binomial noise of 400 validation samples). Use search.cv "
+        "(e.g. folds: 5, so every training sample is validated once) or a larger "
+        "data.validation_split."
+    )
+    unknown = context(records, varying=["activation", "learning_rate"])
+    assert only(space_checks.comparisons(unknown), "comparison").suggestion.endswith(
+        "run.json gives no validation sample count, so the scores' own noise on the validation "
+        "samples is not in it."
     )
 
 

@@ -4,9 +4,12 @@ sentence that claims only what the trials support.
 Like with like first: trials that differ in that parameter alone (its dependants aside) give
 paired differences, which hold everything else fixed. Without enough pairs, every trial of each
 side is compared, but only when no other parameter moved together with this one (then their
-effects cannot be separated, and the sentence says exactly that). The noise band is the spread
-between trials, which includes seed noise: each trial trains once with its own seed, so seed
-noise is not estimated apart from it.
+effects cannot be separated, and the sentence says exactly that). The noise band is the larger
+of the spread between trials, which includes seed noise (each trial trains once with its own
+seed, so seed noise is not estimated apart from it), and the scores' own noise on the
+validation samples (tuner.analysis.noise): identical scores on a few samples are not a tie
+measured to ±0. When that own noise is what stops a verdict, the sentence says the validation
+data cannot separate the two, and how to get data that can.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from tuner.analysis.effects import label, paired, scored
+from tuner.analysis.noise import REMEDY, basis, cannot_separate, folds_of, means_floor
 from tuner.analysis.stats import Interval, difference_interval, paired_interval
 from tuner.config.space import Param
 from tuner.run.records import TrialRecord, score_of
@@ -29,8 +33,13 @@ MIN_PAIRS = 3
 # common values differ: the sides then differ in both, and all-trial means mix the two effects.
 TOGETHER_SHARE = 0.75
 SEED_NOTE = (
-    "The noise band is the spread between trials, seed noise included (each trial trained once, "
-    "so seed noise is not estimated on its own)."
+    "The noise band is the larger of the spread between trials, seed noise included (each trial "
+    "trained once, so seed noise is not estimated on its own), and the scores' own noise on the "
+    "validation samples."
+)
+UNCOUNTED_NOTE = (
+    "The noise band is the spread between trials, seed noise included; run.json gives no "
+    "validation sample count, so the scores' own noise on the validation samples is not in it."
 )
 
 
@@ -44,6 +53,8 @@ class Comparison:
     sentence: str  # the verdict, or why there is none
     clear: bool  # the difference is more than the noise
     together_with: tuple[str, ...] = ()  # parameters that moved together with this one
+    difference: float | None = None  # first's mean minus second's, "better" positive
+    half_width: float | None = None  # its 95% half-width
 
 
 def compare(
@@ -52,8 +63,11 @@ def compare(
     varying: list[str],
     params: dict[str, Param],
     objective: str,
+    samples: int | None = None,
 ) -> Comparison | None:
-    """The two best-scoring values of ``name`` (by mean), compared; None below two values."""
+    """The two best-scoring values of ``name`` (by mean), compared; None below two values.
+    ``samples``: validation samples per score (with folds, the pool), for the scores' own
+    noise."""
     done = [r for r in scored(records) if r["hyperparameters"].get(name) is not None]
     sides: dict[str, list[TrialRecord]] = {}
     for record in done:
@@ -70,10 +84,12 @@ def compare(
     together = _moved_together(a, b, others) if min(len(a), len(b)) >= 2 else []
     pairs = _pair_differences(records, name, children, first, second)
     ids = (_ids(a), _ids(b))
+    noise = _Noise(samples, objective, maximize, folds_of(done))
     if len(pairs) >= MIN_PAIRS:
-        basis = f"{len(pairs)} pairs of trials that differ only in {name}"
+        on = f"{len(pairs)} pairs of trials that differ only in {name}"
         found = paired_interval([sign * d for d in pairs])
-        return _verdict(name, first, second, ids, objective, basis, found, together)
+        floor = means_floor(a, b, samples, pairs=len(pairs))
+        return _verdict(name, first, second, ids, on, found, floor, noise, together)
     if together:
         shown = join_words([first, *_together_parts(together, a, b)])
         sentence = (
@@ -89,8 +105,17 @@ def compare(
         )
         return Comparison(name, first, second, *ids, sentence, False)
     found = difference_interval([sign * score_of(r) for r in a], [sign * score_of(r) for r in b])
-    basis = f"all {len(a)} and {len(b)} trials"
-    return _verdict(name, first, second, ids, objective, basis, found, [])
+    on = f"all {len(a)} and {len(b)} trials"
+    floor = means_floor(a, b, samples)
+    return _verdict(name, first, second, ids, on, found, floor, noise, [])
+
+
+@dataclass(frozen=True)
+class _Noise:
+    samples: int | None
+    objective: str
+    maximize: bool
+    folds: int
 
 
 def _verdict(
@@ -98,25 +123,50 @@ def _verdict(
     first: str,
     second: str,
     ids: tuple[tuple[str, ...], tuple[str, ...]],
-    objective: str,
-    basis: str,
+    on: str,
     found: Interval | None,
+    floor: float | None,
+    noise: _Noise,
     together: list[str],
 ) -> Comparison:
+    """The verdict at the larger of the trials' spread and the scores' own noise (``floor``);
+    no verdict when both are 0 (identical scores, own noise unknown)."""
     assert found is not None  # both sides hold at least two scores here
-    diff, half = found
-    by, noise = significant(diff, 3), f"±{significant(half, 2)} at 95%, {basis}"
+    diff, spread = found
+    half = max(spread, floor or 0.0)
+    objective = noise.objective
+    by, band = significant(diff, 3), f"±{significant(half, 2)} at 95%, {on}"
+
+    def result(sentence: str, clear: bool) -> Comparison:
+        return Comparison(name, first, second, *ids, sentence, clear, tuple(together), diff, half)
+
+    if half == 0:
+        sentence = (
+            f"No verdict: {first} and {second} differ by {by} in mean {objective} with no spread "
+            "between trials, and run.json gives no validation sample count to measure the "
+            "scores' own noise."
+        )
+        return result(sentence, False)
+    note = SEED_NOTE if floor is not None else UNCOUNTED_NOTE
     if diff > half:
         sentence = (
-            f"Verdict: {first} beat {second} by {by} in mean {objective} ({noise}), more than the "
-            f"noise. {SEED_NOTE}"
+            f"Verdict: {first} beat {second} by {by} in mean {objective} ({band}), more than the "
+            f"noise. {note}"
         )
-        return Comparison(name, first, second, *ids, sentence, True, tuple(together))
+        return result(sentence, True)
+    if floor is not None and floor >= spread:
+        source = basis(noise.samples, objective, noise.maximize)
+        what = f"{first} from {second}"
+        sentence = (
+            f"No verdict: {cannot_separate(noise.samples, what, noise.folds)}: {by} in mean "
+            f"{objective}, within the scores' own noise ({band}; {source}). Use {REMEDY}."
+        )
+        return result(sentence, False)
     sentence = (
         f"Verdict: no clear difference between {first} and {second}: {by} in mean {objective}, "
-        f"within the noise ({noise}). {SEED_NOTE}"
+        f"within the noise ({band}). {note}"
     )
-    return Comparison(name, first, second, *ids, sentence, False, tuple(together))
+    return result(sentence, False)
 
 
 def _categorical(param: Param | None) -> bool:

@@ -17,6 +17,8 @@ from tuner.text import join_words
 
 NAMED = 5  # trials named in one sentence; the rest are counted ("and 4 others")
 TITLES = {
+    "did_not_learn": "Did not learn",
+    "indistinct": "Trials within the noise",
     "diverged": "Diverged",
     "overfitting": "Overfitting",
     "gap": "Train-validation gap",
@@ -66,6 +68,7 @@ class Context:
     validation_samples: int | None = None
     series: bool = False  # regression on a series: validation is a later stretch of time
     factory: bool = False  # the user's own model: the built-in names (dropout, l2) mean nothing
+    classes: int | None = None  # classification: the number of classes (chance is ln k)
 
     @property
     def ranked(self) -> list[TrialRecord]:

@@ -35,6 +35,8 @@ def context(run: Run) -> Context:
     config = run.config
     params = {p.name: p for p in config.space.params} if config is not None else {}
     names = run.varying()
+    summary = run.info.get("dataset") or {}
+    classes = summary.get("num_classes") if summary.get("task") == "classification" else None
     return Context(
         records=run.records,
         varying=names,
@@ -43,7 +45,8 @@ def context(run: Run) -> Context:
         epochs=config.search.epochs if config is not None else None,
         algorithm=config.search.algorithm if config is not None else None,
         importance=estimate(run.records, names, params),
-        validation_samples=(run.info.get("dataset") or {}).get("validation"),
+        validation_samples=summary.get("validation"),
         series=config is not None and config.data.dataset in REGRESSION_DATASETS,
         factory=config is not None and config.model.factory is not None,
+        classes=classes if isinstance(classes, int) and classes >= 2 else None,
     )

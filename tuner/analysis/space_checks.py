@@ -13,6 +13,7 @@ import pandas as pd
 from tuner.analysis.comparisons import compare
 from tuner.analysis.effects import value_effects
 from tuner.analysis.findings import Context, Edit, Finding
+from tuner.analysis.noise import basis, means_floor
 from tuner.analysis.stats import difference_interval
 from tuner.config.space import Param
 from tuner.config.tunables import TUNABLES
@@ -119,20 +120,39 @@ def _half(param: Param, value: Any) -> str:
 def _beats(
     ctx: Context, side: list[TrialRecord], other: list[TrialRecord], name: str, other_name: str
 ) -> str:
-    """How ``side``'s trials beat ``other``'s, when by more than the noise between trials; ''
-    when they do not, or when either has fewer than two trials to tell."""
+    """How ``side``'s trials beat ``other``'s, when by more than the noise: the larger of the
+    spread between trials (Welch) and the scores' own noise (tuner.analysis.noise); '' when
+    they do not, when either has fewer than two trials, or when the scores are identical and
+    their own noise is unknown (no interval of ±0)."""
     sign = 1.0 if ctx.maximize else -1.0
     found = difference_interval(
         [sign * score_of(r) for r in side], [sign * score_of(r) for r in other]
     )
-    if found is None or found[0] <= found[1]:
+    if found is None:
+        return ""
+    diff, spread = found
+    floor = means_floor(side, other, ctx.validation_samples)
+    half = max(spread, floor or 0.0)
+    if half == 0 or diff <= half:
         return ""
     mean = significant(sum(score_of(r) for r in side) / len(side), 3)
     mean_other = significant(sum(score_of(r) for r in other) / len(other), 3)
     return (
         f"{name} averaged {mean} over {len(side)} trials against {mean_other} over "
-        f"{len(other)} for {other_name}, more than the noise (±{significant(found[1], 2)} at 95%)"
+        f"{len(other)} for {other_name}, more than the noise (±{significant(half, 2)} at 95%, "
+        f"{noise_source(ctx, spread, floor)})"
     )
+
+
+def noise_source(ctx: Context, spread: float, floor: float | None) -> str:
+    """Which noise set a 95% half-width: the spread between trials or the scores' own."""
+    if floor is not None and floor >= spread:
+        return (
+            f"the scores' own noise: {basis(ctx.validation_samples, ctx.objective, ctx.maximize)}"
+        )
+    if ctx.validation_samples:
+        return "the spread between trials, larger than the scores' own noise"
+    return "the spread between trials; run.json gives no validation sample count"
 
 
 def _on_side(param: Param, value: Any, side: str) -> bool:
@@ -266,12 +286,25 @@ def no_effect(ctx: Context) -> list[Finding]:
 
 
 def _means_differ(effects: pd.DataFrame, ctx: Context) -> bool:
+    """Per-value means (values tried at least twice) that spread over more than
+    NO_EFFECT_MAX_MEAN_SPREAD of the scores' range, or whose highest and lowest differ by more
+    than the scores' own noise: an effect was measured, so it is not "no effect"."""
     repeated = effects[effects["trials"] >= 2]
     scores = [score_of(r) for r in ctx.ranked]
     span = max(scores) - min(scores)
     if len(repeated) < 2 or span <= 0:
         return False
-    return bool(repeated["mean"].max() - repeated["mean"].min() > NO_EFFECT_MAX_MEAN_SPREAD * span)
+    spread = repeated["mean"].max() - repeated["mean"].min()
+    if spread > NO_EFFECT_MAX_MEAN_SPREAD * span:
+        return True
+    ids = {str(r["trial_id"]): r for r in ctx.ranked}
+    top, bottom = repeated.loc[repeated["mean"].idxmax()], repeated.loc[repeated["mean"].idxmin()]
+    floor = means_floor(
+        [ids[t] for t in top["trial_ids"] if t in ids],
+        [ids[t] for t in bottom["trial_ids"] if t in ids],
+        ctx.validation_samples,
+    )
+    return floor is not None and spread > floor
 
 
 # ---- the practice's comparisons -----------------------------------------------------------
@@ -286,7 +319,9 @@ def comparisons(ctx: Context) -> list[Finding]:
         effects = value_effects(ctx.records, name)
         if name not in ctx.varying or len(effects) < 2 or name in said:
             continue
-        result = compare(ctx.records, name, ctx.varying, ctx.params, ctx.objective)
+        result = compare(
+            ctx.records, name, ctx.varying, ctx.params, ctx.objective, ctx.validation_samples
+        )
         if result is None:
             continue
         said |= {name, *result.together_with}

@@ -11,8 +11,17 @@ import math
 import re
 from typing import Any, cast
 
+from tuner.analysis import evidence
 from tuner.analysis.effects import label
 from tuner.analysis.findings import Context, Edit, Finding, train_validation_gap, trial_list
+from tuner.analysis.noise import (
+    Z95,
+    curve_samples,
+    epoch_scatter,
+    is_proportion,
+    sampling_se,
+    trial_se,
+)
 from tuner.numbers import is_finite_number
 from tuner.run.records import COMPLETED, FAILED, TrialRecord
 from tuner.text import decimals, difference_text, percent, significant
@@ -22,7 +31,8 @@ from tuner.text import value_text as _value
 # in a row is a trend, and early stopping with patience 2-3 rarely lets a trial show more.
 OVERFIT_RISE_EPOCHS = 2
 # ... and end this far above its minimum: epoch-to-epoch jitter of a validation loss on a few
-# hundred samples is about 1%.
+# hundred samples is about 1%. On fewer samples the rise must also exceed its noise (see
+# ``rise_noise``): a rise within it is no verdict.
 OVERFIT_RISE = 0.02
 # A train-validation gap above this (maximized objectives, which lie in [0, 1] like accuracy):
 # 5 points is more than the noise of a few hundred validation samples (about ±3 points).
@@ -39,6 +49,8 @@ LEADERS = 3
 _NON_FINITE = re.compile(r"\b(nan|inf|infinity)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(\.\d+)?(e[-+]?\d+)?")
 ORDER = (
+    "did_not_learn",
+    "indistinct",
     "diverged",
     "overfitting",
     "gap",
@@ -52,24 +64,39 @@ ORDER = (
 
 
 def diagnose(ctx: Context) -> list[Finding]:
-    """Every finding, most urgent kind first; trials named best-ranked first."""
+    """Every finding, most urgent kind first; trials named best-ranked first. When no trial
+    learned, that comes first and nothing is said about effects (only divergence and
+    failures, which are facts about the runs, not effects)."""
     from tuner.analysis import space_checks  # it imports this module's neighbours, not it
 
-    overfit = overfitting(ctx)
-    improving = still_improving(ctx, exclude={t for f in overfit for t in f.trials})
-    found = [*diverged(ctx), *overfit, *gaps(ctx, overfit), *improving, *first_epoch(ctx)]
-    found += failures(ctx)
-    found += space_checks.space_findings(ctx, found)
+    stalled = evidence.did_not_learn(ctx)
+    skip = evidence.learning_ids(stalled)
+    if stalled and len(skip) == len(ctx.ranked):
+        return sorted([*stalled, *diverged(ctx), *failures(ctx)], key=lambda f: ORDER.index(f.kind))
+    overfit = overfitting(ctx, skip)
+    named = skip | {t for f in overfit for t in f.trials}
+    improving = still_improving(ctx, exclude=named)
+    found = [*stalled, *diverged(ctx), *overfit, *gaps(ctx, overfit, skip), *improving]
+    found += [*first_epoch(ctx), *failures(ctx)]
+    blurred = evidence.indistinct(ctx)
+    found += blurred if blurred else space_checks.space_findings(ctx, found)
     return sorted(found, key=lambda f: ORDER.index(f.kind))
 
 
 # ---- overfitting --------------------------------------------------------------------------
 
 
-def overfitting(ctx: Context) -> list[Finding]:
-    """Overfitting needs the validation curve to turn: loss rising after its minimum while the
-    training loss falls. A gap alone is stated as a gap (see ``gaps``)."""
-    hits = [(r, text) for r in ctx.ranked if (text := rising(r))]
+def overfitting(ctx: Context, skip: set[str] | None = None) -> list[Finding]:
+    """Overfitting needs the validation curve to turn: loss rising after its minimum, by more
+    than its noise, while the training loss falls. A gap alone is stated as a gap (see
+    ``gaps``); ``skip``: trials that did not learn (a flat curve at chance has nothing to
+    overfit)."""
+    samples, left_out = ctx.validation_samples, skip or set()
+    hits = [
+        (r, text)
+        for r in ctx.ranked
+        if str(r["trial_id"]) not in left_out and (text := rising(r, curve_samples(r, samples)))
+    ]
     if not hits:
         return []
     ids = tuple(str(r["trial_id"]) for r, _ in hits)
@@ -85,10 +112,10 @@ def overfitting(ctx: Context) -> list[Finding]:
     return [Finding("overfitting", ids, evidence, suggestion, edits)]
 
 
-def gaps(ctx: Context, overfit: list[Finding]) -> list[Finding]:
+def gaps(ctx: Context, overfit: list[Finding], skip: set[str] | None = None) -> list[Finding]:
     """A wide train-validation gap on trials whose validation curve did not turn: a fact to
     watch, not overfitting, and no change to the next search."""
-    named = {t for f in overfit for t in f.trials}
+    named = {t for f in overfit for t in f.trials} | (skip or set())
     hits = [
         (r, text)
         for r in ctx.ranked
@@ -108,8 +135,10 @@ def gaps(ctx: Context, overfit: list[Finding]) -> list[Finding]:
     return [Finding("gap", ids, evidence, why)]
 
 
-def rising(record: TrialRecord) -> str:
-    """How validation loss rose after its minimum while training loss fell; '' if it did not."""
+def rising(record: TrialRecord, samples: int | None = None) -> str:
+    """How validation loss rose after its minimum, by more than OVERFIT_RISE and its noise,
+    while training loss fell (and, where recorded, training accuracy ended above validation
+    accuracy: a model better on validation than on training has not overfit); '' otherwise."""
     train, val = record["history"].get("loss", []), record["history"].get("val_loss", [])
     usable = len(train) == len(val) and all(map(is_finite_number, val))
     if len(val) < OVERFIT_RISE_EPOCHS + 1 or not usable:
@@ -119,11 +148,40 @@ def rising(record: TrialRecord) -> str:
     rise = (val[last] - val[low]) / abs(val[low]) if val[low] else math.inf
     if after < OVERFIT_RISE_EPOCHS or rise < OVERFIT_RISE or not train[last] < train[low]:
         return ""
+    noise = rise_noise(val, low, samples)
+    if noise is not None and val[last] - val[low] <= noise:
+        return ""
+    if _better_on_validation(record):
+        return ""
+    beyond = f", more than its noise (±{significant(noise, 2)} at 95%)" if noise else ""
     return (
         f"val_loss rose {percent(rise)} in the {after} epochs after its minimum at epoch {low + 1} "
-        f"({significant(val[low], 3)} → {significant(val[last], 3)}) while training loss fell "
-        f"({significant(train[low], 3)} → {significant(train[last], 3)})"
+        f"({significant(val[low], 3)} → {significant(val[last], 3)}){beyond} while training "
+        f"loss fell ({significant(train[low], 3)} → {significant(train[last], 3)})"
     )
+
+
+def rise_noise(val: list[float], low: int, samples: int | None) -> float | None:
+    """The 95% half-width of a difference between two epochs' validation losses: from the
+    larger of the loss's sampling noise on ``samples`` validation samples (loss / sqrt(n),
+    see tuner.analysis.noise) and the curve's scatter after its minimum; two epochs scored on
+    the same samples share part of that noise, so sqrt(2) of it is an upper bound."""
+    parts = [epoch_scatter(val, low + 1)]
+    if samples:
+        parts.append(sampling_se(val[low], "val_loss", samples, maximize=False))
+    known = [p for p in parts if p is not None]
+    return Z95 * math.sqrt(2) * max(known) if known else None
+
+
+def _better_on_validation(record: TrialRecord) -> bool:
+    """At the last epoch, validation accuracy at or above training accuracy."""
+    history = record["history"]
+    for key in history:
+        if key.startswith("val_") and is_proportion(key) and key.removeprefix("val_") in history:
+            train, val = history[key.removeprefix("val_")], history[key]
+            if train and val and is_finite_number(train[-1]) and is_finite_number(val[-1]):
+                return bool(val[-1] >= train[-1])
+    return False
 
 
 def gap_threshold(validation_samples: int | None) -> float:
@@ -224,6 +282,19 @@ def still_improving(ctx: Context, exclude: set[str] | None = None) -> list[Findi
             "behind, so epochs stay as they are."
         )
         return [Finding("still_improving", ids, evidence, suggestion)]
+    samples = ctx.validation_samples
+    noises = [
+        noise
+        for r, _ in hits
+        if str(r["trial_id"]) in leaders and (noise := _last_gain_noise(r, samples)) is not None
+    ]
+    if noises and not any(n < 0 for n in noises):
+        suggestion = (
+            f"Among the top {LEADERS}, the last epoch's gain is within the noise of "
+            f"{_samples_text(samples)} (±{significant(min(noises), 2)} at 95%), so it is no "
+            "evidence that more epochs would help: epochs stay as they are."
+        )
+        return [Finding("still_improving", ids, evidence, suggestion)]
     if ctx.epochs is None:
         return [Finding("still_improving", ids, evidence, "Raise search.epochs.")]
     more = ctx.epochs * 2
@@ -234,6 +305,23 @@ def still_improving(ctx: Context, exclude: set[str] | None = None) -> list[Findi
     return [
         Finding("still_improving", ids, evidence, suggestion, (Edit(("search", "epochs"), more),))
     ]
+
+
+def _last_gain_noise(record: TrialRecord, samples: int | None) -> float | None:
+    """The 95% noise of the last epoch's gain over the best earlier one (two scores of one
+    trial: at most sqrt(2) times one score's noise), negative when the gain exceeds it; None
+    when the noise is unknown."""
+    se = trial_se(record, curve_samples(record, samples))
+    values = record["history"].get(str(record["objective"]), [])
+    if se is None or len(values) < 2:
+        return None
+    earlier = max(values[:-1]) if record["direction"] == "max" else min(values[:-1])
+    noise = Z95 * math.sqrt(2) * se
+    return -noise if abs(values[-1] - earlier) > noise else noise
+
+
+def _samples_text(samples: int | None) -> str:
+    return f"{samples} validation samples" if samples else "the curves' scatter"
 
 
 def first_epoch(ctx: Context) -> list[Finding]:

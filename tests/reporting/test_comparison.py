@@ -16,6 +16,7 @@ from tuner.reporting import comparison_page
 from tuner.reporting.figures import history
 from tuner.reporting.figures.canvas import to_png
 from tuner.reporting.write import write_reports
+from tuner.run import atomic
 from tuner.run.records import write_record
 from tuner.run.run import load_run
 
@@ -67,6 +68,61 @@ def test_shared_parameters_are_set_side_by_side_with_a_verdict(two_runs: list[Pa
         "**optimizer in second:** No verdict: sgd has 1 trial and adam 1 trial; a verdict needs "
         "at least 3 on each side, or 3 pairs of trials that differ in optimizer alone.",
     ]
+
+
+def opposed_run(root: Path, name: str, adam: float, sgd: float, samples: int) -> Path:
+    """Three adam and three sgd trials at the same three rates, scoring about ``adam`` and
+    ``sgd``; run.json gives ``samples`` validation samples."""
+    run_dir = make_config(root, name)
+    for i, (optimizer, score) in enumerate([("adam", adam)] * 3 + [("sgd", sgd)] * 3):
+        hp = {"units": 16, "optimizer": optimizer, "learning_rate": [1e-3, 2e-3, 3e-3][i % 3]}
+        write_record(
+            run_dir, make_record(str(i), i + 1, score + 0.01 * (i % 3), hyperparameters=hp)
+        )
+    summary = {"dataset": "digits", "task": "classification", "validation": samples}
+    atomic.write_json(run_dir / "run.json", {"dataset": summary})
+    return run_dir
+
+
+def test_runs_whose_verdicts_disagree_are_one_disagreement_not_two_facts(tmp_path: Path) -> None:
+    first = load_run(opposed_run(tmp_path, "first", 0.9, 0.6, 400))
+    second = load_run(opposed_run(tmp_path, "second", 0.5, 0.8, 400))
+    lines = comparison_page.verdicts([first, second], "optimizer")
+    assert lines == [
+        "**optimizer: the runs disagree.** adam beat sgd in first (by 0.3 in mean val_accuracy, "
+        "±0.032 at 95%) but sgd beat adam in second (by 0.3 in mean val_accuracy, ±0.036 at "
+        "95%). Both cannot hold on the same data: unless the runs' data or spaces differ enough "
+        "to explain it, at least one verdict is noise, so neither is taken as a finding. More "
+        "validation samples decide it: search.cv (e.g. folds: 5, so every training sample is "
+        "validated once) or a larger data.validation_split.",
+        "**optimizer in first:** disputed by second (see above): adam ahead of sgd by 0.3 in "
+        "mean val_accuracy, ±0.032 at 95%.",
+        "**optimizer in second:** disputed by first (see above): sgd ahead of adam by 0.3 in "
+        "mean val_accuracy, ±0.036 at 95%.",
+    ]
+    agreeing = load_run(opposed_run(tmp_path, "third", 0.92, 0.6, 400))
+    lines = comparison_page.verdicts([first, agreeing], "optimizer")
+    assert [line.split(":** ")[1].split(" by ")[0] for line in lines] == [
+        "Verdict: adam beat sgd",
+        "Verdict: adam beat sgd",
+    ]
+
+
+def test_identical_scores_on_few_validation_samples_get_no_verdict(tmp_path: Path) -> None:
+    """Ten trials all at 1.000 on 7 validation samples: no spread between trials, yet each
+    score could as well have been 6/7. No "±0", and the remedy is named."""
+    run = load_run(opposed_run(tmp_path, "ties", 1.0, 1.0, 7))
+    for record in run.records:
+        record["score"] = 1.0
+    [line] = comparison_page.verdicts([run], "optimizer")
+    assert line == (
+        "**optimizer in ties:** No verdict: 7 validation samples cannot separate adam from sgd: "
+        "0 in mean val_accuracy, within the scores' own noise (±0.19 at 95%, 3 pairs of trials "
+        "that differ only in optimizer; binomial noise of 7 validation samples). Use search.cv "
+        "(e.g. folds: 5, so every training sample is validated once) or a larger "
+        "data.validation_split."
+    )
+    assert "±0 " not in line
 
 
 def test_comparison_pages_hold_the_figures_and_the_shared_parameters(

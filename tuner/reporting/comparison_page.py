@@ -9,8 +9,9 @@ import math
 
 import pandas as pd
 
-from tuner.analysis.comparisons import compare
+from tuner.analysis.comparisons import Comparison, compare
 from tuner.analysis.effects import value_effects
+from tuner.analysis.noise import REMEDY
 from tuner.reporting.figures.canvas import to_png
 from tuner.reporting.figures.history import draw_progress, progress_data
 from tuner.reporting.figures.shared_effects import draw_effects, value_order
@@ -18,7 +19,7 @@ from tuner.reporting.html import Block, Bullets, Image, Link, Section, relative_
 from tuner.reporting.run_page import best_test_text, wall_time
 from tuner.run.records import score_of
 from tuner.run.run import Run
-from tuner.text import significant
+from tuner.text import join_words, significant
 
 # More distinct values than this across the runs is a range (learning rates drawn at random),
 # not a handful of choices to set side by side.
@@ -119,16 +120,61 @@ def _cell(row: pd.Series) -> str:
 
 def verdicts(runs: list[Run], name: str) -> list[str]:
     """For each run that varied ``name``: the comparison of its two best values, claiming only
-    what that run's trials support (tuner.analysis.comparisons)."""
-    out = []
+    what that run's trials support (tuner.analysis.comparisons). Runs whose verdicts point
+    opposite ways are one disagreement, said first, not two facts."""
+    results: list[tuple[Run, Comparison]] = []
     for run in runs:
         if name not in run.varying():
             continue
         params = {p.name: p for p in run.config.space.params} if run.config is not None else {}
-        result = compare(run.records, name, run.varying(), params, run.objective)
+        samples = (run.info.get("dataset") or {}).get("validation")
+        result = compare(run.records, name, run.varying(), params, run.objective, samples)
         if result is not None:
+            results.append((run, result))
+    disputed = _disputed(results)
+    out = [disagreement(name, disputed)] if disputed else []
+    for run, result in results:
+        if any(run is other for other, _ in disputed):
+            others = [o.name for o, c in disputed if c.first != result.first]
+            out.append(
+                f"**{name} in {run.name}:** disputed by {join_words(others)} (see above): "
+                f"{result.first} ahead of {result.second} by {_margin(result, run.objective)}."
+            )
+        else:
             out.append(f"**{name} in {run.name}:** {result.sentence}")
     return out
+
+
+def _disputed(results: list[tuple[Run, Comparison]]) -> list[tuple[Run, Comparison]]:
+    """The clear verdicts, when two of them name opposite winners of the same two values."""
+    clear = [(run, c) for run, c in results if c.clear]
+    flipped = {
+        (c.first, c.second)
+        for _, c in clear
+        if any(o.first == c.second and o.second == c.first for _, o in clear)
+    }
+    return [(run, c) for run, c in clear if (c.first, c.second) in flipped]
+
+
+def disagreement(name: str, disputed: list[tuple[Run, Comparison]]) -> str:
+    """One sentence for verdicts that contradict each other."""
+    parts = [
+        f"{c.first} beat {c.second} in {run.name} (by {_margin(c, run.objective)})"
+        for run, c in disputed
+    ]
+    joined = " but ".join(parts) if len(parts) == 2 else "; ".join(parts)
+    return (
+        f"**{name}: the runs disagree.** {joined}. Both cannot hold on the same "
+        "data: unless the runs' data or spaces differ enough to explain it, at least one verdict "
+        "is noise, so neither is taken as a finding. More validation samples decide it: "
+        f"{REMEDY}."
+    )
+
+
+def _margin(result: Comparison, objective: str) -> str:
+    by = significant(result.difference, 3) if result.difference is not None else "?"
+    half = f", ±{significant(result.half_width, 2)} at 95%" if result.half_width else ""
+    return f"{by} in mean {objective}{half}"
 
 
 # ---- the page -----------------------------------------------------------------------------

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from tuner.config import yaml_lines
 from tuner.errors import ConfigError
@@ -48,6 +49,7 @@ MAX_NAME = 100
 MOVED_ASIDE = re.compile(r"\.old-\d")
 SEED_MAX = 2**32 - 1  # NumPy's and keras.utils.set_random_seed's seeds are 0 .. 2**32 - 1
 MAX_WORKERS = 64  # search.workers and --workers
+TOOLKIT_ERROR = "toolkit"  # a validator's error whose message is the whole line
 
 
 class _Section(BaseModel):
@@ -101,12 +103,57 @@ class PruningSection(_Section):
     reduction: int = Field(default=3, ge=2)  # asha: keep the best 1/reduction at each rung
 
 
+class CrossValidation(_Section):
+    """search.cv: each trial trains once per fold of training + validation data and scores the
+    mean over folds (tuner.data.folds, tuner.engine.recorder)."""
+
+    folds: int = Field(default=5, ge=2, le=20)
+
+
 class SearchSection(_Section):
     algorithm: Literal["random", "bayesian", "hyperband", "grid", "tpe"] = "bayesian"
     objective: str | None = None
     max_trials: int = Field(default=10, ge=1)
     epochs: int = Field(default=10, ge=1)
     executions_per_trial: int = Field(default=1, ge=1)
+    # auto: K-fold when the validation split would be too small to rank trials (README,
+    # "Validation"); {folds: K} (or just K): always; null: the validation split (holdout).
+    cv: Any = Field(
+        default="auto",
+        json_schema_extra={
+            "anyOf": [
+                {"const": "auto"},
+                {"type": "null"},
+                {"type": "integer", "minimum": 2, "maximum": 20},
+                {
+                    "type": "object",
+                    "properties": {"folds": {"type": "integer", "minimum": 2, "maximum": 20}},
+                    "additionalProperties": False,
+                },
+            ]
+        },
+    )
+
+    @field_validator("cv", mode="before")
+    @classmethod
+    def _cross_validation(cls, value: Any) -> Literal["auto"] | CrossValidation | None:
+        if value is None or value == "auto":
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = {"folds": value}
+        if isinstance(value, dict) and set(value) <= {"folds"}:
+            folds = value.get("folds", CrossValidation().folds)
+            low, high = CrossValidation.model_fields["folds"].metadata[0].ge, 20
+            if isinstance(folds, int) and not isinstance(folds, bool) and low <= folds <= high:
+                return CrossValidation(folds=folds)
+            raise PydanticCustomError(
+                TOOLKIT_ERROR, f"folds must be a whole number from {low} to {high}, got {folds!r}"
+            )
+        raise PydanticCustomError(
+            TOOLKIT_ERROR,
+            f"expected auto, null (the validation split) or {{folds: K}}, got {value!r}",
+        )
+
     early_stopping: EarlyStopping | None = EarlyStopping()
     pruning: PruningSection | None = None
     # After the search, train the best configuration again on training + validation data
@@ -163,6 +210,8 @@ def translate(src: yaml_lines.Source, exc: ValidationError) -> ConfigError:
         problem = f"{got!r} is not allowed; use {err['ctx']['expected']}"
     elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         problem = _out_of_bounds(path, err["ctx"], got)
+    elif kind == TOOLKIT_ERROR:  # a validator's own whole message
+        problem = err["msg"]
     elif kind == "finite_number":  # YAML's .nan, .inf
         problem = f"must be a finite number, got {got!r}"
     else:

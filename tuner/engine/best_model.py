@@ -190,7 +190,15 @@ def _retrained(record: TrialRecord, config: Config, dataset: Dataset) -> keras.M
     """The trial trained again by the one recipe to its best epoch; None (with a note) when
     that fails too."""
     try:
-        model, _ = recipe.train_again(config, dataset, record, epochs=recipe.epochs_to_best(record))
+        # A cross-validated trial's record holds its first fold's best epoch: train that fold.
+        plan = recipe.validation_plan(config, dataset)
+        model, _ = recipe.train_again(
+            config,
+            dataset,
+            record,
+            epochs=recipe.epochs_to_best(record),
+            fold=plan.folds[0] if plan.folds else None,
+        )
     except Exception as exc:  # out of memory, say: this trial is left out, the others go on
         reason = (str(exc).strip().splitlines() or [""])[0][:200]
         print(

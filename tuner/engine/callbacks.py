@@ -51,17 +51,24 @@ class EpochTimer(keras.callbacks.Callback):
 class EpochProgress(keras.callbacks.Callback):
     """Reports each finished epoch of the running trial to the search's Progress."""
 
-    def __init__(self, progress: Progress, trial_id: str, epochs: int, objective: str) -> None:
+    def __init__(
+        self, progress: Progress, trial_id: str, epochs: int, objective: str, folds: int = 0
+    ) -> None:
         super().__init__()
         self.progress, self.trial_id = progress, trial_id
         self.epochs, self.objective = epochs, objective
+        self.folds, self.fold = folds, 0  # cross-validation: which fold trains now, from 1
 
     def __deepcopy__(self, memo: dict[int, Any]) -> EpochProgress:
         return self  # keras-tuner copies callbacks per execution; one display for all
+
+    def on_train_begin(self, logs: Any = None) -> None:
+        self.fold += 1
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         metrics = {}
         for name, value in (logs or {}).items():
             with contextlib.suppress(TypeError, ValueError):  # numpy and backend scalars too
                 metrics[name] = float(value)
-        self.progress.epoch_finished(self.trial_id, epoch + 1, self.epochs, metrics, self.objective)
+        shown = f"{self.trial_id} fold {self.fold}/{self.folds}" if self.folds else self.trial_id
+        self.progress.epoch_finished(shown, epoch + 1, self.epochs, metrics, self.objective)

@@ -21,6 +21,7 @@ import importlib
 import inspect
 import io
 import json
+import math
 import os
 import shutil
 import sys
@@ -35,7 +36,7 @@ from keras_tuner.src import utils as kt_utils
 from keras_tuner.src.engine import tuner_utils
 
 from tuner.numbers import is_finite_number
-from tuner.run import atomic
+from tuner.run import atomic, records
 
 TESTED_VERSIONS = ">=1.4.7,<1.5"  # keras-tuner; the same range as pyproject.toml
 PRIVATE_NAMES = {  # module or class -> the private attributes used from it
@@ -128,7 +129,28 @@ class AtomicSaveBestEpoch(tuner_utils.SaveBestEpoch):
 
     Built in memory because h5py crashes the process (a segfault while freeing its file
     objects) when the file system refuses one of its writes; our own write fails cleanly.
+    An epoch that ties the best objective so far replaces the checkpoint when its validation
+    loss is lower: the rule tuner.run.records.best_epoch gives the record.
     """
+
+    best_value: float  # set by keras-tuner's __init__
+    best_tie = math.inf
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        if not self.objective.has_value(logs):
+            super().on_epoch_end(epoch, logs)
+            return
+        value = self.objective.get_value(logs)
+        tie = (logs or {}).get(records.TIE_BREAKER)
+        tie = (
+            float(tie)
+            if is_finite_number(tie) and self.objective.name != records.TIE_BREAKER
+            else math.inf
+        )
+        better = self.objective.better_than(value, self.best_value)
+        if better or (value == self.best_value and tie < self.best_tie):
+            self.best_value, self.best_tie = value, tie
+            self._save_model()
 
     def _save_model(self) -> None:
         data = weights_bytes(self.model)

@@ -16,7 +16,9 @@ import keras_tuner as kt
 import numpy as np
 
 from tuner.config.schema import Config
+from tuner.data import folds
 from tuner.data.datasets import Dataset
+from tuner.data.folds import Fold, ValidationPlan
 from tuner.engine.factory import Build, load_factory
 from tuner.engine.hyperparameters import to_hyperparameters
 from tuner.engine.model import ModelSpec, build_model
@@ -45,11 +47,25 @@ def restored(config: Config, record: TrialRecord) -> kt.HyperParameters:
     return hp
 
 
+def validation_plan(config: Config, dataset: Dataset) -> ValidationPlan:
+    """search.cv on this data: the validation split or the folds (seeded: the same on every
+    resume, worker, repeat and refit)."""
+    return folds.plan(
+        config.search.cv, dataset, config.seed, executions=config.search.executions_per_trial
+    )
+
+
 def epochs_to_best(record: TrialRecord) -> int:
     """Epochs from scratch to the trial's best epoch, where keras-tuner took its checkpoint
     (a hyperband trial continues from ``tuner/initial_epoch``)."""
     initial = int(record.get("schedule", {}).get("tuner/initial_epoch") or 0)
     return initial + (record["best_epoch"] or 1)
+
+
+def mean_epochs_to_best(record: TrialRecord) -> float:
+    """epochs_to_best, averaged over the folds of a cross-validated trial."""
+    best = [f["best_epoch"] for f in record.get("folds", []) if f["best_epoch"]]
+    return sum(best) / len(best) if best else float(epochs_to_best(record))
 
 
 def balanced_weights(labels: np.ndarray, classes: int) -> dict[int, float]:
@@ -63,11 +79,14 @@ def balanced_weights(labels: np.ndarray, classes: int) -> dict[int, float]:
     return {c: found.get(c, 1.0) for c in range(classes)}
 
 
-def class_weights(config: Config, dataset: Dataset) -> dict[int, float] | None:
-    """data.class_weight: balanced weights from the training labels, or None."""
+def class_weights(
+    config: Config, dataset: Dataset, labels: np.ndarray | None = None
+) -> dict[int, float] | None:
+    """data.class_weight: balanced weights from the training labels (``labels``: a fold's),
+    or None."""
     if config.data.class_weight != "balanced":
         return None
-    return balanced_weights(dataset.y_train, dataset.num_classes)
+    return balanced_weights(dataset.y_train if labels is None else labels, dataset.num_classes)
 
 
 def early_stopping(config: Config) -> list[keras.callbacks.Callback]:
@@ -82,12 +101,24 @@ def early_stopping(config: Config) -> list[keras.callbacks.Callback]:
     ]
 
 
-def fit_arguments(config: Config, dataset: Dataset, *, validate: bool) -> dict[str, Any]:
-    """model.fit's arguments that make a fit one like the search's: the class weights and,
-    when it ``validate``s, the validation split and early stopping on it."""
-    arguments: dict[str, Any] = {"class_weight": class_weights(config, dataset), "callbacks": []}
+def fit_arguments(
+    config: Config, dataset: Dataset, *, validate: bool, fold: Fold | None = None
+) -> dict[str, Any]:
+    """model.fit's arguments that make a fit one like the search's: x and y (the training
+    split, or a ``fold``'s training part), the class weights and, when it ``validate``s, the
+    validation data (the split or the fold's) and early stopping on it."""
+    if fold is None:
+        x, y, x_val, y_val = dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val
+    else:
+        x, y, x_val, y_val = folds.fold_arrays(dataset, fold)
+    arguments: dict[str, Any] = {
+        "x": x,
+        "y": y,
+        "class_weight": class_weights(config, dataset, y),
+        "callbacks": [],
+    }
     if validate:
-        arguments["validation_data"] = (dataset.x_val, dataset.y_val)
+        arguments["validation_data"] = (x_val, y_val)
         arguments["callbacks"] = early_stopping(config)
     return arguments
 
@@ -101,18 +132,18 @@ def train_again(
     data: tuple[np.ndarray, np.ndarray] | None = None,
     validate: bool = False,
     repeat: int = 0,
+    fold: Fold | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> tuple[keras.Model, keras.callbacks.History]:
     """A recorded trial trained from scratch as the search trained it: its values, its seed
     (``repeat`` r > 0: another one), the search's fit arguments; on ``data`` (default: the
-    training split) for ``epochs``."""
+    training split, or a ``fold``'s training part) for ``epochs``."""
     hp = restored(config, record)
     keras.utils.set_random_seed(trial_seed(config, record["trial_id"], repeat))
     model = hypermodel(config, dataset)(hp)
-    x, y = data if data is not None else (dataset.x_train, dataset.y_train)
-    arguments = fit_arguments(config, dataset, validate=validate)
+    arguments = fit_arguments(config, dataset, validate=validate, fold=fold)
+    if data is not None:
+        arguments["x"], arguments["y"] = data
     arguments["callbacks"] = [*arguments["callbacks"], *callbacks]
-    history = model.fit(
-        x, y, batch_size=hp.get("batch_size"), epochs=epochs, verbose=0, **arguments
-    )
+    history = model.fit(batch_size=hp.get("batch_size"), epochs=epochs, verbose=0, **arguments)
     return model, history

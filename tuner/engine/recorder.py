@@ -1,10 +1,17 @@
 """The recording half of our tuner: mixed in before a keras-tuner Tuner class, it writes one
 record per finished trial with the full per-epoch history (keras-tuner keeps only the best
 epoch's metrics), seeds each trial, passes the batch size, keeps the time budget, and replays
-a trial recorded before a kill instead of training it again."""
+a trial recorded before a kill instead of training it again.
+
+A cross-validated search (search.cv) trains each trial once per fold as keras-tuner's
+executions (executions_per_trial = K), each on its fold's data, so keras-tuner's own loop,
+callbacks and best-epoch checkpoint serve folds unchanged; the score is the mean over folds.
+A trial pruned in a fold trains no further folds. A trial killed between folds is trained
+again from its first fold on resume (its record is written only when every fold is done)."""
 
 from __future__ import annotations
 
+import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +21,8 @@ import keras_tuner as kt
 import numpy as np
 
 from tuner.config.schema import Config
+from tuner.data.datasets import Dataset
+from tuner.data.folds import ValidationPlan
 from tuner.engine import kt_compat, recipe, resume, signals
 from tuner.engine.callbacks import EpochProgress, EpochTimer, StopOnNonFinite, StopOnSignal
 from tuner.engine.progress import Progress
@@ -21,17 +30,29 @@ from tuner.engine.pruning import PruneHopeless
 from tuner.export import tensorboard
 from tuner.numbers import is_finite_number
 from tuner.run import layout, records
-from tuner.run.records import TrialRecord
+from tuner.run.records import FoldResult, TrialRecord
 from tuner.run.run import load_run
 
 
 class Recorder:
     """Mixed in before a keras-tuner Tuner class: per-trial records, seeds, batch size, budget."""
 
-    def __init__(self, *, config: Config, run_dir: Path, progress: Progress, **kwargs: Any):
+    def __init__(
+        self,
+        *,
+        config: Config,
+        dataset: Dataset,
+        plan: ValidationPlan,
+        run_dir: Path,
+        progress: Progress,
+        **kwargs: Any,
+    ):
         self.config = config
+        self.dataset = dataset
+        self.plan = plan
         self.run_dir = run_dir
         self.progress = progress
+        self._next_fold: dict[str, int] = {}
         self.search_started = time.monotonic()
         self._started: dict[str, float] = {}
         self._histories: dict[str, list[Any]] = {}
@@ -54,6 +75,15 @@ class Recorder:
         # Keras wait for every step before the next (1.5x per epoch on an H100): leave it out.
         callbacks = kwargs.get("callbacks", [])
         kwargs["callbacks"] = [c for c in callbacks if not isinstance(c, kt_compat.TunerCallback)]
+        if self.plan.cross_validates:
+            fold = self.plan.folds[self._next_fold[trial.trial_id]]
+            self._next_fold[trial.trial_id] += 1
+            pruner = self._pruners.get(trial.trial_id)
+            if pruner is not None and pruner.reason is not None:
+                return None  # hopeless after an earlier fold: the remaining folds are skipped
+            data = recipe.fit_arguments(self.config, self.dataset, validate=True, fold=fold)
+            for key in ("x", "y", "validation_data", "class_weight"):
+                kwargs[key] = data[key]
         return super()._build_and_fit_model(trial, *args, **kwargs)  # type: ignore[misc]
 
     def on_trial_begin(self, trial: kt.engine.trial.Trial) -> None:
@@ -77,7 +107,9 @@ class Recorder:
         timer = EpochTimer()
         self._epoch_seconds[trial.trial_id] = timer.seconds
         epochs = _epochs_requested(trial, self.config.search.epochs)
-        shown = EpochProgress(self.progress, trial.trial_id, epochs, self.config.objective)
+        shown = EpochProgress(
+            self.progress, trial.trial_id, epochs, self.config.objective, len(self.plan.folds)
+        )
         extra = [StopOnNonFinite(), StopOnSignal(), timer, shown]
         rule = self.config.search.pruning
         if rule is not None:
@@ -91,7 +123,9 @@ class Recorder:
             self._pruners[trial.trial_id] = pruner
             extra.append(pruner)
         kwargs["callbacks"] = [*kwargs.get("callbacks", []), *extra]
+        self._next_fold[trial.trial_id] = 0
         histories = super().run_trial(trial, *args, **kwargs)  # type: ignore[misc]
+        histories = [h for h in histories if h is not None]  # folds skipped after pruning
         signals.check()  # a signal stopped fit early: this attempt is not a result
         self._histories[trial.trial_id] = histories
         for history in histories:
@@ -158,7 +192,11 @@ class Recorder:
         }
         if pruned:
             record["pruned"] = pruned
-        if len(histories) > 1:  # executions_per_trial > 1: every execution's, the first too
+        if self.plan.cross_validates and histories:
+            record["folds"] = [_fold(i, h.history, self.config) for i, h in enumerate(histories)]
+            scores = [f["score"] for f in record["folds"] if is_finite_number(f["score"])]
+            record["fold_sd"] = statistics.stdev(scores) if len(scores) > 1 else 0.0
+        elif len(histories) > 1:  # executions_per_trial > 1: every execution's, the first too
             record["executions"] = [_plain_history(h.history) for h in histories]
         return record
 
@@ -191,7 +229,20 @@ def _score(histories: list[Any], config: Config) -> float | None:
 
 
 def _best_epoch(history: dict[str, list[float]], config: Config) -> int | None:
-    return records.best_epoch(history.get(config.objective, []), config.direction == "max")
+    return records.best_epoch_of(history, config.objective, config.direction == "max")
+
+
+def _fold(index: int, raw: dict[str, list[Any]], config: Config) -> FoldResult:
+    history = _plain_history(raw)
+    epoch = _best_epoch(history, config)
+    score = history[config.objective][epoch - 1] if epoch else None
+    return {
+        "fold": index,
+        "score": score,
+        "best_epoch": epoch,
+        "epochs_run": len(history.get("loss", [])),
+        "history": history,
+    }
 
 
 def _epochs_requested(trial: kt.engine.trial.Trial, epochs: int) -> int:

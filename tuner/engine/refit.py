@@ -32,7 +32,7 @@ from tuner.run.results import RefitEntry
 from tuner.text import plural, thousands
 
 
-def refit_epochs(best_epochs: int, train: int, validation: int) -> int:
+def refit_epochs(best_epochs: float, train: int, validation: int) -> int:
     """The best epoch count for the same number of parameter updates on train + validation."""
     return max(1, round(best_epochs * train / (train + validation)))
 
@@ -46,7 +46,12 @@ def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
     # The trial best/ holds (test.json's first), so the refit replaces that very model.
     exported = str(summary["trials"][0]["trial_id"])
     record = next((r for r in ranked if r["trial_id"] == exported), ranked[0])
-    epochs = refit_epochs(recipe.epochs_to_best(record), len(dataset.x_train), len(dataset.x_val))
+    if record.get("folds"):  # a fold trained on (K-1)/K of the pool the refit trains on
+        epochs = refit_epochs(recipe.mean_epochs_to_best(record), len(record["folds"]) - 1, 1)
+    else:
+        epochs = refit_epochs(
+            recipe.epochs_to_best(record), len(dataset.x_train), len(dataset.x_val)
+        )
     samples = len(dataset.x_train) + len(dataset.x_val)
     print(
         f"refit: training trial {record['trial_id']} on training + validation "

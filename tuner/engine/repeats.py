@@ -21,6 +21,7 @@ import keras
 
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
+from tuner.data.folds import Fold
 from tuner.engine import recipe
 from tuner.engine.progress import format_seconds
 from tuner.numbers import is_finite_number
@@ -37,13 +38,17 @@ class KeepBestWeights(keras.callbacks.Callback):
     def __init__(self, monitor: str, maximize: bool) -> None:
         super().__init__()
         self.monitor, self.maximize = monitor, maximize
-        self.best, self.weights = math.nan, None
+        self.values: list[float] = []
+        self.ties: list[float] = []
+        self.weights: Any = None
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-        value = float((logs or {}).get(self.monitor, math.nan))
-        better = value > self.best if self.maximize else value < self.best
-        if is_finite_number(value) and (math.isnan(self.best) or better):
-            self.best, self.weights = value, self.model.get_weights()
+        logs = logs or {}
+        self.values.append(float(logs.get(self.monitor, math.nan)))
+        self.ties.append(float(logs.get(records.TIE_BREAKER, math.nan)))
+        ties = self.ties if self.monitor != records.TIE_BREAKER else None
+        if records.best_epoch(self.values, self.maximize, ties) == len(self.values):
+            self.weights = self.model.get_weights()  # the same rule as the search's checkpoint
 
     def on_train_end(self, logs: Any = None) -> None:
         if self.weights is not None:
@@ -102,6 +107,29 @@ def repeat_top(config: Config, dataset: Dataset, run_dir: Path) -> list[RepeatEn
 def _train_again(
     config: Config, dataset: Dataset, record: TrialRecord, repeat: int
 ) -> dict[str, Any]:
+    """The trial trained again with the seed of ``repeat``, validated as the search validated
+    it: on the split, or on every fold (its score the mean over folds, its test scores the
+    mean of the fold models')."""
+    plan = recipe.validation_plan(config, dataset)
+    runs = [_fit_once(config, dataset, record, repeat, fold) for fold in plan.folds or [None]]
+    tests = {name for _, test, _ in runs for name in test}
+    history, best_epoch = (
+        runs[0][2],
+        records.best_epoch_of(runs[0][2], config.objective, config.direction == "max"),
+    )
+    return {
+        "seed": recipe.trial_seed(config, record["trial_id"], repeat),
+        "score": statistics.fmean(score for score, _, _ in runs),
+        "best_epoch": best_epoch,
+        "test": {n: statistics.fmean(test.get(n, math.nan) for _, test, _ in runs) for n in tests},
+        "history": history,
+    }
+
+
+def _fit_once(
+    config: Config, dataset: Dataset, record: TrialRecord, repeat: int, fold: Fold | None
+) -> tuple[float, dict[str, float], dict[str, list[float]]]:
+    """(score at the best epoch, test scores of that epoch's weights, history) of one fit."""
     maximize = config.direction == "max"
     model, fitted = recipe.train_again(
         config,
@@ -110,17 +138,12 @@ def _train_again(
         epochs=config.search.epochs,
         validate=True,
         repeat=repeat,
+        fold=fold,
         callbacks=[KeepBestWeights(config.objective, maximize)],
     )
     history = {k: [float(v) for v in vs] for k, vs in fitted.history.items()}
-    objective = history.get(config.objective, [])
-    best_epoch = records.best_epoch(objective, maximize)
+    best_epoch = records.best_epoch_of(history, config.objective, maximize)
+    score = history[config.objective][best_epoch - 1] if best_epoch else math.nan
     tested = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)
     keras.backend.clear_session()
-    return {
-        "seed": recipe.trial_seed(config, record["trial_id"], repeat),
-        "score": objective[best_epoch - 1] if best_epoch else math.nan,
-        "best_epoch": best_epoch,
-        "test": {name: float(value) for name, value in tested.items()},
-        "history": history,
-    }
+    return score, {name: float(value) for name, value in tested.items()}, history

@@ -29,6 +29,7 @@ def make_tuner(config: Config, dataset: Dataset, run_dir: Path, progress: Progre
     search = config.search
     base = TUNER_CLASSES[search.algorithm]
     tuner_class = type(f"Recording{base.__name__}", (Recorder, base), {})
+    plan = recipe.validation_plan(config, dataset)
     options: dict[str, Any] = dict(
         hypermodel=recipe.hypermodel(config, dataset),
         objective=kt.Objective(config.objective, direction=config.direction),
@@ -36,7 +37,8 @@ def make_tuner(config: Config, dataset: Dataset, run_dir: Path, progress: Progre
         allow_new_entries=False,
         tune_new_entries=False,
         seed=config.seed,
-        executions_per_trial=search.executions_per_trial,
+        # folds train as keras-tuner's executions, each on its own data (tuner.engine.recorder)
+        executions_per_trial=len(plan.folds) or search.executions_per_trial,
         # A failed trial is recorded and the search goes on; only a factory bug should stop it.
         max_consecutive_failed_trials=search.max_trials + 1,
         directory=str(run_dir),
@@ -52,7 +54,9 @@ def make_tuner(config: Config, dataset: Dataset, run_dir: Path, progress: Progre
         options["num_initial_points"] = initial_points(config)
     if search.algorithm == "tpe":
         options["space"] = config.space  # Optuna's distributions come from the declared space
-    tuner = tuner_class(config=config, run_dir=run_dir, progress=progress, **options)
+    tuner = tuner_class(
+        config=config, dataset=dataset, plan=plan, run_dir=run_dir, progress=progress, **options
+    )
     if search.algorithm == "hyperband":
         tuner.oracle.max_trials = search.max_trials  # the base Oracle stops at max_trials
     return tuner
@@ -107,11 +111,10 @@ def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = 
         # Counted again: mending may have moved damaged or foreign records aside.
         progress.done = progress.done_before = len(records.read_records(run_dir)[0])
         tuner.search(
-            dataset.x_train,
-            dataset.y_train,
             epochs=config.search.epochs,
             verbose=keras_verbosity(verbose),
-            # passed on to every trial's fit(): the one recipe's class weights, early stopping
+            # passed on to every trial's fit(): the one recipe's data, class weights and early
+            # stopping (a cross-validated trial's Recorder swaps in each fold's data)
             **recipe.fit_arguments(config, dataset, validate=True),
         )
         if not role.current().worker:

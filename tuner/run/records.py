@@ -32,6 +32,16 @@ FAILED: Literal["failed"] = "failed"
 PRUNED: Literal["pruned"] = "pruned"  # stopped by search.pruning: a score, history kept
 
 
+class FoldResult(TypedDict):
+    """One fold of a cross-validated trial (search.cv): its score and its own curves."""
+
+    fold: int  # 0-based
+    score: float | None  # the objective at this fold's best epoch
+    best_epoch: int | None
+    epochs_run: int
+    history: dict[str, list[float]]
+
+
 class TrialRecord(TypedDict):
     """One finished trial, as runs/<name>/trials/<trial_id>.json holds it (written by
     tuner.engine.recorder, read by everything else). The keys without NotRequired are checked
@@ -61,6 +71,10 @@ class TrialRecord(TypedDict):
     pruned: NotRequired[str]  # why search.pruning stopped it, in words
     # executions_per_trial > 1: each execution's history, in order ("history" is the first)
     executions: NotRequired[list[dict[str, list[float]]]]
+    # search.cv: every fold's result ("history" and "best_epoch" are the first fold's, "score"
+    # the mean over folds), and the folds' standard deviation
+    folds: NotRequired[list[FoldResult]]
+    fold_sd: NotRequired[float]
 
 
 def record_schema() -> dict[str, Any]:
@@ -146,6 +160,10 @@ def _load(path: Path) -> tuple[TrialRecord | None, str]:
             {k: _nan_for_null(v) for k, v in h.items()} if isinstance(h, dict) else h
             for h in record["executions"]
         ]
+    if isinstance(record.get("folds"), list):
+        for fold in record["folds"]:
+            if isinstance(fold, dict) and isinstance(fold.get("history"), dict):
+                fold["history"] = {k: _nan_for_null(v) for k, v in fold["history"].items()}
     problem = _type_problem(record)
     if problem:
         return None, f"not a trial record ({problem})"
@@ -194,9 +212,23 @@ _CHECKS: dict[str, tuple[str, Any]] = {
     "parameters": ("a whole number or null", lambda v: v is None or _integer(v)),
     "error": ("text or null", lambda v: v is None or isinstance(v, str)),
 }
+def _folds(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(f, dict)
+        and _integer(f.get("fold"))
+        and (f.get("score") is None or is_real_number(f.get("score")))
+        and (f.get("best_epoch") is None or _integer(f.get("best_epoch")))
+        and _integer(f.get("epochs_run"))
+        and _history(f.get("history"))
+        for f in value
+    )
+
+
 _OPTIONAL_CHECKS: dict[str, tuple[str, Any]] = {  # checked where present
     "schedule": ("a mapping of names to single values", _scalars),
     "attempts": ("a whole number", _integer),
+    "folds": ("a list of fold results (fold, score, best_epoch, epochs_run, history)", _folds),
+    "fold_sd": ("a number", is_real_number),
 }
 
 
@@ -231,14 +263,34 @@ def note_attempt(run_dir: Path, trial_id: str) -> int:
     return len(starts)
 
 
-def best_epoch(values: Sequence[float], maximize: bool) -> int | None:
-    """The 1-based epoch of the best finite value (the first of equal ones); None when no
-    value is finite. The one rule for a trial, a repeat and an export alike."""
+TIE_BREAKER = "val_loss"  # among epochs tied on the objective, the lowest validation loss
+
+
+def best_epoch(
+    values: Sequence[float], maximize: bool, ties: Sequence[float] | None = None
+) -> int | None:
+    """The 1-based epoch of the best finite value; among equal ones the epoch with the lowest
+    ``ties`` value (validation loss: on a few validation samples many epochs reach the same
+    accuracy, and the one whose predictions are most confident where right is the better
+    model), else the first. None when no value is finite. The one rule for a trial, a
+    repeat, an export and the search's own checkpoint alike."""
     finite = [(v, epoch) for epoch, v in enumerate(values, start=1) if is_finite_number(v)]
     if not finite:
         return None
     best = max(v for v, _ in finite) if maximize else min(v for v, _ in finite)
-    return next(epoch for v, epoch in finite if v == best)
+    tied = [epoch for v, epoch in finite if v == best]
+    return min(tied, key=lambda epoch: (_tie_value(ties, epoch), epoch))
+
+
+def best_epoch_of(history: dict[str, list[float]], objective: str, maximize: bool) -> int | None:
+    """best_epoch of ``objective`` in a trial's history, ties broken by its validation loss."""
+    ties = history.get(TIE_BREAKER) if objective != TIE_BREAKER else None
+    return best_epoch(history.get(objective, []), maximize, ties)
+
+
+def _tie_value(ties: Sequence[float] | None, epoch: int) -> float:
+    value = ties[epoch - 1] if ties is not None and len(ties) >= epoch else math.inf
+    return float(value) if is_finite_number(value) else math.inf
 
 
 def best_epoch_metrics(record: TrialRecord) -> dict[str, float]:

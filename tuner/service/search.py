@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tuner.config.schema import Config
 from tuner.config.sections import MAX_WORKERS
@@ -16,6 +17,9 @@ from tuner.run import layout, results, role
 from tuner.run.results import EvaluationSummary
 from tuner.service.results import SearchResult
 from tuner.service.session import Session, open_session
+
+if TYPE_CHECKING:
+    from tuner.data.folds import ValidationPlan
 
 
 def search(
@@ -57,17 +61,27 @@ def _search(
         if not me.alone:
             _check_distributed_env(me)
         session = open_session(config)
+        from tuner.data import folds  # the data stage, as open_session imports it: only here
+
+        plan = folds.plan(
+            config.search.cv, session.dataset, config.seed, config.search.executions_per_trial
+        )
     except BaseException:
         if created and me.alone:
             run_folder.discard_new(run_dir)
         raise
-    summary = {**session.dataset.summary(), "keras_backend": session.keras_backend}
+    summary = {
+        **session.dataset.summary(),
+        **_validation_summary(plan),
+        "keras_backend": session.keras_backend,
+    }
     print(
         f"{config.name}: {summary['dataset']} from {summary['origin']}; "
         f"train {summary['train']}, validation {summary['validation']}, test {summary['test']}; "
         f"{config.search.algorithm} search over {', '.join(config.space.varying) or 'one point'}",
         file=sys.stderr,
     )
+    print(f"{config.name}: validated on {plan.why}", file=sys.stderr)
     from tuner.engine.search import run_search
 
     started = run_folder.start_session(run_dir, summary) if me.leads else time.time()
@@ -84,6 +98,16 @@ def _search(
 
     best = export_best(tuner, config, session.dataset, run_dir)
     return SearchResult(config, run_dir, _after_search(config, session, run_dir, best))
+
+
+def _validation_summary(plan: ValidationPlan) -> dict[str, Any]:
+    """run.json's word on validation. With folds, "validation" counts the samples behind each
+    score (every sample of the pool is validated on once) and "train" a fold's training part."""
+    if not plan.cross_validates:
+        return {"cv": plan.summary()}
+    pool = sum(len(f.validation) for f in plan.folds)
+    train = round(sum(len(f.train) for f in plan.folds) / len(plan.folds))
+    return {"cv": plan.summary(), "train": train, "validation": pool}
 
 
 def _after_search(

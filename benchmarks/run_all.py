@@ -20,6 +20,7 @@ CPU_BENCHMARKS = (
     "efficiency.py",
     "workers.py",
     "search_quality.py",
+    "long_sequences.py",
 )
 
 

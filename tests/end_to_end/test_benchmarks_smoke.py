@@ -20,6 +20,7 @@ SCRIPTS = {
     "efficiency.py": ("3-efficiency.md", "Winner by median"),
     "workers.py": ("4-workers.md", "Speed-up with 2 workers"),
     "search_quality.py": ("6-search-quality.md", "epochs to RandomSearch's best"),
+    "long_sequences.py": ("8-long-sequences.md", "median test accuracy"),
 }
 
 

@@ -286,3 +286,46 @@ def test_a_regression_holdout_never_says_it_lacks_the_per_sample_errors_it_then_
     assert "does not keep" not in holdout
     assert "each test sample's own error, kept in best/test_per_sample.npz" in holdout
     assert "paired" in holdout.lower()
+
+
+# ---- verdicts above the noise (issue 21) ------------------------------------------------------
+
+
+def chance_record(trial_id: str, number: int, rate: float) -> dict[str, Any]:
+    """A 2-class trial that learned nothing: validation loss at ln 2 = 0.693 every epoch, 3 of
+    5 validation samples right, and early stopping two epochs after a tiny dip."""
+    history = {
+        "loss": [0.694, 0.692, 0.69, 0.689],
+        "val_loss": [0.693, 0.692, 0.694, 0.697],
+        "accuracy": [0.5, 0.52, 0.53, 0.55],
+        "val_accuracy": [0.4, 0.6, 0.6, 0.4],
+    }
+    hp = {"units": 16 if number % 2 else 32, "optimizer": "adam", "learning_rate": rate}
+    return make_record(
+        trial_id, number, 0.6, history=history, epochs=4, best_epoch=2, hyperparameters=hp
+    )
+
+
+def test_a_run_where_no_trial_learned_says_so_first_and_claims_no_effect(tmp_path: Path) -> None:
+    rates = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 2e-2, 5e-2, 9e-2]
+    run_dir = run_with(tmp_path, [chance_record(str(i), i + 1, r) for i, r in enumerate(rates)])
+    shape = {"dataset": "sequences", "task": "classification", "num_classes": 2}
+    shape |= {"train": 45, "validation": 5, "test": 40, "input_shape": [150, 1]}
+    atomic.write_json(run_dir / "run.json", {"dataset": shape})
+    markdown, _ = report(run_dir, tmp_path / "reports")
+    diagnostics = markdown.split("## Diagnostics", 1)[1].split("## Next search", 1)[0]
+    assert (
+        "Every verdict must clear the noise of the scores it compares: the larger of the spread "
+        "between trials and each score's own noise on 5 validation samples (binomial for an "
+        "accuracy). One accuracy of about 0.5 on 5 samples varies by ±0.33 at 95%."
+    ) in diagnostics
+    bullets = [line for line in diagnostics.splitlines() if line.startswith("- ")]
+    assert len(bullets) == 1
+    assert bullets[0].startswith(
+        "- **Did not learn.** No trial learned anything: in all 8 completed trials the training "
+        "or validation loss stayed within 5% of ln 2 = 0.693"
+    )
+    for claim in ("Overfitting", "No measurable effect", "edge of its range", "Verdict"):
+        assert claim not in diagnostics
+    next_search = markdown.split("## Next search", 1)[1].split("\n## ", 1)[0]
+    assert "The diagnostics suggest no change to the space" in next_search

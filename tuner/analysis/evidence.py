@@ -23,6 +23,7 @@ from tuner.analysis.noise import (
     difference_floor,
     folds_of,
     is_proportion,
+    proportion_se,
     trial_se,
 )
 from tuner.numbers import is_finite_number
@@ -54,12 +55,12 @@ def accuracy_key(record: TrialRecord) -> str | None:
 
 
 def guess_margin(classes: int, samples: int | None) -> float:
-    """How far above 1/k a guess's validation accuracy reaches by chance (95%, one score);
-    0 without a sample count, so that only an accuracy at or below 1/k counts as a guess."""
+    """How far above 1/k a guess's validation accuracy reaches by chance (95%, one score, the
+    same binomial noise as everywhere in tuner.analysis.noise); 0 without a sample count, so
+    that only an accuracy at or below 1/k counts as a guess."""
     if not samples:
         return 0.0
-    share = 1 / classes
-    return Z95 * math.sqrt(share * (1 - share) / samples)
+    return Z95 * proportion_se(1 / classes, samples)
 
 
 def at_chance(record: TrialRecord, classes: int, samples: int | None) -> str:
@@ -115,6 +116,8 @@ def did_not_learn(ctx: Context) -> list[Finding]:
     )
     ids = tuple(str(r["trial_id"]) for r, _ in hits)
     each = "; ".join(f"trial {r['trial_id']}: {text}" for r, text in hits[:3])
+    if len(hits) > 1 and len({text for _, text in hits}) == 1:
+        each = f"each: {hits[0][1]}"
     if len(hits) == len(done):
         every = (
             "the only completed trial" if len(done) == 1 else f"all {len(done)} completed trials"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from tuner.analysis import training
+from tuner.analysis import evidence, noise, training
 from tuner.analysis.next_config import NEXT_FILE, next_header
 from tuner.analysis.review import Review
 from tuner.config.schema import load_config
@@ -14,7 +14,7 @@ from tuner.errors import UserInputError
 from tuner.reporting.html import Block, Bullets, Code, Note, Section
 from tuner.run import atomic
 from tuner.run.run import Run
-from tuner.text import percent, plural
+from tuner.text import decimals, percent, plural
 
 
 def write_next(folder: Path, run: Run, result: Review) -> str:
@@ -33,21 +33,58 @@ def write_next(folder: Path, run: Run, result: Review) -> str:
     return ""
 
 
+def noise_text(run: Run) -> str:
+    """How much one validation score can tell in this run, in a sentence."""
+    samples = (run.info.get("dataset") or {}).get("validation")
+    folds = noise.folds_of(run.records)
+    where = f"{samples} validation samples" if samples else "the validation samples"
+    if folds:
+        where = f"{folds} folds over {samples} samples" if samples else f"{folds} folds"
+    proportion = noise.is_proportion(run.objective)
+    own = (
+        "binomial for an accuracy"
+        if proportion
+        else "the score / √n for a loss or error, assuming per-sample values spread about as "
+        "much as their mean, since the records keep no per-sample values"
+    )
+    text = (
+        "Every verdict must clear the noise of the scores it compares: the larger of the spread "
+        f"between trials and each score's own noise on {where} ({own}"
+        + (", and the spread between folds" if folds else "")
+        + ")."
+    )
+    if samples and proportion:
+        text += (
+            f" One accuracy of about 0.5 on {samples} samples varies by ±{_half(samples)} at 95%."
+        )
+    if not samples:
+        text += " run.json gives no validation sample count, so that own noise is unknown here."
+    return text
+
+
+def _half(samples: int) -> str:
+    return decimals(noise.Z95 * noise.proportion_se(0.5, samples), 2)
+
+
 def diagnostics_section(run: Run, result: Review) -> Section:
     title = "Diagnostics"
     if not run.records:
         return Section(title, (Note("No diagnostics: no trial has finished yet."),))
     blocks: list[Block] = [
         "Each line names the trials and the evidence from their per-epoch histories. "
-        f"Thresholds: overfitting is validation loss at least "
+        f"{noise_text(run)} Thresholds: a trial did not learn when its training or validation "
+        f"loss stayed within {percent(evidence.CHANCE_BAND)} of ln k (the loss of a uniform "
+        "guess over k classes) at every epoch and its validation accuracy never rose above 1/k "
+        "by more than its noise; overfitting is validation loss at least "
         f"{plural(training.OVERFIT_RISE_EPOCHS, 'epoch')} and {percent(training.OVERFIT_RISE)} "
-        "above its minimum while training loss falls; a gap is a train-validation difference "
-        f"above {training.GAP_ABSOLUTE} or the validation split's noise, 1/√n, where larger "
-        f"(maximized objectives) or {percent(training.GAP_RELATIVE)} (minimized); still improving "
-        f"is a last epoch more than {percent(training.IMPROVING_MIN, 1)} better than every "
-        "earlier one; an edge is a best value in "
-        "the outer 10% of its range, beating its neighbours by more than the noise; no effect is "
-        "under 5% of the importance (see tuner/analysis/training.py, space_checks.py and "
+        "above its minimum, and above its noise, while training loss falls; a gap is a "
+        f"train-validation difference above {training.GAP_ABSOLUTE} or the validation split's "
+        f"noise, 1/√n, where larger (maximized objectives) or {percent(training.GAP_RELATIVE)} "
+        f"(minimized); still improving is a last epoch more than "
+        f"{percent(training.IMPROVING_MIN, 1)} better than every earlier one (more epochs only "
+        "when that gain is above its noise); an edge is a best value in the outer 10% of its "
+        "range, beating its neighbours by more than the noise; no effect is under 5% of the "
+        "importance (see tuner/analysis/training.py, evidence.py, noise.py, space_checks.py and "
         "comparisons.py for why these values)."
     ]
     if result.findings:

@@ -19,6 +19,7 @@ from tuner.analysis.noise import (
     curve_samples,
     epoch_scatter,
     is_proportion,
+    proportion_se,
     sampling_se,
     trial_se,
 )
@@ -185,11 +186,11 @@ def _better_on_validation(record: TrialRecord) -> bool:
 
 
 def gap_threshold(validation_samples: int | None) -> float:
-    """GAP_ABSOLUTE, or the validation split's own noise when that is larger: about two
-    standard errors of a proportion, 2 * sqrt(0.25 / n) = 1 / sqrt(n) (0.20 on 24 samples)."""
+    """GAP_ABSOLUTE, or the validation split's own noise when that is larger: the 95% noise of
+    an accuracy near 0.5 on n samples, as everywhere in tuner.analysis.noise (0.18 on 24)."""
     if not validation_samples:
         return GAP_ABSOLUTE
-    return max(GAP_ABSOLUTE, round(1 / math.sqrt(validation_samples), 2))
+    return max(GAP_ABSOLUTE, round(Z95 * proportion_se(0.5, validation_samples), 2))
 
 
 def wide_gap(record: TrialRecord, validation_samples: int | None = None) -> str:

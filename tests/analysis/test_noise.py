@@ -8,10 +8,11 @@ import math
 from typing import Any
 
 import pytest
-from helpers.findings import context, kinds, only, scored_trials, trial
+from helpers.findings import PARAMS, context, kinds, only, scored_trials, trial
 
 from tuner.analysis import evidence, noise, space_checks, training
 from tuner.analysis.findings import Edit
+from tuner.analysis.importance import estimate
 
 LN2 = math.log(2)
 
@@ -209,3 +210,16 @@ def test_when_no_trial_learned_the_report_says_so_first_and_nothing_about_effect
         "hyperparameter's effect."
     )
     assert found[0].edits == ()
+
+
+def test_importance_is_not_estimated_from_scores_within_one_scores_noise() -> None:
+    records = tied(7)
+    for i, record in enumerate(records):
+        record["score"] = 1.0 if i % 3 else 6 / 7  # one sample apart
+    varying = ["learning_rate", "activation"]
+    result = estimate(records, varying, PARAMS, samples=7)
+    assert not result.shown
+    assert result.statement == (
+        "No importance estimate: every completed trial scored within one score's noise of the "
+        "others (0.14 apart, ±0.35 at 95%), so a forest would rank noise."
+    )

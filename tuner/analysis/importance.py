@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 
 from tuner.analysis.effects import label, scored
+from tuner.analysis.noise import difference_floor, trial_se
 from tuner.config.space import Param
 from tuner.numbers import is_finite_number
 from tuner.run.records import TrialRecord, score_of
-from tuner.text import plural
+from tuner.text import plural, significant
 
 # Below this many completed trials a forest ranks parameters by noise: with 7 trials a 4-way
 # choice has seen each value about twice, and one lucky trial decides the ranking.
@@ -58,8 +59,15 @@ class Importance:
         return float(rows["share"].iloc[0]) if len(rows) else None
 
 
-def estimate(records: list[TrialRecord], names: list[str], params: dict[str, Param]) -> Importance:
-    """The forest's importance of each varying parameter, or a statement saying why not."""
+def estimate(
+    records: list[TrialRecord],
+    names: list[str],
+    params: dict[str, Param],
+    samples: int | None = None,
+) -> Importance:
+    """The forest's importance of each varying parameter, or a statement saying why not;
+    ``samples``: validation samples per score, to tell when all scores lie within one score's
+    noise of each other (then a forest would rank noise)."""
     done = scored(records)
     moved = [n for n in names if len({label(r["hyperparameters"].get(n)) for r in done}) > 1]
     empty = pd.DataFrame(columns=["param", "share"])
@@ -72,6 +80,15 @@ def estimate(records: list[TrialRecord], names: list[str], params: dict[str, Par
     scores = np.array([score_of(r) for r in done])
     if np.ptp(scores) == 0:
         text = "No importance estimate: every completed trial scored the same."
+        return Importance(empty, len(done), text)
+    best, worst = done[int(np.argmax(scores))], done[int(np.argmin(scores))]
+    floor = difference_floor(trial_se(best, samples), trial_se(worst, samples))
+    if floor is not None and np.ptp(scores) <= floor:
+        apart, half = significant(float(np.ptp(scores)), 2), significant(floor, 2)
+        text = (
+            "No importance estimate: every completed trial scored within one score's noise of "
+            f"the others ({apart} apart, ±{half} at 95%), so a forest would rank noise."
+        )
         return Importance(empty, len(done), text)
     features, groups = _features(done, moved, params)
     losses = permutation_losses(features.to_numpy(dtype=float), scores, groups)

@@ -44,7 +44,7 @@ def context(run: Run) -> Context:
         raw_space=dict(config.raw_space) if config is not None else {},
         epochs=config.search.epochs if config is not None else None,
         algorithm=config.search.algorithm if config is not None else None,
-        importance=estimate(run.records, names, params),
+        importance=estimate(run.records, names, params, summary.get("validation")),
         validation_samples=summary.get("validation"),
         series=config is not None and config.data.dataset in REGRESSION_DATASETS,
         factory=config is not None and config.model.factory is not None,

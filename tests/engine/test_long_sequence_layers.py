@@ -81,6 +81,20 @@ def test_the_defaults_build_todays_model(
     assert weights_and_names(build(model_spec, **space, **written)) == (names, params)
 
 
+def test_the_kernel_and_stride_can_depend_on_the_filters() -> None:
+    raw = {
+        "conv_filters": [0, 6],
+        "conv_kernel": {"values": [5, 7], "when": {"conv_filters": [6]}},
+        "conv_stride": {"value": 2, "when": {"conv_filters": 6}},
+    }
+    hp = to_hyperparameters(parse_space(load_text("name: t\n"), {"units": 4, **raw}, {}))
+    hp.values.update(conv_filters=6, conv_kernel=7, conv_stride=2)  # as the oracle fills them
+    conv = build_model(hp, spec(13)).get_layer("conv")
+    assert (conv.filters, conv.kernel_size, conv.output.shape[1]) == (6, (7,), 7)
+    hp.values["conv_filters"] = 0  # kernel and stride inactive: no front end
+    assert "conv" not in [layer.name for layer in build_model(hp, spec(13)).layers]
+
+
 # ---- padding never leaks into real steps --------------------------------------------------
 
 CASES = [

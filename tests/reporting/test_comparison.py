@@ -90,15 +90,15 @@ def test_runs_whose_verdicts_disagree_are_one_disagreement_not_two_facts(tmp_pat
     lines = comparison_page.verdicts([first, second], "optimizer")
     assert lines == [
         "**optimizer: the runs disagree.** adam beat sgd in first (by 0.3 in mean val_accuracy, "
-        "±0.032 at 95%) but sgd beat adam in second (by 0.3 in mean val_accuracy, ±0.036 at "
+        "±0.055 at 95%) but sgd beat adam in second (by 0.3 in mean val_accuracy, ±0.062 at "
         "95%). Both cannot hold on the same data: unless the runs' data or spaces differ enough "
         "to explain it, at least one verdict is noise, so neither is taken as a finding. More "
         "validation samples decide it: search.cv (e.g. folds: 5, so every training sample is "
         "validated once) or a larger data.validation_split.",
         "**optimizer in first:** disputed by second (see above): adam ahead of sgd by 0.3 in "
-        "mean val_accuracy, ±0.032 at 95%.",
+        "mean val_accuracy, ±0.055 at 95%.",
         "**optimizer in second:** disputed by first (see above): sgd ahead of adam by 0.3 in "
-        "mean val_accuracy, ±0.036 at 95%.",
+        "mean val_accuracy, ±0.062 at 95%.",
     ]
     agreeing = load_run(opposed_run(tmp_path, "third", 0.92, 0.6, 400))
     lines = comparison_page.verdicts([first, agreeing], "optimizer")
@@ -117,7 +117,7 @@ def test_identical_scores_on_few_validation_samples_get_no_verdict(tmp_path: Pat
     [line] = comparison_page.verdicts([run], "optimizer")
     assert line == (
         "**optimizer in ties:** No verdict: 7 validation samples cannot separate adam from sgd: "
-        "0 in mean val_accuracy, within the scores' own noise (±0.19 at 95%, 3 pairs of trials "
+        "0 in mean val_accuracy, within the scores' own noise (±0.32 at 95%, 3 pairs of trials "
         "that differ only in optimizer; binomial noise of 7 validation samples). Use search.cv "
         "(e.g. folds: 5, so every training sample is validated once) or a larger "
         "data.validation_split."

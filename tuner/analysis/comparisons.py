@@ -88,7 +88,7 @@ def compare(
     if len(pairs) >= MIN_PAIRS:
         on = f"{len(pairs)} pairs of trials that differ only in {name}"
         found = paired_interval([sign * d for d in pairs])
-        floor = means_floor(a, b, samples, pairs=len(pairs))
+        floor = means_floor(a, b, samples)
         return _verdict(name, first, second, ids, on, found, floor, noise, together)
     if together:
         shown = join_words([first, *_together_parts(together, a, b)])

@@ -158,13 +158,14 @@ def indistinct(ctx: Context) -> list[Finding]:
     )
     span = f"{ctx.objective} {first}" if first == last else f"{ctx.objective} {last} to {first}"
     source = basis(samples, ctx.objective, ctx.maximize)
+    every = "Both completed trials" if len(done) == 2 else f"All {len(done)} completed trials"
     evidence = (
-        f"All {len(done)} completed trials scored within one another's noise ({span}), while "
+        f"{every} scored within one another's noise ({span}), while "
         f"two scores differ by up to ±{significant(floor, 2)} at 95% by chance ({source})."
     )
     suggestion = (
         f"{cannot_separate(samples, folds=folds_of(done))}: the report claims no effect, edge "
-        "or comparison from them, and the choice of the best is arbitrary among them. "
+        "or comparison from them, and no trial is clearly the best. "
         f"Use {REMEDY}."
     )
     return [Finding("indistinct", ids, evidence, suggestion)]

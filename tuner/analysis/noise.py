@@ -150,21 +150,19 @@ def group_se(records: Sequence[TrialRecord], samples: int | None) -> float | Non
 
 
 def means_floor(
-    first: Sequence[TrialRecord], second: Sequence[TrialRecord], samples: int | None, pairs: int = 0
+    first: Sequence[TrialRecord], second: Sequence[TrialRecord], samples: int | None
 ) -> float | None:
-    """The 95% half-width that the scores' own noise gives a difference of two groups' means
-    (``pairs``: of the mean of that many paired differences instead).
+    """The 95% half-width that the validation samples' own noise gives a difference between
+    two groups of trials' mean scores (or the mean of their paired differences).
 
-    Trials scored on the same validation samples may share those samples' luck (correlation
-    r >= 0 between their errors); a difference of means then varies by
-    se^2 (1 - r) (1/k1 + 1/k2), largest at r = 0, so the floor assumes independent trials:
-    it is the most the validation set's noise can move the difference."""
-    a, b = group_se(first, samples), group_se(second, samples)
-    if a is None or b is None or not first or not second:
-        return None
-    if pairs:
-        return Z95 * math.sqrt((a * a + b * b) / pairs)
-    return Z95 * math.sqrt(a * a / len(first) + b * b / len(second))
+    Not divided by the number of trials: every trial is scored on the same validation
+    samples, and how one kind of model fares on these n samples against another kind does not
+    average out over more trials of each kind (more trials shrink the trial-to-trial spread,
+    which the Welch or paired interval measures, not the samples' luck). So the floor is the
+    noise of a difference of two single scores, sqrt(se1^2 + se2^2): on the same samples a
+    paired difference is no noisier than that while models err on the same hard samples more
+    often than not, which is the usual case (records keep no per-sample values to check)."""
+    return difference_floor(group_se(first, samples), group_se(second, samples))
 
 
 def difference_floor(first: float | None, second: float | None) -> float | None:

@@ -284,15 +284,11 @@ def still_improving(ctx: Context, exclude: set[str] | None = None) -> list[Findi
         )
         return [Finding("still_improving", ids, evidence, suggestion)]
     samples = ctx.validation_samples
-    noises = [
-        noise
-        for r, _ in hits
-        if str(r["trial_id"]) in leaders and (noise := _last_gain_noise(r, samples)) is not None
-    ]
-    if noises and not any(n < 0 for n in noises):
+    noises = [_last_gain_noise(r, samples) for r, _ in hits if str(r["trial_id"]) in leaders]
+    if all(n is not None and n >= 0 for n in noises):
         suggestion = (
             f"Among the top {LEADERS}, the last epoch's gain is within the noise of "
-            f"{_samples_text(samples)} (±{significant(min(noises), 2)} at 95%), so it is no "
+            f"{_samples_text(samples)} (±{significant(noises[0], 2)} at 95%), so it is no "
             "evidence that more epochs would help: epochs stay as they are."
         )
         return [Finding("still_improving", ids, evidence, suggestion)]

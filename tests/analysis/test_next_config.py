@@ -59,6 +59,25 @@ def test_next_yaml_widens_fixes_prunes_and_validates(tmp_path: Path) -> None:
     assert "run 'lronly-next'" in result.stdout
 
 
+def test_next_yaml_does_not_act_on_differences_within_the_noise(tmp_path: Path) -> None:
+    """The same ten trials on 7 validation samples: the learning rate's "edge" and the
+    optimizer's "no effect" are within one score's noise, so next.yaml changes nothing."""
+    from tuner.run import atomic
+
+    run_dir = make_lr_only_run(tmp_path)
+    atomic.write_json(
+        run_dir / "run.json", {"dataset": {"task": "classification", "validation": 7}}
+    )
+    markdown, _ = report(run_dir, tmp_path / "reports")
+    config = yaml.safe_load((tmp_path / "reports" / "lronly" / "next.yaml").read_text())
+    assert config["space"]["learning_rate"]["max"] == 0.1 and config["space"]["optimizer"] == [
+        "sgd",
+        "adam",
+    ]
+    assert "7 validation samples cannot separate these trials" in markdown
+    assert "The diagnostics suggest no change to the space" in markdown
+
+
 def test_the_demo_run_next_yaml_validates_too(tmp_path: Path) -> None:
     from helpers.records import make_demo_run
 

@@ -238,3 +238,12 @@ def test_lstm_beating_gru_on_four_validation_samples_is_no_verdict() -> None:
         "only in cell; binomial noise of 4 validation samples). Use search.cv (e.g. folds: 5, so "
         "every training sample is validated once) or a larger data.validation_split."
     )
+
+
+def test_a_loss_gap_within_the_noise_of_few_samples_is_not_a_gap() -> None:
+    record = trial("g", val_accuracy=[0.5, 0.6, 0.7], objective="val_loss", score=0.55)
+    record["history"]["loss"] = [0.5, 0.4, 0.3]
+    record["history"]["val_loss"] = [0.6, 0.55, 0.56]
+    assert training.wide_gap(record).startswith("val_loss 87% above the training value")
+    assert training.wide_gap(record, 1000) != ""  # 0.26 apart, noise ±0.034
+    assert training.wide_gap(record, 10) == ""  # noise ±0.34

@@ -212,6 +212,11 @@ def wide_gap(record: TrialRecord, validation_samples: int | None = None) -> str:
     train = best_train(record)
     if train is None or train == 0 or gap / abs(train) <= GAP_RELATIVE:
         return ""
+    score = record["score"]
+    if validation_samples and is_finite_number(score):  # a gap within the score's own noise
+        noise = Z95 * sampling_se(float(score), objective, validation_samples, maximize=False)
+        if gap <= noise:
+            return ""
     return (
         f"{objective} {percent(gap / abs(train))} above the training value at the best epoch "
         f"(threshold {percent(GAP_RELATIVE)})"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from helpers.findings import LR, PARAMS, context, failed, kinds, only, scored_trials, trial
 
-from tuner.analysis import space_checks, training
+from tuner.analysis import evidence, overfitting, space_checks, training
 from tuner.analysis.findings import Context, Edit, trial_list
 from tuner.analysis.importance import MIN_TRIALS, Importance, estimate
 from tuner.config.space import Param
@@ -26,7 +26,7 @@ def test_an_overfitting_curve_is_flagged_and_a_clean_one_is_not() -> None:
         val_loss=[1.0, 0.7, 0.5, 0.55, 0.6, 0.65],
     )
     clean = trial("8")
-    found = training.overfitting(context([clean, overfit]))
+    found = overfitting.overfitting(context([clean, overfit]))
     assert len(found) == 1 and found[0].trials == ("7",)
     sentence = found[0].sentence
     assert sentence.startswith("**Overfitting.** Trial 7 overfits")
@@ -36,7 +36,7 @@ def test_an_overfitting_curve_is_flagged_and_a_clean_one_is_not() -> None:
     assert "(0.5 → 0.65)" in sentence
     assert "while training loss fell (0.4 → 0.15)" in sentence
     assert "Regularize trial 7" in sentence and "dropout" in sentence
-    assert training.overfitting(context([clean])) == []
+    assert overfitting.overfitting(context([clean])) == []
 
 
 def test_one_higher_epoch_or_a_flat_rise_is_not_overfitting() -> None:
@@ -45,7 +45,7 @@ def test_one_higher_epoch_or_a_flat_rise_is_not_overfitting() -> None:
     rising_train = trial(
         "3", loss=[1.0, 0.6, 0.4, 0.45, 0.5, 0.55], val_loss=[1, 0.7, 0.5, 0.6, 0.7, 0.8]
     )
-    assert training.overfitting(context([once, flat, rising_train])) == []
+    assert overfitting.overfitting(context([once, flat, rising_train])) == []
 
 
 def test_a_wide_gap_with_a_falling_validation_curve_is_a_gap_not_overfitting() -> None:
@@ -330,7 +330,7 @@ def test_trial_list_names_a_few_and_counts_the_rest() -> None:
     assert trial_list([str(i) for i in range(8)]) == "8 trials (0, 1, 2, 3, 4 and 3 others)"
 
 
-@pytest.mark.parametrize("module", [training, space_checks])
+@pytest.mark.parametrize("module", [training, overfitting, evidence, space_checks])
 def test_every_threshold_says_why_in_a_comment(module: Any) -> None:
     lines = Path(module.__file__).read_text().splitlines()
     constants = [i for i, line in enumerate(lines) if re.match(r"^[A-Z_]+ = [\d.]+", line)]

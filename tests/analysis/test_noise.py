@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from helpers.findings import PARAMS, context, kinds, only, scored_trials, trial
 
-from tuner.analysis import evidence, noise, space_checks, training
+from tuner.analysis import evidence, noise, overfitting, space_checks, training
 from tuner.analysis.findings import Edit
 from tuner.analysis.importance import estimate
 
@@ -104,8 +104,10 @@ def test_a_rise_within_the_noise_of_the_validation_loss_is_not_overfitting() -> 
     # Early stopping fired two epochs after the minimum, 10% above it: on 8 samples a val
     # loss of 0.5 varies by about 0.5 / sqrt(8) per epoch, so that rise is noise.
     record = stopped("s", [0.7, 0.6, 0.55, 0.5, 0.53, 0.55])
-    assert training.overfitting(context([record], validation_samples=8)) == []
-    flagged = only(training.overfitting(context([record], validation_samples=4000)), "overfitting")
+    assert overfitting.overfitting(context([record], validation_samples=8)) == []
+    flagged = only(
+        overfitting.overfitting(context([record], validation_samples=4000)), "overfitting"
+    )
     assert flagged.evidence == (
         "Trial s overfits (val_loss rose 10% in the 2 epochs after its minimum at epoch 4 "
         "(0.5 → 0.55), more than its noise (±0.022 at 95%) while training loss fell "
@@ -117,9 +119,9 @@ def test_a_model_better_on_validation_than_on_training_is_not_overfitting() -> N
     """The issue's "overfit, add dropout" for a trial whose validation accuracy was above its
     training accuracy."""
     record = stopped("v", [1.0, 0.7, 0.5, 0.55, 0.6, 0.65], accuracy=[0.5, 0.6, 0.65] + [0.7] * 3)
-    assert training.overfitting(context([record])) == []
+    assert overfitting.overfitting(context([record])) == []
     record["history"]["accuracy"] = [0.7, 0.8, 0.9, 0.95, 0.97, 0.99]
-    assert [f.trials for f in training.overfitting(context([record]))] == [("v",)]
+    assert [f.trials for f in overfitting.overfitting(context([record]))] == [("v",)]
 
 
 # ---- still improving, by more than the noise ---------------------------------------------------
@@ -244,6 +246,6 @@ def test_a_loss_gap_within_the_noise_of_few_samples_is_not_a_gap() -> None:
     record = trial("g", val_accuracy=[0.5, 0.6, 0.7], objective="val_loss", score=0.55)
     record["history"]["loss"] = [0.5, 0.4, 0.3]
     record["history"]["val_loss"] = [0.6, 0.55, 0.56]
-    assert training.wide_gap(record).startswith("val_loss 87% above the training value")
-    assert training.wide_gap(record, 1000) != ""  # 0.26 apart, noise ±0.034
-    assert training.wide_gap(record, 10) == ""  # noise ±0.34
+    assert overfitting.wide_gap(record).startswith("val_loss 87% above the training value")
+    assert overfitting.wide_gap(record, 1000) != ""  # 0.26 apart, noise ±0.034
+    assert overfitting.wide_gap(record, 10) == ""  # noise ±0.34

@@ -106,3 +106,10 @@ def train_validation_gap(record: TrialRecord) -> float | None:
         return None
     gap = metrics[base] - metrics[objective]
     return gap if record["direction"] == "max" else -gap
+
+
+def each_trial(hits: list[tuple[TrialRecord, str]]) -> str:
+    """The evidence of up to three trials, each named unless there is only one."""
+    if len(hits) == 1:
+        return hits[0][1]
+    return "; ".join(f"trial {r['trial_id']}: {text}" for r, text in hits[:3])

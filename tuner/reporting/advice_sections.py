@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from tuner.analysis import evidence, noise, training
+from tuner.analysis import evidence, noise, overfitting, training
 from tuner.analysis.next_config import NEXT_FILE, next_header
 from tuner.analysis.review import Review
 from tuner.config.schema import load_config
@@ -70,24 +70,27 @@ def diagnostics_section(run: Run, result: Review) -> Section:
     title = "Diagnostics"
     if not run.records:
         return Section(title, (Note("No diagnostics: no trial has finished yet."),))
+    rise = overfitting.OVERFIT_RISE
     blocks: list[Block] = [
         "Each line names the trials and the evidence from their per-epoch histories. "
         f"{noise_text(run)} Thresholds: overfitting is validation loss at least "
-        f"{plural(training.OVERFIT_RISE_EPOCHS, 'epoch')} and {percent(training.OVERFIT_RISE)} "
-        "above its minimum, and above its noise, while training loss falls; a trial did not "
+        f"{plural(overfitting.OVERFIT_RISE_EPOCHS, 'epoch')} and {percent(rise)} above its "
+        "minimum, and above its noise (from the loss / √n, assuming per-sample losses spread "
+        "about as much as their mean, and the curve's scatter), while training loss falls; a "
+        "trial did not "
         f"learn when its training or validation loss stayed within "
         f"{percent(evidence.CHANCE_BAND)} of ln k (the loss of a uniform guess over k classes) "
         "at every epoch and its validation accuracy never rose above 1/k by more than its "
         "noise; a gap is a "
-        f"train-validation difference above {training.GAP_ABSOLUTE} or one accuracy's noise on "
+        f"train-validation difference above {overfitting.GAP_ABSOLUTE} or one accuracy's noise on "
         "the validation samples, where larger (maximized objectives), or "
-        f"{percent(training.GAP_RELATIVE)} "
+        f"{percent(overfitting.GAP_RELATIVE)} "
         f"(minimized); still improving is a last epoch more than "
         f"{percent(training.IMPROVING_MIN, 1)} better than every earlier one (more epochs only "
         "when that gain is above its noise); an edge is a best value in the outer 10% of its "
         "range, beating its neighbours by more than the noise; no effect is under 5% of the "
-        "importance (see tuner/analysis/training.py, evidence.py, noise.py, space_checks.py and "
-        "comparisons.py for why these values)."
+        "importance (see tuner/analysis/training.py, overfitting.py, evidence.py, noise.py, "
+        "space_checks.py and comparisons.py for why these values)."
     ]
     if result.findings:
         blocks.append(Bullets(tuple(f.sentence for f in result.findings)))

@@ -249,3 +249,17 @@ def test_a_loss_gap_within_the_noise_of_few_samples_is_not_a_gap() -> None:
     assert overfitting.wide_gap(record).startswith("val_loss 87% above the training value")
     assert overfitting.wide_gap(record, 1000) != ""  # 0.26 apart, noise ±0.034
     assert overfitting.wide_gap(record, 10) == ""  # noise ±0.34
+
+
+def test_with_folds_the_fold_spread_and_the_pool_set_the_noise() -> None:
+    """Cross-validated trials (search.cv, 5 folds over a pool of 40): close means whose folds
+    scatter widely cannot be told apart, and the sentence names the folds."""
+    records = scored_trials([1e-4, 1e-3, 1e-2], [0.8, 0.78, 0.76])
+    for record, folds in zip(records, [[1.0, 0.6, 0.9, 0.6, 0.9]] * 3, strict=True):
+        record["folds"] = [{"fold": i, "score": s} for i, s in enumerate(folds)]
+    found = only(training.diagnose(context(records, validation_samples=40)), "indistinct")
+    assert found.evidence.endswith(
+        "while two scores differ by up to ±0.23 at 95% by chance (binomial noise of 40 "
+        "validation samples, or the spread between each trial's 5 folds where larger)."
+    )
+    assert found.suggestion.startswith("5 folds over 40 samples cannot separate these trials")

@@ -155,7 +155,7 @@ def _verdict(
         )
         return result(sentence, True)
     if floor is not None and floor >= spread:
-        source = basis(noise.samples, objective, noise.maximize)
+        source = basis(noise.samples, objective, noise.maximize, noise.folds)
         what = f"{first} from {second}"
         sentence = (
             f"No verdict: {cannot_separate(noise.samples, what, noise.folds)}: {by} in mean "

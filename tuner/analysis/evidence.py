@@ -157,7 +157,7 @@ def indistinct(ctx: Context) -> list[Finding]:
         score_text(ctx.objective, score_of(worst)),
     )
     span = f"{ctx.objective} {first}" if first == last else f"{ctx.objective} {last} to {first}"
-    source = basis(samples, ctx.objective, ctx.maximize)
+    source = basis(samples, ctx.objective, ctx.maximize, folds_of(done))
     every = "Both completed trials" if len(done) == 2 else f"All {len(done)} completed trials"
     evidence = (
         f"{every} scored within one another's noise ({span}), while "

@@ -187,13 +187,17 @@ def folds_of(records: Sequence[TrialRecord]) -> int:
     return max((len(fold_scores(r)) for r in records), default=0)
 
 
-def basis(samples: int | None, objective: str, maximize: bool = True) -> str:
+def basis(samples: int | None, objective: str, maximize: bool = True, folds: int = 0) -> str:
     """Where one score's noise comes from, in words, for the report's sentences."""
+    spread = f"the spread between each trial's {folds} folds" if folds else ""
     if not samples:
-        return "the scatter of the trials' curves after their best epoch"
+        own = "the scatter of the trials' curves after their best epoch"
+        return f"{spread}, or {own} where larger" if spread else own
     if is_proportion(objective) or maximize:
-        return f"binomial noise of {samples} validation samples"
-    return (
-        f"{objective} / √{samples} validation samples, assuming per-sample values spread about "
-        "as much as their mean (the records keep no per-sample values)"
-    )
+        own = f"binomial noise of {samples} validation samples"
+    else:
+        own = (
+            f"{objective} / √{samples} validation samples, assuming per-sample values spread "
+            "about as much as their mean (the records keep no per-sample values)"
+        )
+    return f"{own}, or {spread} where larger" if spread else own

@@ -13,7 +13,7 @@ import pandas as pd
 from tuner.analysis.comparisons import compare
 from tuner.analysis.effects import value_effects
 from tuner.analysis.findings import Context, Edit, Finding
-from tuner.analysis.noise import basis, means_floor
+from tuner.analysis.noise import basis, folds_of, means_floor
 from tuner.analysis.stats import difference_interval
 from tuner.config.space import Param
 from tuner.config.tunables import TUNABLES
@@ -147,9 +147,8 @@ def _beats(
 def noise_source(ctx: Context, spread: float, floor: float | None) -> str:
     """Which noise set a 95% half-width: the spread between trials or the scores' own."""
     if floor is not None and floor >= spread:
-        return (
-            f"the scores' own noise: {basis(ctx.validation_samples, ctx.objective, ctx.maximize)}"
-        )
+        source = basis(ctx.validation_samples, ctx.objective, ctx.maximize, folds_of(ctx.ranked))
+        return f"the scores' own noise: {source}"
     if ctx.validation_samples:
         return "the spread between trials, larger than the scores' own noise"
     return "the spread between trials; run.json gives no validation sample count"

@@ -60,7 +60,7 @@ def diagnose(ctx: Context) -> list[Finding]:
     named = skip | {t for f in overfit for t in f.trials}
     improving = still_improving(ctx, exclude=named)
     found = [*stalled, *diverged(ctx), *overfit, *gaps(ctx, overfit, skip), *improving]
-    found += [*first_epoch(ctx), *failures(ctx)]
+    found += [*first_epoch(ctx, skip), *failures(ctx)]
     blurred = evidence.indistinct(ctx)
     found += blurred if blurred else space_checks.space_findings(ctx, found)
     return sorted(found, key=lambda f: ORDER.index(f.kind))
@@ -144,13 +144,16 @@ def _samples_text(samples: int | None) -> str:
     return f"{samples} validation samples" if samples else "the curves' scatter"
 
 
-def first_epoch(ctx: Context) -> list[Finding]:
+def first_epoch(ctx: Context, skip: set[str] | None = None) -> list[Finding]:
     """Top trials whose checkpoint is their first epoch, though they trained for more: the
-    model they keep saw the data once, and no later epoch beat it on validation."""
+    model they keep saw the data once, and no later epoch beat it on validation. ``skip``:
+    trials that did not learn (said as such)."""
     hits = [
         r
         for r in ctx.ranked[:LEADERS]
-        if r.get("best_epoch") == 1 and (r.get("epochs_run") or 0) >= 2
+        if r.get("best_epoch") == 1
+        and (r.get("epochs_run") or 0) >= 2
+        and str(r["trial_id"]) not in (skip or set())
     ]
     if not hits:
         return []

@@ -6,11 +6,14 @@ import argparse
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tuner.config.overrides import load_config_with
 from tuner.config.schema import Config
 from tuner.config.space import Param, points_text, short_space_note
+
+if TYPE_CHECKING:
+    from tuner.data.datasets import Dataset
 
 
 def add_validate(commands: Any) -> None:
@@ -34,11 +37,11 @@ def add_validate(commands: Any) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
-        checked = [_config_object(path, _checked(path)) for path in args.configs]
+        checked = [_config_object(path, *_checked(path)) for path in args.configs]
         print(json.dumps({"configs": checked}, indent=2))
         return 0
     for path in args.configs:
-        config = _checked(path)
+        config, dataset = _checked(path)
         size = config.space.size()
         continuous = [p.name for p in config.space.params if p.count() == float("inf")]
         size_text = f"{points_text(size)} points"
@@ -51,25 +54,45 @@ def cmd_validate(args: argparse.Namespace) -> int:
         short = short_space_note(config.space, config.search.max_trials, config.search.algorithm)
         if short:
             print(f"  note: {short}")
+        print(f"  validation: {_validation_text(config, dataset)}")
         for param in config.space.params:
             if param.given:
                 print(f"  {param.name:<22} {param.describe()}")
     return 0
 
 
-def _checked(path: Path) -> Config:
+def _checked(path: Path) -> tuple[Config, Dataset | None]:
     """The config, and the data it names read and checked as `tuner search` reads them (the
-    same code, tuner.data.datasets, without Keras)."""
+    same code, tuner.data.datasets, without Keras): None where the data is the toolkit's own."""
     from tuner.data.datasets import check_data
 
     config = load_config_with(path)
-    check_data(config.data, config.seed)
-    return config
+    return config, check_data(config.data, config.seed)
 
 
-def _config_object(path: Path, config: Config) -> dict[str, Any]:
+def _validation_text(config: Config, dataset: Dataset | None) -> str:
+    """How the search will validate (search.cv on the loaded data) and, for a split too small
+    to rank trials, the warning the search gives too."""
+    from tuner.data import folds
+
+    if dataset is None:
+        if config.search.cv == "auto":
+            return (
+                f"search.cv: auto, decided when the search loads the data ({folds.AUTO_FOLDS}-fold "
+                f"cross-validation if the validation split holds under {folds.MIN_VALIDATION} "
+                "samples)"
+            )
+        if config.search.cv is None:
+            return "the validation split (search.cv: null)"
+        return f"{config.search.cv.folds}-fold cross-validation, as search.cv asks"
+    plan = folds.plan(config.search.cv, dataset, config.seed, config.search.executions_per_trial)
+    return plan.why + (f"\n  warning: {plan.warning}" if plan.warning else "")
+
+
+def _config_object(path: Path, config: Config, dataset: Dataset | None) -> dict[str, Any]:
     """--json: what `tuner validate` prints, as data; a continuous space's size is null."""
     size = config.space.size()
+    validation, _, warning = _validation_text(config, dataset).partition("\n  warning: ")
     return {
         "path": str(path),
         "name": config.name,
@@ -79,6 +102,8 @@ def _config_object(path: Path, config: Config) -> dict[str, Any]:
         "size": None if size == math.inf else int(size),
         "continuous": [p.name for p in config.space.params if p.count() == math.inf],
         "space": {p.name: _param_object(p) for p in config.space.params if p.given},
+        "validation": validation,
+        "warning": warning or None,
     }
 
 

@@ -121,6 +121,7 @@ class ValidationPlan:
 
     folds: tuple[Fold, ...]
     why: str
+    warning: str = ""  # a holdout split too small to rank trials, and the fix
 
     @property
     def cross_validates(self) -> bool:
@@ -146,11 +147,11 @@ def plan(cv: Any, dataset: Dataset, seed: int, executions: int = 1) -> Validatio
             (),
             f"the validation split ({plural(n_val, 'sample')}), each trial trained "
             f"{executions} times on it as search.executions_per_trial asks",
+            _small_split_warning(dataset),
         )
     if cv is None:
-        return ValidationPlan(
-            (), f"the validation split ({plural(n_val, 'sample')}), as search.cv: null asks"
-        )
+        why = f"the validation split ({plural(n_val, 'sample')}), as search.cv: null asks"
+        return ValidationPlan((), why, _small_split_warning(dataset))
     if dataset.task != "classification":
         if cv == "auto":
             return ValidationPlan(
@@ -176,6 +177,7 @@ def plan(cv: Any, dataset: Dataset, seed: int, executions: int = 1) -> Validatio
                 f"the validation split ({plural(n_val, 'sample')}): too small to rank trials "
                 f"well (one accuracy's noise about ±{decimals(noise(n_val), 2)}), but a class "
                 "with one sample cannot fill two folds",
+                _small_split_warning(dataset),
             )
         why = (
             f"{folds}-fold cross-validation over {plural(len(y), 'sample')}: a validation split "
@@ -190,6 +192,17 @@ def plan(cv: Any, dataset: Dataset, seed: int, executions: int = 1) -> Validatio
         y, folds, seed, stratify=dataset.labels != "multilabel", names=dataset.class_names
     )
     return ValidationPlan(tuple(made), why)
+
+
+def _small_split_warning(dataset: Dataset) -> str:
+    n_val = len(dataset.x_val)
+    if dataset.task != "classification" or n_val >= MIN_VALIDATION:
+        return ""
+    return (
+        f"the validation split holds {plural(n_val, 'sample')}: one accuracy's noise is about "
+        f"±{decimals(noise(n_val), 2)}, too much to rank trials by; use search.cv: {{folds: "
+        f"{AUTO_FOLDS}}} (or auto) or a larger data.validation_split"
+    )
 
 
 def noise(samples: int) -> float:

@@ -82,6 +82,8 @@ def _search(
         file=sys.stderr,
     )
     print(f"{config.name}: validated on {plan.why}", file=sys.stderr)
+    if plan.warning:
+        print(f"warning: {plan.warning}", file=sys.stderr)
     from tuner.engine.search import run_search
 
     started = run_folder.start_session(run_dir, summary) if me.leads else time.time()

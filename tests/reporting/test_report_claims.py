@@ -329,3 +329,24 @@ def test_a_run_where_no_trial_learned_says_so_first_and_claims_no_effect(tmp_pat
         assert claim not in diagnostics
     next_search = markdown.split("## Next search", 1)[1].split("\n## ", 1)[0]
     assert "The diagnostics suggest no change to the space" in next_search
+
+
+def test_the_noise_of_one_score_is_stated_with_its_assumptions(mixed_heads: Path) -> None:
+    from tuner.reporting.advice_sections import noise_text
+
+    assert noise_text(load_run(mixed_heads)) == (
+        "Every verdict must clear the noise of the scores it compares: the larger of the spread "
+        "between trials and each score's own noise on the validation samples (the score / √n "
+        "for a loss or error, assuming per-sample values spread about as much as their mean, "
+        "since the records keep no per-sample values). run.json gives no validation sample "
+        "count, so that own noise is unknown here."
+    )
+    atomic.write_json(
+        mixed_heads / "run.json", {"dataset": {"task": "regression", "validation": 50}}
+    )
+    assert noise_text(load_run(mixed_heads)).endswith(
+        "on 50 validation samples (the score / √n for a loss or error, assuming per-sample values "
+        "spread about as much as their mean, since the records keep no per-sample values). A "
+        "series' validation windows overlap and their errors correlate, so they count as fewer "
+        "independent samples than that: here the noise is a lower bound."
+    )

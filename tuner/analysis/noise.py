@@ -17,7 +17,8 @@ dataset summary can show, and the largest of them is used:
     which the records do not keep. We take |level| / sqrt(n): the standard error of a mean of
     n per-sample values whose standard deviation is about their mean, which holds roughly for
     cross-entropy and absolute errors (skewed, non-negative values; exponential-like). It is
-    an assumption, and the report says so where it uses it;
+    an assumption, and the report says so where it uses it. A series' validation windows
+    overlap, so n overstates its independent samples and the noise is a lower bound there;
 - with folds, the spread of the fold scores (their standard deviation / sqrt(K));
 - with executions_per_trial > 1, the spread of the executions' scores (seed noise);
 - the scatter of the trial's own curve after its best epoch about a straight line through

@@ -10,6 +10,7 @@ from tuner.analysis import evidence, noise, overfitting, training
 from tuner.analysis.next_config import NEXT_FILE, next_header
 from tuner.analysis.review import Review
 from tuner.config.schema import load_config
+from tuner.config.sections import REGRESSION_DATASETS
 from tuner.errors import UserInputError
 from tuner.reporting.html import Block, Bullets, Code, Note, Section
 from tuner.run import atomic
@@ -59,6 +60,11 @@ def noise_text(run: Run) -> str:
         )
     if not samples:
         text += " run.json gives no validation sample count, so that own noise is unknown here."
+    elif run.config is not None and run.config.data.dataset in REGRESSION_DATASETS:
+        text += (
+            " A series' validation windows overlap and their errors correlate, so they count as "
+            "fewer independent samples than that: here the noise is a lower bound."
+        )
     return text
 
 

@@ -263,3 +263,23 @@ def test_with_folds_the_fold_spread_and_the_pool_set_the_noise() -> None:
         "validation samples, or the spread between each trial's 5 folds where larger)."
     )
     assert found.suggestion.startswith("5 folds over 40 samples cannot separate these trials")
+
+
+def test_did_not_learn_claims_nothing_about_an_accuracy_it_was_not_given() -> None:
+    flat = at_chance("flat")
+    del flat["history"]["val_accuracy"], flat["history"]["accuracy"]
+    found = only(evidence.did_not_learn(context([trial("ok"), flat], classes=2)), "did_not_learn")
+    assert found.evidence == (
+        "Trial flat did not learn: its training or validation loss stayed within 5% of ln 2 = "
+        "0.693, the loss of a uniform guess over 2 classes (trial flat: validation loss "
+        "0.692–0.702 at every one of its 6 epochs)."
+    )
+    guess = at_chance("x")
+    assert evidence.did_not_learn(context([guess], classes=2)) == []  # 0.6 > 0.5, noise unknown
+    guess["history"]["val_accuracy"] = [0.5] * 6
+    unknown = only(evidence.did_not_learn(context([guess], classes=2)), "did_not_learn")
+    assert unknown.evidence.endswith(
+        "validation accuracy never rose above 1/2 = 0.5 (a guess's accuracy, at most the largest "
+        "class's share) at all (run.json gives no validation sample count to allow for its "
+        "noise)."
+    )

@@ -108,11 +108,13 @@ def did_not_learn(ctx: Context) -> list[Finding]:
     noise = (
         f"by more than the noise of {samples} validation samples (±{decimals(margin, 3)} at 95%)"
         if samples
-        else "(run.json gives no validation sample count)"
+        else "at all (run.json gives no validation sample count to allow for its noise)"
     )
     accuracy = (
-        f"validation accuracy never rose above {guess} (a guess's accuracy, at most the largest "
-        f"class's share) {noise}"
+        f", and validation accuracy never rose above {guess} (a guess's accuracy, at most the "
+        f"largest class's share) {noise}"
+        if all(accuracy_key(r) for r, _ in hits)
+        else ""
     )
     ids = tuple(str(r["trial_id"]) for r, _ in hits)
     each = "; ".join(f"trial {r['trial_id']}: {text}" for r, text in hits[:3])
@@ -124,7 +126,7 @@ def did_not_learn(ctx: Context) -> list[Finding]:
         )
         evidence = (
             f"No trial learned anything: in {every} the training or validation loss stayed "
-            f"within {CHANCE_BAND:.0%} of {chance} ({each}), and {accuracy}."
+            f"within {CHANCE_BAND:.0%} of {chance} ({each}){accuracy}."
         )
         suggestion = (
             f"{LEARN_REMEDIES} Until a trial learns, the report draws no conclusion about any "
@@ -134,7 +136,7 @@ def did_not_learn(ctx: Context) -> list[Finding]:
     them = "its" if len(ids) == 1 else "their"
     evidence = (
         f"{trial_list(ids).capitalize()} did not learn: {them} training or validation loss "
-        f"stayed within {CHANCE_BAND:.0%} of {chance} ({each}), and {accuracy}."
+        f"stayed within {CHANCE_BAND:.0%} of {chance} ({each}){accuracy}."
     )
     return [Finding("did_not_learn", ids, evidence, LEARN_REMEDIES)]
 

@@ -283,3 +283,6 @@ def test_did_not_learn_claims_nothing_about_an_accuracy_it_was_not_given() -> No
         "class's share) at all (run.json gives no validation sample count to allow for its "
         "noise)."
     )
+    assert found.suggestion.endswith(
+        "The 5 folds already validate each of the 40 samples once, so only more labelled data will."
+    )

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from tuner.analysis.effects import label, paired, scored
-from tuner.analysis.noise import REMEDY, basis, cannot_separate, folds_of, means_floor
+from tuner.analysis.noise import basis, cannot_separate, folds_of, means_floor, remedy
 from tuner.analysis.stats import Interval, difference_interval, paired_interval
 from tuner.config.space import Param
 from tuner.run.records import TrialRecord, score_of
@@ -159,7 +159,8 @@ def _verdict(
         what = f"{first} from {second}"
         sentence = (
             f"No verdict: {cannot_separate(noise.samples, what, noise.folds)}: {by} in mean "
-            f"{objective}, within the scores' own noise ({band}; {source}). Use {REMEDY}."
+            f"{objective}, within the scores' own noise ({band}; {source}). "
+            f"{remedy(noise.folds, noise.samples)}"
         )
         return result(sentence, False)
     sentence = (

@@ -15,7 +15,6 @@ import math
 
 from tuner.analysis.findings import Context, Finding, trial_list
 from tuner.analysis.noise import (
-    REMEDY,
     Z95,
     basis,
     cannot_separate,
@@ -24,6 +23,7 @@ from tuner.analysis.noise import (
     folds_of,
     is_proportion,
     proportion_se,
+    remedy,
     trial_se,
 )
 from tuner.numbers import is_finite_number
@@ -168,7 +168,7 @@ def indistinct(ctx: Context) -> list[Finding]:
     suggestion = (
         f"{cannot_separate(samples, folds=folds_of(done))}: the report claims no effect, edge "
         "or comparison from them, and no trial is clearly the best. "
-        f"Use {REMEDY}."
+        f"{remedy(folds_of(done), samples)}"
     )
     return [Finding("indistinct", ids, evidence, suggestion)]
 

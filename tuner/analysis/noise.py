@@ -183,6 +183,18 @@ def cannot_separate(samples: int | None, what: str = "these trials", folds: int 
     return f"{samples} validation samples cannot separate {what}"
 
 
+def remedy(folds: int = 0, samples: int | None = None) -> str:
+    """What gives the validation scores more samples, as a sentence: folds when the run had
+    none; with folds every sample of the pool is already validated once, so only more data."""
+    if not folds:
+        return f"Use {REMEDY}."
+    pool = f" {samples}" if samples else ""
+    return (
+        f"The {folds} folds already validate each of the{pool} samples once, so only more "
+        "labelled data will."
+    )
+
+
 def folds_of(records: Sequence[TrialRecord]) -> int:
     """How many folds the trials were cross-validated on; 0 without search.cv."""
     return max((len(fold_scores(r)) for r in records), default=0)

@@ -263,6 +263,9 @@ def test_with_folds_the_fold_spread_and_the_pool_set_the_noise() -> None:
         "validation samples, or the spread between each trial's 5 folds where larger)."
     )
     assert found.suggestion.startswith("5 folds over 40 samples cannot separate these trials")
+    assert found.suggestion.endswith(
+        "The 5 folds already validate each of the 40 samples once, so only more labelled data will."
+    )
 
 
 def test_did_not_learn_claims_nothing_about_an_accuracy_it_was_not_given() -> None:
@@ -282,7 +285,4 @@ def test_did_not_learn_claims_nothing_about_an_accuracy_it_was_not_given() -> No
         "validation accuracy never rose above 1/2 = 0.5 (a guess's accuracy, at most the largest "
         "class's share) at all (run.json gives no validation sample count to allow for its "
         "noise)."
-    )
-    assert found.suggestion.endswith(
-        "The 5 folds already validate each of the 40 samples once, so only more labelled data will."
     )

@@ -100,6 +100,13 @@ def test_runs_whose_verdicts_disagree_are_one_disagreement_not_two_facts(tmp_pat
         "**optimizer in second:** disputed by first (see above): sgd ahead of adam by 0.3 in "
         "mean val_accuracy, ±0.062 at 95%.",
     ]
+    for record in second.records:  # cross-validated: folds cannot add validation samples
+        record["folds"] = [{"fold": 0, "score": record["score"]}] * 2
+    [said, *_] = comparison_page.verdicts([first, second], "optimizer")
+    assert said.endswith(
+        "so neither is taken as a finding. More labelled data decides it (cross-validation "
+        "already validates each sample once)."
+    )
     agreeing = load_run(opposed_run(tmp_path, "third", 0.92, 0.6, 400))
     lines = comparison_page.verdicts([first, agreeing], "optimizer")
     assert [line.split(":** ")[1].split(" by ")[0] for line in lines] == [

@@ -11,7 +11,7 @@ import pandas as pd
 
 from tuner.analysis.comparisons import Comparison, compare
 from tuner.analysis.effects import value_effects
-from tuner.analysis.noise import REMEDY
+from tuner.analysis.noise import REMEDY, folds_of
 from tuner.reporting.figures.canvas import to_png
 from tuner.reporting.figures.history import draw_progress, progress_data
 from tuner.reporting.figures.shared_effects import draw_effects, value_order
@@ -163,11 +163,16 @@ def disagreement(name: str, disputed: list[tuple[Run, Comparison]]) -> str:
         for run, c in disputed
     ]
     joined = " but ".join(parts) if len(parts) == 2 else "; ".join(parts)
+    if any(folds_of(run.records) for run, _ in disputed):
+        decider = (
+            "More labelled data decides it (cross-validation already validates each sample once)."
+        )
+    else:
+        decider = f"More validation samples decide it: {REMEDY}."
     return (
         f"**{name}: the runs disagree.** {joined}. Both cannot hold on the same "
         "data: unless the runs' data or spaces differ enough to explain it, at least one verdict "
-        "is noise, so neither is taken as a finding. More validation samples decide it: "
-        f"{REMEDY}."
+        f"is noise, so neither is taken as a finding. {decider}"
     )
 
 

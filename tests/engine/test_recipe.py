@@ -16,8 +16,8 @@ name: recipe
 seed: 5
 data: {dataset: digits, limit: 240, class_weight: balanced}
 space: {units: 4, layers: 1, batch_size: 32, learning_rate: 0.05}
-search: {algorithm: random, max_trials: 1, epochs: 1}
-"""
+search: {algorithm: random, max_trials: 1, epochs: 1, cv: null}
+"""  # the holdout recipe: on the training split (a fold's is tests/engine/test_cross_validation)
 
 
 def _weights(model: object) -> list[np.ndarray]:

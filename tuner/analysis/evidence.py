@@ -28,7 +28,7 @@ from tuner.analysis.noise import (
 )
 from tuner.numbers import is_finite_number
 from tuner.run.records import TrialRecord, score_of
-from tuner.text import decimals, score_text, significant
+from tuner.text import decimals, percent, score_text, significant
 
 # A loss within 5% of ln k at every epoch is at chance: a model that predicts close to the
 # class shares sits there, and one that learned anything that generalizes gets below it (a
@@ -126,7 +126,7 @@ def did_not_learn(ctx: Context) -> list[Finding]:
         )
         evidence = (
             f"No trial learned anything: in {every} the training or validation loss stayed "
-            f"within {CHANCE_BAND:.0%} of {chance} ({each}){accuracy}."
+            f"within {percent(CHANCE_BAND)} of {chance} ({each}){accuracy}."
         )
         suggestion = (
             f"{LEARN_REMEDIES} Until a trial learns, the report draws no conclusion about any "
@@ -136,7 +136,7 @@ def did_not_learn(ctx: Context) -> list[Finding]:
     them = "its" if len(ids) == 1 else "their"
     evidence = (
         f"{trial_list(ids).capitalize()} did not learn: {them} training or validation loss "
-        f"stayed within {CHANCE_BAND:.0%} of {chance} ({each}){accuracy}."
+        f"stayed within {percent(CHANCE_BAND)} of {chance} ({each}){accuracy}."
     )
     return [Finding("did_not_learn", ids, evidence, LEARN_REMEDIES)]
 

@@ -18,7 +18,7 @@ from tuner.numbers import is_finite_number
 from tuner.run import atomic, layout
 from tuner.run.results import EvaluationSummary, RefitEntry, RepeatEntry, Spread
 from tuner.service.results import SearchResult
-from tuner.text import decimals
+from tuner.text import decimals, join_words, significant
 
 KEPT_WHEN_QUIET = ("error", "warning", "interrupted")  # line starts --quiet still shows
 
@@ -120,6 +120,8 @@ def print_outcome(result: SearchResult) -> int:
         print(f"error: {result.failure}", file=sys.stderr)
         return 1
     print(best_line(config, best))
+    if best.get("tied"):
+        print(tie_line(config, best))
     if best.get("baselines"):  # regression: does the model beat forecasting naively?
         naive = [f"{name} {decimals(v['mae'], 4)}" for name, v in best["baselines"].items()]
         print(f"naive baselines, test mae: {', '.join(naive)}")
@@ -128,9 +130,21 @@ def print_outcome(result: SearchResult) -> int:
     if best.get("refit"):
         print(refit_line(best["refit"]))
     print(
-        f"saved {run_dir}/best/ (model.keras, hyperparameters.yaml, test.json); next: tuner report {run_dir}"
+        f"saved {run_dir}/best/ (model.keras, hyperparameters.yaml, test.json); "
+        f"next: tuner report {run_dir}"
     )
     return 0
+
+
+def tie_line(config: Config, best: EvaluationSummary) -> str:
+    """The top trials the validation score could not separate, and how the best was chosen."""
+    tied = best["tied"]
+    return (
+        f"tied: trials {join_words(tied)} score within one score's noise "
+        f"(±{significant(best['tie_noise'], 2)}) of the best {config.objective}, so the "
+        f"validation data cannot rank them; trial {tied[0]}, the lowest validation loss "
+        "among them, is the best"
+    )
 
 
 def refit_line(refit: RefitEntry) -> str:

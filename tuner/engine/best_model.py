@@ -23,6 +23,7 @@ import keras
 import numpy as np
 
 from tuner.analysis.forecast import errors
+from tuner.analysis.selection import select
 from tuner.config import yaml_lines
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
@@ -43,7 +44,9 @@ def export_best(
     trial. A trial whose checkpoint cannot be loaded is retrained from its hyperparameters
     (with a note); one that cannot be retrained either is left out (with a note).
     """
-    top = records.ranked(records.read_records(run_dir)[0])[: config.report.top_k]
+    samples = recipe.validation_samples(config, dataset)
+    selection = select(records.read_records(run_dir)[0], samples)
+    top = selection.ranked[: config.report.top_k]
     if not top:
         return None
     evaluated: list[TrialEvaluation] = []
@@ -80,6 +83,8 @@ def export_best(
     }
     if dataset.task == "classification":
         summary["labels"] = dataset.labels  # multiclass, binary or multilabel
+    if selection.tied and selection.noise is not None:
+        summary["tied"], summary["tie_noise"] = list(selection.tied), selection.noise
     summary.update(forecasts)
     fingerprint = results.model_fingerprint(run_dir)
     if fingerprint is not None:

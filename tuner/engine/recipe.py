@@ -55,6 +55,13 @@ def validation_plan(config: Config, dataset: Dataset) -> ValidationPlan:
     )
 
 
+def validation_samples(config: Config, dataset: Dataset) -> int:
+    """The validation samples behind one score: the split's, or with folds the whole pool
+    (the mean over folds validates each of its samples once)."""
+    plan = validation_plan(config, dataset)
+    return sum(len(f.validation) for f in plan.folds) if plan.folds else len(dataset.x_val)
+
+
 def epochs_to_best(record: TrialRecord) -> int:
     """Epochs from scratch to the trial's best epoch, where keras-tuner took its checkpoint
     (a hyperband trial continues from ``tuner/initial_epoch``)."""

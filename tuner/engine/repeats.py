@@ -19,6 +19,7 @@ from typing import Any
 
 import keras
 
+from tuner.analysis.selection import select
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
 from tuner.data.folds import Fold
@@ -67,7 +68,8 @@ def mean_sd(values: list[float]) -> Spread:
 def repeat_top(config: Config, dataset: Dataset, run_dir: Path) -> list[RepeatEntry]:
     """Train each of the top-k report.repeats times; returns and stores test.json's
     ``repeats``: per trial, its search score, each repeat, and mean/sd of the scores."""
-    top = records.ranked(records.read_records(run_dir)[0])[: config.report.top_k]
+    samples = recipe.validation_samples(config, dataset)
+    top = select(records.read_records(run_dir)[0], samples).ranked[: config.report.top_k]
     total, started = len(top) * config.report.repeats, time.monotonic()
     print(
         f"repeats: training the top {plural(len(top), 'trial')} {config.report.repeats} more "

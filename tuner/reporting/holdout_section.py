@@ -11,11 +11,12 @@ import pandas as pd
 
 from tuner.analysis import paired
 from tuner.analysis.stats import holdout_rows, verdict
+from tuner.numbers import is_finite_number
 from tuner.reporting.figures.curves import mixed_losses
 from tuner.reporting.html import Block, Note, Section
 from tuner.run.results import load_per_sample, read_test
 from tuner.run.run import Run
-from tuner.text import decimals, plural, score_text
+from tuner.text import decimals, join_words, plural, score_text, significant
 
 
 def holdout_section(run: Run) -> Section:
@@ -43,6 +44,8 @@ def holdout_section(run: Run) -> Section:
         blocks.append(verdict(rows, n, paired=True))
         blocks.append(paired.sentence(paired.compare(outcome, *pair)))
     summary = read_test(run.path)
+    if summary.get("tied") and is_finite_number(summary.get("tie_noise")):
+        blocks.insert(1, _tie_text(run, summary["tied"], float(summary["tie_noise"])))
     repeats = summary.get("repeats")
     if isinstance(repeats, list) and repeats:
         blocks += _repeats_blocks(run, repeats)
@@ -50,6 +53,17 @@ def holdout_section(run: Run) -> Section:
     if isinstance(refit, dict):
         blocks.append(_refit_text(run, refit))
     return Section(title, tuple(blocks))
+
+
+def _tie_text(run: Run, tied: list[str], noise: float) -> str:
+    """The top trials the validation score could not separate (tuner.analysis.selection)."""
+    return (
+        f"Trials {join_words([str(t) for t in tied])} scored within one score's noise "
+        f"(±{significant(noise, 2)}) of the best {run.objective}: the validation data cannot rank "
+        f"them, so they are ordered by their validation loss at the best epoch, and trial "
+        f"{tied[0]} (the lowest) is the best, exported in best/. Treat them as equals; more "
+        "validation data (search.cv, a larger split) would tell them apart."
+    )
 
 
 def _repeats_blocks(run: Run, repeats: list[Any]) -> list[Block]:

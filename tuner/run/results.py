@@ -75,6 +75,10 @@ class EvaluationSummary(TypedDict, total=False):
     repeats: list[RepeatEntry]
     refit: RefitEntry
     model_sha256: str  # best/model.keras's fingerprint: test.json describes that very file
+    # the top trials within one score's noise of the best, in the order their validation loss
+    # gave them (tuner.analysis.selection), and that noise
+    tied: list[str]
+    tie_noise: float
 
 
 def write_test(run_dir: Path, summary: EvaluationSummary) -> None:

@@ -217,7 +217,7 @@ def test_bad_data_for_evaluate_exits_2_with_one_line(tmp_path: Path) -> None:
         "name": "tiny",
         "data": {"dataset": "mnist", "source": "bundled", "limit": 100},
         "space": {"units": 4, "batch_size": 64},
-        "search": {"algorithm": "random", "max_trials": 1, "epochs": 1},
+        "search": {"algorithm": "random", "max_trials": 1, "epochs": 1, "cv": None},
         "report": {"top_k": 1},
     }
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(config))

@@ -14,7 +14,7 @@ CONFIG = {
     "name": "scripted",
     "data": {"dataset": "digits", "limit": 120},
     "space": {"units": [4, 8], "learning_rate": 1.0e-2, "batch_size": 32},
-    "search": {"algorithm": "grid", "max_trials": 2, "epochs": 1},
+    "search": {"algorithm": "grid", "max_trials": 2, "epochs": 1, "cv": None},
     "report": {"top_k": 2},
 }
 
@@ -24,7 +24,7 @@ def test_validate_json_gives_each_configs_space_and_size(tmp_path: Path) -> None
     lr = {
         **CONFIG,
         "space": {"learning_rate": {"min": 1e-4, "max": 1e-2, "sampling": "log"}},
-        "search": {"algorithm": "random", "max_trials": 2},
+        "search": {"algorithm": "random", "max_trials": 2, "cv": None},
     }
     (tmp_path / "b.yaml").write_text(yaml.safe_dump(lr))
     done = run_tuner("validate", "--json", "a.yaml", "b.yaml", cwd=tmp_path)

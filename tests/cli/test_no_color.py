@@ -17,7 +17,7 @@ CONFIG = {
     "name": "tty",
     "data": {"dataset": "digits", "limit": 100},
     "space": {"units": 4, "batch_size": 32},
-    "search": {"algorithm": "random", "max_trials": 1, "epochs": 1},
+    "search": {"algorithm": "random", "max_trials": 1, "epochs": 1, "cv": None},
     "report": {"top_k": 1},
 }
 

@@ -22,7 +22,7 @@ from helpers.cli import run_tuner
 pytestmark = pytest.mark.slow  # trains two real (tiny) runs
 
 ANIMALS = ("cat", "dog", "emu")
-SEARCH = {"algorithm": "random", "max_trials": 2, "epochs": 1}
+SEARCH = {"algorithm": "random", "max_trials": 2, "epochs": 1, "cv": None}
 SPACE = {"units": 4, "batch_size": 16, "learning_rate": [0.01, 0.02]}
 
 

@@ -66,7 +66,7 @@ def config(tmp_path: Path, **data: object) -> Path:
         "name": "seq",
         "data": {"dataset": "sequences", **data},
         "space": {"units": 4, "batch_size": 16},
-        "search": {"algorithm": "random", "max_trials": 1, "epochs": 2},
+        "search": {"algorithm": "random", "max_trials": 1, "epochs": 2, "cv": None},
     }
     path = tmp_path / "seq.yaml"
     path.write_text(yaml.safe_dump(doc))

@@ -113,7 +113,7 @@ def test_a_leaderboard_of_ten_parameters_stays_inside_the_page(tmp_path: Path) -
     source = tmp_path / "wide.yaml"
     source.write_text(
         f"name: wide\ndata: {{dataset: digits}}\n{WIDE_SPACE}"
-        "search: {algorithm: random, max_trials: 10, epochs: 4}\nreport: {top_k: 2}\n"
+        "search: {algorithm: random, max_trials: 10, epochs: 4, cv: null}\nreport: {top_k: 2}\n"
     )
     run_dir = run_folder.prepare(load_config(source), fresh=False, root=tmp_path / "runs")
     for i in range(10):

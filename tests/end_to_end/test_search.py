@@ -35,7 +35,7 @@ TINY = {
         "learning_rate": {"min": 1.0e-3, "max": 1.0e-2, "sampling": "log"},
         "batch_size": 32,
     },
-    "search": {"algorithm": "random", "max_trials": 2, "epochs": 2},
+    "search": {"algorithm": "random", "max_trials": 2, "epochs": 2, "cv": None},
     "report": {"top_k": 2},
 }
 

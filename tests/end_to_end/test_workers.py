@@ -23,7 +23,7 @@ CONFIG = {
     "name": "par",
     "data": {"dataset": "mnist", "source": "bundled", "limit": 200},
     "space": {"units": [4, 8], "learning_rate": {"min": 1.0e-3, "max": 1.0e-2, "sampling": "log"}},
-    "search": {"algorithm": "random", "max_trials": 4, "epochs": 1},
+    "search": {"algorithm": "random", "max_trials": 4, "epochs": 1, "cv": None},
     "report": {"top_k": 1},
 }
 

@@ -97,7 +97,7 @@ def test_a_factory_reading_an_undeclared_name_fails_before_any_trial(
     (tmp_path / "models.py").write_text(BUILD.format(units=units))
     (tmp_path / "c.yaml").write_text(
         "name: undeclared\ndata: {dataset: digits, limit: 40}\nmodel:\n  factory: models:build\n"
-        "space: {units: [4, 8]}\nsearch: {max_trials: 1, epochs: 1}\n"
+        "space: {units: [4, 8]}\nsearch: {max_trials: 1, epochs: 1, cv: null}\n"
     )
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("KERAS_BACKEND", raising=False)

@@ -30,7 +30,7 @@ def write_factory(
     config = folder / f"{name}.yaml"
     config.write_text(
         f"name: {name}\ndata: {{dataset: digits, limit: 40}}\nmodel: {{factory: '{name}:build'}}\n"
-        "space: {units: [4, 8]}\nsearch: {algorithm: grid, max_trials: 2, epochs: 1}\n"
+        "space: {units: [4, 8]}\nsearch: {algorithm: grid, max_trials: 2, epochs: 1, cv: null}\n"
     )
     return config
 

@@ -29,7 +29,7 @@ def _run_with_factory(tmp_path: Path, factory_file: Path) -> Path:
     source = tmp_path / "own.yaml"
     source.write_text(
         f"name: own\ndata: {{dataset: digits}}\nmodel: {{factory: '{factory_file}:build'}}\n"
-        "space: {units: 8, batch_size: 32}\nsearch: {algorithm: random, max_trials: 1}\n"
+        "space: {units: 8, batch_size: 32}\nsearch: {algorithm: random, max_trials: 1, cv: null}\n"
     )
     return run_folder.prepare(load_config(source), fresh=False, root=tmp_path / "runs")
 

@@ -61,7 +61,7 @@ def test_a_run_of_diverging_trials_is_recorded_failed_and_the_search_goes_on(
             "learning_rate": [*huge, 1.0e-3],
             "batch_size": 64,
         },
-        "search": {"algorithm": "grid", "max_trials": 5, "epochs": 5, "early_stopping": None},
+        "search": {"algorithm": "grid", "max_trials": 5, "epochs": 5, "early_stopping": None, "cv": None},
     }
     done = run(tmp_path, config)
     assert done.returncode == 0, done.stderr
@@ -97,7 +97,7 @@ def test_a_run_of_diverging_trials_is_recorded_failed_and_the_search_goes_on(
 def test_an_exception_inside_a_trial_is_recorded_and_the_search_goes_on(tmp_path: Path) -> None:
     config = {
         "space": {"units": [4, 8], "batch_size": 64},
-        "search": {"algorithm": "grid", "max_trials": 2, "epochs": 1},
+        "search": {"algorithm": "grid", "max_trials": 2, "epochs": 1, "cv": None},
     }
     done = run(tmp_path, config, KILL_AT="oom", KILL_TRIAL="0")
     assert done.returncode == 0, done.stderr

@@ -17,7 +17,7 @@ from tuner.config.schema import from_source
 from tuner.config.yaml_lines import load_text
 from tuner.errors import ConfigError, DataError
 
-SEARCH = {"algorithm": "random", "max_trials": 1, "epochs": 2}
+SEARCH = {"algorithm": "random", "max_trials": 1, "epochs": 2, "cv": None}
 SPACE = {"units": 4, "batch_size": 16}
 
 

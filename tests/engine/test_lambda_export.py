@@ -53,7 +53,7 @@ def test_a_lambda_layer_is_refused_at_export_and_a_registered_layer_exports(
         "data": {"dataset": "digits", "limit": 60},
         "model": {"factory": f"{factory}:build"},
         "space": {"units": 4, "batch_size": 32},
-        "search": {"algorithm": "random", "max_trials": 1, "epochs": 1},
+        "search": {"algorithm": "random", "max_trials": 1, "epochs": 1, "cv": None},
         "report": {"top_k": 1},
     }
     run = tmp_path / "runs" / "flip"

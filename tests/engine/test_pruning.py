@@ -73,6 +73,7 @@ def pruned_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                 "epochs": 3,
                 "early_stopping": None,
                 "pruning": {"rule": rule, "warmup_epochs": 0, "min_trials": 2},
+                "cv": None,
             },
         }
         runs[rule] = tuner.search(config, runs=root / "runs")

@@ -30,7 +30,7 @@ def test_a_refit_search_exports_the_refit_model_and_keeps_the_searchs(
         "name": "refit",
         "data": {"dataset": "digits", "limit": 200},
         "space": {"units": [4, 8], "learning_rate": 1.0e-2, "batch_size": 32},
-        "search": {"algorithm": "random", "max_trials": 2, "epochs": 2, "refit": True},
+        "search": {"algorithm": "random", "max_trials": 2, "epochs": 2, "refit": True, "cv": None},
     }
     run = tuner.search(config, runs=tmp_path / "runs")
     best = run / "best"

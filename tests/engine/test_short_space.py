@@ -33,7 +33,7 @@ def test_a_two_point_space_says_it_stops_after_two_trials(
     (tmp_path / "flat.py").write_text(FLAT)  # no recurrent layer: the fastest model to train
     (tmp_path / "two.yaml").write_text(
         "name: two\ndata: {dataset: digits, limit: 40}\nmodel: {factory: 'flat:build'}\n"
-        "space: {units: [4, 8]}\nsearch: {algorithm: random, max_trials: 3, epochs: 1}\n"
+        "space: {units: [4, 8]}\nsearch: {algorithm: random, max_trials: 3, epochs: 1, cv: null}\n"
         "report: {top_k: 1}\n"
     )
     monkeypatch.chdir(tmp_path)

@@ -41,6 +41,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "early_stopping": None,
             "pruning": {"rule": "median", "warmup_epochs": 0, "min_trials": 1},
             "tensorboard": True,
+            "cv": None,
         },
         "report": {"top_k": 2},
     }

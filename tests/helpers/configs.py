@@ -18,7 +18,7 @@ TINY_SEARCH: dict[str, Any] = {
         "learning_rate": {"min": 1.0e-3, "max": 1.0e-2, "sampling": "log"},
         "batch_size": 64,
     },
-    "search": {"algorithm": "random", "max_trials": 3, "epochs": 1},
+    "search": {"algorithm": "random", "max_trials": 3, "epochs": 1, "cv": None},
     "report": {"top_k": 1},
 }
 

@@ -159,7 +159,7 @@ TINY = {
     "seed": 3,
     "data": {"dataset": "mnist", "source": "bundled", "limit": 200},
     "space": {"units": 8, "batch_size": 32, "learning_rate": 1.0e-2},
-    "search": {"algorithm": "grid", "max_trials": 2, "epochs": 2},
+    "search": {"algorithm": "grid", "max_trials": 2, "epochs": 2, "cv": None},
     "report": {"top_k": 2},
 }
 

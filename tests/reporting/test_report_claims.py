@@ -79,7 +79,7 @@ def test_one_of_each_is_said_in_the_singular(tmp_path: Path) -> None:
     source = tmp_path / "single.yaml"
     source.write_text(
         "name: single\ndata: {dataset: digits}\nspace:\n  units: [16, 32]\n"
-        "search: {algorithm: random, max_trials: 1, epochs: 1}\nreport: {top_k: 1}\n"
+        "search: {algorithm: random, max_trials: 1, epochs: 1, cv: null}\nreport: {top_k: 1}\n"
     )
     run_dir = run_folder.prepare(load_config(source), fresh=False, root=tmp_path / "runs")
     write_record(run_dir, make_record("0", 1, 0.8, hyperparameters={"units": 16}))
@@ -214,7 +214,7 @@ def mixed_heads(tmp_path: Path) -> Path:
     source = tmp_path / "heads.yaml"
     source.write_text(
         "name: heads\ndata: {dataset: sine}\nspace:\n  head: [linear, sigmoid]\n"
-        "  units: [16, 32]\nsearch: {algorithm: random, max_trials: 4, epochs: 3}\n"
+        "  units: [16, 32]\nsearch: {algorithm: random, max_trials: 4, epochs: 3, cv: null}\n"
         "report: {top_k: 2}\n"
     )
     run_dir = run_folder.prepare(load_config(source), fresh=False, root=tmp_path / "runs")

@@ -13,7 +13,9 @@ from typing import Any
 import pandas as pd
 
 from tuner.analysis.findings import train_validation_gap
+from tuner.analysis.noise import trial_se
 from tuner.analysis.review import Review
+from tuner.analysis.selection import select
 from tuner.config.schema import load_config
 from tuner.errors import UserInputError
 from tuner.numbers import is_finite_number
@@ -34,6 +36,7 @@ from tuner.text import (
     percent,
     plural,
     score_text,
+    significant,
     thousands,
     value_text,
 )
@@ -192,17 +195,24 @@ def wall_time(run: Run) -> tuple[str, str]:
 
 def leaderboard(run: Run) -> Section:
     rows = max(run.top_k, LEADERBOARD_ROWS)
-    top = run.ranked[:rows]
+    top = select(run.records, validation_samples(run)).ranked[:rows]  # the export's order
     if not top:
         return Section("Leaderboard", (Note("No completed trial to rank yet."),))
     intro = (
         f"{_ranked_text(len(top), len(run.ranked))}; all trials are in trials.csv. The gap is "
         "the training minus the validation score at the best epoch, in the direction that "
-        "means overfitting when positive."
+        "means overfitting when positive. ± is the standard error of the score (its "
+        "validation samples' noise, and the spread of its folds where it has them)."
     )
     heads = mixed_losses(run.records)
     blocks = (intro, heads) if heads else (intro,)
     return Section("Leaderboard", (*blocks, leaderboard_table(run, top)))
+
+
+def validation_samples(run: Run) -> int | None:
+    """The validation samples behind each score (run.json; with folds, the pool)."""
+    count = (run.info.get("dataset") or {}).get("validation")
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
 
 
 def _ranked_text(shown: int, completed: int) -> str:
@@ -221,6 +231,12 @@ def leaderboard_table(run: Run, top: list[TrialRecord]) -> pd.DataFrame:
         for name in run.varying():
             row[name] = value_text(name, record["hyperparameters"].get(name), run.param(name))
         row[run.objective] = score_text(run.objective, record["score"])
+        se = trial_se(record, validation_samples(run))
+        row["±"] = significant(se, 2) if se is not None else "—"
+        if record.get("folds"):
+            row["folds (sd)"] = (
+                f"{len(record['folds'])} ({significant(record.get('fold_sd', 0.0), 2)})"
+            )
         test = (run.test or {}).get(record["trial_id"], {})
         row.update({f"test {m}": score_text(m, test.get(m)) for m in tests})
         early = " (stopped early)" if record.get("stopped_early") else ""

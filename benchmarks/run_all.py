@@ -21,6 +21,7 @@ CPU_BENCHMARKS = (
     "workers.py",
     "search_quality.py",
     "long_sequences.py",
+    "small_data.py",
 )
 
 

@@ -21,6 +21,7 @@ SCRIPTS = {
     "workers.py": ("4-workers.md", "Speed-up with 2 workers"),
     "search_quality.py": ("6-search-quality.md", "epochs to RandomSearch's best"),
     "long_sequences.py": ("8-long-sequences.md", "median test accuracy"),
+    "small_data.py": ("9-small-data.md", "beats 1-NN"),
 }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import common
 import numpy as np
 
+from tuner.data.synthetic_sets import motif_set
 from tuner.text import plural
 
 MODELS: dict[str, dict[str, Any]] = {
@@ -39,16 +40,8 @@ def settings(smoke: bool) -> dict[str, Any]:
 def pattern_set(count: int, steps: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``count`` sequences (count, steps, 1) of Gaussian noise, each holding one 12-step sine
     period of amplitude 2.5 at a random position: rising first for class 1, falling first for
-    class 0; balanced classes."""
-    rng = np.random.default_rng(seed)
-    span = min(12, steps)
-    motif = 2.5 * np.sin(np.linspace(0.0, 2.0 * np.pi, span))
-    y = rng.permutation(np.arange(count) % 2)
-    x = rng.normal(size=(count, steps, 1))
-    for i, label in enumerate(y):
-        start = int(rng.integers(0, steps - span + 1))
-        x[i, start : start + span, 0] += motif if label == 1 else -motif
-    return x.astype("float32"), y
+    class 0; balanced classes (tuner.data.synthetic_sets.motif_set, shared with benchmark 9)."""
+    return motif_set(count, steps, seed)
 
 
 def nearest_neighbour(x: np.ndarray, y: np.ndarray, x_test: np.ndarray) -> np.ndarray:

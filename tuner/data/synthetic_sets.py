@@ -159,7 +159,8 @@ def make_set(
 def write_set(arrays: dict[str, np.ndarray], path: Path) -> Path:
     """Save a set as the sequences .npz (``data: {dataset: sequences, path: ...}``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **arrays)
+    train, test = (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+    np.savez(path, x_train=train[0], y_train=train[1], x_test=test[0], y_test=test[1])
     return path
 
 

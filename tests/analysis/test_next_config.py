@@ -75,7 +75,9 @@ def test_next_yaml_does_not_act_on_differences_within_the_noise(tmp_path: Path) 
         "adam",
     ]
     assert "7 validation samples cannot separate these trials" in markdown
-    assert "The diagnostics suggest no change to the space" in markdown
+    # The one change: validate on every sample, the remedy that needs no more data.
+    assert config["search"]["cv"] == {"folds": 5}
+    assert "search.cv: auto → {folds: 5}" in markdown
 
 
 def test_the_demo_run_next_yaml_validates_too(tmp_path: Path) -> None:

@@ -71,7 +71,7 @@ def test_identical_scores_on_seven_samples_are_said_to_be_inseparable() -> None:
         "Use search.cv (e.g. folds: 5, so every training sample is "
         "validated once) or a larger data.validation_split."
     )
-    assert found[0].edits == ()
+    assert found[0].edits == (Edit(("search", "cv"), {"folds": 5}),)  # next.yaml validates on all
 
 
 def test_identical_scores_never_beat_each_other_by_more_than_zero() -> None:
@@ -266,6 +266,7 @@ def test_with_folds_the_fold_spread_and_the_pool_set_the_noise() -> None:
     assert found.suggestion.endswith(
         "The 5 folds already validate each of the 40 samples once, so only more labelled data will."
     )
+    assert found.edits == ()  # no config can add labelled data
 
 
 def test_did_not_learn_claims_nothing_about_an_accuracy_it_was_not_given() -> None:

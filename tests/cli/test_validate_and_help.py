@@ -49,6 +49,8 @@ def test_a_good_config_prints_its_space_and_size(folder: Path) -> None:
     assert result.stderr == ""
     assert result.stdout == (
         "good.yaml: ok: run 'good-run', random search, 4 trials, space size 6 points\n"
+        "  validation: search.cv: auto, decided when the search loads the data (5-fold "
+        "cross-validation if the validation split holds under 100 samples)\n"
         "  units                  one of [32, 64]\n"
         "  layers                 int in [1, 3] linear\n"
         "  batch_size             64 (fixed)\n"
@@ -68,6 +70,8 @@ def test_a_continuous_space_says_so(folder: Path) -> None:
     assert result.stdout == (
         "lr.yaml: ok: run 'lr', bayesian search, 10 trials, "
         "space size continuous (learning_rate: ranges without a step)\n"
+        "  validation: search.cv: auto, decided when the search loads the data (5-fold "
+        "cross-validation if the validation split holds under 100 samples)\n"
         "  learning_rate          float in [1.00e-04, 1.00e-01] log\n"
         "  optimizer              one of [sgd, adam]\n"
         "  nesterov               true (fixed) when optimizer in [sgd]\n"

@@ -156,7 +156,8 @@ def test_the_sweep_keeps_its_lines_for_later_checks(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_sweep_file_runs_as_a_search(tmp_path: Path) -> None:
-    (tmp_path / "sweep.yaml").write_text(DOCS_EXAMPLE)
+    # The toolkit's search section beside the sweep: the split, not 5 folds (test time)
+    (tmp_path / "sweep.yaml").write_text(DOCS_EXAMPLE + "search:\n  cv: null\n")
     done = run_tuner("search", "sweep.yaml", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

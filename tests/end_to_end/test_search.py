@@ -254,6 +254,7 @@ def test_each_algorithm_runs_to_max_trials(tmp_path: Path, algorithm: str) -> No
         "algorithm": algorithm,
         "max_trials": 3,
         "epochs": 2 if algorithm == "hyperband" else 1,
+        "cv": None,
     }
     if algorithm == "grid":  # the whole 2 x 2 grid, or validation refuses it
         search["max_trials"] = 4

@@ -61,7 +61,13 @@ def test_a_run_of_diverging_trials_is_recorded_failed_and_the_search_goes_on(
             "learning_rate": [*huge, 1.0e-3],
             "batch_size": 64,
         },
-        "search": {"algorithm": "grid", "max_trials": 5, "epochs": 5, "early_stopping": None, "cv": None},
+        "search": {
+            "algorithm": "grid",
+            "max_trials": 5,
+            "epochs": 5,
+            "early_stopping": None,
+            "cv": None,
+        },
     }
     done = run(tmp_path, config)
     assert done.returncode == 0, done.stderr

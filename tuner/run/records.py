@@ -212,6 +212,8 @@ _CHECKS: dict[str, tuple[str, Any]] = {
     "parameters": ("a whole number or null", lambda v: v is None or _integer(v)),
     "error": ("text or null", lambda v: v is None or isinstance(v, str)),
 }
+
+
 def _folds(value: Any) -> bool:
     return isinstance(value, list) and all(
         isinstance(f, dict)

@@ -139,6 +139,13 @@ def rows_of(results: list[dict[str, Any]], sets: tuple[str, ...]) -> list[dict[s
     return rows
 
 
+def save_results(out: Path, s: dict[str, Any], results: list[dict[str, Any]]) -> None:
+    """Every search's result so far, with the settings, as 9-small-data.json."""
+    out.mkdir(parents=True, exist_ok=True)
+    saved = {"settings": s, "results": results}
+    (out / "9-small-data.json").write_text(json.dumps(saved, indent=1))
+
+
 def main() -> None:
     p = common.parser(__doc__.splitlines()[0])
     p.add_argument("--sets", help=f"comma-separated, of {', '.join(KINDS)} (default all)")
@@ -169,9 +176,7 @@ def main() -> None:
                 for i, scheme in enumerate(SCHEMES):
                     config = plain_config(f"{name}-{seed}-{i}", seed, data, scheme, s)
                     results.append({**base, "scheme": scheme, **one_search(config, Path(folder))})
-    args.out.mkdir(parents=True, exist_ok=True)
-    saved = {"settings": s, "results": results}
-    (args.out / "9-small-data.json").write_text(json.dumps(saved, indent=1))
+                    save_results(args.out, s, results)  # after each search: a stop keeps them
     columns = ["set", "validation", "test accuracy", "wall s", "beats 1-NN", "ties"]
     columns += ["beats hold-out", "validated on"]
     body = common.table(rows_of(results, s["sets"]), columns)

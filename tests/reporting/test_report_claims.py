@@ -104,7 +104,8 @@ def test_one_of_each_is_said_in_the_singular(tmp_path: Path) -> None:
     assert texts(leaderboard(run))[0] == (
         "The only completed trial; all trials are in trials.csv. The gap is the training minus "
         "the validation score at the best epoch, in the direction that means overfitting when "
-        "positive."
+        "positive. ± is the standard error of the score (its validation samples' noise, and the "
+        "spread of its folds where it has them)."
     )
     assert texts(evaluation_section(run))[0] == (
         "The top trial by val_accuracy, evaluated once on the test split (1 sample the search "

@@ -101,7 +101,8 @@ def test_leaderboard_lists_the_best_trial_first(demo: Reported) -> None:
     assert [row[1] for row in rows] == ["2", "3", "1", "0"]  # trial ids, best first
     best = rows[0]
     assert "3.00e-02" in best  # learning rates in scientific notation
-    assert best[6:8] == ["0.900", "0.880"]  # validation and test accuracy: 3 decimals
+    assert best[6] == "0.900" and best[8] == "0.880"  # validation, test accuracy: 3 decimals
+    assert best[7] == "0.025"  # its standard error (150 validation samples)
     assert "0.050" in best  # the train-validation gap, at the same precision
     assert "2 / 3 (stopped early)" in best
     assert "12,345" in best

@@ -118,6 +118,7 @@ def from_source(src: yaml_lines.Source) -> Config:
     if doc.model.cell != "lstm" and isinstance(doc.space, dict) and "cell" in doc.space:
         raise src.error(("model", "cell"), "cell is set in model.cell and in space.cell; keep one")
     _check_data(src, doc.data)
+    _check_cv(src, doc)
     if doc.model.factory is not None:
         space = _factory_space(src, doc)
         doc = doc.model_copy(update={"model": _factory_file(src, doc.model)})
@@ -230,6 +231,25 @@ def _check_sequences(src: yaml_lines.Source, data: DataSection) -> None:
         for key in CSV_KEYS:  # null is not given: the config as run writes every key
             if getattr(data, key) is not None:
                 raise src.error(("data", key), f"{key} is for a .csv file, not .npz; remove it")
+
+
+def _check_cv(src: yaml_lines.Source, doc: Document) -> None:
+    """Folds asked for where they cannot apply: a series (shuffling it across folds would
+    train on its future), or beside executions_per_trial (each fold is one execution)."""
+    if doc.search.cv is None or doc.search.cv == "auto":
+        return
+    if doc.data.dataset in REGRESSION_DATASETS:
+        raise src.error(
+            ("search", "cv"),
+            f"cross-validation shuffles samples across folds, which a series ({doc.data.dataset}) "
+            "must not (it would train on its future); remove search.cv",
+        )
+    if doc.search.executions_per_trial > 1:
+        raise src.error(
+            ("search", "cv"),
+            "with folds each trial trains once per fold, so executions_per_trial "
+            f"({doc.search.executions_per_trial}) cannot apply; keep one of them",
+        )
 
 
 def _check_data(src: yaml_lines.Source, data: DataSection) -> None:

@@ -62,6 +62,7 @@ def test_each_trial_scores_the_mean_over_its_folds(searched: tuple[Path, str]) -
         assert fold["best_epoch"] == records.best_epoch_of(fold["history"], "val_accuracy", True)
         assert fold["score"] == fold["history"]["val_accuracy"][fold["best_epoch"] - 1]
     assert record["history"] == folds[0]["history"] and "executions" not in record
+    assert "; 120 to learn from in 3 folds, test " in said
     assert "cv: validated on 3-fold cross-validation over " in said
     assert "trial 0 fold 3/3 epoch 2/2" in said
     summary = json.loads((run / "run.json").read_text())["dataset"]

@@ -77,7 +77,7 @@ def _search(
     }
     print(
         f"{config.name}: {summary['dataset']} from {summary['origin']}; "
-        f"train {summary['train']}, validation {summary['validation']}, test {summary['test']}; "
+        f"{_splits_text(summary, plan)}, test {summary['test']}; "
         f"{config.search.algorithm} search over {', '.join(config.space.varying) or 'one point'}",
         file=sys.stderr,
     )
@@ -100,6 +100,12 @@ def _search(
 
     best = export_best(tuner, config, session.dataset, run_dir)
     return SearchResult(config, run_dir, _after_search(config, session, run_dir, best))
+
+
+def _splits_text(summary: dict[str, Any], plan: ValidationPlan) -> str:
+    if plan.cross_validates:  # each sample trains in K-1 folds and validates in one
+        return f"{summary['validation']} to learn from in {len(plan.folds)} folds"
+    return f"train {summary['train']}, validation {summary['validation']}"
 
 
 def _validation_summary(plan: ValidationPlan) -> dict[str, Any]:

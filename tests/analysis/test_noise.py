@@ -287,3 +287,14 @@ def test_did_not_learn_claims_nothing_about_an_accuracy_it_was_not_given() -> No
         "class's share) at all (run.json gives no validation sample count to allow for its "
         "noise)."
     )
+
+
+def test_a_cross_validated_curve_is_judged_on_one_folds_samples() -> None:
+    """The history of a cross-validated record is its first fold's: the still-improving
+    sentence names that fold's samples (60 of a pool of 300 in 5 folds), not the pool's."""
+    rising = trial("0", val_accuracy=[0.2, 0.28, 0.4], epochs_requested=3, stopped_early=False)
+    rising["folds"] = [{"fold": i, "score": 0.4} for i in range(5)]
+    found = only(
+        training.still_improving(context([rising], validation_samples=300)), "still_improving"
+    )
+    assert "within the noise of 60 validation samples (one fold's) (±" in found.suggestion

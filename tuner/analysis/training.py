@@ -106,12 +106,16 @@ def still_improving(ctx: Context, exclude: set[str] | None = None) -> list[Findi
         )
         return [Finding("still_improving", ids, evidence, suggestion)]
     samples = ctx.validation_samples
-    noises = [_last_gain_noise(r, samples) for r, _ in hits if str(r["trial_id"]) in leaders]
+    led = [r for r, _ in hits if str(r["trial_id"]) in leaders]
+    noises = [_last_gain_noise(r, samples) for r in led]
     within = [n for n in noises if n is not None and n >= 0]
     if len(within) == len(noises):
+        # A curve is one fold's (search.cv): its noise is that of the fold's samples.
+        curve = curve_samples(led[0], samples)
+        fold = " (one fold's)" if curve != samples else ""
         suggestion = (
             f"Among the top {LEADERS}, the last epoch's gain is within the noise of "
-            f"{_samples_text(samples)} (±{significant(within[0], 2)} at 95%), so it is no "
+            f"{_samples_text(curve)}{fold} (±{significant(within[0], 2)} at 95%), so it is no "
             "evidence that more epochs would help: epochs stay as they are."
         )
         return [Finding("still_improving", ids, evidence, suggestion)]

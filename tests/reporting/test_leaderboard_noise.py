@@ -28,7 +28,8 @@ def test_each_score_has_its_standard_error_and_folds_their_spread(tmp_path: Path
         make_record("0", 1, 0.8, folds=_folds(scores), fold_sd=0.1, best_epoch=2, epochs=2),
     )
     write_record(run_dir, make_record("1", 2, 0.6, best_epoch=2, epochs=2))
-    summary = {"dataset": "digits", "task": "classification", "validation": 300}
+    summary = {"dataset": "digits", "task": "classification", "validation": 300, "test": 90}
+    summary["cv"] = {"scheme": "cv", "folds": 3, "why": "3-fold cross-validation"}
     atomic.write_json(run_dir / "run.json", {"dataset": summary, "sessions": []})
     markdown, _ = report(run_dir, tmp_path / "reports")
     section = markdown.split("## Leaderboard\n", 1)[1]
@@ -37,3 +38,5 @@ def test_each_score_has_its_standard_error_and_folds_their_spread(tmp_path: Path
     first = dict(zip(columns, table_rows(markdown, "Leaderboard")[0], strict=True))
     # 3 folds 0.1 apart: sd / sqrt(3) = 0.058 exceeds the binomial noise of 300 samples (0.023)
     assert first["trial"] == "0" and first["±"] == "0.058" and first["folds (sd)"] == "3 (0.1)"
+    assert "; 300 to learn from in 3 folds, 90 test samples" in markdown  # not train/validation
+    assert "with cross-validation each curve is the trial's first fold, not the mean" in markdown

@@ -27,6 +27,8 @@ def figures(run: Run, review: Review) -> Section:
     leave_out = ("loss",) if mixed else ()
     curves = curves_data(run.ranked[: min(run.top_k, MAX_CURVES)], leave_out)
     caption = "Learning curves of the top trials (dot: best epoch; cross: stopped early)"
+    if any(r.get("folds") for r in run.ranked):  # search.cv: the record's curve is one fold's
+        caption += "; with cross-validation each curve is the trial's first fold, not the mean"
     images += [mixed] if mixed else []
     images.append(_image("learning_curves", caption, draw_curves(curves)))
     params = {p.name: p for p in run.config.space.params} if run.config is not None else {}

@@ -139,11 +139,15 @@ def _dataset_text(run: Run) -> str:
     steps, features = (summary.get("input_shape") or ["?", "?"])[:2]
     count = summary.get("num_classes")
     classes = f", {_count(count, 'class', 'classes')}" if count else ""
+    cv = summary.get("cv") or {}
+    if cv.get("scheme") == "cv":  # every sample of the pool trains in K-1 folds, validates in 1
+        splits = f"{summary.get('validation')} to learn from in {cv.get('folds')} folds, "
+    else:
+        splits = f"{summary.get('train')} train, {summary.get('validation')} validation, "
     return (
         f"{summary.get('dataset')} ({summary.get('origin', 'origin unknown')}); inputs of "
         f"{_count(steps, 'step')} × {_count(features, 'feature')}{classes}; "
-        f"{summary.get('train')} train, "
-        f"{summary.get('validation')} validation, {summary.get('test')} test samples"
+        f"{splits}{summary.get('test')} test samples"
     )
 
 

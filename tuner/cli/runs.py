@@ -51,19 +51,20 @@ def add_evaluate(commands: Any) -> None:
         "scaled as the training data was (pixels 0..255 for MNIST): the model standardizes them "
         "itself, and a warning says when x lies far from the training inputs' range.",
     )
-    evaluate.add_argument(
-        "run_dir", type=Path, metavar="RUN_DIR", help="a finished run, e.g. runs/mnist-lstm"
-    )
-    evaluate.add_argument(
-        "--data",
-        type=Path,
-        required=True,
-        metavar="FILE",
-        help="labelled data: an .npz with x and y (np.savez(FILE, x=x, y=y)) or the run's kind "
-        "of .csv",
+    _add_run_and_data(
+        evaluate,
+        "labelled data: an .npz with x and y (np.savez(FILE, x=x, y=y)) or the run's kind of .csv",
     )
     _add_factory(evaluate)
     evaluate.set_defaults(command=cmd_evaluate)
+
+
+def _add_run_and_data(parser: argparse.ArgumentParser, data_help: str) -> None:
+    """RUN_DIR and --data FILE, as evaluate and predict take them."""
+    parser.add_argument(
+        "run_dir", type=Path, metavar="RUN_DIR", help="a finished run, e.g. runs/mnist-lstm"
+    )
+    parser.add_argument("--data", type=Path, required=True, metavar="FILE", help=data_help)
 
 
 def add_predict(commands: Any) -> None:
@@ -79,15 +80,8 @@ def add_predict(commands: Any) -> None:
         "data as for evaluate, without labels: an .npz with x (or x_test, x_train), or the run's "
         "kind of .csv (a long .csv may leave out the label column). Raw inputs, as in training.",
     )
-    predict.add_argument(
-        "run_dir", type=Path, metavar="RUN_DIR", help="a finished run, e.g. runs/mnist-lstm"
-    )
-    predict.add_argument(
-        "--data",
-        type=Path,
-        required=True,
-        metavar="FILE",
-        help="unlabelled data: an .npz with x (np.savez(FILE, x=x)) or the run's kind of .csv",
+    _add_run_and_data(
+        predict, "unlabelled data: an .npz with x (np.savez(FILE, x=x)) or the run's kind of .csv"
     )
     predict.add_argument(
         "--out",

@@ -61,11 +61,9 @@ def _search(
         if not me.alone:
             _check_distributed_env(me)
         session = open_session(config)
-        from tuner.data import folds  # the data stage, as open_session imports it: only here
+        from tuner.engine.recipe import validation_plan  # Keras is loaded by now
 
-        plan = folds.plan(
-            config.search.cv, session.dataset, config.seed, config.search.executions_per_trial
-        )
+        plan = validation_plan(config, session.dataset)  # the folds every trial will use
     except BaseException:
         if created and me.alone:
             run_folder.discard_new(run_dir)
@@ -113,7 +111,7 @@ def _validation_summary(plan: ValidationPlan) -> dict[str, Any]:
     score (every sample of the pool is validated on once) and "train" a fold's training part."""
     if not plan.cross_validates:
         return {"cv": plan.summary()}
-    pool = sum(len(f.validation) for f in plan.folds)
+    pool = sum(len(f.validation) for f in plan.folds)  # as recipe.validation_samples
     train = round(sum(len(f.train) for f in plan.folds) / len(plan.folds))
     return {"cv": plan.summary(), "train": train, "validation": pool}
 

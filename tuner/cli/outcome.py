@@ -16,7 +16,13 @@ from typing import Any, TextIO, cast
 from tuner.config.schema import Config
 from tuner.numbers import is_finite_number
 from tuner.run import atomic, layout
-from tuner.run.results import EvaluationSummary, RefitEntry, RepeatEntry, Spread
+from tuner.run.results import (
+    EvaluationSummary,
+    FinalModelEntry,
+    RefitEntry,
+    RepeatEntry,
+    Spread,
+)
 from tuner.service.results import SearchResult
 from tuner.text import decimals, join_words, significant
 
@@ -98,6 +104,7 @@ def outcome_object(config: Config, run_dir: Path, best: EvaluationSummary | None
         "baselines": (best or {}).get("baselines"),
         "repeats": (best or {}).get("repeats"),
         "refit": (best or {}).get("refit"),
+        "final_models": (best or {}).get("final_models"),
         "paths": {
             "model": str(layout.model_file(run_dir)),
             "hyperparameters": str(layout.best_config_file(run_dir)),
@@ -129,6 +136,9 @@ def print_outcome(result: SearchResult) -> int:
         print(repeats_line(config, entry))
     if best.get("refit"):
         print(refit_line(best["refit"]))
+    for final in best.get("final_models") or []:  # the refit's line is above
+        if final["recipe"] not in ("checkpoint", "refit" if best.get("refit") else ""):
+            print(final_model_line(final))
     print(
         f"saved {run_dir}/best/ (model.keras, hyperparameters.yaml, test.json); "
         f"next: tuner report {run_dir}"
@@ -153,6 +163,17 @@ def refit_line(refit: RefitEntry) -> str:
         f"refit: trial {refit['trial_id']} on training + validation ({refit['samples']} samples, "
         f"{refit['epochs']} epochs): {tests}; best/model.keras is the refit model, "
         f"best/{refit['search_model']} the search's"
+    )
+
+
+def final_model_line(entry: FinalModelEntry) -> str:
+    """A final model recipe's test scores (search.final_model), exported or beside it."""
+    tests = ", ".join(f"test {k} {decimals(v, 4)}" for k, v in entry["test"].items())
+    models = f"{entry['models']} fold models averaged" if entry["recipe"] == "ensemble" else ""
+    role = "best/model.keras" if entry["exported"] else "tested beside it, not saved"
+    return (
+        f"final model: {entry['recipe']} of trial {entry['trial_id']}"
+        f"{f' ({models})' if models else ''}: {tests}; {role}"
     )
 
 

@@ -98,6 +98,7 @@ RUN_ONLY = (
     "search.time_budget",
     "search.max_trials",
     "search.refit",
+    "search.final_model",
     "search.tensorboard",
 )
 
@@ -235,7 +236,23 @@ def _check_sequences(src: yaml_lines.Source, data: DataSection) -> None:
 
 def _check_cv(src: yaml_lines.Source, doc: Document) -> None:
     """Folds asked for where they cannot apply: a series (shuffling it across folds would
-    train on its future), or beside executions_per_trial (each fold is one execution)."""
+    train on its future), or beside executions_per_trial (each fold is one execution); the
+    fold ensemble without folds; refit: true beside another final model."""
+    final = doc.search.final_model
+    recipes = final if isinstance(final, list) else [final]
+    if doc.search.refit and final != "auto" and recipes[0] != "refit":
+        raise src.error(
+            ("search", "refit"),
+            f"refit: true and final_model: {final} both choose the exported model; keep "
+            "final_model (refit: true is final_model: refit)",
+        )
+    if "ensemble" in recipes and (doc.search.cv is None or doc.data.dataset in REGRESSION_DATASETS):
+        raise src.error(
+            ("search", "final_model"),
+            "the ensemble averages the fold models, and this search has no folds "
+            f"({'a series' if doc.search.cv is not None else 'search.cv: null'}); choose "
+            "checkpoint, refit or refit_stopped",
+        )
     if doc.search.cv is None or doc.search.cv == "auto":
         return
     if doc.data.dataset in REGRESSION_DATASETS:

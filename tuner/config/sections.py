@@ -103,6 +103,10 @@ class PruningSection(_Section):
     reduction: int = Field(default=3, ge=2)  # asha: keep the best 1/reduction at each rung
 
 
+# The ways to make the exported model from the best trial (tuner.engine.final_model).
+FINAL_RECIPES = ("checkpoint", "refit", "refit_stopped", "ensemble")
+
+
 class CrossValidation(_Section):
     """search.cv: each trial trains once per fold of training + validation data and scores the
     mean over folds (tuner.data.folds, tuner.engine.recorder)."""
@@ -157,8 +161,60 @@ class SearchSection(_Section):
     early_stopping: EarlyStopping | None = EarlyStopping()
     pruning: PruningSection | None = None
     # After the search, train the best configuration again on training + validation data
-    # (tuner.engine.refit); `tuner refit RUN` does the same later.
+    # (tuner.engine.refit); `tuner refit RUN` does the same later. The same as final_model: refit.
     refit: bool = False
+    # How best/model.keras is made from the best trial (tuner.engine.final_model): auto, one
+    # recipe, or a list of them: the first is exported, the others are tested beside it.
+    final_model: Any = Field(
+        default="auto",
+        json_schema_extra={
+            "anyOf": [
+                {"enum": ["auto", *FINAL_RECIPES]},
+                {
+                    "type": "array",
+                    "items": {"enum": list(FINAL_RECIPES)},
+                    "minItems": 1,
+                    "uniqueItems": True,
+                },
+            ]
+        },
+    )
+
+    @field_validator("final_model", mode="before")
+    @classmethod
+    def _final_model(cls, value: Any) -> str | list[str]:
+        if value == "auto" or value in FINAL_RECIPES:
+            return str(value)
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, str) and v in FINAL_RECIPES for v in value)
+            and len(set(value)) == len(value)
+        ):
+            return list(value)
+        raise PydanticCustomError(
+            TOOLKIT_ERROR,
+            f"expected auto, a recipe or a list of distinct recipes (the first is exported) of "
+            f"{', '.join(FINAL_RECIPES)}; got {value!r}",
+        )
+
+    def final_model_request(self) -> str | list[str]:
+        """final_model as written (test.json keeps it: a resume redoes the step when the
+        config asks for another)."""
+        request: str | list[str] = self.final_model  # the validator made it one of these
+        return list(request) if isinstance(request, list) else request
+
+    def final_recipes(self, cross_validates: bool) -> tuple[str, ...]:
+        """The recipes to run after the search, the exported one first. auto: the fold
+        ensemble when the trials were cross-validated, else the search's checkpoint (README,
+        "Final model": the measured choice); refit: true is final_model: refit."""
+        if self.refit:
+            return ("refit",)
+        request = self.final_model_request()
+        if request == "auto":
+            return ("ensemble",) if cross_validates else ("checkpoint",)
+        return tuple(request) if isinstance(request, list) else (request,)
+
     # Numbers, .inf included, are rejected with the duration message.
     time_budget: str | int | Annotated[float, AllowInfNan(True)] | None = None
     workers: int = Field(default=1, ge=1, le=MAX_WORKERS)  # --workers overrides it

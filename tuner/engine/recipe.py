@@ -138,19 +138,26 @@ def train_again(
     epochs: int,
     data: tuple[np.ndarray, np.ndarray] | None = None,
     validate: bool = False,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
     repeat: int = 0,
     fold: Fold | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> tuple[keras.Model, keras.callbacks.History]:
     """A recorded trial trained from scratch as the search trained it: its values, its seed
     (``repeat`` r > 0: another one), the search's fit arguments; on ``data`` (default: the
-    training split, or a ``fold``'s training part) for ``epochs``."""
+    training split, or a ``fold``'s training part) for ``epochs``, stopped early on the
+    validation split or fold when it ``validate``s, or on ``validation`` when given."""
     hp = restored(config, record)
     keras.utils.set_random_seed(trial_seed(config, record["trial_id"], repeat))
     model = hypermodel(config, dataset)(hp)
-    arguments = fit_arguments(config, dataset, validate=validate, fold=fold)
+    arguments = fit_arguments(
+        config, dataset, validate=validate or validation is not None, fold=fold
+    )
     if data is not None:
         arguments["x"], arguments["y"] = data
+        arguments["class_weight"] = class_weights(config, dataset, data[1])
+    if validation is not None:
+        arguments["validation_data"] = validation
     arguments["callbacks"] = [*arguments["callbacks"], *callbacks]
     history = model.fit(batch_size=hp.get("batch_size"), epochs=epochs, verbose=0, **arguments)
     return model, history

@@ -20,14 +20,16 @@ import shutil
 import sys
 from pathlib import Path
 
-import numpy as np
+import keras
 
 from tuner.config.schema import Config
+from tuner.data import folds
 from tuner.data.datasets import Dataset
 from tuner.engine import recipe
 from tuner.engine.best_model import save_best
 from tuner.errors import TunerError
 from tuner.run import atomic, layout, records, results
+from tuner.run.records import TrialRecord
 from tuner.run.results import RefitEntry
 from tuner.text import plural, thousands
 
@@ -37,15 +39,11 @@ def refit_epochs(best_epochs: float, train: int, validation: int) -> int:
     return max(1, round(best_epochs * train / (train + validation)))
 
 
-def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
-    """Train, test and export the refit model; returns test.json's ``refit`` entry."""
-    ranked = records.ranked(records.read_records(run_dir)[0])
-    summary = results.read_test(run_dir)
-    if not ranked or not summary.get("trials"):
-        raise TunerError(f"{run_dir} has no best trial to refit; run the search to the end first")
-    # The trial best/ holds (test.json's first), so the refit replaces that very model.
-    exported = str(summary["trials"][0]["trial_id"])
-    record = next((r for r in ranked if r["trial_id"] == exported), ranked[0])
+def refit_model(
+    config: Config, dataset: Dataset, record: TrialRecord
+) -> tuple[keras.Model, list[int], int]:
+    """``record`` trained from scratch on training + validation for the updates its best
+    epoch took; (model, [epochs], samples)."""
     if record.get("folds"):  # a fold trained on (K-1)/K of the pool the refit trains on
         epochs = refit_epochs(recipe.mean_epochs_to_best(record), len(record["folds"]) - 1, 1)
     else:
@@ -64,17 +62,23 @@ def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
         dataset,
         record,
         epochs=epochs,  # no validation data is left to stop on: the update count is the rule
-        data=(
-            np.concatenate([dataset.x_train, dataset.x_val]),
-            np.concatenate([dataset.y_train, dataset.y_val]),
-        ),
+        data=folds.pool(dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val),
     )
+    return model, [epochs], samples
+
+
+def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
+    """Train, test and export the refit model; returns test.json's ``refit`` entry."""
+    ranked = records.ranked(records.read_records(run_dir)[0])
+    summary = results.read_test(run_dir)
+    if not ranked or not summary.get("trials"):
+        raise TunerError(f"{run_dir} has no best trial to refit; run the search to the end first")
+    # The trial best/ holds (test.json's first), so the refit replaces that very model.
+    exported = str(summary["trials"][0]["trial_id"])
+    record = next((r for r in ranked if r["trial_id"] == exported), ranked[0])
+    model, (epochs,), samples = refit_model(config, dataset, record)
     metrics = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)
-    searched, kept = layout.model_file(run_dir), layout.search_model_file(run_dir)
-    if searched.is_file() and not kept.exists():  # the search's model, kept once (a copy:
-        with atomic.writing(kept):  # model.keras stays whole until the refit replaces it)
-            shutil.copyfile(searched, atomic.partial_file(kept))
-            os.replace(atomic.partial_file(kept), kept)
+    keep_search_model(run_dir)
     save_best(model, record, config, dataset, run_dir, {})
     entry: RefitEntry = {
         "trial_id": record["trial_id"],
@@ -89,3 +93,13 @@ def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
     summary["model_sha256"] = results.model_fingerprint(run_dir) or ""
     results.write_test(run_dir, summary)
     return entry
+
+
+def keep_search_model(run_dir: Path) -> None:
+    """best/search_model.keras: the search's checkpoint, copied once before a final model
+    replaces model.keras (a copy: model.keras stays whole until it is replaced)."""
+    searched, kept = layout.model_file(run_dir), layout.search_model_file(run_dir)
+    if searched.is_file() and not kept.exists():
+        with atomic.writing(kept):
+            shutil.copyfile(searched, atomic.partial_file(kept))
+            os.replace(atomic.partial_file(kept), kept)

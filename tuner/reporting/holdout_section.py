@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from tuner.analysis import paired
-from tuner.analysis.stats import holdout_rows, verdict
+from tuner.analysis.stats import holdout_rows, verdict, wilson
 from tuner.numbers import is_finite_number
 from tuner.reporting.figures.curves import mixed_losses
 from tuner.reporting.html import Block, Note, Section
@@ -49,10 +49,55 @@ def holdout_section(run: Run) -> Section:
     repeats = summary.get("repeats")
     if isinstance(repeats, list) and repeats:
         blocks += _repeats_blocks(run, repeats)
+    finals = summary.get("final_models")
+    if isinstance(finals, list) and len(finals) > 1 or _replaced(finals):
+        blocks += _final_models_blocks(run, finals)
     refit = summary.get("refit")
     if isinstance(refit, dict):
         blocks.append(_refit_text(run, refit))
     return Section(title, tuple(blocks))
+
+
+def _replaced(finals: Any) -> bool:
+    """best/model.keras is another recipe's model than the search's checkpoint."""
+    return isinstance(finals, list) and any(
+        isinstance(e, dict) and e.get("exported") and e.get("recipe") != "checkpoint"
+        for e in finals
+    )
+
+
+def _final_models_blocks(run: Run, finals: Any) -> list[Block]:
+    """search.final_model: every recipe that made a model from the best trial, tested side
+    by side; the exported one is the config's choice, not these scores'."""
+    rows, exported = [], "?"
+    n = run.test_samples
+    for entry in finals:
+        if not isinstance(entry, dict):
+            continue
+        epochs = [int(e) for e in entry.get("epochs") or []]
+        cells = {
+            "recipe": str(entry.get("recipe")),
+            "models": str(entry.get("models")),
+            "epochs": ", ".join(map(str, epochs)),
+            "samples each": str(entry.get("samples")),
+        }
+        for name, value in dict(entry.get("test") or {}).items():
+            cells[f"test {name}"] = score_text(name, value)
+            if name == "accuracy" and n and is_finite_number(value):
+                low, high = wilson(float(value), n)
+                cells["95% interval (Wilson)"] = f"{decimals(low, 3)} – {decimals(high, 3)}"
+        cells["exported"] = "yes" if entry.get("exported") else ""
+        exported = cells["recipe"] if entry.get("exported") else exported
+        rows.append(cells)
+    return [
+        f"Final model: best/model.keras is the {exported} model of trial "
+        f'{finals[0].get("trial_id")} (search.final_model; README, "Final model"). The '
+        f"recipes below made models from the same trial and were each tested once on the same "
+        f"{plural(n or 0, 'sample')}; they are shown for comparison, and the exported one was "
+        "chosen by the config before any test score was known: choosing by these scores would "
+        "fit the test split.",
+        pd.DataFrame(rows),
+    ]
 
 
 def _tie_text(run: Run, tied: list[str], noise: float) -> str:

@@ -102,7 +102,10 @@ def is_finished(config: Config, root: Path = RUNS) -> bool:
     # A damaged or foreign file in trials/ is mended by a resume, and a torn model re-exported;
     # a refit or repeats cut short (or asked for since) are done by the resume too.
     exported = zipfile.is_zipfile(layout.model_file(run_dir)) and results.best_is_complete(
-        run_dir, config.search.refit, bool(config.report.repeats)
+        run_dir,
+        config.search.refit,
+        bool(config.report.repeats),
+        config.search.final_model_request(),
     )
     return not skipped and exported and len(readable) >= config.search.max_trials
 

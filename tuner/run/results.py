@@ -56,6 +56,19 @@ class RefitEntry(TypedDict):
     search_model: str  # the file in best/ that keeps the search's own checkpoint
 
 
+class FinalModelEntry(TypedDict):
+    """One recipe for the exported model (search.final_model), tested: the exported one and
+    those tested beside it. Never chosen by its test score: the config chooses."""
+
+    recipe: str  # checkpoint, refit, refit_stopped or ensemble
+    trial_id: str
+    models: int  # 1, or the fold models the ensemble averages
+    epochs: list[int]  # each model's epochs of training (the checkpoint: to its best epoch)
+    samples: int  # the samples each model trained on (the ensemble: a fold's, on average)
+    test: dict[str, float]
+    exported: bool  # best/model.keras is this recipe's model
+
+
 class EvaluationSummary(TypedDict, total=False):
     """best/test.json: the top trials' test scores and what was learned after the search."""
 
@@ -74,6 +87,10 @@ class EvaluationSummary(TypedDict, total=False):
     predictions: str
     repeats: list[RepeatEntry]
     refit: RefitEntry
+    # every recipe of search.final_model that ran, the exported one first, and the request
+    # as the config wrote it (a resume redoes the step when the config asks for another)
+    final_models: list[FinalModelEntry]
+    final_model: str | list[str]
     model_sha256: str  # best/model.keras's fingerprint: test.json describes that very file
     # the top trials within one score's noise of the best, in the order their validation loss
     # gave them (tuner.analysis.selection), and that noise
@@ -93,15 +110,19 @@ def model_fingerprint(run_dir: Path) -> str | None:
         return None
 
 
-def best_is_complete(run_dir: Path, refit: bool, repeats: bool) -> bool:
+def best_is_complete(
+    run_dir: Path, refit: bool, repeats: bool, final_model: str | list[str] = "auto"
+) -> bool:
     """best/ holds one consistent state with every step the config asks for: test.json
     readable and naming its trials, model.keras the file test.json describes (a kill between
-    the two leaves them apart), the refit and the repeats done when asked."""
+    the two leaves them apart), the final model, the refit and the repeats done when asked."""
     summary = read_test(run_dir)
     if not summary.get("trials"):
         return False
     expected = summary.get("model_sha256")  # absent in runs written before it was kept
     if expected is not None and expected != model_fingerprint(run_dir):
+        return False
+    if summary.get("final_model") != final_model:
         return False
     return (not refit or "refit" in summary) and (not repeats or "repeats" in summary)
 

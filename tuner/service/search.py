@@ -119,8 +119,12 @@ def _validation_summary(plan: ValidationPlan) -> dict[str, Any]:
 def _after_search(
     config: Config, session: Session, run_dir: Path, best: EvaluationSummary | None
 ) -> EvaluationSummary | None:
-    """What the config asks for once best/ is written: repeats, TensorBoard with the test
-    scores, refit; returns best/test.json as it then is."""
+    """What the config asks for once best/ is written: the final model (a refit, say),
+    repeats, TensorBoard with the test scores; returns best/test.json as it then is."""
+    if best is not None:
+        from tuner.engine.final_model import make_final_models
+
+        best = make_final_models(config, session.dataset, run_dir)
     if best is not None and config.report.repeats:
         from tuner.engine.repeats import repeat_top
 
@@ -130,11 +134,7 @@ def _after_search(
         from tuner.run.run import load_run
 
         write_tensorboard(load_run(run_dir), layout.tensorboard_dir(run_dir))
-    if best is not None and config.search.refit:
-        from tuner.engine.refit import refit_best
-
-        best["refit"] = refit_best(config, session.dataset, run_dir)
-    return best
+    return results.read_test(run_dir) if best is not None else None
 
 
 def _already_done(config: Config, run_dir: Path) -> SearchResult:

@@ -228,6 +228,22 @@ def _check_sequences(src: yaml_lines.Source, data: DataSection) -> None:
                 raise src.error(
                     ("data", key), f"a sequences .csv needs data.{key}: the {key} column's name"
                 )
+        named: dict[str, str] = {}
+        for key in ("id", "label", "order", "group"):
+            column = getattr(data, key)
+            if column is not None and column in named:
+                raise src.error(
+                    ("data", key),
+                    f"{key} and {named[column]} name the same column {column!r}; each names its own",
+                )
+            if column is not None:
+                named[column] = key
+        if data.group is not None and data.group in (data.features or []):
+            raise src.error(
+                ("data", "group"),
+                f"the group column {data.group!r} is also in data.features; a group names "
+                "sequences, it is not a measurement: remove it from features",
+            )
     else:
         for key in CSV_KEYS:  # null is not given: the config as run writes every key
             if getattr(data, key) is not None:

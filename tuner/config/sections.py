@@ -28,7 +28,7 @@ TASK_HEADS = {"classification": ("softmax",), "regression": ("linear", "sigmoid"
 # The data keys each dataset reads; any other written key is an error, and to_dict leaves
 # the others out, so a classification run's config.yaml has no series keys.
 _COMMON_KEYS = ("dataset", "validation_split", "test_split", "normalize")
-CSV_KEYS = ("id", "order", "label", "features")  # sequences: the columns of a long .csv
+CSV_KEYS = ("id", "order", "label", "group", "features")  # sequences: a long .csv's columns
 DATA_KEYS = {
     **dict.fromkeys(
         ("mnist", "fashion_mnist"), (*_COMMON_KEYS, "source", "path", "limit", "class_weight")
@@ -65,6 +65,10 @@ class DataSection(_Section):
     id: str | None = None  # sequences (.csv): the column naming each sequence
     order: str | None = None  # sequences (.csv): each row's position; else file order
     label: str | None = None  # sequences (.csv): the label column, constant in a sequence
+    # sequences (.csv): a column naming each sequence's group (a subject, a recording session),
+    # constant in a sequence; every split and fold keeps a group whole (no group both trained
+    # and validated or tested on)
+    group: str | None = None
     features: list[str] | None = None  # sequences (.csv): default every other numeric
     window: int = Field(default=32, ge=1)  # sine/csv: time steps per sample
     horizon: int = Field(default=1, ge=1)  # sine/csv: predict steps 1..horizon ahead

@@ -15,6 +15,7 @@ import numpy as np
 
 from tuner.config.sections import REGRESSION_DATASETS, DataSection
 from tuner.data import classes, images, limits, sequences, series
+from tuner.data.groups import group_holdout
 from tuner.errors import DataError
 from tuner.text import significant
 
@@ -39,6 +40,8 @@ class Dataset:
     class_names: tuple[str, ...] | None = None  # sequences: the outputs' classes, in order
     padded: bool = False  # sequences of different lengths: NaN steps after each one's end
     labels: str = "multiclass"  # classification: multiclass | binary | multilabel (y is (n, k))
+    # data.group: each sequence's group in the pool (training, then validation, as folds.pool)
+    groups: np.ndarray | None = None
 
     @property
     def input_shape(self) -> tuple[int, int]:
@@ -151,7 +154,7 @@ def _sequences_dataset(cfg: DataSection, seed: int) -> Dataset:
     columns = None
     if cfg.id is not None and cfg.label is not None:
         features = tuple(cfg.features) if cfg.features else None
-        columns = sequences.CsvColumns(cfg.id, cfg.label, cfg.order, features)
+        columns = sequences.CsvColumns(cfg.id, cfg.label, cfg.order, features, cfg.group)
     parts = sequences.read(cfg.path, columns)
     if cfg.test_path:
         parts["test"] = sequences.read(cfg.test_path, columns, parts["train"].features)["train"]
@@ -173,17 +176,21 @@ def _sequences_dataset(cfg: DataSection, seed: int) -> Dataset:
     labels = encoded.splits
     steps = max(part.x.shape[1] for part in parts.values())
     x = {split: sequences.repad(part.x, steps) for split, part in parts.items()}
+    groups = parts["train"].groups
     pool = (x["train"], labels["train"])
-    if "test" in x:
-        test = (x["test"], labels["test"])
+    if groups is not None:  # a .csv: no validation part of its own
+        train, val, test, groups = _grouped_splits(cfg, pool, groups, x.get("test"), labels, seed)
     else:
-        pool, test = _split(*pool, cfg.test_split, seed)
-    if cfg.limit is not None and cfg.limit < len(pool[0]):
-        pool, _ = _split(*pool, 1 - cfg.limit / len(pool[0]), seed)
-    if "val" in x:
-        train, val = pool, (x["val"], labels["val"])
-    else:
-        train, val = _split(*pool, cfg.validation_split, seed)
+        if "test" in x:
+            test = (x["test"], labels["test"])
+        else:
+            pool, test = _split(*pool, cfg.test_split, seed)
+        if cfg.limit is not None and cfg.limit < len(pool[0]):
+            pool, _ = _split(*pool, 1 - cfg.limit / len(pool[0]), seed)
+        if "val" in x:
+            train, val = pool, (x["val"], labels["val"])
+        else:
+            train, val = _split(*pool, cfg.validation_split, seed)
     mean = variance = None
     if cfg.normalize:  # padding left out
         # In float64: squares of values up to limits.MAX_MAGNITUDE overflow float32 sums.
@@ -201,6 +208,41 @@ def _sequences_dataset(cfg: DataSection, seed: int) -> Dataset:
         class_names=encoded.names,
         padded=any(bool(np.isnan(part[0]).any()) for part in (train, val, test)),
         labels=encoded.kind,
+        groups=groups,
+    )
+
+
+def _grouped_splits(
+    cfg: DataSection,
+    pool: Arrays,
+    groups: np.ndarray,
+    x_test: np.ndarray | None,
+    labels: dict[str, np.ndarray],
+    seed: int,
+) -> tuple[Arrays, Arrays, Arrays, np.ndarray]:
+    """(train, validation, test, the pool's groups): each split holds whole groups
+    (data.group), so no group is both learned from and scored on."""
+    x, y = pool
+    keep = np.arange(len(y))
+    if x_test is not None:
+        test = (x_test, labels["test"])
+    else:
+        keep, held = group_holdout(y, groups, cfg.test_split, seed, "data.test_split", cfg.path)
+        test = (x[held], y[held])
+    if cfg.limit is not None and cfg.limit < len(keep):
+        part, _ = group_holdout(
+            y[keep], groups[keep], 1 - cfg.limit / len(keep), seed, "data.limit", cfg.path
+        )
+        keep = keep[part]
+    learn, validate = group_holdout(
+        y[keep], groups[keep], cfg.validation_split, seed, "data.validation_split", cfg.path
+    )
+    train, val = keep[learn], keep[validate]
+    return (
+        (x[train], y[train]),
+        (x[val], y[val]),
+        test,
+        np.concatenate([groups[train], groups[val]]),
     )
 
 

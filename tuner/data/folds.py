@@ -164,7 +164,7 @@ def plan(cv: Any, dataset: Dataset, seed: int, executions: int = 1) -> Validatio
             return ValidationPlan(
                 (), f"the validation split ({plural(n_val, 'sample')}, at least {MIN_VALIDATION})"
             )
-        folds = min(AUTO_FOLDS, _rarest(y))
+        folds = min(AUTO_FOLDS, _rarest(y), _groups(dataset))
         if folds < 2:
             return ValidationPlan(
                 (),
@@ -183,9 +183,24 @@ def plan(cv: Any, dataset: Dataset, seed: int, executions: int = 1) -> Validatio
         folds = cv.folds
         why = f"{folds}-fold cross-validation over {plural(len(y), 'sample')}, as search.cv asks"
     made = make_folds(
-        y, folds, seed, stratify=dataset.labels != "multilabel", names=dataset.class_names
+        y,
+        folds,
+        seed,
+        stratify=dataset.labels != "multilabel",
+        groups=dataset.groups,
+        names=dataset.class_names,
     )
+    if dataset.groups is not None:
+        why += f"; each of the {_groups(dataset)} groups (data.group) inside one fold"
     return ValidationPlan(tuple(made), why)
+
+
+def _groups(dataset: Dataset) -> int:
+    """The groups the pool's sequences belong to (data.group); without groups, the pool's
+    size (each sequence its own)."""
+    if dataset.groups is None:
+        return len(dataset.y_train) + len(dataset.y_val)
+    return len(np.unique(dataset.groups))
 
 
 def _small_split_warning(dataset: Dataset) -> str:

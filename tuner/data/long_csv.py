@@ -24,23 +24,26 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CsvColumns:
-    """The columns of a long .csv that data.id, data.label, data.order and data.features name."""
+    """The columns of a long .csv that data.id, data.label, data.order, data.features and
+    data.group name."""
 
     id: str
     label: str
     order: str | None = None
     features: tuple[str, ...] | None = None
+    group: str | None = None
 
 
 def read(path: str, columns: CsvColumns) -> tuple[pd.DataFrame, np.ndarray]:
-    """(the cells as text, the line of each row); the id, label and order columns exist."""
+    """(the cells as text, the line of each row); the id, label, order and group columns
+    exist."""
     import pandas as pd
 
     limits.check_file_size(
         path, limits.MAX_CSV_BYTES, "give the sequences as an .npz (x_train, y_train) instead"
     )
     header, rows, lines = _rows(path)
-    for key in ("id", "label", "order"):
+    for key in ("id", "label", "order", "group"):
         name = getattr(columns, key)
         if name is not None and name not in header:
             raise DataError(
@@ -101,10 +104,10 @@ def _check_header(path: str, header: list[str]) -> None:
 
 
 def numeric_columns(table: pd.DataFrame, columns: CsvColumns, path: str) -> tuple[str, ...]:
-    """Every column besides id, label and order whose first cell is a number."""
+    """Every column besides id, label, order and group whose first cell is a number."""
     import pandas as pd
 
-    taken = {columns.id, columns.label, columns.order}
+    taken = {columns.id, columns.label, columns.order, columns.group}
     numeric = []
     for name in table.columns:
         if name in taken:

@@ -36,6 +36,7 @@ class Labelled:
     x: np.ndarray
     labels: np.ndarray
     features: tuple[str, ...]
+    groups: np.ndarray | None = None  # data.group: each sequence's group, as written
 
 
 def read_csv(path: str, columns: CsvColumns, features: tuple[str, ...] | None = None) -> Labelled:
@@ -56,8 +57,14 @@ def read_csv(path: str, columns: CsvColumns, features: tuple[str, ...] | None = 
             problem = f"has no feature column {missing[0]!r} of the training file; add it"
         raise DataError(problem, file=path, line=1, key="data.features")
     values = long_csv.numbers(table, chosen, line, path)
-    for key, what in (("id", "name the sequence of every row"), ("label", "label every row")):
+    for key, what in (
+        ("id", "name the sequence of every row"),
+        ("label", "label every row"),
+        ("group", "name the group of every row"),
+    ):
         name = getattr(columns, key)
+        if name is None:
+            continue
         empty = np.flatnonzero(table[name].str.strip() == "")
         if len(empty):
             raise DataError(
@@ -88,7 +95,31 @@ def read_csv(path: str, columns: CsvColumns, features: tuple[str, ...] | None = 
             )
         sequences.append(values[rows])
         sequence_labels.append(_label(labels[rows[0]]))
-    return Labelled(pad(sequences), np.asarray(sequence_labels), tuple(chosen))
+    groups = None
+    if columns.group is not None:
+        groups = _groups(
+            table[columns.group].to_numpy(), list(first_rows.values()), ids, line, path
+        )
+    return Labelled(pad(sequences), np.asarray(sequence_labels), tuple(chosen), groups)
+
+
+def _groups(
+    cells: np.ndarray, rows_of: list[list[int]], ids: np.ndarray, line: np.ndarray, path: str
+) -> np.ndarray:
+    """Each sequence's group (data.group), which must not change inside a sequence."""
+    found = []
+    for rows in rows_of:
+        changed = [r for r in rows if cells[r] != cells[rows[0]]]
+        if changed:
+            raise DataError(
+                f"the group changes inside sequence {ids[rows[0]]!r} ({cells[rows[0]]!r}, then "
+                f"{cells[changed[0]]!r}); one group per sequence",
+                file=path,
+                line=int(line[changed[0]]),
+                key="data.group",
+            )
+        found.append(cells[rows[0]])
+    return np.asarray(found, dtype=str)
 
 
 def check_padded(

@@ -31,6 +31,7 @@ from tuner.config.schema import Config
 from tuner.data import folds
 from tuner.data.datasets import Dataset
 from tuner.data.folds import ValidationPlan
+from tuner.data.groups import group_holdout
 from tuner.engine import recipe, refit
 from tuner.engine.best_model import save_best
 from tuner.engine.repeats import KeepBestWeights
@@ -134,11 +135,14 @@ def held_back(
     y: np.ndarray, share: float, seed: int, dataset: Dataset
 ) -> tuple[np.ndarray, np.ndarray]:
     """(positions to learn from, positions held back): ``share`` of the pool, at least one;
-    stratified by class where every class has two members; a series' latest stretch."""
+    stratified by class where every class has two members; whole groups where the data names
+    them; a series' latest stretch."""
     n = len(y)
     size = min(n - 1, max(1, round(n * share)))
     if dataset.task != "classification":  # never validate on the past of what it learns
         return np.arange(n - size), np.arange(n - size, n)
+    if dataset.groups is not None:  # whole groups, as every split of the data
+        return group_holdout(y, dataset.groups, share, seed, "data.group")
     from sklearn.model_selection import train_test_split
 
     labels = y if y.ndim == 1 else None

@@ -281,7 +281,7 @@ def test_regression_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_a_tuned_head_ranks_by_val_mae(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = "data:\n  dataset: sine\nspace:\n  head: [linear, sigmoid]\n"
+    text = "data:\n  dataset: sine\n  scaling: series\nspace:\n  head: [linear, sigmoid]\n"
     config = _load(tmp_path, monkeypatch, text)
     assert (config.objective, config.direction) == ("val_mae", "min")
 
@@ -295,7 +295,7 @@ def test_regression_objectives_are_minimized(
 
 
 def test_model_head_sets_the_default_head(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = "data:\n  dataset: sine\nmodel:\n  head: sigmoid\nspace:\n  units: 8\n"
+    text = "data:\n  dataset: sine\n  scaling: series\nmodel:\n  head: sigmoid\nspace:\n  units: 8\n"
     assert _load(tmp_path, monkeypatch, text).space["head"].values == ("sigmoid",)
     assert _load(tmp_path, monkeypatch, "space:\n  units: 8\n").space["head"].values == ("softmax",)
 
@@ -305,13 +305,14 @@ def test_series_keys_round_trip_and_stay_out_of_classification_configs(
 ) -> None:
     text = (
         "data:\n  dataset: csv\n  path: a.csv\n  target: y\n  horizon: 3\n  period: 7\n"
-        "space:\n  head: [linear, sigmoid]\n"
+        "space:\n  head: [linear]\n"
     )
     first = _load(tmp_path, monkeypatch, text)
     assert first.to_dict()["data"] == {
         "dataset": "csv",
         "path": "a.csv",
         "target": "y",
+        "scaling": "window",
         "window": 32,
         "horizon": 3,
         "period": 7,

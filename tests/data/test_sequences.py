@@ -175,7 +175,7 @@ def test_the_shipped_example_searches_exports_and_masks_its_padding(
     monkeypatch.chdir(REPO)
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     runs = tmp_path / "runs"
-    overrides = ["search.max_trials=1", "search.epochs=2"]
+    overrides = ["search.max_trials=1", "search.epochs=2", "search.final_model=checkpoint"]
     args = ["search", "configs/sequences_example.yaml", "--runs", str(runs)]
     assert main([*args, *(f"--set={o}" for o in overrides)]) == 0, capsys.readouterr().err
     run = runs / "gestures"

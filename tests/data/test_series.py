@@ -54,12 +54,31 @@ def test_scaling_comes_from_the_training_part_only(tmp_path: Path) -> None:
     y = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 1000.0, 1001.0, 1002.0, 1003.0]
     x2 = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, -5.0, -5.0, -5.0, -5.0]
     rows = "".join(f"{i},{a},{b}\n" for i, (a, b) in enumerate(zip(y, x2, strict=True)))
-    ds = load_csv(write(tmp_path, "index,y,x2\n" + rows), window=1, validation_split=0.2)
+    path = write(tmp_path, "index,y,x2\n" + rows)
+    ds = load_csv(path, window=1, validation_split=0.2, scaling="series")
     assert np.allclose(ds.mean, [3.5, 35.0]) and np.allclose(ds.variance, [35 / 12, 3500 / 12])
     scale = ds.forecast.scale
     assert (scale.mean, scale.low, scale.high) == (3.5, 1.0, 6.0)
     assert scale.std == pytest.approx(np.std(y[:6]))
     assert ds.y_test.max() == 1003.0  # targets stay in their own units
+    assert not ds.forecast.relative
+
+
+def test_window_scaling_takes_its_statistics_relative_to_each_windows_level(
+    tmp_path: Path,
+) -> None:
+    # Windows of 2 over a ramp with a covariate: relative to its last value, a training
+    # window's target column is (-1, 0) and its next value +1, at any level.
+    y = [float(v) for v in range(1, 21)]
+    x2 = [10.0 * v for v in range(1, 21)]
+    rows = "".join(f"{i},{a},{b}\n" for i, (a, b) in enumerate(zip(y, x2, strict=True)))
+    ds = load_csv(write(tmp_path, "index,y,x2\n" + rows), window=2)
+    assert ds.forecast.relative  # the default for a series
+    assert ds.mean[0] == pytest.approx(-0.5) and ds.variance[0] == pytest.approx(0.25)
+    assert ds.mean[1] == pytest.approx(np.mean(ds.x_train[..., 1]))  # covariates as they are
+    scale = ds.forecast.scale
+    assert (scale.mean, scale.std) == (1.0, 1.0)  # every step rises by 1; no spread: std 1
+    assert ds.y_test.max() == 20.0  # targets stay in their own units
 
 
 def test_a_csv_is_multivariate_with_the_target_first_and_keeps_its_time(tmp_path: Path) -> None:

@@ -100,6 +100,7 @@ def test_csv_search_tunes_the_head(tmp_path: Path) -> None:
             "window": 14,
             "horizon": 3,
             "period": 7,
+            "scaling": "series",  # the sigmoid head maps the training range
         },
         "space": {"units": 4, "head": ["linear", "sigmoid"], "batch_size": 32},
         "search": {"algorithm": "grid", "max_trials": 2, "epochs": 1},

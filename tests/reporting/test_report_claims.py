@@ -214,7 +214,7 @@ def regression_record(trial_id: str, number: int, mae: float, head: str) -> dict
 def mixed_heads(tmp_path: Path) -> Path:
     source = tmp_path / "heads.yaml"
     source.write_text(
-        "name: heads\ndata: {dataset: sine}\nspace:\n  head: [linear, sigmoid]\n"
+        "name: heads\ndata: {dataset: sine, scaling: series}\nspace:\n  head: [linear, sigmoid]\n"
         "  units: [16, 32]\nsearch: {algorithm: random, max_trials: 4, epochs: 3, cv: null}\n"
         "report: {top_k: 2}\n"
     )

@@ -127,7 +127,7 @@ def from_source(src: yaml_lines.Source) -> Config:
     else:
         head = _default_head(src, doc)
         space = parse_space(src, doc.space, {"cell": doc.model.cell, "head": head})
-        _check_space_heads(src, space, doc.data.dataset)
+        _check_space_heads(src, space, doc.data)
         objective = _objective(src, doc, space)
         if doc.search.early_stopping is not None:
             monitor = doc.search.early_stopping.monitor
@@ -234,7 +234,8 @@ def _check_sequences(src: yaml_lines.Source, data: DataSection) -> None:
             if column is not None and column in named:
                 raise src.error(
                     ("data", key),
-                    f"{key} and {named[column]} name the same column {column!r}; each names its own",
+                    f"{key} and {named[column]} name the same column {column!r}; each names "
+                    "its own",
                 )
             if column is not None:
                 named[column] = key
@@ -323,11 +324,19 @@ def _default_head(src: yaml_lines.Source, doc: Document) -> str:
     return head
 
 
-def _check_space_heads(src: yaml_lines.Source, space: Space, dataset: str) -> None:
+def _check_space_heads(src: yaml_lines.Source, space: Space, data: DataSection) -> None:
     for head in space["head"].values:
-        problem = _head_problem(head, dataset)
+        problem = _head_problem(head, data.dataset)
         if problem:
             raise src.error(("space", "head"), problem)
+        if head == "sigmoid" and data.dataset in REGRESSION_DATASETS and data.scaling == "window":
+            written = ("space", "head") in src.lines or ("space", "head") in src.overrides
+            raise src.error(
+                ("space", "head") if written else ("model", "head"),
+                "the sigmoid head maps the training range onto [0, 1], and data.scaling: window "
+                "forecasts relative to each window's last value, beyond any fixed range; use the "
+                "linear head, or set data.scaling: series",
+            )
 
 
 def _head_problem(head: str, dataset: str, also: tuple[str, ...] = ()) -> str | None:

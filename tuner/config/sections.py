@@ -38,8 +38,8 @@ DATA_KEYS = {
         *_COMMON_KEYS,
         *("path", "test_path", *CSV_KEYS, "limit", "class_weight"),
     ),
-    "sine": (*_COMMON_KEYS, "window", "horizon", "period", "length", "noise", "trend"),
-    "csv": (*_COMMON_KEYS, "path", "target", "window", "horizon", "period"),
+    "sine": (*_COMMON_KEYS, "scaling", "window", "horizon", "period", "length", "noise", "trend"),
+    "csv": (*_COMMON_KEYS, "path", "target", "scaling", "window", "horizon", "period"),
 }
 # The name is a folder (runs/NAME.old-STAMP/trials/...) and a prefix of report files; 100 keeps
 # every path well inside a file system's 255 bytes per name.
@@ -70,6 +70,10 @@ class DataSection(_Section):
     # and validated or tested on)
     group: str | None = None
     features: list[str] | None = None  # sequences (.csv): default every other numeric
+    # sine/csv: window: each window relative to its last target value, the target predicted
+    # relative to it (lets a forecast leave the training range); series: the training part's
+    # mean and deviation for every window; none: raw values (tuner.engine.window_scaling)
+    scaling: Literal["window", "series", "none"] = "window"
     window: int = Field(default=32, ge=1)  # sine/csv: time steps per sample
     horizon: int = Field(default=1, ge=1)  # sine/csv: predict steps 1..horizon ahead
     period: int | None = Field(default=None, ge=2)  # seasonal naive; sine: 40 (series)

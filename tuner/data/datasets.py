@@ -80,6 +80,7 @@ class Forecast:
     scale: series.TargetScale
     time_test: np.ndarray  # (test samples, horizon) labels of the predicted time steps
     baselines: dict[str, np.ndarray]  # name -> (test samples, horizon), in target units
+    relative: bool = False  # data.scaling: window (the model sees windows relative to a level)
 
 
 def imports_keras(cfg: DataSection) -> bool:
@@ -277,13 +278,25 @@ def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
         table.values, target, cfg.window, cfg.horizon, fractions, cfg.path
     )
     rows = table.values[: series.bounds(len(target), *fractions)[0][1]]  # the training part
-    mean, variance = _statistics(rows[:, None]) if cfg.normalize else (None, None)
+    standardize = cfg.normalize and cfg.scaling != "none"
+    relative = cfg.scaling == "window"
+    mean: np.ndarray | None
+    variance: np.ndarray | None
+    if relative:  # statistics of what the model sees: windows and targets relative to a level
+        mean, variance = _statistics(series.relative_windows(train.x))
+        scale = series.target_scale(series.relative_targets(train.x, train.y), standardize)
+    else:
+        mean, variance = _statistics(rows[:, None])
+        scale = series.target_scale(rows[:, 0], standardize)
+    if not standardize:
+        mean = variance = None
     forecast = Forecast(
         target=table.columns[0],
         window=cfg.window,
         horizon=cfg.horizon,
         period=period,
-        scale=series.target_scale(rows[:, 0], cfg.normalize),
+        scale=scale,
+        relative=relative,
         time_test=series.target_times(table.time, test.starts, cfg.window, cfg.horizon),
         baselines=series.baselines(target, test.starts, cfg.window, cfg.horizon, period),
     )

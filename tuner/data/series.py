@@ -137,6 +137,21 @@ def target_scale(target: np.ndarray, normalize: bool) -> TargetScale:
     return TargetScale(mean, std if std > 0 else 1.0, low, high if high > low else low + 1.0)
 
 
+def relative_windows(x: np.ndarray) -> np.ndarray:
+    """data.scaling: window: windows (n, steps, features) with the target (feature 0) minus
+    each window's last target value, as the model's RelativeToLevel layer sees them
+    (tuner.engine.window_scaling); the scaling statistics are taken on these."""
+    out = np.array(x, dtype="float32", copy=True)
+    out[..., 0] -= x[:, -1:, 0]
+    return out
+
+
+def relative_targets(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Targets (n, horizon) minus each window's last target value: what the model predicts
+    under data.scaling: window."""
+    return np.asarray(y, "float32") - x[:, -1:, 0]
+
+
 def target_times(time: np.ndarray, starts: np.ndarray, window: int, horizon: int) -> np.ndarray:
     """(samples, horizon) labels of the time steps each window predicts."""
     return time[starts[:, None] + window + np.arange(horizon)]

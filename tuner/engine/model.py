@@ -28,6 +28,7 @@ from tuner.data.datasets import Dataset
 from tuner.data.series import TargetScale
 from tuner.engine.long_sequences import MaskedConv1D, pooling_layer
 from tuner.engine.metrics import score_metrics
+from tuner.engine.window_scaling import fix_selections, relative_to_level
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class ModelSpec:
     variance: np.ndarray | None = None
     horizon: int = 1  # regression: outputs, one per step ahead
     target: TargetScale | None = None  # regression: the target's training statistics
+    relative: bool = False  # regression: data.scaling: window (tuner.engine.window_scaling)
     padded: bool = False  # sequences of different lengths, NaN-padded at the end: masked
     labels: str = "multiclass"  # classification: multiclass | binary | multilabel
     scores: tuple[str, ...] = ()  # classification: metrics of tuner.engine.metrics to measure
@@ -67,6 +69,7 @@ class ModelSpec:
             dataset.variance,
             horizon=forecast.horizon,
             target=forecast.scale,
+            relative=forecast.relative,
         )
 
 
@@ -130,6 +133,8 @@ def read(hp: Any, name: str) -> Any:
 def build_model(hp: Any, spec: ModelSpec) -> keras.Model:
     inputs = keras.Input(shape=spec.input_shape, name="sequence")
     x = inputs
+    if spec.relative:  # each window seen relative to its level; the level added back below
+        x, level = relative_to_level(inputs, *spec.input_shape)
     if spec.mean is not None:
         # Scaling lives inside the model so the exported model takes raw inputs.
         x = keras.layers.Normalization(axis=-1, mean=spec.mean, variance=spec.variance)(x)
@@ -156,7 +161,11 @@ def build_model(hp: Any, spec: ModelSpec) -> keras.Model:
         model.compile(optimizer=make_optimizer(hp), loss=loss, metrics=metrics)
         return model
     outputs, loss = _regression_head(x, head, spec.horizon, spec.target)
+    if spec.relative:  # forecasts of the change from the level, in target units: add it back
+        outputs = keras.layers.Add(name="forecast")([outputs, level])
     model = keras.Model(inputs, outputs, name=f"{read(hp, 'cell')}_forecaster")
+    if spec.relative:
+        fix_selections(model, spec.input_shape[1])
     model.compile(optimizer=make_optimizer(hp), loss=loss, metrics=regression_metrics())
     return model
 

@@ -64,6 +64,15 @@ def test_sine_search_evaluate_and_report(tmp_path: Path) -> None:
     assert np.allclose(actual[:, 0], wave[250:299])  # targets in the series' own units
     mae = float(np.abs(predicted - actual).mean())
     assert test["trials"][0]["test"]["mae"] == pytest.approx(mae, rel=1e-4)
+    # MASE: over the training part's own seasonal-naive error (period 40: steps 0..209).
+    naive = float(np.abs(wave[40:210] - wave[:170]).mean())
+    assert test["naive_mae"] == pytest.approx(naive, rel=1e-5)
+    assert test["errors"]["mase"] == pytest.approx(mae / naive, rel=1e-4)
+    smape = 200 * np.mean(np.abs(predicted - actual) / (np.abs(actual) + np.abs(predicted)))
+    assert test["errors"]["smape"] == pytest.approx(smape, rel=1e-4)
+    seasonal = test["baselines"]["seasonal_naive"]
+    assert seasonal["mase"] == pytest.approx(seasonal["mae"] / naive, rel=1e-6)
+    assert "test mase (1 = the training part's naive error): model " in done.stdout
 
     # The exported model takes raw windows and answers in target units, without the toolkit.
     x = np.stack([wave[s : s + 10, None] for s in range(0, 200, 5)])
@@ -83,6 +92,10 @@ def test_sine_search_evaluate_and_report(tmp_path: Path) -> None:
 
     reported = tuner("report", cwd=tmp_path)
     assert reported.returncode == 0, reported.stderr
+    markdown = (tmp_path / "reports" / "tiny-sine" / "report.md").read_text()
+    header = next(line for line in markdown.splitlines() if line.startswith("| forecast |"))
+    assert "| sMAPE | MASE |" in header
+    assert "MASE is MAE over the training part's own naive error" in markdown
 
 
 def test_csv_search_tunes_the_head(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tuner.numbers import is_finite_number
 from tuner.run.results import Predictions
 
 MODEL = "model"
@@ -38,16 +39,12 @@ def rmse(actual: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.sqrt(np.square(diff).mean()))
 
 
-def baseline_data(predictions: Predictions) -> pd.DataFrame:
-    """One row per forecast (the model, then each baseline): test MAE and RMSE, and MAE as a
-    multiple of the model's (above 1: the model is better)."""
+def baseline_data(predictions: Predictions, naive_mae: float | None = None) -> pd.DataFrame:
+    """One row per forecast (the model, then each baseline): test MAE, RMSE, sMAPE and, with
+    ``naive_mae``, MASE; and MAE as a multiple of the model's (above 1: the model is better)."""
     forecasts = {MODEL: predictions.predicted, **predictions.baselines}
     rows = [
-        {
-            "forecast": name,
-            "mae": float(mae(predictions.actual, values)),
-            "rmse": rmse(predictions.actual, values),
-        }
+        {"forecast": name, **errors(predictions.actual, values, naive_mae)}
         for name, values in forecasts.items()
     ]
     data = pd.DataFrame(rows)
@@ -86,9 +83,28 @@ def scatter_data(predictions: Predictions) -> pd.DataFrame:
     )
 
 
-def errors(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    """Test MAE and RMSE of one forecast, in the target's units."""
-    return {"mae": float(mae(actual, predicted)), "rmse": rmse(actual, predicted)}
+def errors(
+    actual: np.ndarray, predicted: np.ndarray, naive_mae: float | None = None
+) -> dict[str, float]:
+    """Test MAE and RMSE of one forecast, in the target's units; sMAPE (percent); and with
+    ``naive_mae`` (the training part's in-sample seasonal-naive MAE) MASE, as in M4."""
+    out = {
+        "mae": float(mae(actual, predicted)),
+        "rmse": rmse(actual, predicted),
+        "smape": smape(actual, predicted),
+    }
+    if is_finite_number(naive_mae) and naive_mae > 0:
+        out["mase"] = out["mae"] / naive_mae
+    return out
+
+
+def smape(actual: np.ndarray, predicted: np.ndarray) -> float:
+    """Symmetric MAPE in percent, as M4 defines it: 200 x mean |F - A| / (|A| + |F|); a
+    step where both are 0 counts as no error."""
+    a, f = np.asarray(actual, "float64"), np.asarray(predicted, "float64")
+    denominator = np.abs(a) + np.abs(f)
+    ratio = np.divide(np.abs(f - a), denominator, out=np.zeros_like(a), where=denominator > 0)
+    return float(200.0 * ratio.mean())
 
 
 def block_length(windows: int, horizon: int) -> int:

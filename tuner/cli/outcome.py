@@ -132,6 +132,11 @@ def print_outcome(result: SearchResult) -> int:
     if best.get("baselines"):  # regression: does the model beat forecasting naively?
         naive = [f"{name} {decimals(v['mae'], 4)}" for name, v in best["baselines"].items()]
         print(f"naive baselines, test mae: {', '.join(naive)}")
+        if "mase" in best.get("errors", {}):
+            scaled = [f"model {decimals(best['errors']['mase'], 3)}"] + [
+                f"{name} {decimals(v['mase'], 3)}" for name, v in best["baselines"].items()
+            ]
+            print(f"test mase (1 = the training part's naive error): {', '.join(scaled)}")
     for entry in best.get("repeats") or []:
         print(repeats_line(config, entry))
     if best.get("refit"):

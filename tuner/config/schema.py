@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from tuner.config import sweep, yaml_lines
+from tuner.config.data_checks import check_sequences, check_validation
 from tuner.config.sections import (
-    CSV_KEYS,
     DATA_KEYS,
     MAX_NAME,
     METRICS,
@@ -119,7 +119,7 @@ def from_source(src: yaml_lines.Source) -> Config:
     if doc.model.cell != "lstm" and isinstance(doc.space, dict) and "cell" in doc.space:
         raise src.error(("model", "cell"), "cell is set in model.cell and in space.cell; keep one")
     _check_data(src, doc.data)
-    _check_cv(src, doc)
+    check_validation(src, doc)
     if doc.model.factory is not None:
         space = _factory_space(src, doc)
         doc = doc.model_copy(update={"model": _factory_file(src, doc.model)})
@@ -207,85 +207,6 @@ def task_of(dataset: str) -> str:
     return "regression" if dataset in REGRESSION_DATASETS else "classification"
 
 
-def _check_sequences(src: yaml_lines.Source, data: DataSection) -> None:
-    """The sequences dataset's files: .csv (long format, with its id and label columns) or .npz."""
-    if data.dataset != "sequences":
-        return
-    if data.path is None:
-        raise src.error(
-            ("data", "path"), "the sequences dataset reads a file; set data.path: FILE.csv or .npz"
-        )
-    suffixes = {Path(p).suffix.lower() for p in (data.path, data.test_path) if p}
-    for key in ("path", "test_path"):
-        name = getattr(data, key)
-        if name and Path(name).suffix.lower() not in (".csv", ".npz"):
-            raise src.error(("data", key), f"{name!r} is neither .csv nor .npz; give one of those")
-    if len(suffixes) > 1:
-        raise src.error(("data", "test_path"), "give the test set in the format of data.path")
-    if ".csv" in suffixes:
-        for key in ("id", "label"):
-            if getattr(data, key) is None:
-                raise src.error(
-                    ("data", key), f"a sequences .csv needs data.{key}: the {key} column's name"
-                )
-        named: dict[str, str] = {}
-        for key in ("id", "label", "order", "group"):
-            column = getattr(data, key)
-            if column is not None and column in named:
-                raise src.error(
-                    ("data", key),
-                    f"{key} and {named[column]} name the same column {column!r}; each names "
-                    "its own",
-                )
-            if column is not None:
-                named[column] = key
-        if data.group is not None and data.group in (data.features or []):
-            raise src.error(
-                ("data", "group"),
-                f"the group column {data.group!r} is also in data.features; a group names "
-                "sequences, it is not a measurement: remove it from features",
-            )
-    else:
-        for key in CSV_KEYS:  # null is not given: the config as run writes every key
-            if getattr(data, key) is not None:
-                raise src.error(("data", key), f"{key} is for a .csv file, not .npz; remove it")
-
-
-def _check_cv(src: yaml_lines.Source, doc: Document) -> None:
-    """Folds asked for where they cannot apply: a series (shuffling it across folds would
-    train on its future), or beside executions_per_trial (each fold is one execution); the
-    fold ensemble without folds; refit: true beside another final model."""
-    final = doc.search.final_model
-    recipes = final if isinstance(final, list) else [final]
-    if doc.search.refit and final != "auto" and recipes[0] != "refit":
-        raise src.error(
-            ("search", "refit"),
-            f"refit: true and final_model: {final} both choose the exported model; keep "
-            "final_model (refit: true is final_model: refit)",
-        )
-    if "ensemble" in recipes and (doc.search.cv is None or doc.data.dataset in REGRESSION_DATASETS):
-        raise src.error(
-            ("search", "final_model"),
-            "the ensemble averages the fold models, and this search has no folds "
-            f"({'a series' if doc.search.cv is not None else 'search.cv: null'}); choose "
-            "checkpoint, refit or refit_stopped",
-        )
-    if doc.search.cv is None or doc.search.cv == "auto":
-        return
-    if doc.data.dataset in REGRESSION_DATASETS:
-        raise src.error(
-            ("search", "cv"),
-            f"cross-validation shuffles samples across folds, which a series ({doc.data.dataset}) "
-            "must not (it would train on its future); remove search.cv",
-        )
-    if doc.search.executions_per_trial > 1:
-        raise src.error(
-            ("search", "cv"),
-            "with folds each trial trains once per fold, so executions_per_trial "
-            f"({doc.search.executions_per_trial}) cannot apply; keep one of them",
-        )
-
-
 def _check_data(src: yaml_lines.Source, data: DataSection) -> None:
     """Keys that the dataset does not read, a csv without its file or target, no training part."""
     for key in DataSection.model_fields:
@@ -298,7 +219,7 @@ def _check_data(src: yaml_lines.Source, data: DataSection) -> None:
         raise src.error(("data", "length"), f"must be <= {MAX_SINE_LENGTH}, got {data.length}")
     if data.dataset == "csv" and data.path is None:
         raise src.error(("data", "path"), "the csv dataset reads a file; set data.path: FILE.csv")
-    _check_sequences(src, data)
+    check_sequences(src, data)
     if data.dataset == "csv" and data.target is None:
         raise src.error(
             ("data", "target"), "the csv dataset needs the column to forecast; set data.target"

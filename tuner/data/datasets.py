@@ -81,6 +81,7 @@ class Forecast:
     time_test: np.ndarray  # (test samples, horizon) labels of the predicted time steps
     baselines: dict[str, np.ndarray]  # name -> (test samples, horizon), in target units
     relative: bool = False  # data.scaling: window (the model sees windows relative to a level)
+    naive_mae: float = float("nan")  # the training part's in-sample seasonal-naive MAE (MASE)
 
 
 def imports_keras(cfg: DataSection) -> bool:
@@ -297,6 +298,7 @@ def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
         period=period,
         scale=scale,
         relative=relative,
+        naive_mae=series.naive_mae(rows[:, 0], period),
         time_test=series.target_times(table.time, test.starts, cfg.window, cfg.horizon),
         baselines=series.baselines(target, test.starts, cfg.window, cfg.horizon, period),
     )

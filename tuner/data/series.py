@@ -137,6 +137,17 @@ def target_scale(target: np.ndarray, normalize: bool) -> TargetScale:
     return TargetScale(mean, std if std > 0 else 1.0, low, high if high > low else low + 1.0)
 
 
+def naive_mae(target: np.ndarray, period: int | None) -> float:
+    """The in-sample MAE of the seasonal naive forecast (one ``period`` back; without one,
+    the last value) over ``target``, the training part: MASE's denominator, as in M4.
+    NaN when the part is too short for one such forecast."""
+    lag = period or 1
+    values = np.asarray(target, "float64")
+    if len(values) <= lag:
+        return math.nan
+    return float(np.abs(values[lag:] - values[:-lag]).mean())
+
+
 def relative_windows(x: np.ndarray) -> np.ndarray:
     """data.scaling: window: windows (n, steps, features) with the target (feature 0) minus
     each window's last target value, as the model's RelativeToLevel layer sees them

@@ -167,9 +167,15 @@ def forecast_summary(model: keras.Model, dataset: Dataset, run_dir: Path) -> Eva
         "window": forecast.window,
         "horizon": forecast.horizon,
         "period": forecast.period,
-        "units": "mae and rmse in the target's units; loss on the scaled target",
+        "units": (
+            "mae and rmse in the target's units, smape in percent, mase a multiple of the "
+            "training part's in-sample seasonal-naive mae (naive_mae); loss on the scaled target"
+        ),
+        "naive_mae": forecast.naive_mae,
+        "errors": errors(dataset.y_test, predicted, forecast.naive_mae),
         "baselines": {
-            name: errors(dataset.y_test, values) for name, values in forecast.baselines.items()
+            name: errors(dataset.y_test, values, forecast.naive_mae)
+            for name, values in forecast.baselines.items()
         },
         "predictions": layout.PREDICTIONS_FILE,
     }

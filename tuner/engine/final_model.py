@@ -52,6 +52,7 @@ def make_final_models(config: Config, dataset: Dataset, run_dir: Path) -> Evalua
     summary = results.read_test(run_dir)
     record = _exported_record(run_dir, summary)
     entries: list[FinalModelEntry] = []
+    forecasts: EvaluationSummary = {}  # a series: the exported model's forecast errors
     for position, name in enumerate(recipes):
         exported = position == 0
         if name == "checkpoint":  # already best/model.keras, tested with the top trials
@@ -69,10 +70,11 @@ def make_final_models(config: Config, dataset: Dataset, run_dir: Path) -> Evalua
         entry = _entry(name, record, epochs, samples, tested, exported=exported)
         if exported:
             refit.keep_search_model(run_dir)
-            save_best(model, record, config, dataset, run_dir, {})
+            save_best(model, record, config, dataset, run_dir, forecasts)
         keras.backend.clear_session()
         entries.append(entry)
     summary = results.read_test(run_dir)  # as refit left it
+    summary.update(forecasts)
     summary["final_models"] = entries
     summary["final_model"] = config.search.final_model_request()
     summary["model_sha256"] = results.model_fingerprint(run_dir) or ""

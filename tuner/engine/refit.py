@@ -30,7 +30,7 @@ from tuner.engine.best_model import save_best
 from tuner.errors import TunerError
 from tuner.run import atomic, layout, records, results
 from tuner.run.records import TrialRecord
-from tuner.run.results import RefitEntry
+from tuner.run.results import EvaluationSummary, RefitEntry
 from tuner.text import plural, thousands
 
 
@@ -79,7 +79,9 @@ def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
     model, (epochs,), samples = refit_model(config, dataset, record)
     metrics = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)
     keep_search_model(run_dir)
-    save_best(model, record, config, dataset, run_dir, {})
+    forecasts: EvaluationSummary = {}  # a series: the refit model's forecast errors
+    save_best(model, record, config, dataset, run_dir, forecasts)
+    summary.update(forecasts)
     entry: RefitEntry = {
         "trial_id": record["trial_id"],
         "epochs": epochs,

@@ -21,6 +21,7 @@ from tuner.analysis.forecast import (
     series_data,
     step_comparison,
 )
+from tuner.numbers import is_finite_number
 from tuner.reporting.figures.canvas import to_png
 from tuner.reporting.figures.forecast import draw_horizon, draw_scatter, draw_series
 from tuner.reporting.html import Block, Bullets, Image, Note
@@ -43,7 +44,8 @@ def regression_blocks(run_dir: Path) -> list[Block]:
         ]
     test = read_test(run_dir)
     target = str(test.get("target", "target"))
-    table = baseline_data(predictions)
+    naive = test.get("naive_mae")
+    table = baseline_data(predictions, float(naive) if is_finite_number(naive) else None)
     compared = _comparisons(predictions, test)
     blocks: list[Block] = [_intro(test, predictions), _table_text(table, test)]
     blocks.append(_verdict(table, compared))
@@ -75,10 +77,20 @@ def _intro(test: Mapping[str, Any], predictions: Predictions) -> str:
     window = plural(test["window"], "step") if test.get("window") else "a window"
     target = f"the target ({test['target']})" if test.get("target") else "the target"
     season = f"; the value one season ({plural(test['period'], 'step')}) before"
+    lag = plural(test["period"], "step") if test.get("period") else "1 step"
+    scaled = (
+        f" MASE is MAE over the training part's own naive error (each value forecast by the one "
+        f"{lag} before: MAE {significant(test['naive_mae'], 4)}), as in M4: below 1 beats that "
+        "naive forecast on the data it was fitted to."
+        if is_finite_number(test.get("naive_mae"))
+        else ""
+    )
     return (
         f"The best trial's model reads {window} and forecasts {target} {steps}; "
-        f"{plural(samples, 'test window')}. Errors are in the target's units. Naive baselines: "
-        "the last value seen, repeated" + (season if test.get("period") else "") + "."
+        f"{plural(samples, 'test window')}. MAE and RMSE are in the target's units, sMAPE in "
+        f"percent (M4's symmetric form).{scaled} Naive baselines: the last value seen, repeated"
+        + (season if test.get("period") else "")
+        + "."
     )
 
 
@@ -92,6 +104,8 @@ def _table_text(table: pd.DataFrame, test: Mapping[str, Any]) -> pd.DataFrame:
             "forecast": [names.get(n, n) for n in table["forecast"]],
             "test MAE": [significant(v, 4) for v in table["mae"]],
             "test RMSE": [significant(v, 4) for v in table["rmse"]],
+            "sMAPE": [f"{decimals(v, 2)}%" for v in table["smape"]],
+            **({"MASE": [decimals(v, 3) for v in table["mase"]]} if "mase" in table else {}),
             "MAE / model's": [decimals(v, 2) for v in table["mae_ratio"]],
         }
     )

@@ -83,6 +83,8 @@ class EvaluationSummary(TypedDict, total=False):
     horizon: int
     period: int | None
     units: str
+    naive_mae: float  # MASE's denominator: the training part's in-sample seasonal-naive MAE
+    errors: dict[str, float]  # the exported model's mae, rmse, smape and mase
     baselines: dict[str, dict[str, float]]
     predictions: str
     repeats: list[RepeatEntry]

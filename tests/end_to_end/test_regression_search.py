@@ -54,7 +54,7 @@ def test_sine_search_evaluate_and_report(tmp_path: Path) -> None:
 
     test = json.loads((run / "best" / "test.json").read_text())
     assert test["task"] == "regression" and test["horizon"] == 2 and test["period"] == 40
-    assert set(test["baselines"]) == {"last_value", "seasonal_naive"}
+    assert set(test["baselines"]) == {"last_value", "seasonal_naive", "ets"}
     with np.load(run / "best" / "predictions.npz") as npz:
         actual, predicted, time = npz["actual"], npz["predicted"], npz["time"]
     # 300 steps: test part 60 steps -> 60 - 10 - 2 + 1 windows; their targets are steps 250..

@@ -122,7 +122,7 @@ def test_regression_blocks_say_whether_the_model_beats_the_baselines(tmp_path: P
         "model (trial 3)", "last value", "seasonal naive (period 7)"
     ]  # fmt: skip
     assert blocks[2] == (
-        "The model beats every naive baseline at every step ahead by more than the noise: test "
+        "The model beats every baseline at every step ahead by more than the noise: test "
         "MAE 0.75 against 1.5 for the best of them (last value) over all steps."
     )
     assert blocks[3] == Bullets(
@@ -145,8 +145,9 @@ def test_regression_blocks_say_whether_the_model_beats_the_baselines(tmp_path: P
     worse = regression_blocks(make_run(tmp_path / "bad", predicted=ACTUAL + 2.0))
     assert worse[2] == Note(
         "The model is worse than the last value baseline at step 1, by more than the noise: "
-        "forecast naively where it is worse, or search longer (more epochs or trials), widen the "
-        "window, or check the data's scaling."
+        "use that forecast where it is worse, or search longer (more epochs or trials), widen "
+        "the window, or check the data's scaling (data.scaling: window lets a forecast leave "
+        "the training range)."
     )
     assert isinstance(worse[3], Bullets) and worse[3].items[0] == (
         "Against the last value baseline: worse at step 1 (test MAE higher by 1.00) and within the "
@@ -168,8 +169,9 @@ def test_the_verdict_holds_step_by_step_where_the_average_hides_a_crossover(
     assert table["test MAE"].tolist() == ["0.4333", "2", "0.5"]
     assert blocks[2] == Note(
         "The model is worse than the seasonal naive baseline (period 7) at step 3, by more than "
-        "the noise: forecast naively where it is worse, or search longer (more epochs or "
-        "trials), widen the window, or check the data's scaling."
+        "the noise: use that forecast where it is worse, or search longer (more epochs or "
+        "trials), widen the window, or check the data's scaling (data.scaling: window lets a "
+        "forecast leave the training range)."
     )
     assert blocks[3] == Bullets(
         (
@@ -199,7 +201,7 @@ def test_one_step_ahead_within_the_noise_is_said_so(tmp_path: Path) -> None:
     baselines = {"last_value": off_by(1.0 + 0.2 * THIRDS, actual)}
     blocks = regression_blocks(make_run(tmp_path, model, actual, baselines))
     assert blocks[2] == (
-        "No naive baseline beats the model by more than the noise, but the model does not beat "
+        "No baseline beats the model by more than the noise, but the model does not beat "
         "every one either: test MAE 1.02 against 1 for the best of them (last value)."
     )
     assert blocks[3] == Bullets(
@@ -216,7 +218,7 @@ def test_one_step_ahead_better_gives_the_margin_and_its_interval(tmp_path: Path)
     baselines = {"last_value": off_by(1.0 + 0.2 * THIRDS, actual)}
     blocks = regression_blocks(make_run(tmp_path, model, actual, baselines))
     assert blocks[2] == (
-        "The model beats every naive baseline by more than the noise: test MAE 0.5 against 1 "
+        "The model beats every baseline by more than the noise: test MAE 0.5 against 1 "
         "for the best of them (last value)."
     )
     assert blocks[3] == Bullets(
@@ -233,9 +235,9 @@ def test_one_step_ahead_worse_is_flagged_with_the_margin(tmp_path: Path) -> None
     baselines = {"last_value": off_by(1.0 + 0.2 * THIRDS, actual)}
     blocks = regression_blocks(make_run(tmp_path, model, actual, baselines))
     assert blocks[2] == Note(
-        "The model is worse than the last value baseline, by more than the noise: forecast "
-        "naively, or search longer (more epochs or trials), widen the window, or check the "
-        "data's scaling."
+        "The model is worse than the last value baseline, by more than the noise: use that "
+        "forecast, or search longer (more epochs or trials), widen the window, or check the "
+        "data's scaling (data.scaling: window lets a forecast leave the training range)."
     )
     assert blocks[3] == Bullets(
         (
@@ -250,7 +252,7 @@ def test_every_step_within_the_noise_claims_no_winner(tmp_path: Path) -> None:
     baselines = {"seasonal_naive": off_by(0.5 + 0.2 * THIRDS)}
     blocks = regression_blocks(make_run(tmp_path, model, SERIES, baselines))
     assert blocks[2] == (
-        "No naive baseline beats the model by more than the noise at any step, but the model "
+        "No baseline beats the model by more than the noise at any step, but the model "
         "does not beat every one at every step either: test MAE 0.5 against 0.5 for the best of "
         "them (seasonal naive) over all steps."
     )

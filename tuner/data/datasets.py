@@ -82,6 +82,11 @@ class Forecast:
     baselines: dict[str, np.ndarray]  # name -> (test samples, horizon), in target units
     relative: bool = False  # data.scaling: window (the model sees windows relative to a level)
     naive_mae: float = float("nan")  # the training part's in-sample seasonal-naive MAE (MASE)
+    # the statistical baseline's inputs (tuner.data.statistical): the whole target series, the
+    # training part's length, and each test window's last input step
+    history: np.ndarray | None = None
+    train_steps: int = 0
+    test_origins: np.ndarray | None = None
 
 
 def imports_keras(cfg: DataSection) -> bool:
@@ -299,6 +304,9 @@ def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
         scale=scale,
         relative=relative,
         naive_mae=series.naive_mae(rows[:, 0], period),
+        history=target,
+        train_steps=len(rows),
+        test_origins=test.starts + cfg.window - 1,
         time_test=series.target_times(table.time, test.starts, cfg.window, cfg.horizon),
         baselines=series.baselines(target, test.starts, cfg.window, cfg.horizon, period),
     )

@@ -26,7 +26,9 @@ from tuner.analysis.forecast import errors
 from tuner.analysis.selection import select
 from tuner.config import yaml_lines
 from tuner.config.schema import Config
-from tuner.data.datasets import Dataset
+from tuner.data.datasets import Dataset, Forecast
+from tuner.data.statistical import NAME as STATISTICAL
+from tuner.data.statistical import ets_forecasts
 from tuner.engine import recipe
 from tuner.engine.model import regression_metrics
 from tuner.errors import ConfigError, TunerError, UserInputError
@@ -155,11 +157,12 @@ def forecast_summary(model: keras.Model, dataset: Dataset, run_dir: Path) -> Eva
     forecast = dataset.forecast
     assert forecast is not None
     predicted = np.asarray(model.predict(dataset.x_test, verbose=0), dtype="float32")
+    baselines = {**forecast.baselines, **statistical_baseline(forecast, dataset.y_test.shape)}
     arrays: dict[str, Any] = {
         "time": forecast.time_test,
         "actual": dataset.y_test,
         "predicted": predicted.reshape(dataset.y_test.shape),
-        **{f"baseline_{name}": values for name, values in forecast.baselines.items()},
+        **{f"baseline_{name}": values for name, values in baselines.items()},
     }
     results.write_predictions(run_dir, arrays)
     return {
@@ -175,10 +178,29 @@ def forecast_summary(model: keras.Model, dataset: Dataset, run_dir: Path) -> Eva
         "errors": errors(dataset.y_test, predicted, forecast.naive_mae),
         "baselines": {
             name: errors(dataset.y_test, values, forecast.naive_mae)
-            for name, values in forecast.baselines.items()
+            for name, values in baselines.items()
         },
         "predictions": layout.PREDICTIONS_FILE,
     }
+
+
+def statistical_baseline(forecast: Forecast, shape: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """{"ets": its test forecasts} (tuner.data.statistical), or {} with a note when the
+    series is too short for it or its fit fails."""
+    if forecast.history is None or forecast.test_origins is None:
+        return {}
+    made = ets_forecasts(
+        forecast.history, forecast.train_steps, forecast.test_origins, forecast.horizon,
+        forecast.period,
+    )  # fmt: skip
+    if made is None:
+        print(
+            "note: the statistical baseline (ETS) could not be fitted to the training part; "
+            "the report compares with the naive baselines only",
+            file=sys.stderr,
+        )
+        return {}
+    return {STATISTICAL: made.reshape(shape)}
 
 
 def _trial_model(tuner: Any, record: TrialRecord, run_dir: Path) -> keras.Model | None:

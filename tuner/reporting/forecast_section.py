@@ -21,6 +21,7 @@ from tuner.analysis.forecast import (
     series_data,
     step_comparison,
 )
+from tuner.data.statistical import NAME as STATISTICAL
 from tuner.numbers import is_finite_number
 from tuner.reporting.figures.canvas import to_png
 from tuner.reporting.figures.forecast import draw_horizon, draw_scatter, draw_series
@@ -71,6 +72,13 @@ def regression_blocks(run_dir: Path) -> list[Block]:
     return blocks
 
 
+STATISTICAL_TEXT = (
+    " Statistical baseline: exponential smoothing (statsmodels' ETS, additive errors, damped "
+    "trend, a season where there is a period), fitted on the training part and forecast from "
+    "each test window's last step."
+)
+
+
 def _intro(test: Mapping[str, Any], predictions: Predictions) -> str:
     samples, horizon = predictions.actual.shape
     steps = "1 step ahead" if horizon == 1 else f"1 to {horizon} steps ahead"
@@ -91,6 +99,7 @@ def _intro(test: Mapping[str, Any], predictions: Predictions) -> str:
         f"percent (M4's symmetric form).{scaled} Naive baselines: the last value seen, repeated"
         + (season if test.get("period") else "")
         + "."
+        + (STATISTICAL_TEXT if STATISTICAL in predictions.baselines else "")
     )
 
 
@@ -144,9 +153,10 @@ def _verdict(table: pd.DataFrame, compared: dict[str, tuple[str, pd.DataFrame]])
     if worse:
         where = "" if single else " where it is worse"
         return Note(
-            f"The model is worse than {join_words(worse)}, by more than the noise: forecast naively"
-            f"{where}, or search longer (more epochs or trials), widen the window, or check the "
-            "data's scaling."
+            f"The model is worse than {join_words(worse)}, by more than the noise: use that "
+            f"forecast{where}, or search longer (more epochs or trials), widen the window, or "
+            "check the data's scaling (data.scaling: window lets a forecast leave the training "
+            "range)."
         )
     model, baselines = table.iloc[0], table.iloc[1:]
     best = baselines.loc[baselines["mae"].idxmin()]
@@ -157,18 +167,18 @@ def _verdict(table: pd.DataFrame, compared: dict[str, tuple[str, pd.DataFrame]])
     )
     if all((steps["outcome"] == "better").all() for _, steps in compared.values()):
         if single:
-            return f"The model beats every naive baseline by more than the noise: {mae}."
+            return f"The model beats every baseline by more than the noise: {mae}."
         return (
-            "The model beats every naive baseline at every step ahead by more than the noise: "
+            "The model beats every baseline at every step ahead by more than the noise: "
             f"{mae} over all steps."
         )
     if single:
         return (
-            "No naive baseline beats the model by more than the noise, but the model does not "
+            "No baseline beats the model by more than the noise, but the model does not "
             f"beat every one either: {mae}."
         )
     return (
-        "No naive baseline beats the model by more than the noise at any step, but the model "
+        "No baseline beats the model by more than the noise at any step, but the model "
         f"does not beat every one at every step either: {mae} over all steps."
     )
 

@@ -17,7 +17,11 @@ import numpy as np
 
 from tuner.run import atomic, layout
 
-BASELINE_NAMES = {"last_value": "last value", "seasonal_naive": "seasonal naive"}
+BASELINE_NAMES = {
+    "last_value": "last value",
+    "seasonal_naive": "seasonal naive",
+    "ets": "ETS (statsmodels, damped trend)",
+}
 TestScores = dict[str, dict[str, float]]  # trial_id -> test metric -> value, best trial first
 
 

@@ -22,6 +22,8 @@ CPU_BENCHMARKS = (
     "search_quality.py",
     "long_sequences.py",
     "small_data.py",
+    "final_models.py",
+    "forecasting.py",
 )
 
 

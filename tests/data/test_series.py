@@ -154,3 +154,34 @@ def test_the_shipped_csv_is_what_its_script_writes(tmp_path: Path) -> None:
     script["write"](tmp_path / "again.csv")
     shipped = REPO / "configs" / "data" / "daily_demand.csv"
     assert (tmp_path / "again.csv").read_bytes() == shipped.read_bytes()
+
+
+def test_walk_forward_forecasts_every_origin_of_the_test_span_from_its_own_lookback(
+    tmp_path: Path,
+) -> None:
+    """data.test_steps: 12 of 100 steps, window 10, horizon 2: the test windows are every
+    window whose two targets lie in the last 12 steps (11 of them), their inputs reaching back
+    into the validation part; validation likewise; training windows stay inside training."""
+    rows = "".join(f"{i},{i}\n" for i in range(100))
+    ds = load_csv(
+        write(tmp_path, "index,y\n" + rows), window=10, horizon=2, validation_split=0.1,
+        test_steps=12,
+    )  # fmt: skip
+    assert ds.y_test[:, 0].tolist() == list(range(88, 99))  # every origin 87..97
+    assert ds.x_test[0, :, 0].tolist() == list(range(78, 88))  # the lookback before the span
+    assert ds.y_val[:, 0].tolist() == list(range(78, 87))
+    assert ds.y_train[-1].tolist() == [76, 77] and ds.x_train[0, 0, 0] == 0
+    assert ds.forecast.time_test[0].tolist() == ["88", "89"]
+    # The fraction split (the default) keeps whole windows in the test part: 20 steps, 9.
+    whole = load_csv(write(tmp_path, "index,y\n" + rows), window=10, horizon=2)
+    assert whole.x_test[0, 0, 0] == 80 and len(whole.y_test) == 9
+
+
+def test_walk_forward_refuses_a_span_shorter_than_the_horizon(tmp_path: Path) -> None:
+    rows = "".join(f"{i},{i}\n" for i in range(100))
+    with pytest.raises(DataError) as caught:
+        load_csv(write(tmp_path, "index,y\n" + rows), window=10, horizon=3, test_steps=2)
+    assert str(caught.value).endswith(
+        "data.test_steps: the test part has 2 steps, fewer than the horizon (3); raise "
+        "data.test_steps or data.validation_split"
+    )

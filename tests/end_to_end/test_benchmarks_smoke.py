@@ -22,6 +22,8 @@ SCRIPTS = {
     "search_quality.py": ("6-search-quality.md", "epochs to RandomSearch's best"),
     "long_sequences.py": ("8-long-sequences.md", "median test accuracy"),
     "small_data.py": ("9-small-data.md", "beats 1-NN"),
+    "final_models.py": ("10-final-models.md", "best of its seed"),
+    "forecasting.py": ("11-forecasting.md", "beats seasonal naive"),
 }
 
 

@@ -38,8 +38,27 @@ DATA_KEYS = {
         *_COMMON_KEYS,
         *("path", "test_path", *CSV_KEYS, "limit", "class_weight"),
     ),
-    "sine": (*_COMMON_KEYS, "scaling", "window", "horizon", "period", "length", "noise", "trend"),
-    "csv": (*_COMMON_KEYS, "path", "target", "scaling", "window", "horizon", "period"),
+    "sine": (
+        *_COMMON_KEYS,
+        "scaling",
+        "window",
+        "horizon",
+        "period",
+        "test_steps",
+        "length",
+        "noise",
+        "trend",
+    ),  # fmt: skip
+    "csv": (
+        *_COMMON_KEYS,
+        "path",
+        "target",
+        "scaling",
+        "window",
+        "horizon",
+        "period",
+        "test_steps",
+    ),
 }
 # The name is a folder (runs/NAME.old-STAMP/trials/...) and a prefix of report files; 100 keeps
 # every path well inside a file system's 255 bytes per name.
@@ -77,6 +96,9 @@ class DataSection(_Section):
     window: int = Field(default=32, ge=1)  # sine/csv: time steps per sample
     horizon: int = Field(default=1, ge=1)  # sine/csv: predict steps 1..horizon ahead
     period: int | None = Field(default=None, ge=2)  # seasonal naive; sine: 40 (series)
+    # sine/csv: the last N steps are the test span, each of its origins forecast from the
+    # steps before it (walk-forward); null: the test_split share, holding whole windows
+    test_steps: int | None = Field(default=None, ge=1)
     length: int = Field(default=2000, ge=10)  # sine: time steps generated
     noise: float = Field(default=0.1, ge=0.0)  # sine: std of the Gaussian noise
     trend: float = 0.0  # sine: total linear rise over the series

@@ -281,9 +281,10 @@ def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
     target = table.values[:, 0]
     fractions = (cfg.validation_split, cfg.test_split)
     train, val, test = series.split(
-        table.values, target, cfg.window, cfg.horizon, fractions, cfg.path
+        table.values, target, cfg.window, cfg.horizon, fractions, cfg.path, cfg.test_steps
     )
-    rows = table.values[: series.bounds(len(target), *fractions)[0][1]]  # the training part
+    training_part = series.bounds(len(target), *fractions, cfg.test_steps)[0]
+    rows = table.values[: training_part[1]]
     standardize = cfg.normalize and cfg.scaling != "none"
     relative = cfg.scaling == "window"
     mean: np.ndarray | None

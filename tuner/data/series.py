@@ -69,9 +69,12 @@ def sine(length: int, period: int, noise: float, trend: float, seed: int) -> np.
     return np.asarray(wave + rise + jitter, dtype="float32")
 
 
-def bounds(steps: int, validation_split: float, test_split: float) -> list[tuple[int, int]]:
-    """[start, stop) of the training, validation and test parts, in time order."""
-    test = round(steps * test_split)
+def bounds(
+    steps: int, validation_split: float, test_split: float, test_steps: int | None = None
+) -> list[tuple[int, int]]:
+    """[start, stop) of the training, validation and test parts, in time order; the test
+    part the last ``test_steps`` steps when given, else the test_split share."""
+    test = test_steps if test_steps is not None else round(steps * test_split)
     validation = round(steps * validation_split)
     train = steps - validation - test
     return [(0, train), (train, train + validation), (train + validation, steps)]
@@ -84,13 +87,30 @@ def split(
     horizon: int,
     fractions: tuple[float, float],
     file: str | None = None,
+    test_steps: int | None = None,
 ) -> list[Part]:
-    """Training, validation and test windows; a DataError when a part holds no window."""
+    """Training, validation and test windows; a DataError when a part holds no window.
+
+    With ``test_steps`` (walk-forward: data.test_steps) the validation and test windows are
+    every window whose targets lie in the part, its inputs taken from the steps before it
+    (earlier parts included): each origin in the span is forecast from its own lookback, and
+    a test span needs no room for a window of its own. Without it, each part holds whole
+    windows (the fraction-based split, kept for compatibility)."""
     steps = len(target)
-    parts = bounds(steps, *fractions)
+    parts = bounds(steps, *fractions, test_steps)
+    walk_forward = test_steps is not None
     for name, (start, stop) in zip(PARTS, parts, strict=True):
+        if walk_forward and name != "training":
+            if stop - start < horizon:
+                raise DataError(
+                    f"the {name} part has {stop - start} steps, fewer than the horizon "
+                    f"({horizon}); raise data.test_steps or data.validation_split",
+                    file=file,
+                    key="data.test_steps" if name == "test" else "data.validation_split",
+                )
+            continue
         if stop - start < window + horizon:
-            need = _shortest(window + horizon, fractions, steps)
+            need = _shortest(window + horizon, fractions, steps, test_steps)
             raise DataError(
                 f"the {name} part has {stop - start} of the series' {steps} steps, fewer than "
                 f"window + horizon = {window + horizon}; lower data.window or data.horizon, "
@@ -106,11 +126,21 @@ def split(
         file=file,
         key="data.window",
     )
-    return [_windows(values, target, window, horizon, start, stop) for start, stop in parts]
+    return [
+        _windows(values, target, window, horizon, start, stop, lookback=walk_forward and i > 0)
+        for i, (start, stop) in enumerate(parts)
+    ]
 
 
-def _shortest(needed: int, fractions: tuple[float, float], steps: int) -> int:
-    """The fewest steps whose every part holds ``needed`` steps."""
+def _shortest(
+    needed: int, fractions: tuple[float, float], steps: int, test_steps: int | None = None
+) -> int:
+    """The fewest steps whose every part (walk-forward: the training part) holds ``needed``."""
+    if test_steps is not None:
+        length = steps
+        while bounds(length, *fractions, test_steps)[0][1] < needed:
+            length += 1
+        return length
     smallest = min(fractions[0], fractions[1], 1 - sum(fractions))
     length = max(steps, math.floor(needed / smallest))
     while min(b - a for a, b in bounds(length, *fractions)) < needed:
@@ -119,9 +149,18 @@ def _shortest(needed: int, fractions: tuple[float, float], steps: int) -> int:
 
 
 def _windows(
-    values: np.ndarray, target: np.ndarray, window: int, horizon: int, start: int, stop: int
+    values: np.ndarray,
+    target: np.ndarray,
+    window: int,
+    horizon: int,
+    start: int,
+    stop: int,
+    lookback: bool = False,
 ) -> Part:
-    starts = np.arange(start, stop - window - horizon + 1)
+    """The windows inside [start, stop), or with ``lookback`` every window whose targets lie
+    in it (its inputs may start before ``start``)."""
+    first = max(0, start - window) if lookback else start
+    starts = np.arange(first, stop - window - horizon + 1)
     inputs = starts[:, None] + np.arange(window)
     targets = starts[:, None] + window + np.arange(horizon)
     return Part(values[inputs], target[targets], starts)

@@ -73,6 +73,13 @@ def test_sine_search_evaluate_and_report(tmp_path: Path) -> None:
     seasonal = test["baselines"]["seasonal_naive"]
     assert seasonal["mase"] == pytest.approx(seasonal["mae"] / naive, rel=1e-6)
     assert "test mase (1 = the training part's naive error): model " in done.stdout
+    # Split conformal intervals: the test span's coverage is what predictions.npz's bounds hold.
+    with np.load(run / "best" / "predictions.npz") as npz:
+        low, high = npz["lower_80"], npz["upper_80"]
+    assert np.all(low <= predicted) and np.all(predicted <= high)
+    held = float(np.mean((actual >= low - 1e-5) & (actual <= high + 1e-5)))
+    assert test["intervals"]["80"]["coverage"] == pytest.approx(held, abs=0.03)
+    assert test["intervals"]["95"]["mean_width"] >= test["intervals"]["80"]["mean_width"]
 
     # The exported model takes raw windows and answers in target units, without the toolkit.
     x = np.stack([wave[s : s + 10, None] for s in range(0, 200, 5)])
@@ -96,6 +103,7 @@ def test_sine_search_evaluate_and_report(tmp_path: Path) -> None:
     header = next(line for line in markdown.splitlines() if line.startswith("| forecast |"))
     assert "| sMAPE | MASE |" in header
     assert "MASE is MAE over the training part's own naive error" in markdown
+    assert "Prediction intervals: split conformal" in markdown
 
 
 def test_csv_search_tunes_the_head(tmp_path: Path) -> None:

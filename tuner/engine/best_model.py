@@ -22,14 +22,12 @@ from typing import Any
 import keras
 import numpy as np
 
-from tuner.analysis.forecast import errors
 from tuner.analysis.selection import select
 from tuner.config import yaml_lines
 from tuner.config.schema import Config
-from tuner.data.datasets import Dataset, Forecast
-from tuner.data.statistical import NAME as STATISTICAL
-from tuner.data.statistical import ets_forecasts
+from tuner.data.datasets import Dataset
 from tuner.engine import recipe
+from tuner.engine.forecasts import forecast_summary
 from tuner.engine.model import regression_metrics
 from tuner.errors import ConfigError, TunerError, UserInputError
 from tuner.run import atomic, layout, records, results
@@ -150,57 +148,6 @@ def predicted_classes(outputs: np.ndarray, labels: str) -> np.ndarray:
     if outputs.shape[-1] == 1:
         return (outputs[:, 0] >= 0.5).astype("int32")
     return outputs.argmax(axis=-1).astype("int32")
-
-
-def forecast_summary(model: keras.Model, dataset: Dataset, run_dir: Path) -> EvaluationSummary:
-    """Write best/predictions.npz; the target, horizon and the naive baselines' test errors."""
-    forecast = dataset.forecast
-    assert forecast is not None
-    predicted = np.asarray(model.predict(dataset.x_test, verbose=0), dtype="float32")
-    baselines = {**forecast.baselines, **statistical_baseline(forecast, dataset.y_test.shape)}
-    arrays: dict[str, Any] = {
-        "time": forecast.time_test,
-        "actual": dataset.y_test,
-        "predicted": predicted.reshape(dataset.y_test.shape),
-        **{f"baseline_{name}": values for name, values in baselines.items()},
-    }
-    results.write_predictions(run_dir, arrays)
-    return {
-        "target": forecast.target,
-        "window": forecast.window,
-        "horizon": forecast.horizon,
-        "period": forecast.period,
-        "units": (
-            "mae and rmse in the target's units, smape in percent, mase a multiple of the "
-            "training part's in-sample seasonal-naive mae (naive_mae); loss on the scaled target"
-        ),
-        "naive_mae": forecast.naive_mae,
-        "errors": errors(dataset.y_test, predicted, forecast.naive_mae),
-        "baselines": {
-            name: errors(dataset.y_test, values, forecast.naive_mae)
-            for name, values in baselines.items()
-        },
-        "predictions": layout.PREDICTIONS_FILE,
-    }
-
-
-def statistical_baseline(forecast: Forecast, shape: tuple[int, ...]) -> dict[str, np.ndarray]:
-    """{"ets": its test forecasts} (tuner.data.statistical), or {} with a note when the
-    series is too short for it or its fit fails."""
-    if forecast.history is None or forecast.test_origins is None:
-        return {}
-    made = ets_forecasts(
-        forecast.history, forecast.train_steps, forecast.test_origins, forecast.horizon,
-        forecast.period,
-    )  # fmt: skip
-    if made is None:
-        print(
-            "note: the statistical baseline (ETS) could not be fitted to the training part; "
-            "the report compares with the naive baselines only",
-            file=sys.stderr,
-        )
-        return {}
-    return {STATISTICAL: made.reshape(shape)}
 
 
 def _trial_model(tuner: Any, record: TrialRecord, run_dir: Path) -> keras.Model | None:

@@ -21,6 +21,7 @@ from tuner.analysis.forecast import (
     series_data,
     step_comparison,
 )
+from tuner.analysis.intervals import coverage_noise
 from tuner.data.statistical import NAME as STATISTICAL
 from tuner.numbers import is_finite_number
 from tuner.reporting.figures.canvas import to_png
@@ -53,6 +54,8 @@ def regression_blocks(run_dir: Path) -> list[Block]:
     if compared:
         blocks.append(Bullets(tuple(_against(name, steps) for name, steps in compared.values())))
         blocks.append(_noise_text(*predictions.actual.shape))
+    if isinstance(test.get("intervals"), dict):
+        blocks.append(_intervals_text(test["intervals"], predictions.actual.size))
     blocks.append(
         Image(
             "forecast_series",
@@ -77,6 +80,34 @@ STATISTICAL_TEXT = (
     "trend, a season where there is a period), fitted on the training part and forecast from "
     "each test window's last step."
 )
+
+
+def _intervals_text(found: Mapping[str, Any], values: int) -> str:
+    """The prediction intervals' test coverage against their level, within its noise."""
+    parts = []
+    for name, entry in sorted(found.items(), key=lambda item: float(item[0])):
+        level, got = float(name) / 100, entry.get("coverage")
+        if not is_finite_number(got) or not is_finite_number(entry.get("mean_width")):
+            parts.append(f"{name}%: too few validation windows to size it")
+            continue
+        noise = coverage_noise(level, values)
+        judged = (
+            "as promised"
+            if abs(got - level) <= noise
+            else ("too narrow" if got < level else "wider than needed")
+        )
+        parts.append(
+            f"{name}% intervals (mean width {significant(entry['mean_width'], 3)}) held "
+            f"{decimals(100 * got, 1)}% of the test values, {judged} (±{decimals(100 * noise, 1)} "
+            f"points: the noise of a coverage of {plural(values, 'value')} taken as independent; "
+            "neighbouring forecasts' errors are not, so the true noise is larger)"
+        )
+    return (
+        "Prediction intervals: split conformal, the forecast ± the validation windows' absolute "
+        "error at that level's rank, per step ahead (best/predictions.npz: lower_80, upper_80, "
+        f"lower_95, upper_95). {'; '.join(parts)}. A series whose noise grows with its level "
+        "gets intervals too narrow where it is high: the coverage above says whether it did."
+    )
 
 
 def _intro(test: Mapping[str, Any], predictions: Predictions) -> str:

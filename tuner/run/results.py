@@ -89,6 +89,8 @@ class EvaluationSummary(TypedDict, total=False):
     units: str
     naive_mae: float  # MASE's denominator: the training part's in-sample seasonal-naive MAE
     errors: dict[str, float]  # the exported model's mae, rmse, smape and mase
+    # split conformal prediction intervals ("80", "95"): the test span's coverage, mean width
+    intervals: dict[str, dict[str, float]]
     baselines: dict[str, dict[str, float]]
     predictions: str
     repeats: list[RepeatEntry]

@@ -2,13 +2,21 @@
 
 The Python API (tuner.api) is imported on first use, so `import tuner` stays instant and
 imports neither Keras nor pandas: tuner.search, load_trials, load_history, report,
-best_model and predict.
+best_model, predict and forecast.
 """
 
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["best_model", "load_history", "load_trials", "predict", "report", "search"]
+__all__ = [
+    "best_model",
+    "forecast",
+    "load_history",
+    "load_trials",
+    "predict",
+    "report",
+    "search",
+]
 
 
 def __getattr__(name: str) -> Any:

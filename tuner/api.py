@@ -201,6 +201,15 @@ def predict(
     return result.frame
 
 
+def forecast(run: PathLike, data: PathLike | None = None, *, steps: int | None = None) -> Any:
+    """A series run's forecasts after the last step of its data (or of ``data``, a CSV in
+    the run's format with newer observations), as `tuner forecast RUN` writes them: a pandas
+    DataFrame with series, time, step, forecast, lower_80, upper_80, lower_95, upper_95."""
+    with _environment_kept():
+        result = service.forecast(Path(run), data=None if data is None else Path(data), steps=steps)
+    return result.frame
+
+
 @contextlib.contextmanager
 def _environment_kept() -> Iterator[None]:
     """os.environ as it was before the block (the search sets KERAS_BACKEND and TensorFlow's

@@ -97,6 +97,29 @@ def test_sine_search_evaluate_and_report(tmp_path: Path) -> None:
     )
     assert plain.returncode == 0, plain.stderr[-500:]
 
+    # tuner forecast: the 2 steps after the series' end, from its last window, with intervals.
+    ahead = tuner("forecast", "runs/tiny-sine", "--out", "ahead.csv", cwd=tmp_path)
+    assert ahead.returncode == 0, ahead.stderr
+    import pandas as pd
+
+    frame = pd.read_csv(tmp_path / "ahead.csv")
+    assert list(frame.columns) == [
+        "series", "time", "step", "forecast", "lower_80", "upper_80", "lower_95", "upper_95",
+    ]  # fmt: skip
+    assert frame["time"].tolist() == [300, 301] and frame["step"].tolist() == [1, 2]
+    assert (frame["lower_95"] <= frame["lower_80"]).all()
+    assert (frame["lower_80"] <= frame["forecast"]).all()
+    assert (frame["forecast"] <= frame["upper_80"]).all()
+    import tuner as api
+
+    expected = api.best_model(run).predict(wave[None, -10:, None], verbose=0)[0]
+    assert np.allclose(frame["forecast"], expected, atol=1e-4)
+    beyond = tuner("forecast", "runs/tiny-sine", "--steps", "3", cwd=tmp_path)
+    assert beyond.returncode == 2 and beyond.stderr.strip() == (
+        "error: --steps: 3 is not among the 1 to 2 steps ahead the model forecasts "
+        "(data.horizon); search again with data.horizon: 3 for more"
+    )
+
     reported = tuner("report", cwd=tmp_path)
     assert reported.returncode == 0, reported.stderr
     markdown = (tmp_path / "reports" / "tiny-sine" / "report.md").read_text()

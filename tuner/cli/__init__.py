@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     configs.add_validate(commands)
     runs.add_evaluate(commands)
     runs.add_predict(commands)
+    runs.add_forecast(commands)
     runs.add_refit(commands)
     runs.add_export(commands)
     configs.add_schema(commands)

@@ -1,4 +1,4 @@
-"""Commands on finished runs: tuner report, evaluate, predict, refit and export."""
+"""Commands on finished runs: tuner report, evaluate, predict, forecast, refit and export."""
 
 from __future__ import annotations
 
@@ -65,6 +65,29 @@ def _add_run_and_data(parser: argparse.ArgumentParser, data_help: str) -> None:
         "run_dir", type=Path, metavar="RUN_DIR", help="a finished run, e.g. runs/mnist-lstm"
     )
     parser.add_argument("--data", type=Path, required=True, metavar="FILE", help=data_help)
+
+
+def add_forecast(commands: Any) -> None:
+    forecast = commands.add_parser(
+        "forecast",
+        help="a series run's forecasts after the last step of its data, with intervals",
+        description="The best model's forecasts for the steps after the last one of the run's "
+        "series (or of --data, a CSV in the run's format holding newer observations), read from "
+        "its last window of history: CSV columns series, time, step, forecast, lower_80, "
+        "upper_80, lower_95, upper_95 (split conformal intervals, sized on the search's "
+        "validation windows).",
+    )
+    forecast.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a series run, runs/<name>")
+    forecast.add_argument(
+        "--data", type=Path, metavar="FILE.csv", help="newer observations, in the run's format"
+    )
+    forecast.add_argument(
+        "--steps", type=int, metavar="H", help="steps ahead, 1 to data.horizon (default: all)"
+    )
+    forecast.add_argument(
+        "--out", type=Path, metavar="FILE.csv", help="write the forecasts here (default: print)"
+    )
+    forecast.set_defaults(command=cmd_forecast)
 
 
 def add_predict(commands: Any) -> None:
@@ -195,6 +218,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print(f"class {row[0]}: samples={row.samples} {_scores(scores)}")
     for name, errors in result.baselines.items():
         print(f"baseline {name}: {_scores(errors)}")
+    return 0
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    from tuner import service
+
+    result = service.forecast(args.run_dir, data=args.data, steps=args.steps, out=args.out)
+    if args.out is None:
+        result.frame.to_csv(sys.stdout, index=False)
+    else:
+        print(f"wrote {len(result.frame)} forecasts to {args.out}", file=sys.stderr)
     return 0
 
 

@@ -253,8 +253,8 @@ def _grouped_splits(
     )
 
 
-def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
-    """Windows of a sine or a CSV, split in time order; y is (samples, horizon) in target units."""
+def series_table(cfg: DataSection, seed: int) -> tuple[series.Table, str, int | None]:
+    """The series a sine or csv config names: (its table, where it came from, its period)."""
     period: int | None = cfg.period
     if cfg.dataset == "sine":
         period = cfg.period or series.SINE_PERIOD
@@ -274,10 +274,14 @@ def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
         if too_large:
             raise DataError(too_large, key="data.trend")
         table = series.Table(("value",), wave[:, None], np.arange(len(wave)).astype(str))
-        origin = f"a seeded sine of {cfg.length} steps, period {period}"
-    else:
-        assert cfg.path is not None and cfg.target is not None  # tuner.config checks both
-        table, origin = series.read_csv(cfg.path, cfg.target), cfg.path
+        return table, f"a seeded sine of {cfg.length} steps, period {period}", period
+    assert cfg.path is not None and cfg.target is not None  # tuner.config checks both
+    return series.read_csv(cfg.path, cfg.target), cfg.path, period
+
+
+def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
+    """Windows of a sine or a CSV, split in time order; y is (samples, horizon) in target units."""
+    table, origin, period = series_table(cfg, seed)
     target = table.values[:, 0]
     fractions = (cfg.validation_split, cfg.test_split)
     train, val, test = series.split(

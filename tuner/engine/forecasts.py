@@ -56,13 +56,13 @@ def forecast_summary(model: keras.Model, dataset: Dataset, run_dir: Path) -> Eva
 
 def _intervals(
     model: keras.Model, dataset: Dataset, predicted: np.ndarray, arrays: dict[str, Any]
-) -> dict[str, dict[str, float]]:
+) -> dict[str, dict[str, Any]]:
     """Split conformal intervals (tuner.analysis.intervals) from the validation windows'
     errors: lower_<L> and upper_<L> into ``arrays``; per level, the margin at each step and
     the coverage and mean width the test span got."""
     validated = np.asarray(model.predict(dataset.x_val, verbose=0), dtype="float32")
     validated = validated.reshape(dataset.y_val.shape)
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, Any]] = {}
     shape = dataset.y_test.shape
     for level in intervals.LEVELS:
         margin = intervals.margins(dataset.y_val, validated, level)
@@ -70,6 +70,7 @@ def _intervals(
         arrays[f"lower_{name}"] = (predicted.reshape(shape) - margin).astype("float32")
         arrays[f"upper_{name}"] = (predicted.reshape(shape) + margin).astype("float32")
         out[name] = {
+            "margins": [float(m) for m in margin],  # per step ahead: tuner forecast uses them
             "coverage": intervals.coverage(dataset.y_test, predicted.reshape(shape), margin),
             "mean_width": float(2 * margin.mean()),
             "validation_windows": len(dataset.y_val),

@@ -89,8 +89,9 @@ class EvaluationSummary(TypedDict, total=False):
     units: str
     naive_mae: float  # MASE's denominator: the training part's in-sample seasonal-naive MAE
     errors: dict[str, float]  # the exported model's mae, rmse, smape and mase
-    # split conformal prediction intervals ("80", "95"): the test span's coverage, mean width
-    intervals: dict[str, dict[str, float]]
+    # split conformal prediction intervals ("80", "95"): each step's margin (margins), the
+    # test span's coverage and mean width
+    intervals: dict[str, dict[str, Any]]
     baselines: dict[str, dict[str, float]]
     predictions: str
     repeats: list[RepeatEntry]

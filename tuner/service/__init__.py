@@ -1,7 +1,7 @@
 """The library layer: each job the toolkit does, as a function.
 
-search, refit, repeat, evaluate, predict, export, best_model and report take a typed Config or
-a run folder, return a frozen result (tuner.service.results) and raise the toolkit's
+search, refit, repeat, evaluate, predict, forecast, export, best_model and report take a
+typed Config or a run folder, return a frozen result (tuner.service.results) and raise the toolkit's
 exceptions with their one-line message. Both front ends stand on it: tuner.cli parses arguments and
 prints, tuner.api turns dicts and arrays into a Config; neither imports the other.
 
@@ -12,6 +12,7 @@ from tuner.service.finished_runs import (
     best_model,
     evaluate,
     export,
+    forecast,
     predict,
     refit,
     repeat,
@@ -20,6 +21,7 @@ from tuner.service.finished_runs import (
 from tuner.service.results import (
     EvaluateResult,
     ExportResult,
+    ForecastResult,
     PredictResult,
     RefitResult,
     SearchResult,
@@ -29,12 +31,14 @@ from tuner.service.search import search
 __all__ = [
     "EvaluateResult",
     "ExportResult",
+    "ForecastResult",
     "PredictResult",
     "RefitResult",
     "SearchResult",
     "best_model",
     "evaluate",
     "export",
+    "forecast",
     "predict",
     "refit",
     "repeat",

@@ -24,7 +24,13 @@ from tuner.run.saved_config import (
     read_saved_config,
     saved_config_or_none,
 )
-from tuner.service.results import EvaluateResult, ExportResult, PredictResult, RefitResult
+from tuner.service.results import (
+    EvaluateResult,
+    ExportResult,
+    ForecastResult,
+    PredictResult,
+    RefitResult,
+)
 from tuner.service.session import activate_keras, open_session
 
 T = TypeVar("T")
@@ -136,6 +142,49 @@ def predict(
     if out is not None:
         atomic.write_bytes(out, frame.to_csv(index=False).encode())
     return PredictResult(run_dir, data, frame, said, out)
+
+
+def forecast(
+    run_dir: Path,
+    *,
+    data: Path | None = None,
+    steps: int | None = None,
+    out: Path | None = None,
+) -> ForecastResult:
+    """The best model's forecasts after the last step of the run's series, or of ``data`` (a
+    CSV in the run's format with newer observations): tuner.engine.forecast_ahead's table,
+    written to ``out`` as CSV when given."""
+    from tuner.data.datasets import series_table
+    from tuner.data.series import read_csv
+
+    config, why = saved_config_or_none(check_run_dir(run_dir))
+    if config is None or config.data.dataset not in ("sine", "csv"):
+        raise UserInputError(
+            "tuner forecast is for a series run (data.dataset sine or csv)"
+            + (f"; its config.yaml does not load ({why})" if config is None else ""),
+            file=str(run_dir),
+        )
+    if out is not None and out.suffix.lower() != ".csv":
+        raise UserInputError(
+            f"forecasts are written as CSV; name a .csv, not {out.name}", key="--out"
+        )
+    table, _, _ = series_table(config.data, config.seed)
+    if data is not None:
+        newer = read_csv(str(data), table.columns[0])
+        if newer.columns != table.columns:
+            raise UserInputError(
+                f"its columns are {', '.join(newer.columns)}, the run's "
+                f"{', '.join(table.columns)}; give the run's columns",
+                file=str(data),
+            )
+        table = newer
+    activate_keras(read_backend(run_dir))
+    from tuner.engine.forecast_ahead import forecast_ahead
+
+    frame = forecast_ahead(run_dir, table, steps)
+    if out is not None:
+        atomic.write_bytes(out, frame.to_csv(index=False).encode())
+    return ForecastResult(run_dir, data, frame, out)
 
 
 def _import_factory(

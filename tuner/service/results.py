@@ -90,3 +90,14 @@ class ExportResult:
 
     tensorboard: tuple[Path, int] | None = None
     optuna: tuple[str, str, int] | None = None
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """tuner forecast: the forecasts after the series' last step, one row per step ahead
+    (series, time, step, forecast and the intervals' bounds), and the CSV written."""
+
+    run_dir: Path
+    data: Path | None
+    frame: pd.DataFrame
+    out: Path | None

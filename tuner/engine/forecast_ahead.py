@@ -1,0 +1,79 @@
+"""tuner forecast: the best model's forecasts after the last step of a series, with the split
+conformal intervals its search measured (best/test.json's intervals), as a table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tuner.data.series import Table
+from tuner.engine.best_model import load_best_model
+from tuner.errors import UserInputError
+from tuner.run import results
+
+COLUMNS = ("series", "time", "step", "forecast")
+
+
+def forecast_ahead(run_dir: Path, table: Table, steps: int | None) -> pd.DataFrame:
+    """One row per step ahead, 1..``steps`` (default: the model's horizon), from the last
+    ``window`` rows of ``table``: the forecast in the target's units and, where the search
+    measured them, lower_80, upper_80, lower_95, upper_95."""
+    summary = results.read_test(run_dir)
+    window, horizon = int(summary.get("window") or 0), int(summary.get("horizon") or 0)
+    if not window or not horizon:
+        raise UserInputError(
+            "its best/test.json names no window or horizon: this is not a forecasting run, or "
+            "its search has not finished; use tuner predict for a classifier",
+            file=str(run_dir),
+        )
+    steps = horizon if steps is None else steps
+    if not 1 <= steps <= horizon:
+        raise UserInputError(
+            f"{steps} is not among the 1 to {horizon} steps ahead the model forecasts "
+            f"(data.horizon); search again with data.horizon: {steps} for more",
+            key="--steps",
+        )
+    if len(table.values) < window:
+        raise UserInputError(
+            f"the series has {len(table.values)} steps, fewer than the model's window ({window}); "
+            "give at least that much history",
+            key="--data",
+        )
+    x = table.values[None, -window:, :].astype("float32")
+    forecast = np.asarray(load_best_model(run_dir).predict(x, verbose=0), "float64")[0][:steps]
+    frame = pd.DataFrame(
+        {
+            "series": summary.get("target", table.columns[0]),
+            "time": next_times(table.time, steps),
+            "step": np.arange(1, steps + 1),
+            "forecast": forecast,
+        }
+    )
+    for level, entry in sorted((summary.get("intervals") or {}).items()):
+        margins = np.asarray(entry.get("margins") or [], "float64")[:steps]
+        if len(margins) == steps:
+            frame[f"lower_{level}"] = forecast - margins
+            frame[f"upper_{level}"] = forecast + margins
+    return frame
+
+
+def next_times(labels: np.ndarray, steps: int) -> list[str]:
+    """The labels of the ``steps`` time steps after the last: dates at the series' own
+    frequency (pandas' inference), numbers at their last spacing, else "+1", "+2", ..."""
+    last = [str(v) for v in labels[-3:]]
+    numbers = pd.to_numeric(pd.Series(last), errors="coerce")
+    if numbers.notna().all() and len(last) >= 2:
+        gap = float(numbers.iloc[-1] - numbers.iloc[-2])
+        ahead = [numbers.iloc[-1] + gap * k for k in range(1, steps + 1)]
+        return [str(int(v)) if float(v).is_integer() else str(v) for v in ahead]
+    try:
+        stamps = pd.to_datetime(pd.Series([str(v) for v in labels[-10:]]), format="mixed")
+        frequency = pd.infer_freq(pd.DatetimeIndex(stamps))
+    except (ValueError, TypeError):
+        frequency = None
+    if frequency is not None:
+        future = pd.date_range(stamps.iloc[-1], periods=steps + 1, freq=frequency)[1:]
+        return [stamp.strftime("%Y-%m-%d") for stamp in future]
+    return [f"{last[-1]}+{k}" for k in range(1, steps + 1)]

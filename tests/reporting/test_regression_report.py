@@ -280,3 +280,35 @@ def test_the_forecast_report_does_not_import_keras() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_span_beyond_the_training_range_and_forecasts_that_lean_low_are_named(
+    tmp_path: Path,
+) -> None:
+    """Test targets above the training part's highest value, and every forecast 1 below the
+    actual (a bias far beyond the bootstrap's noise): the report says both, and with global
+    scaling names data.scaling: window as the remedy; forecasts off both ways are no bias."""
+    naive = {"last_value": SERIES + 2.0}
+    run = make_run(tmp_path / "low", SERIES - 1.0, SERIES, naive)
+    test = json.loads((run / "best" / "test.json").read_text())
+    test.update(training_range=[0.0, 12.0], scaling="series")
+    (run / "best" / "test.json").write_text(json.dumps(test))
+    texts = [
+        b.text if isinstance(b, Note) else b
+        for b in regression_blocks(run)
+        if not isinstance(b, pd.DataFrame)
+    ]
+    above = float(np.mean(SERIES > 12.0))
+    said = f"Of the test targets, {100 * above:.1f}% above its highest (12): the test span "
+    assert any(isinstance(t, str) and t.startswith(said) for t in texts)
+    [lean] = [t for t in texts if isinstance(t, str) and t.startswith("The forecasts lean below")]
+    assert "mean error -1 (95% interval -1 to -1" in lean and "100.0% of them below" in lean
+    assert lean.endswith("use data.scaling: window (the default), which forecasts relative to "
+                         "each window's last value.")  # fmt: skip
+    both_ways = make_run(tmp_path / "noise", off_by(np.array(1.0)), SERIES, naive)
+    texts = [
+        b.text if isinstance(b, Note) else b
+        for b in regression_blocks(both_ways)
+        if not isinstance(b, pd.DataFrame)
+    ]
+    assert not [t for t in texts if isinstance(t, str) and t.startswith("The forecasts lean")]

@@ -4,6 +4,7 @@ step whether the model beats each baseline by more than the noise (a paired bloc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -155,3 +156,34 @@ def _bootstrap_means(diff: np.ndarray, resamples: int, seed: int) -> np.ndarray:
     blocks = windows // length
     starts = np.random.default_rng(seed).integers(0, windows, size=(resamples, blocks))
     return block_sums[starts].sum(axis=1) / (blocks * length)
+
+
+@dataclass(frozen=True)
+class Bias:
+    """Whether the forecasts lean one way: the mean of forecast minus actual with its 95%
+    interval (the same block bootstrap as step_comparison), and the share below the actual."""
+
+    mean: float
+    low: float
+    high: float
+    below: float
+
+    @property
+    def biased(self) -> bool:
+        return self.low > 0 or self.high < 0
+
+
+def bias(predictions: Predictions, resamples: int = RESAMPLES, seed: int = BOOTSTRAP_SEED) -> Bias:
+    diff = np.asarray(predictions.predicted, "float64") - np.asarray(predictions.actual, "float64")
+    means = _bootstrap_means(
+        diff.reshape(len(diff), -1).mean(axis=1, keepdims=True), resamples, seed
+    )
+    tail = (1 - CONFIDENCE) / 2 * 100
+    low, high = np.percentile(means[:, 0], [tail, 100 - tail])
+    return Bias(float(diff.mean()), float(low), float(high), float((diff < 0).mean()))
+
+
+def outside(actual: np.ndarray, low: float, high: float) -> tuple[float, float]:
+    """(share of actual values above ``high``, share below ``low``)."""
+    values = np.asarray(actual, "float64")
+    return float((values > high).mean()), float((values < low).mean())

@@ -86,6 +86,7 @@ class Forecast:
     # training part's length, and each test window's last input step
     history: np.ndarray | None = None
     train_steps: int = 0
+    scaling: str = "series"  # data.scaling, as the report's advice needs it
     test_origins: np.ndarray | None = None
 
 
@@ -311,6 +312,7 @@ def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
         naive_mae=series.naive_mae(rows[:, 0], period),
         history=target,
         train_steps=len(rows),
+        scaling=cfg.scaling,
         test_origins=test.starts + cfg.window - 1,
         time_test=series.target_times(table.time, test.starts, cfg.window, cfg.horizon),
         baselines=series.baselines(target, test.starts, cfg.window, cfg.horizon, period),

@@ -45,6 +45,8 @@ def forecast_summary(model: keras.Model, dataset: Dataset, run_dir: Path) -> Eva
             "training part's in-sample seasonal-naive mae (naive_mae); loss on the scaled target"
         ),
         "naive_mae": forecast.naive_mae,
+        "scaling": forecast.scaling,
+        "training_range": _training_range(forecast),
         "errors": errors(dataset.y_test, predicted, forecast.naive_mae),
         "baselines": {
             name: errors(dataset.y_test, values, forecast.naive_mae)
@@ -52,6 +54,15 @@ def forecast_summary(model: keras.Model, dataset: Dataset, run_dir: Path) -> Eva
         },
         "predictions": layout.PREDICTIONS_FILE,
     }
+
+
+def _training_range(forecast: Forecast) -> list[float]:
+    """[lowest, highest] target value of the training part (the report flags test targets
+    outside it: a model fed global scales cannot forecast there)."""
+    if forecast.history is None or not forecast.train_steps:
+        return []
+    part = np.asarray(forecast.history[: forecast.train_steps], "float64")
+    return [float(part.min()), float(part.max())]
 
 
 def _intervals(

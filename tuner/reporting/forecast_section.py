@@ -15,8 +15,10 @@ from tuner.analysis.forecast import (
     MODEL,
     RESAMPLES,
     baseline_data,
+    bias,
     block_length,
     horizon_data,
+    outside,
     scatter_data,
     series_data,
     step_comparison,
@@ -54,6 +56,7 @@ def regression_blocks(run_dir: Path) -> list[Block]:
     if compared:
         blocks.append(Bullets(tuple(_against(name, steps) for name, steps in compared.values())))
         blocks.append(_noise_text(*predictions.actual.shape))
+    blocks += _extrapolation_blocks(test, predictions)
     if isinstance(test.get("intervals"), dict):
         blocks.append(_intervals_text(test["intervals"], predictions.actual.size))
     blocks.append(
@@ -80,6 +83,52 @@ STATISTICAL_TEXT = (
     "trend, a season where there is a period), fitted on the training part and forecast from "
     "each test window's last step."
 )
+
+
+def _extrapolation_blocks(test: Mapping[str, Any], predictions: Predictions) -> list[Block]:
+    """Test targets beyond the training part's range, and forecasts that lean one way by
+    more than the noise, with the remedy that fits the data's scaling."""
+    out: list[Block] = []
+    span = test.get("training_range")
+    if isinstance(span, list) and len(span) == 2 and all(is_finite_number(v) for v in span):
+        above, below = outside(predictions.actual, float(span[0]), float(span[1]))
+        if above or below:
+            parts = [
+                f"{decimals(100 * share, 1)}% {where} its {edge} ({significant(value, 4)})"
+                for share, where, edge, value in (
+                    (above, "above", "highest", span[1]),
+                    (below, "below", "lowest", span[0]),
+                )
+                if share
+            ]
+            out.append(
+                f"Of the test targets, {join_words(parts)}: the test span leaves the training "
+                "part's range, where a model that knows only the training levels cannot follow."
+            )
+    leaning = bias(predictions)
+    if leaning.biased:
+        way = "below" if leaning.mean < 0 else "above"
+        if test.get("scaling") == "window":
+            remedy = (
+                "the model already sees each window relative to its level (data.scaling: "
+                "window); a longer window or more epochs may let it learn the trend"
+            )
+        else:
+            remedy = (
+                "with data.scaling: series a model cannot forecast beyond the values it was "
+                "trained on; use data.scaling: window (the default), which forecasts relative "
+                "to each window's last value"
+            )
+        out.append(
+            Note(
+                f"The forecasts lean {way} the actual values: mean error "
+                f"{significant(leaning.mean, 3)} (95% interval {significant(leaning.low, 3)} to "
+                f"{significant(leaning.high, 3)}, the block bootstrap above), "
+                f"{decimals(100 * leaning.below, 1)}% of them below. That is bias, not noise: "
+                f"{remedy}."
+            )
+        )
+    return out
 
 
 def _intervals_text(found: Mapping[str, Any], values: int) -> str:

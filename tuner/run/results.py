@@ -92,6 +92,8 @@ class EvaluationSummary(TypedDict, total=False):
     # split conformal prediction intervals ("80", "95"): each step's margin (margins), the
     # test span's coverage and mean width
     intervals: dict[str, dict[str, Any]]
+    scaling: str  # data.scaling: window, series or none
+    training_range: list[float]  # [lowest, highest] target value of the training part
     baselines: dict[str, dict[str, float]]
     predictions: str
     repeats: list[RepeatEntry]

@@ -36,7 +36,7 @@ from tuner.engine import recipe, refit
 from tuner.engine.best_model import save_best
 from tuner.engine.repeats import KeepBestWeights
 from tuner.errors import TunerError
-from tuner.run import records, results
+from tuner.run import results
 from tuner.run.records import TrialRecord
 from tuner.run.results import EvaluationSummary, FinalModelEntry
 from tuner.text import plural
@@ -50,7 +50,7 @@ def make_final_models(config: Config, dataset: Dataset, run_dir: Path) -> Evalua
     plan = recipe.validation_plan(config, dataset)
     recipes = config.search.final_recipes(plan.cross_validates)
     summary = results.read_test(run_dir)
-    record = _exported_record(run_dir, summary)
+    record = refit.exported_record(run_dir, summary)
     entries: list[FinalModelEntry] = []
     forecasts: EvaluationSummary = {}  # a series: the exported model's forecast errors
     for position, name in enumerate(recipes):
@@ -80,15 +80,6 @@ def make_final_models(config: Config, dataset: Dataset, run_dir: Path) -> Evalua
     summary["model_sha256"] = results.model_fingerprint(run_dir) or ""
     results.write_test(run_dir, summary)
     return summary
-
-
-def _exported_record(run_dir: Path, summary: EvaluationSummary) -> TrialRecord:
-    """The record of the trial best/ holds (test.json's first)."""
-    ranked = records.ranked(records.read_records(run_dir)[0])
-    if not ranked or not summary.get("trials"):
-        raise TunerError(f"{run_dir} has no best trial to make a final model from")
-    exported = str(summary["trials"][0]["trial_id"])
-    return next((r for r in ranked if r["trial_id"] == exported), ranked[0])
 
 
 def _train(

@@ -69,13 +69,8 @@ def refit_model(
 
 def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
     """Train, test and export the refit model; returns test.json's ``refit`` entry."""
-    ranked = records.ranked(records.read_records(run_dir)[0])
     summary = results.read_test(run_dir)
-    if not ranked or not summary.get("trials"):
-        raise TunerError(f"{run_dir} has no best trial to refit; run the search to the end first")
-    # The trial best/ holds (test.json's first), so the refit replaces that very model.
-    exported = str(summary["trials"][0]["trial_id"])
-    record = next((r for r in ranked if r["trial_id"] == exported), ranked[0])
+    record = exported_record(run_dir, summary)  # the refit replaces that very model
     model, (epochs,), samples = refit_model(config, dataset, record)
     metrics = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)
     keep_search_model(run_dir)
@@ -95,6 +90,15 @@ def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
     summary["model_sha256"] = results.model_fingerprint(run_dir) or ""
     results.write_test(run_dir, summary)
     return entry
+
+
+def exported_record(run_dir: Path, summary: EvaluationSummary) -> TrialRecord:
+    """The record of the trial best/ holds (test.json's first)."""
+    ranked = records.ranked(records.read_records(run_dir)[0])
+    if not ranked or not summary.get("trials"):
+        raise TunerError(f"{run_dir} has no best trial to refit; run the search to the end first")
+    exported = str(summary["trials"][0]["trial_id"])
+    return next((r for r in ranked if r["trial_id"] == exported), ranked[0])
 
 
 def keep_search_model(run_dir: Path) -> None:

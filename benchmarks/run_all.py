@@ -35,7 +35,8 @@ def main() -> None:
     if args.smoke:
         return
     parts = [(HERE / "decisions.md").read_text()]
-    parts += [p.read_text() for p in sorted(args.out.glob("*.md"))]
+    sections = sorted(args.out.glob("*.md"), key=lambda p: int(p.name.split("-", 1)[0]))
+    parts += [p.read_text() for p in sections]  # 2 before 10: by section number
     (HERE / "RESULTS.md").write_text("\n".join(parts))
     print(f"wrote {HERE / 'RESULTS.md'}")
 

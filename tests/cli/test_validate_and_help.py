@@ -134,6 +134,7 @@ def test_the_commands_are_the_documented_ones() -> None:
         "convert",
         "evaluate",
         "export",
+        "forecast",
         "init",
         "predict",
         "refit",

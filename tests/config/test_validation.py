@@ -6,6 +6,7 @@ there, so the expected message is the exact line the CLI prints after ``error: `
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -137,7 +138,16 @@ def test_defaults_are_resolved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert (config.objective, config.direction) == ("val_accuracy", "max")
     stop = config.search.early_stopping
     assert stop is not None
-    assert (stop.monitor, stop.patience, stop.min_delta) == ("val_loss", 3, 0.0)
+    assert (stop.monitor, stop.patience, stop.min_delta) == ("val_loss", None, 0.0)
+    from tuner.engine.recipe import patience
+
+    assert patience(config) == 3  # max(3, search.epochs 10 // 3)
+    assert (
+        patience(
+            dataclasses.replace(config, search=config.search.model_copy(update={"epochs": 30}))
+        )
+        == 10
+    )
     assert config.search.algorithm == "bayesian"
     assert config.search.time_budget is None and config.time_budget_s is None
     assert (config.data.dataset, config.data.source) == ("mnist", "auto")
@@ -266,7 +276,7 @@ def test_to_dict_writes_the_resolved_defaults(
     assert resolved["search"]["objective"] == "val_accuracy"
     assert resolved["search"]["early_stopping"] == {
         "monitor": "val_loss",
-        "patience": 3,
+        "patience": None,
         "min_delta": 0.0,
     }
     assert resolved["space"] == {"units": 32}
@@ -295,7 +305,9 @@ def test_regression_objectives_are_minimized(
 
 
 def test_model_head_sets_the_default_head(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = "data:\n  dataset: sine\n  scaling: series\nmodel:\n  head: sigmoid\nspace:\n  units: 8\n"
+    text = (
+        "data:\n  dataset: sine\n  scaling: series\nmodel:\n  head: sigmoid\nspace:\n  units: 8\n"
+    )
     assert _load(tmp_path, monkeypatch, text).space["head"].values == ("sigmoid",)
     assert _load(tmp_path, monkeypatch, "space:\n  units: 8\n").space["head"].values == ("softmax",)
 
@@ -316,6 +328,7 @@ def test_series_keys_round_trip_and_stay_out_of_classification_configs(
         "window": 32,
         "horizon": 3,
         "period": 7,
+        "test_steps": None,
         "validation_split": 0.1,
         "test_split": 0.2,
         "normalize": True,

@@ -120,7 +120,9 @@ class ModelSection(_Section):
 
 class EarlyStopping(_Section):
     monitor: str = "val_loss"
-    patience: int = Field(default=3, ge=0)
+    # null: max(3, search.epochs // 3), the epochs a trial may go without improving (README,
+    # "Validation": at 3 a small set's trials stopped at chance, before their first real step)
+    patience: int | None = Field(default=None, ge=0)
     min_delta: float = Field(default=0.0, ge=0.0)
 
 

@@ -39,6 +39,7 @@ def write_monthly(seed: int, path: Path, months: int = 180) -> Path:
     labels, values, promotion = monthly(seed, months)
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = ["date,value,promotion"]
-    lines += [f"{m},{v:.3f},{int(p)}" for m, v, p in zip(labels, values, promotion, strict=True)]
+    rows = zip(labels, values.round(3).tolist(), promotion.astype(int).tolist(), strict=True)
+    lines += [f"{m},{v},{p}" for m, v, p in rows]
     path.write_text("\n".join(lines) + "\n")
     return path

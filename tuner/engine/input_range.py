@@ -12,6 +12,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from tuner.data.series import relative_windows
 from tuner.text import significant
 
 SPREAD_RATIO = 5.0  # a feature's standardized spread outside [1/5, 5] of the training data's 1
@@ -21,9 +22,12 @@ SHIFT = 3.0  # a feature's standardized mean beyond 3 training standard deviatio
 def input_range_warning(model: keras.Model, x: np.ndarray) -> str | None:
     """A one-line warning when ``x`` is far from the range of the model's training inputs;
     None when it is close or the model keeps no input statistics."""
-    layer = next((k for k in model.layers if isinstance(k, keras.layers.Normalization)), None)
+    layers = all_layers(model)
+    layer = next((k for k in layers if isinstance(k, keras.layers.Normalization)), None)
     if layer is None or layer.mean is None:
         return None
+    if any(k.name == "relative_to_level" for k in layers):  # its statistics are of these
+        x = relative_windows(np.asarray(x, dtype="float32"))
     mean = np.asarray(keras.ops.convert_to_numpy(layer.mean), dtype="float64").reshape(-1)
     variance = np.asarray(keras.ops.convert_to_numpy(layer.variance), dtype="float64").reshape(-1)
     values = np.asarray(x, dtype="float64").reshape(-1, mean.size)
@@ -47,3 +51,12 @@ def input_range_warning(model: keras.Model, x: np.ndarray) -> str | None:
         "feature); the model takes raw inputs, scaled as the training data was (it standardizes "
         "them itself): do not rescale them, or the metrics mean little"
     )
+
+
+def all_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """The model's layers, those of the models inside it included (a fold ensemble's
+    members), in order: the last with an activation is the output head."""
+    out: list[keras.layers.Layer] = []
+    for layer in model.layers:
+        out += all_layers(layer) if isinstance(layer, keras.Model) else [layer]
+    return out

@@ -103,9 +103,31 @@ def early_stopping(config: Config) -> list[keras.callbacks.Callback]:
         return []
     return [
         keras.callbacks.EarlyStopping(
-            monitor=stop.monitor, patience=stop.patience, min_delta=stop.min_delta
+            monitor=stop.monitor, patience=patience(config), min_delta=stop.min_delta
         )
     ]
+
+
+def patience(config: Config) -> int:
+    """search.early_stopping.patience, or by default a third of search.epochs (at least 3)."""
+    stop = config.search.early_stopping
+    if stop is not None and stop.patience is not None:
+        return stop.patience
+    return max(3, config.search.epochs // 3)
+
+
+def batch_size(config: Config, hp: kt.HyperParameters, dataset: Dataset) -> int:
+    """space.batch_size as written; by default the largest power of two up to a quarter of
+    the samples a trial trains on (the training split, or its smallest fold), from 8 to 128:
+    at least about 4 updates an epoch (a fold of 32 sequences at batch 32 made one, and its
+    trials stopped before they learned), and 128 for 512 samples or more. One value for the
+    whole run: refit, repeats and the final model train with the search's batch."""
+    if config.space["batch_size"].given:
+        return int(hp.get("batch_size"))
+    plan = validation_plan(config, dataset)
+    samples = min(len(f.train) for f in plan.folds) if plan.folds else len(dataset.x_train)
+    quarter = max(1, samples // 4)
+    return max(8, min(128, 2 ** (quarter.bit_length() - 1)))
 
 
 def fit_arguments(
@@ -159,5 +181,6 @@ def train_again(
     if validation is not None:
         arguments["validation_data"] = validation
     arguments["callbacks"] = [*arguments["callbacks"], *callbacks]
-    history = model.fit(batch_size=hp.get("batch_size"), epochs=epochs, verbose=0, **arguments)
+    size = batch_size(config, hp, dataset)
+    history = model.fit(batch_size=size, epochs=epochs, verbose=0, **arguments)
     return model, history

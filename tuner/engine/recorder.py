@@ -97,13 +97,15 @@ class Recorder:
 
     def run_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> Any:
         hp = trial.hyperparameters
+        size = recipe.batch_size(self.config, hp, self.dataset)
+        hp.values["batch_size"] = size  # the record says the batch it trained with
         if trial.trial_id in self._kept:
             kept = self._kept[trial.trial_id]
             return resume.replay_record(kept, hp.values, layout.kt_dir(self.run_dir))
         if trial.metrics.metrics:  # scores of an attempt killed before it was recorded
             trial.metrics = type(trial.metrics)()  # MetricsTracker, not exported by keras-tuner
         keras.utils.set_random_seed(recipe.trial_seed(self.config, trial.trial_id))
-        kwargs["batch_size"] = hp.get("batch_size")
+        kwargs["batch_size"] = size
         timer = EpochTimer()
         self._epoch_seconds[trial.trial_id] = timer.seconds
         epochs = _epochs_requested(trial, self.config.search.epochs)

@@ -27,9 +27,10 @@ from tuner.data import series
 from tuner.data.scoring_file import ScoringData
 from tuner.data.sequences import check_padding, repad
 from tuner.engine.best_model import load_best_model, predicted_classes
-from tuner.engine.input_range import input_range_warning
+from tuner.engine.input_range import all_layers, input_range_warning
 from tuner.engine.model import PaddingMask
 from tuner.errors import DataError, InputRangeWarning
+from tuner.numbers import is_finite_number
 from tuner.run import layout, results
 from tuner.run.results import ClassPredictions
 from tuner.run.saved_config import saved_config_or_none
@@ -58,6 +59,7 @@ class _Best:
     names: tuple[str, ...]  # the outputs' classes, in order
     masks: bool  # takes NaN padding after a shorter sequence's end
     period: int | None  # regression: the seasonal naive baseline's season
+    naive_mae: float | None  # regression: MASE's denominator, from the search's training part
 
 
 def evaluate_data(run_dir: Path, data: ScoringData) -> Scored:
@@ -112,7 +114,9 @@ def _open(run_dir: Path) -> _Best:
     config, _ = saved_config_or_none(run_dir)
     task = config.task if config is not None else "classification"
     outputs = int(model.output_shape[-1])
-    activation = str(getattr(getattr(model.layers[-1], "activation", None), "__name__", ""))
+    layers = all_layers(model)
+    head = next((k for k in reversed(layers) if hasattr(k, "activation")), layers[-1])
+    activation = str(getattr(getattr(head, "activation", None), "__name__", ""))
     labels = "multiclass"
     if activation == "sigmoid" and task == "classification":
         labels = "binary" if outputs == 1 else "multilabel"
@@ -122,10 +126,19 @@ def _open(run_dir: Path) -> _Best:
         and config.model.factory is not None
         and (config.data.dataset == "sequences")
     )  # the factory's model was given NaN padding raw: taking it is the factory's to do
-    masks = factory_on_sequences or any(isinstance(k, PaddingMask) for k in model.layers)
-    period = results.read_test(run_dir).get("period")
+    masks = factory_on_sequences or any(isinstance(k, PaddingMask) for k in layers)
+    summary = results.read_test(run_dir)
+    period, naive = summary.get("period"), summary.get("naive_mae")
     names = _class_names(run_dir, count) if task == "classification" else ()
-    return _Best(model, task, labels, names, masks, period if isinstance(period, int) else None)
+    return _Best(
+        model,
+        task,
+        labels,
+        names,
+        masks,
+        period if isinstance(period, int) else None,
+        float(naive) if is_finite_number(naive) else None,
+    )
 
 
 def _class_names(run_dir: Path, count: int) -> tuple[str, ...]:
@@ -241,8 +254,8 @@ def _regression(best: _Best, data: ScoringData, x: np.ndarray) -> Scored:
     if data.series is not None and data.starts is not None:
         target = data.series.values[:, 0]
         made = series.baselines(target, data.starts, x.shape[1], horizon, best.period)
-        baselines = {name: errors(y, values) for name, values in made.items()}
-    return Scored(errors(y, predicted), len(x), None, baselines)
+        baselines = {name: errors(y, values, best.naive_mae) for name, values in made.items()}
+    return Scored(errors(y, predicted, best.naive_mae), len(x), None, baselines)
 
 
 def _targets(y: Any, samples: int, horizon: int, source: str, key: str) -> np.ndarray:

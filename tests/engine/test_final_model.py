@@ -83,10 +83,12 @@ def test_the_terminal_names_each_recipe_and_which_is_exported(
     finals = json.loads((run / "best" / "test.json").read_text())["final_models"]
     lines = [line for line in out.splitlines() if line.startswith("final model: ")]
     assert len(lines) == 3  # the checkpoint's scores are the best line's
-    assert lines[0].startswith("final model: ensemble of trial 0 (3 fold models averaged): ")
+    assert lines[0].startswith("final model: ensemble of trial 0 (the average of 3 fold models): ")
     assert lines[0].endswith("; best/model.keras")
     assert f"test accuracy {round(finals[0]['test']['accuracy'], 4):g}," in lines[0]
-    assert lines[1].startswith("final model: refit of trial 0: test accuracy ")
+    assert lines[1].startswith(
+        "final model: refit of trial 0 (trained again on training + validation): test accuracy "
+    )
     assert lines[2].endswith("; tested beside it, not saved")
 
 
@@ -96,6 +98,8 @@ def test_the_report_shows_the_recipes_side_by_side(
     run, _, _ = searched
     markdown, _ = report(run, tmp_path / "reports")
     assert "Final model: best/model.keras is the ensemble model of trial 0" in markdown
+    exported = "**Exported model:** ensemble of trial 0 (the average of 3 fold models; "
+    assert exported + "search.final_model): test accuracy " in markdown
     assert "the exported one was chosen by the config before any test score was known" in markdown
     section = markdown.split("Final model: ", 1)[1].split("\n## ", 1)[0]
     recipes = [

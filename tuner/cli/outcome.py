@@ -22,6 +22,7 @@ from tuner.run.results import (
     RefitEntry,
     RepeatEntry,
     Spread,
+    recipe_words,
 )
 from tuner.service.results import SearchResult
 from tuner.text import decimals, join_words, significant
@@ -174,12 +175,9 @@ def refit_line(refit: RefitEntry) -> str:
 def final_model_line(entry: FinalModelEntry) -> str:
     """A final model recipe's test scores (search.final_model), exported or beside it."""
     tests = ", ".join(f"test {k} {decimals(v, 4)}" for k, v in entry["test"].items())
-    models = f"{entry['models']} fold models averaged" if entry["recipe"] == "ensemble" else ""
+    what = recipe_words(entry["recipe"], entry["models"])
     role = "best/model.keras" if entry["exported"] else "tested beside it, not saved"
-    return (
-        f"final model: {entry['recipe']} of trial {entry['trial_id']}"
-        f"{f' ({models})' if models else ''}: {tests}; {role}"
-    )
+    return f"final model: {entry['recipe']} of trial {entry['trial_id']} ({what}): {tests}; {role}"
 
 
 def repeats_line(config: Config, entry: RepeatEntry) -> str:

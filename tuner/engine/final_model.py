@@ -38,8 +38,7 @@ from tuner.engine.repeats import KeepBestWeights
 from tuner.errors import TunerError
 from tuner.run import results
 from tuner.run.records import TrialRecord
-from tuner.run.results import EvaluationSummary, FinalModelEntry
-from tuner.text import plural
+from tuner.run.results import EvaluationSummary, FinalModelEntry, recipe_words
 
 Trained = tuple[keras.Model, list[int], int]  # the model, each part's epochs, samples per part
 
@@ -86,7 +85,8 @@ def _train(
     name: str, config: Config, dataset: Dataset, record: TrialRecord, plan: ValidationPlan
 ) -> Trained:
     print(
-        f"final model: {name} of trial {record['trial_id']} ({_what(name, plan)})...",
+        f"final model: {name} of trial {record['trial_id']} "
+        f"({recipe_words(name, len(plan.folds))})...",
         file=sys.stderr,
         flush=True,
     )
@@ -97,14 +97,6 @@ def _train(
     if name == "ensemble":
         return _fold_ensemble(config, dataset, record, plan)
     raise TunerError(f"unknown final model recipe {name!r}")  # the config refuses it first
-
-
-def _what(name: str, plan: ValidationPlan) -> str:
-    return {
-        "refit": "trained again on training + validation",
-        "refit_stopped": "trained again on training + validation, stopped on a held-back slice",
-        "ensemble": f"the average of {plural(len(plan.folds), 'fold model')}",
-    }[name]
 
 
 def _refit_stopped(config: Config, dataset: Dataset, record: TrialRecord) -> Trained:

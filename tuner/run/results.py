@@ -16,6 +16,7 @@ from typing import Any, TypedDict, cast
 import numpy as np
 
 from tuner.run import atomic, layout
+from tuner.text import plural
 
 BASELINE_NAMES = {
     "last_value": "last value",
@@ -71,6 +72,16 @@ class FinalModelEntry(TypedDict):
     samples: int  # the samples each model trained on (the ensemble: a fold's, on average)
     test: dict[str, float]
     exported: bool  # best/model.keras is this recipe's model
+
+
+def recipe_words(recipe: str, models: int) -> str:
+    """What a final model recipe made, in words, for the terminal and the report."""
+    return {
+        "checkpoint": "the search's checkpoint at its best epoch",
+        "refit": "trained again on training + validation",
+        "refit_stopped": "trained again on training + validation, stopped on a held-back slice",
+        "ensemble": f"the average of {plural(models, 'fold model')}",
+    }.get(recipe, recipe)
 
 
 class EvaluationSummary(TypedDict, total=False):

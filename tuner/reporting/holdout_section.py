@@ -89,13 +89,18 @@ def _final_models_blocks(run: Run, finals: Any) -> list[Block]:
         cells["exported"] = "yes" if entry.get("exported") else ""
         exported = cells["recipe"] if entry.get("exported") else exported
         rows.append(cells)
+    others = (
+        f"The recipes below made models from the same trial and were each tested once on the "
+        f"same {plural(n or 0, 'sample')}; they are shown for comparison, and the exported one "
+        "was chosen by the config before any test score was known: choosing by these scores "
+        "would fit the test split."
+        if len(rows) > 1
+        else f"It was tested once on the same {plural(n or 0, 'sample')}; the table above is "
+        "the search's own checkpoint of that trial."
+    )
     return [
         f"Final model: best/model.keras is the {exported} model of trial "
-        f'{finals[0].get("trial_id")} (search.final_model; README, "Final model"). The '
-        f"recipes below made models from the same trial and were each tested once on the same "
-        f"{plural(n or 0, 'sample')}; they are shown for comparison, and the exported one was "
-        "chosen by the config before any test score was known: choosing by these scores would "
-        "fit the test split.",
+        f'{finals[0].get("trial_id")} (search.final_model; README, "Final model"). {others}',
         pd.DataFrame(rows),
     ]
 

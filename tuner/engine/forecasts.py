@@ -21,7 +21,9 @@ from tuner.run.results import EvaluationSummary
 
 
 def forecast_summary(model: keras.Model, dataset: Dataset, run_dir: Path) -> EvaluationSummary:
-    """Write best/predictions.npz; the target, horizon and the naive baselines' test errors."""
+    """Write best/predictions.npz (forecasts, actual values, every baseline's forecasts and the
+    intervals' bounds); return test.json's forecasting part: the target, window, horizon and
+    period, the model's and each baseline's errors, the intervals and the training range."""
     forecast = dataset.forecast
     assert forecast is not None
     predicted = np.asarray(model.predict(dataset.x_test, verbose=0), dtype="float32")

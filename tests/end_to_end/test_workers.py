@@ -58,14 +58,11 @@ def test_a_crew_outlives_a_dead_worker_and_resumes_after_a_whole_kill(tmp_path: 
     """worker0 is killed mid-trial and restarted, each trial still recorded once; then the
     launcher, chief and workers are killed at once (a lost machine), and the same command
     resumes to exactly max_trials with no finished record changed. TPE with median pruning:
-    the sampler and the pruning reference are rebuilt from the records on disk. Each trial is
-    cross-validated on 2 folds: a worker trains a trial's folds itself, and a trial whose
-    worker died is trained again from its first fold."""
+    the sampler and the pruning reference are rebuilt from the records on disk."""
     search = {
         **CONFIG["search"],
         "algorithm": "tpe",
         "pruning": {"rule": "median", "warmup_epochs": 0, "min_trials": 1},
-        "cv": {"folds": 2},
     }
     (tmp_path / "par.yaml").write_text(yaml.safe_dump({**CONFIG, "search": search}))
     command = [sys.executable, "-m", "tuner", "search", "par.yaml", "--workers", "2"]
@@ -103,9 +100,6 @@ def test_a_crew_outlives_a_dead_worker_and_resumes_after_a_whole_kill(tmp_path: 
     assert "[4/4]" in resumed.stderr and "best: trial" in resumed.stdout
     check_kept(before, finished(run))
     check_complete(run, CONFIG["search"]["max_trials"])
-    for record in records(run):  # every fold of every trial, pruned trials up to their stop
-        folds = [f["fold"] for f in record.get("folds", [])]
-        assert folds == [0, 1] or (record["status"] == "pruned" and folds in ([0], [0, 1]))
     assert {p.name for p in (run / "logs").iterdir()} == {"chief.log", "worker0.log", "worker1.log"}
     assert (run / "best" / "model.keras").exists()
 

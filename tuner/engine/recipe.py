@@ -122,7 +122,8 @@ def batch_size(config: Config, hp: kt.HyperParameters, dataset: Dataset) -> int:
     at least about 4 updates an epoch (a fold of 32 sequences at batch 32 made one, and its
     trials stopped before they learned), and 128 for 512 samples or more. One value for the
     whole run: refit, repeats and the final model train with the search's batch."""
-    if config.space["batch_size"].given:
+    declared = next((p for p in config.space.params if p.name == "batch_size"), None)
+    if declared is not None and declared.given:
         return int(hp.get("batch_size"))
     plan = validation_plan(config, dataset)
     samples = min(len(f.train) for f in plan.folds) if plan.folds else len(dataset.x_train)

@@ -95,13 +95,20 @@ class Recorder:
             self._attempts[trial.trial_id] = records.note_attempt(self.run_dir, trial.trial_id)
         super().on_trial_begin(trial)  # type: ignore[misc]
 
+    def _recorded(self, hp: kt.HyperParameters) -> dict[str, Any]:
+        """The trial's values as its record keeps them: batch_size the one it trained with
+        (the space's default is the data-sized batch of recipe.batch_size; keras-tuner's own
+        values stay as its oracle made them, so it still knows which points it tried)."""
+        if "batch_size" not in hp.values:  # a factory's space may leave it out
+            return dict(hp.values)
+        return {**hp.values, "batch_size": recipe.batch_size(self.config, hp, self.dataset)}
+
     def run_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> Any:
         hp = trial.hyperparameters
         size = recipe.batch_size(self.config, hp, self.dataset)
-        hp.values["batch_size"] = size  # the record says the batch it trained with
         if trial.trial_id in self._kept:
             kept = self._kept[trial.trial_id]
-            return resume.replay_record(kept, hp.values, layout.kt_dir(self.run_dir))
+            return resume.replay_record(kept, self._recorded(hp), layout.kt_dir(self.run_dir))
         if trial.metrics.metrics:  # scores of an attempt killed before it was recorded
             trial.metrics = type(trial.metrics)()  # MetricsTracker, not exported by keras-tuner
         keras.utils.set_random_seed(recipe.trial_seed(self.config, trial.trial_id))
@@ -162,7 +169,7 @@ class Recorder:
         epochs_run = len(history.get("loss", []))
         score = None if failed else _score(histories, self.config)
         model = histories[0].model if histories else None
-        values = trial.hyperparameters.values
+        values = self._recorded(trial.hyperparameters)
         pruner = self._pruners.pop(trial.trial_id, None)
         pruned = None if failed or pruner is None else pruner.reason
         status = records.FAILED if failed else records.PRUNED if pruned else records.COMPLETED

@@ -16,7 +16,10 @@ from tuner.config.yaml_lines import load_text
 from tuner.errors import ConfigError
 
 EXAMPLE = REPO / "configs" / "factory_example.yaml"
-SMALL = ["--set=data.limit=300", "--set=search.max_trials=2", "--set=search.epochs=1"]
+SMALL = [  # cv null: folds are beside this test's point (tests/engine/test_cross_validation.py)
+    "--set=data.limit=300", "--set=search.max_trials=2", "--set=search.epochs=1",
+    "--set=search.cv=null",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +53,7 @@ def test_a_factory_search_records_exports_and_reports(example: Path) -> None:
     assert all(set(r["hyperparameters"]) == names for r in records)
     from tuner.engine.input_range import all_layers
 
-    model = keras.saving.load_model(run / "best" / "model.keras")  # the factory's fold models
+    model = keras.saving.load_model(run / "best" / "model.keras")
     assert any(isinstance(layer, keras.layers.Conv1D) for layer in all_layers(model))
     saved = (run / "config.yaml").read_text()
     assert f"factory: '{REPO / 'configs' / 'my_models.py'}:build'" in saved

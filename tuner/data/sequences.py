@@ -82,44 +82,39 @@ def read_csv(path: str, columns: CsvColumns, features: tuple[str, ...] | None = 
     check_padded(len(first_rows), len(first_rows[longest]), len(chosen), path, repr(longest))
     for rows in first_rows.values():
         rows.sort(key=lambda r: (order[r], r))  # steps by order, ties in file order
-    sequences, sequence_labels = [], []
-    for rows in first_rows.values():
-        changed = [r for r in rows if labels[r] != labels[rows[0]]]
-        if changed:
-            raise DataError(
-                f"the label changes inside sequence {ids[rows[0]]!r} ({labels[rows[0]]!r}, then "
-                f"{labels[changed[0]]!r}); one label per sequence",
-                file=path,
-                line=int(line[changed[0]]),
-                key="data.label",
-            )
-        sequences.append(values[rows])
-        sequence_labels.append(_label(labels[rows[0]]))
+    rows_of = list(first_rows.values())
+    sequences = [values[rows] for rows in rows_of]
+    sequence_labels = [_label(v) for v in _per_sequence(labels, rows_of, ids, line, path, "label")]
     groups = None
     if columns.group is not None:
-        groups = _groups(
-            table[columns.group].to_numpy(), list(first_rows.values()), ids, line, path
-        )
+        cells = table[columns.group].to_numpy()
+        groups = np.asarray(_per_sequence(cells, rows_of, ids, line, path, "group"), dtype=str)
     return Labelled(pad(sequences), np.asarray(sequence_labels), tuple(chosen), groups)
 
 
-def _groups(
-    cells: np.ndarray, rows_of: list[list[int]], ids: np.ndarray, line: np.ndarray, path: str
-) -> np.ndarray:
-    """Each sequence's group (data.group), which must not change inside a sequence."""
+def _per_sequence(
+    cells: np.ndarray,
+    rows_of: list[list[int]],
+    ids: np.ndarray,
+    line: np.ndarray,
+    path: str,
+    what: str,
+) -> list[object]:
+    """Each sequence's value of a column that must not change inside a sequence (its label,
+    data.group's group); a DataError at the first row where it does."""
     found = []
     for rows in rows_of:
         changed = [r for r in rows if cells[r] != cells[rows[0]]]
         if changed:
             raise DataError(
-                f"the group changes inside sequence {ids[rows[0]]!r} ({cells[rows[0]]!r}, then "
-                f"{cells[changed[0]]!r}); one group per sequence",
+                f"the {what} changes inside sequence {ids[rows[0]]!r} ({cells[rows[0]]!r}, then "
+                f"{cells[changed[0]]!r}); one {what} per sequence",
                 file=path,
                 line=int(line[changed[0]]),
-                key="data.group",
+                key=f"data.{what}",
             )
         found.append(cells[rows[0]])
-    return np.asarray(found, dtype=str)
+    return found
 
 
 def check_padded(

@@ -12,7 +12,7 @@ import pytest
 from tuner.config.space import parse_space
 from tuner.config.tunables import TUNABLES
 from tuner.config.yaml_lines import load_text
-from tuner.data.series import TargetScale
+from tuner.data.series import TargetScale, relative_windows
 from tuner.engine.hyperparameters import to_hyperparameters
 from tuner.engine.model import ModelSpec, NormalizedLoss, build_model
 
@@ -188,17 +188,20 @@ def test_inverse_scaling_gives_mae_in_target_units() -> None:
 
 def test_window_scaling_forecasts_from_each_windows_level_beyond_the_training_range() -> None:
     """data.scaling: window: a zero head predicts the window's last target value plus the
-    training mean change, at any level (here 100 times the training range), and the window
-    the recurrent layers see is relative to that level."""
+    training mean change in units of the window's mean absolute step, at any level (here 100
+    times the training range), and the window the recurrent layers see is relative to that
+    level in those units: the numpy twin (series.relative_windows) agrees."""
     relative = ModelSpec(input_shape=(6, 2), num_classes=0, horizon=3, target=TARGET, relative=True)
     model = zero_head(build(relative, head="linear", units=4))
     x = np.random.default_rng(0).normal(size=(5, 6, 2)).astype("float32")
-    x[:, :, 0] += 1000.0  # far beyond anything the training statistics saw
-    expected = x[:, -1:, 0] + TARGET.mean  # the level, plus the mean change (offset 10)
-    assert np.allclose(model.predict(x, verbose=0), np.repeat(expected, 3, axis=1), atol=1e-3)
-    seen = keras.Model(model.inputs, model.get_layer("relative_to_level").output)
+    x[:, :, 0] = x[:, :, 0] * np.arange(1, 6)[:, None] + 1000.0  # far beyond, sizes differ
+    step = np.abs(np.diff(x[..., 0], axis=1)).mean(axis=1, keepdims=True)
+    expected = x[:, -1:, 0] + TARGET.mean * step  # the level, plus the mean change (10 steps)
+    assert np.allclose(model.predict(x, verbose=0), np.repeat(expected, 3, axis=1), rtol=1e-4)
+    seen = keras.Model(model.inputs, model.get_layer("relative_to_level").output[0])
     relative_x = seen.predict(x, verbose=0)
-    assert np.allclose(relative_x[..., 0], x[..., 0] - x[:, -1:, 0], atol=1e-3)
+    assert np.allclose(relative_x[..., 0], (x[..., 0] - x[:, -1:, 0]) / step, atol=1e-3)
+    assert np.allclose(relative_x, relative_windows(x), atol=1e-3)
     assert np.allclose(relative_x[..., 1], x[..., 1])  # the covariate as it is
     # best/model.keras of a window-scaled run loads with Keras alone: the sine search in
     # tests/end_to_end/test_regression_search.py checks it in a plain process.

@@ -32,7 +32,7 @@ from helpers.paths import REPO
 from tuner import cli
 from tuner.config.schema import load_config
 from tuner.config.sections import DataSection
-from tuner.data import datasets, series
+from tuner.data import datasets, series_csv
 from tuner.engine import workers
 from tuner.errors import ConfigError, DataError, TunerError
 from tuner.run import folder as run_folder
@@ -327,7 +327,7 @@ def test_a_csv_value_that_overflows_float32_names_file_line_and_column(tmp_path:
     path = tmp_path / "big.csv"
     path.write_text("time,demand\n0,1.5\n1,1e39\n" + "".join(f"{i},1\n" for i in range(2, 60)))
     with pytest.raises(DataError) as caught:
-        series.read_csv(str(path), "demand")
+        series_csv.read_csv(str(path), "demand")
     assert str(caught.value) == (
         f"{path}:3: demand: 1e39 is beyond the largest 32-bit float (about 3.4e38) that the "
         "values are stored as; rescale the column (e.g. to thousands or millions)"

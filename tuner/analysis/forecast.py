@@ -85,18 +85,43 @@ def scatter_data(predictions: Predictions) -> pd.DataFrame:
 
 
 def errors(
-    actual: np.ndarray, predicted: np.ndarray, naive_mae: float | None = None
+    actual: np.ndarray,
+    predicted: np.ndarray,
+    naive_mae: float | np.ndarray | None = None,
+    series: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Test MAE and RMSE of one forecast, in the target's units; sMAPE (percent); and with
-    ``naive_mae`` (the training part's in-sample seasonal-naive MAE) MASE, as in M4."""
+    ``naive_mae`` (the training part's in-sample seasonal-naive MAE) MASE, as in M4. With
+    many series, ``series`` gives each window's series and ``naive_mae`` each series' own
+    denominator: MASE is the mean over series of each one's MAE over its own (M4's), and
+    ``mase_median`` the median; a series whose denominator is 0 (constant in training) has
+    no MASE and is left out of both."""
     out = {
         "mae": float(mae(actual, predicted)),
         "rmse": rmse(actual, predicted),
         "smape": smape(actual, predicted),
     }
-    if is_finite_number(naive_mae) and naive_mae > 0:
-        out["mase"] = out["mae"] / naive_mae
+    if series is not None and naive_mae is not None:
+        ratios = per_series_mase(actual, predicted, np.asarray(naive_mae, "float64"), series)
+        if ratios.size:
+            out["mase"], out["mase_median"] = float(ratios.mean()), float(np.median(ratios))
+    elif is_finite_number(naive_mae) and naive_mae > 0:
+        out["mase"] = out["mae"] / float(naive_mae)
     return out
+
+
+def per_series_mase(
+    actual: np.ndarray, predicted: np.ndarray, naive_mae: np.ndarray, series: np.ndarray
+) -> np.ndarray:
+    """Each series' test MAE over its own denominator, for the series that have both."""
+    absolute = np.abs(np.asarray(predicted, "float64") - np.asarray(actual, "float64"))
+    absolute = absolute.reshape(len(series), -1)
+    out = []
+    for index, scale in enumerate(naive_mae):
+        mine = series == index
+        if mine.any() and is_finite_number(scale) and scale > 0:
+            out.append(absolute[mine].mean() / scale)
+    return np.array(out)
 
 
 def smape(actual: np.ndarray, predicted: np.ndarray) -> float:

@@ -85,7 +85,13 @@ def _validation_text(config: Config, dataset: Dataset | None) -> str:
         if config.search.cv is None:
             return "the validation split (search.cv: null)"
         return f"{config.search.cv.folds}-fold cross-validation, as search.cv asks"
-    plan = folds.plan(config.search.cv, dataset, config.seed, config.search.executions_per_trial)
+    plan = folds.plan(
+        config.search.cv,
+        dataset,
+        config.seed,
+        config.search.executions_per_trial,
+        config.data.backtest,
+    )
     return plan.why + (f"\n  warning: {plan.warning}" if plan.warning else "")
 
 

@@ -224,11 +224,29 @@ def _check_data(src: yaml_lines.Source, data: DataSection) -> None:
         raise src.error(
             ("data", "target"), "the csv dataset needs the column to forecast; set data.target"
         )
+    if data.series is not None:
+        _check_many_series(src, data)
     if task_of(data.dataset) == "regression" and data.validation_split + data.test_split >= 1:
         raise src.error(
             ("data", "test_split"),
             f"validation_split + test_split must be < 1 to leave a training part, got "
             f"{data.validation_split} + {data.test_split}; lower them",
+        )
+
+
+def _check_many_series(src: yaml_lines.Source, data: DataSection) -> None:
+    """data.series: series of different lengths are split by steps, not shares of a length."""
+    if data.test_steps is None:
+        raise src.error(
+            ("data", "series"),
+            "many series are tested on the last steps of each; set data.test_steps: N (e.g. "
+            "data.horizon) to make every series' last N steps its test span",
+        )
+    if data.scaling == "series":
+        raise src.error(
+            ("data", "scaling"),
+            "scaling: series standardizes by one series' training statistics, and data.series "
+            "names many; use scaling: window (each window scaled by its own level and steps)",
         )
 
 

@@ -45,6 +45,7 @@ DATA_KEYS = {
         "horizon",
         "period",
         "test_steps",
+        "backtest",
         "length",
         "noise",
         "trend",
@@ -53,11 +54,13 @@ DATA_KEYS = {
         *_COMMON_KEYS,
         "path",
         "target",
+        "series",
         "scaling",
         "window",
         "horizon",
         "period",
         "test_steps",
+        "backtest",
     ),
 }
 # The name is a folder (runs/NAME.old-STAMP/trials/...) and a prefix of report files; 100 keeps
@@ -75,11 +78,22 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
+class Backtest(_Section):
+    """data.backtest: each trial scored on ``windows`` rolling origins before the test span,
+    ``step`` steps apart (tuner.data.backtest): the forecasting form of cross-validation."""
+
+    windows: int = Field(default=3, ge=2, le=20)
+    step: int = Field(ge=1)
+
+
 class DataSection(_Section):
     dataset: Literal["mnist", "fashion_mnist", "digits", "sequences", "sine", "csv"] = "mnist"
     source: Literal["auto", "keras", "bundled"] = "auto"
     path: str | None = None
     target: str | None = None  # csv: the column to forecast
+    # csv: the column naming each row's series in a long file of many series; one model is
+    # trained on the windows of every series (tuner.data.panel); needs data.test_steps
+    series: str | None = None
     test_path: str | None = None  # sequences: the user's own test set, else a test_split
     id: str | None = None  # sequences (.csv): the column naming each sequence
     order: str | None = None  # sequences (.csv): each row's position; else file order
@@ -99,6 +113,9 @@ class DataSection(_Section):
     # sine/csv: the last N steps are the test span, each of its origins forecast from the
     # steps before it (walk-forward); null: the test_split share, holding whole windows
     test_steps: int | None = Field(default=None, ge=1)
+    # sine/csv: score each trial on K rolling origins before the test span instead of the
+    # validation split; the mean over them is its score, each one's kept in its record
+    backtest: Backtest | None = None
     length: int = Field(default=2000, ge=10)  # sine: time steps generated
     noise: float = Field(default=0.1, ge=0.0)  # sine: std of the Gaussian noise
     trend: float = 0.0  # sine: total linear rise over the series

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 
 from tuner.config.sections import REGRESSION_DATASETS, DataSection
-from tuner.data import classes, images, limits, sequences, series
+from tuner.data import classes, forecasting, images, sequences
+from tuner.data.forecasting import Forecast, statistics
 from tuner.data.groups import group_holdout
 from tuner.errors import DataError
-from tuner.text import significant
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
@@ -36,7 +36,7 @@ class Dataset:
     mean: np.ndarray | None  # per feature, from the training split; None: no scaling
     variance: np.ndarray | None
     origin: str  # where the samples came from, in words
-    forecast: Forecast | None = None  # regression only
+    forecast: Forecast | None = None  # regression only (tuner.data.forecasting)
     class_names: tuple[str, ...] | None = None  # sequences: the outputs' classes, in order
     padded: bool = False  # sequences of different lengths: NaN steps after each one's end
     labels: str = "multiclass"  # classification: multiclass | binary | multilabel (y is (n, k))
@@ -66,28 +66,6 @@ class Dataset:
             **({"classes": list(self.class_names)} if self.class_names else {}),
             **extra,
         }
-
-
-@dataclass(frozen=True)
-class Forecast:
-    """What a regression dataset adds: its target, that target's training statistics, and
-    for the test split the time of each target and the naive baselines' forecasts."""
-
-    target: str
-    window: int
-    horizon: int
-    period: int | None  # the seasonal naive baseline's season, in steps
-    scale: series.TargetScale
-    time_test: np.ndarray  # (test samples, horizon) labels of the predicted time steps
-    baselines: dict[str, np.ndarray]  # name -> (test samples, horizon), in target units
-    relative: bool = False  # data.scaling: window (the model sees windows relative to a level)
-    naive_mae: float = float("nan")  # the training part's in-sample seasonal-naive MAE (MASE)
-    # the statistical baseline's inputs (tuner.data.statistical): the whole target series, the
-    # training part's length, and each test window's last input step
-    history: np.ndarray | None = None
-    train_steps: int = 0
-    scaling: str = "series"  # data.scaling, as the report's advice needs it
-    test_origins: np.ndarray | None = None
 
 
 def imports_keras(cfg: DataSection) -> bool:
@@ -121,7 +99,7 @@ def load_dataset(cfg: DataSection, seed: int) -> Dataset:
     train, val = _split(*pool, cfg.validation_split, seed)
     mean = variance = None
     if cfg.normalize:
-        mean, variance = _statistics(train[0])
+        mean, variance = statistics(train[0])
     return _classification(cfg, (train, val, test), None, mean, variance, origin)
 
 
@@ -254,69 +232,11 @@ def _grouped_splits(
     )
 
 
-def series_table(cfg: DataSection, seed: int) -> tuple[series.Table, str, int | None]:
-    """The series a sine or csv config names: (its table, where it came from, its period)."""
-    period: int | None = cfg.period
-    if cfg.dataset == "sine":
-        period = cfg.period or series.SINE_PERIOD
-        with np.errstate(over="ignore", invalid="ignore"):  # said below, in one line
-            wave = series.sine(cfg.length, period, cfg.noise, cfg.trend, seed)
-        if not np.isfinite(wave).all():  # float32: a trend or noise past about 3.4e38
-            raise DataError(
-                f"noise {significant(cfg.noise, 6)} and trend {significant(cfg.trend, 6)} make "
-                "values beyond the largest 32-bit float (about 3.4e38); give smaller ones",
-                key="data.trend",
-            )
-        _, value = limits.largest(wave)
-        noise, trend = significant(cfg.noise, 6), significant(cfg.trend, 6)
-        too_large = limits.magnitude_problem(
-            value, f"noise {noise} and trend {trend} make values up to", "give smaller ones"
-        )
-        if too_large:
-            raise DataError(too_large, key="data.trend")
-        table = series.Table(("value",), wave[:, None], np.arange(len(wave)).astype(str))
-        return table, f"a seeded sine of {cfg.length} steps, period {period}", period
-    assert cfg.path is not None and cfg.target is not None  # tuner.config checks both
-    return series.read_csv(cfg.path, cfg.target), cfg.path, period
-
-
 def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
-    """Windows of a sine or a CSV, split in time order; y is (samples, horizon) in target units."""
-    table, origin, period = series_table(cfg, seed)
-    target = table.values[:, 0]
-    fractions = (cfg.validation_split, cfg.test_split)
-    train, val, test = series.split(
-        table.values, target, cfg.window, cfg.horizon, fractions, cfg.path, cfg.test_steps
-    )
-    training_part = series.bounds(len(target), *fractions, cfg.test_steps)[0]
-    rows = table.values[: training_part[1]]
-    standardize = cfg.normalize and cfg.scaling != "none"
-    relative = cfg.scaling == "window"
-    mean: np.ndarray | None
-    variance: np.ndarray | None
-    if relative:  # statistics of what the model sees: windows and targets relative to a level
-        mean, variance = _statistics(series.relative_windows(train.x))
-        scale = series.target_scale(series.relative_targets(train.x, train.y), standardize)
-    else:
-        mean, variance = _statistics(rows[:, None])
-        scale = series.target_scale(rows[:, 0], standardize)
-    if not standardize:
-        mean = variance = None
-    forecast = Forecast(
-        target=table.columns[0],
-        window=cfg.window,
-        horizon=cfg.horizon,
-        period=period,
-        scale=scale,
-        relative=relative,
-        naive_mae=series.naive_mae(rows[:, 0], period),
-        history=target,
-        train_steps=len(rows),
-        scaling=cfg.scaling,
-        test_origins=test.starts + cfg.window - 1,
-        time_test=series.target_times(table.time, test.starts, cfg.window, cfg.horizon),
-        baselines=series.baselines(target, test.starts, cfg.window, cfg.horizon, period),
-    )
+    """Windows of a sine or a CSV (of one series or many), split in time order; y is
+    (samples, horizon) in target units (tuner.data.forecasting)."""
+    made = forecasting.windows_of(cfg, seed)
+    train, val, test = made.parts
     return Dataset(
         name=cfg.dataset,
         task="regression",
@@ -327,19 +247,12 @@ def _series_dataset(cfg: DataSection, seed: int) -> Dataset:
         x_test=test.x,
         y_test=test.y,
         num_classes=0,
-        mean=mean,
-        variance=variance,
-        origin=origin,
-        forecast=forecast,
+        mean=made.mean,
+        variance=made.variance,
+        origin=made.origin,
+        forecast=made.forecast,
+        padded=made.padded,
     )
-
-
-def _statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each feature's mean and variance over samples and steps of (n, steps, features), summed
-    in float64 (squares of values up to limits.MAX_MAGNITUDE overflow a float32 sum)."""
-    mean = x.mean(axis=(0, 1), dtype="float64")
-    variance = x.var(axis=(0, 1), dtype="float64")
-    return mean.astype("float32"), variance.astype("float32")
 
 
 def _split(x: np.ndarray, y: np.ndarray, fraction: float, seed: int) -> tuple[Arrays, Arrays]:

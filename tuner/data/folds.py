@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tuner.config.sections import CrossValidation
+from tuner.config.sections import Backtest, CrossValidation
 from tuner.data.datasets import Dataset
 from tuner.errors import DataError
 from tuner.text import decimals, plural
@@ -136,7 +136,9 @@ class ValidationPlan:
         }
 
 
-def plan(cv: Any, dataset: Dataset, seed: int, executions: int = 1) -> ValidationPlan:
+def plan(
+    cv: Any, dataset: Dataset, seed: int, executions: int = 1, backtest: Backtest | None = None
+) -> ValidationPlan:
     """search.cv resolved on the loaded data: ``auto`` cross-validates a classification set
     whose validation split holds fewer than MIN_VALIDATION samples (and whose smallest class
     can fill two folds) unless executions_per_trial asks for repeated runs on the split;
@@ -152,6 +154,16 @@ def plan(cv: Any, dataset: Dataset, seed: int, executions: int = 1) -> Validatio
     if cv is None:
         why = f"the validation split ({plural(n_val, 'sample')}), as search.cv: null asks"
         return ValidationPlan((), why, _small_split_warning(dataset))
+    forecast = dataset.forecast
+    if backtest is not None and forecast is not None and forecast.pool_offsets is not None:
+        from tuner.data.backtest import backtest_folds
+
+        made = backtest_folds(forecast.pool_offsets, forecast.horizon, backtest)
+        why = (
+            f"{backtest.windows} backtest windows of {plural(backtest.step, 'step')} before the "
+            f"test span, each trained on everything before it (data.backtest)"
+        )
+        return ValidationPlan(tuple(made), why)
     if dataset.task != "classification":  # the config refuses folds for a series
         return ValidationPlan(
             (),

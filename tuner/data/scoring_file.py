@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tuner.config.sections import DataSection
-from tuner.data import sequences, series
+from tuner.data import sequences, series, series_csv
 from tuner.data.xy_file import as_inputs, read_xy
 from tuner.errors import DataError
 
@@ -135,7 +135,7 @@ def _series_file(path: Path, data: DataSection, labelled: bool) -> ScoringData:
     window to predict."""
     target = data.target if data.dataset == "csv" else SINE_TARGET
     assert target is not None  # tuner.config requires it for csv
-    table = series.read_csv(str(path), target)
+    table = series_csv.read_csv(str(path), target)
     steps, window, horizon = len(table.values), data.window, data.horizon
     needed = window + horizon if labelled else window
     if steps < needed:

@@ -1,4 +1,5 @@
-"""Time series for regression: the synthetic sine, the user's CSV, windows and splits.
+"""Time series for regression: the synthetic sine, windows and splits (the user's CSV is read
+by tuner.data.series_csv).
 
 A series is ``values`` (time steps x features, the target first) and ``target`` (time
 steps). It is cut in time order into a training, a validation and a test part (no
@@ -9,7 +10,6 @@ after its last one. Scaling statistics come from the training part only. No Kera
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 
@@ -17,17 +17,13 @@ import numpy as np
 
 from tuner.data import limits
 from tuner.errors import DataError
-from tuner.numbers import is_finite_number
 from tuner.text import plural, thousands
 
 SINE_PERIOD = 40  # the sine's default period in steps (data.period)
 # The sine is a sum of harmonics of one period, so it repeats every `period` steps exactly:
 # (cycles per period, amplitude, phase).
 SINE_HARMONICS = ((1, 1.0, 0.0), (2, 0.5, 1.0), (5, 0.25, 2.0))
-TIME_COLUMNS = ("time", "date", "datetime", "timestamp", "index")
-MISSING = ("", "na", "n/a", "nan", "null", "none", "-")
 PARTS = ("training", "validation", "test")
-FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -37,6 +33,20 @@ class Table:
     columns: tuple[str, ...]
     values: np.ndarray  # (steps, features), float32
     time: np.ndarray  # (steps,) labels as text: the time column, or the row number
+    # data.series: (steps,) each row's series, as text; None: one series
+    ids: np.ndarray | None = None
+
+    def by_series(self) -> list[tuple[str, Table]]:
+        """(id, its rows) of each series, in the order each first appears; one series: its
+        target column's name as the id."""
+        if self.ids is None:
+            return [(self.columns[0], self)]
+        names = list(dict.fromkeys(self.ids.tolist()))
+        return [(name, self.rows(self.ids == name)) for name in names]
+
+    def rows(self, keep: np.ndarray) -> Table:
+        ids = None if self.ids is None else self.ids[keep]
+        return Table(self.columns, self.values[keep], self.time[keep], ids)
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,18 @@ class TargetScale:
     std: float
     low: float
     high: float
+
+
+@dataclass(frozen=True)
+class SeriesHistory:
+    """One series as its baselines and its MASE need it: the whole target, how many of its
+    first steps are the training part, and the last input step of each of its test windows."""
+
+    id: str
+    target: np.ndarray  # (steps,) in target units
+    train_steps: int
+    origins: np.ndarray  # (its test windows,) rows of ``target``
+    naive_mae: float  # MASE's denominator: its training part's in-sample seasonal-naive MAE
 
 
 @dataclass(frozen=True)
@@ -127,7 +149,7 @@ def split(
         key="data.window",
     )
     return [
-        _windows(values, target, window, horizon, start, stop, lookback=walk_forward and i > 0)
+        windows(values, target, window, horizon, start, stop, lookback=walk_forward and i > 0)
         for i, (start, stop) in enumerate(parts)
     ]
 
@@ -148,7 +170,7 @@ def _shortest(
     return length
 
 
-def _windows(
+def windows(
     values: np.ndarray,
     target: np.ndarray,
     window: int,
@@ -187,19 +209,38 @@ def naive_mae(target: np.ndarray, period: int | None) -> float:
     return float(np.abs(values[lag:] - values[:-lag]).mean())
 
 
+def window_levels(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """data.scaling: window: each window's (level, scale), both (n, 1): its last target value,
+    and the mean absolute change between its target values (else their mean absolute value,
+    else 1), NaN padding left out; the numpy twin of tuner.engine.window_scaling."""
+    target = np.asarray(x[..., 0], "float64")
+    level = target[:, -1:]
+    scale = _finite_mean(np.abs(np.diff(target, axis=1)))
+    scale = np.where(scale > 0, scale, _finite_mean(np.abs(target)))
+    return level, np.where(scale > 0, scale, 1.0)
+
+
+def _finite_mean(values: np.ndarray) -> np.ndarray:
+    real = ~np.isnan(values)
+    total = np.where(real, values, 0.0).sum(axis=1, keepdims=True)
+    return total / np.maximum(real.sum(axis=1, keepdims=True), 1)
+
+
 def relative_windows(x: np.ndarray) -> np.ndarray:
-    """data.scaling: window: windows (n, steps, features) with the target (feature 0) minus
-    each window's last target value, as the model's RelativeToLevel layer sees them
-    (tuner.engine.window_scaling); the scaling statistics are taken on these."""
+    """data.scaling: window: windows (n, steps, features) with the target (feature 0) as
+    (value - level) / scale (window_levels), as the model's RelativeToLevel layer sees them;
+    the scaling statistics are taken on these."""
+    level, scale = window_levels(x)
     out = np.array(x, dtype="float32", copy=True)
-    out[..., 0] -= x[:, -1:, 0]
+    out[..., 0] = (x[..., 0] - level) / scale
     return out
 
 
 def relative_targets(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Targets (n, horizon) minus each window's last target value: what the model predicts
-    under data.scaling: window."""
-    return np.asarray(y, "float32") - x[:, -1:, 0]
+    """Targets (n, horizon) as (value - level) / scale of their window: what the model
+    predicts under data.scaling: window."""
+    level, scale = window_levels(x)
+    return ((np.asarray(y, "float64") - level) / scale).astype("float32")
 
 
 def target_times(time: np.ndarray, starts: np.ndarray, window: int, horizon: int) -> np.ndarray:
@@ -221,162 +262,3 @@ def baselines(
         if rows.size and rows.min() >= 0:
             out["seasonal_naive"] = target[rows]
     return out
-
-
-def read_csv(path: str, target: str) -> Table:
-    """A CSV with a header line: an optional time column (named time, date, datetime,
-    timestamp or index), the target and other numeric columns, one row per time step."""
-    rows = _rows(path)
-    header = [name.strip() for name in rows[0][1]]
-    _check_header(path, header, target)
-    time_at = next((i for i, n in enumerate(header) if n.lower() in TIME_COLUMNS), None)
-    numeric = [i for i in range(len(header)) if i != time_at]
-    numeric.sort(key=lambda i: header[i] != target)  # the target first
-    values = np.empty((len(rows) - 1, len(numeric)), dtype="float32")
-    for r, (line, row) in enumerate(rows[1:]):
-        if len(row) != len(header):
-            raise DataError(
-                f"a row of {plural(len(row), 'value')}, but the header has {len(header)} columns; "
-                "give every row one value per column",
-                file=path,
-                line=line,
-            )
-        for c, i in enumerate(numeric):
-            values[r, c] = _number(path, line, header[i], row[i])
-    time = [row[time_at].strip() for _, row in rows[1:]] if time_at is not None else None
-    if time is not None:
-        _check_time(path, header[time_at or 0], time, [line for line, _ in rows[1:]])
-    labels = np.array(time if time is not None else [str(i) for i in range(len(values))])
-    return Table(tuple(header[i] for i in numeric), values, labels)
-
-
-def _rows(path: str) -> list[tuple[int, list[str]]]:
-    """(line, cells) of every row, the header first; blank lines only at the end."""
-    limits.check_file_size(
-        path, limits.MAX_CSV_BYTES, "give fewer time steps (e.g. resample the series)"
-    )
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            rows = [(reader.line_num, row) for row in reader]
-    except FileNotFoundError:
-        raise DataError("no such file; check data.path", file=path, key="data.path") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(
-            f"cannot read as a CSV text file ({exc.__class__.__name__}); give a UTF-8 CSV file",
-            file=path,
-            key="data.path",
-        ) from None
-    while rows and not any(cell.strip() for cell in rows[-1][1]):
-        rows.pop()
-    if not rows:
-        raise DataError(
-            "the file is empty; write a header line, then one row per time step", file=path
-        )
-    for line, row in rows:
-        if not any(cell.strip() for cell in row):
-            raise DataError(
-                "an empty row (a gap in the series); fill in the time step or remove the line",
-                file=path,
-                line=line,
-            )
-    return rows
-
-
-def _check_header(path: str, header: list[str], target: str) -> None:
-    seen = set()
-    for name in header:
-        if not name or name in seen:
-            what = "an unnamed column" if not name else f"the column name '{name}' twice"
-            raise DataError(
-                f"the header has {what}; give every column its own name", file=path, line=1
-            )
-        seen.add(name)
-    if target not in header:
-        raise DataError(
-            f"no column '{target}'; the header has {', '.join(header)}; "
-            "set data.target to one of them",
-            file=path,
-            line=1,
-            key="data.target",
-        )
-    if target.lower() in TIME_COLUMNS:
-        raise DataError(
-            f"'{target}' is the time column; set data.target to a numeric column",
-            file=path,
-            line=1,
-            key="data.target",
-        )
-
-
-def _number(path: str, line: int, column: str, cell: str) -> float:
-    text = cell.strip()
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-        if text.lower() not in MISSING:
-            raise DataError(
-                f"{text!r} is not a number; numeric columns hold numbers only "
-                f"(a time column must be named {', '.join(TIME_COLUMNS)})",
-                file=path,
-                line=line,
-                key=column,
-            ) from None
-    if not is_finite_number(value):
-        raise DataError(
-            f"a missing value ({text!r}), a gap in the series; fill it in (e.g. interpolate) "
-            "or cut the file before it",
-            file=path,
-            line=line,
-            key=column,
-        )
-    if abs(value) > FLOAT32_MAX:  # the values are float32: this one would become infinite
-        raise DataError(
-            f"{text} is beyond the largest 32-bit float (about 3.4e38) that the values are "
-            "stored as; rescale the column (e.g. to thousands or millions)",
-            file=path,
-            line=line,
-            key=column,
-        )
-    too_large = limits.magnitude_problem(value, "holds")
-    if too_large:
-        raise DataError(too_large, file=path, line=line, key=column)
-    return value
-
-
-def _check_time(path: str, column: str, time: list[str], lines: list[int]) -> None:
-    """Time labels must be present and, where they read as numbers or dates, increase."""
-    for text, line in zip(time, lines, strict=True):
-        if text.lower() in MISSING:
-            raise DataError(
-                "a missing time; give every row its time step", file=path, line=line, key=column
-            )
-    order = _as_order(time)
-    if order is None:
-        return
-    backwards = np.flatnonzero(np.diff(order) <= 0)
-    if backwards.size:
-        i = int(backwards[0])
-        raise DataError(
-            f"the time goes from {time[i]} back to {time[i + 1]}, or repeats; sort the rows "
-            "by time and drop duplicates",
-            file=path,
-            line=lines[i + 1],
-            key=column,
-        )
-
-
-def _as_order(time: list[str]) -> np.ndarray | None:
-    """Numbers or dates as comparable numbers; None when the labels are neither."""
-    try:
-        return np.array([float(t) for t in time])
-    except ValueError:
-        pass
-    import pandas as pd
-
-    try:
-        stamps = pd.to_datetime(pd.Series(time), format="mixed")
-    except (ValueError, TypeError):
-        return None
-    return stamps.to_numpy().astype("datetime64[ns]").astype("int64").astype("float64")

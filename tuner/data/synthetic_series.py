@@ -7,6 +7,11 @@ above the training range, as in the classic airline series), a yearly season who
 grows with the level, a promotion covariate (about one month in six, known in advance) that
 lifts demand by 8%, and multiplicative noise of 3%. Like the issue's airline case, a model
 that only knows globally scaled levels forecasts the test years too low.
+
+``many_monthly(seed, count)``: ``count`` such series for one global model (data.series), each
+of its own size (a starting level from 10 to 10,000), growth (-0.5% to 1.5% a month), season
+and length (from ``shortest`` to ``longest`` months, ending in the same month, as a
+competition's many-series sets do).
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ import numpy as np
 PERIOD = 12  # months in the season
 
 
-def monthly(seed: int, months: int = 180) -> tuple[list[str], np.ndarray, np.ndarray]:
+def monthly(
+    seed: int | list[int], months: int = 180, start_level: float = 100.0,
+    growth: tuple[float, float] = (0.006, 0.014),
+) -> tuple[list[str], np.ndarray, np.ndarray]:  # fmt: skip
     """(dates YYYY-MM-01, values, promotion 0/1), seeded."""
     rng = np.random.default_rng(seed)
     t = np.arange(months)
-    growth = 1.0 + rng.uniform(0.006, 0.014)  # per month
-    level = 100.0 * growth**t
+    level = start_level * (1.0 + rng.uniform(*growth)) ** t
     season = 1.0 + 0.18 * np.sin(2 * np.pi * (t + rng.integers(0, PERIOD)) / PERIOD)
     promotion = (rng.random(months) < 1 / 6).astype("float64")
     noise = rng.normal(1.0, 0.03, months)
@@ -43,3 +50,28 @@ def write_monthly(seed: int, path: Path, months: int = 180) -> Path:
     lines += [f"{m},{v},{p}" for m, v, p in rows]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def write_many_monthly(
+    seed: int, path: Path, count: int = 20, shortest: int = 48, longest: int = 144
+) -> Path:
+    """``count`` monthly series as one long CSV: series, date, value, promotion; series
+    ``s<i>``'s rows in time order, every series ending in the same month."""
+    rng = np.random.default_rng([seed, 1])
+    lines = ["series,date,value,promotion"]
+    for i in range(count):
+        months = int(rng.integers(shortest, longest + 1))
+        level = float(10 ** rng.uniform(1, 4))
+        labels, values, promotion = monthly([seed, i], months, level, (-0.005, 0.015))
+        offset = longest - months  # the same last month for every series
+        dates = [_month(m + offset) for m in range(months)]
+        rows = zip(dates, values.round(3).tolist(), promotion.astype(int).tolist(), strict=True)
+        lines += [f"s{i},{m},{v},{p}" for m, v, p in rows]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _month(index: int) -> str:
+    start = dt.date(2000, 1, 1)
+    return f"{start.year + index // 12}-{index % 12 + 1:02d}-01"

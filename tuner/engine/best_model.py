@@ -57,7 +57,7 @@ def export_best(
         if model is None:
             continue
         rank = len(evaluated) + 1
-        metrics = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)
+        metrics = recipe.evaluate(config, dataset, model, dataset.x_test, dataset.y_test)
         per_sample[record["trial_id"]] = sample_outcomes(model, dataset)
         evaluated.append(
             {

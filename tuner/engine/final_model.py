@@ -65,7 +65,7 @@ def make_final_models(config: Config, dataset: Dataset, run_dir: Path) -> Evalua
             entries.append(_entry(name, record, [done["epochs"]], done["samples"], done["test"]))
             continue
         model, epochs, samples = _train(name, config, dataset, record, plan)
-        tested = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)
+        tested = recipe.evaluate(config, dataset, model, dataset.x_test, dataset.y_test)
         entry = _entry(name, record, epochs, samples, tested, exported=exported)
         if exported:
             refit.keep_search_model(run_dir)

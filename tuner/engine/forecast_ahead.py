@@ -10,6 +10,8 @@ import pandas as pd
 
 from tuner.data.series import Table
 from tuner.engine.best_model import load_best_model
+from tuner.engine.forecasts import window_scale
+from tuner.engine.input_range import all_layers
 from tuner.errors import UserInputError
 from tuner.run import results
 
@@ -17,9 +19,11 @@ COLUMNS = ("series", "time", "step", "forecast")
 
 
 def forecast_ahead(run_dir: Path, table: Table, steps: int | None) -> pd.DataFrame:
-    """One row per step ahead, 1..``steps`` (default: the model's horizon), from the last
-    ``window`` rows of ``table``: the forecast in the target's units and, where the search
-    measured them, lower_80, upper_80, lower_95, upper_95."""
+    """One row per series and step ahead, 1..``steps`` (default: the model's horizon), from
+    the last ``window`` rows of each series of ``table``: the forecast in the target's units
+    and, where the search measured them, lower_80, upper_80, lower_95, upper_95. A series
+    shorter than the window is forecast from the history it has where the model masks the
+    NaN before a short series' start (a run whose data had such series)."""
     summary = results.read_test(run_dir)
     window, horizon = int(summary.get("window") or 0), int(summary.get("horizon") or 0)
     if not window or not horizon:
@@ -35,28 +39,40 @@ def forecast_ahead(run_dir: Path, table: Table, steps: int | None) -> pd.DataFra
             f"(data.horizon); search again with data.horizon: {steps} for more",
             key="--steps",
         )
-    if len(table.values) < window:
-        raise UserInputError(
-            f"the series has {len(table.values)} steps, fewer than the model's window ({window}); "
-            "give at least that much history",
-            key="--data",
+    model = load_best_model(run_dir)
+    masks = any(layer.name == "padding_mask" for layer in all_layers(model))
+    frames = []
+    for name, one in table.by_series():
+        if len(one.values) < window and not masks:
+            raise UserInputError(
+                f"{_which(name, table)}has {len(one.values)} steps, fewer than the model's "
+                f"window ({window}); give at least that much history",
+                key="--data",
+            )
+        x = np.full((1, window, one.values.shape[1]), np.nan, "float32")
+        history = one.values[-window:]
+        x[0, window - len(history) :] = history  # a short series: NaN before its start, masked
+        forecast = np.asarray(model.predict(x, verbose=0), "float64")[0][:steps]
+        frame = pd.DataFrame(
+            {
+                "series": name,
+                "time": next_times(one.time, steps),
+                "step": np.arange(1, steps + 1),
+                "forecast": forecast,
+            }
         )
-    x = table.values[None, -window:, :].astype("float32")
-    forecast = np.asarray(load_best_model(run_dir).predict(x, verbose=0), "float64")[0][:steps]
-    frame = pd.DataFrame(
-        {
-            "series": summary.get("target", table.columns[0]),
-            "time": next_times(table.time, steps),
-            "step": np.arange(1, steps + 1),
-            "forecast": forecast,
-        }
-    )
-    for level, entry in sorted((summary.get("intervals") or {}).items()):
-        margins = np.asarray(entry.get("margins") or [], "float64")[:steps]
-        if len(margins) == steps:
-            frame[f"lower_{level}"] = forecast - margins
-            frame[f"upper_{level}"] = forecast + margins
-    return frame
+        for level, entry in sorted((summary.get("intervals") or {}).items()):
+            margins = np.asarray(entry.get("margins") or [], "float64")[:steps]
+            margins = margins * window_scale(x, bool(entry.get("per_window_scale")))[0]
+            if len(margins) == steps:
+                frame[f"lower_{level}"] = forecast - margins
+                frame[f"upper_{level}"] = forecast + margins
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _which(name: str, table: Table) -> str:
+    return "the series " if table.ids is None else f"series '{name}' "
 
 
 def next_times(labels: np.ndarray, steps: int) -> list[str]:

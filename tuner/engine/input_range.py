@@ -13,6 +13,7 @@ import keras
 import numpy as np
 
 from tuner.data.series import relative_windows
+from tuner.engine.window_scaling import LAYER_NAME
 from tuner.text import significant
 
 SPREAD_RATIO = 5.0  # a feature's standardized spread outside [1/5, 5] of the training data's 1
@@ -26,7 +27,7 @@ def input_range_warning(model: keras.Model, x: np.ndarray) -> str | None:
     layer = next((k for k in layers if isinstance(k, keras.layers.Normalization)), None)
     if layer is None or layer.mean is None:
         return None
-    if any(k.name == "relative_to_level" for k in layers):  # its statistics are of these
+    if any(k.name == LAYER_NAME for k in layers):  # its statistics are of these
         x = relative_windows(np.asarray(x, dtype="float32"))
     mean = np.asarray(keras.ops.convert_to_numpy(layer.mean), dtype="float64").reshape(-1)
     variance = np.asarray(keras.ops.convert_to_numpy(layer.variance), dtype="float64").reshape(-1)

@@ -28,7 +28,7 @@ from tuner.data.datasets import Dataset
 from tuner.data.series import TargetScale
 from tuner.engine.long_sequences import MaskedConv1D, pooling_layer
 from tuner.engine.metrics import score_metrics
-from tuner.engine.window_scaling import fix_selections, relative_to_level
+from tuner.engine.window_scaling import LAYER_NAME, RelativeToLevel
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,9 @@ class ModelSpec:
     horizon: int = 1  # regression: outputs, one per step ahead
     target: TargetScale | None = None  # regression: the target's training statistics
     relative: bool = False  # regression: data.scaling: window (tuner.engine.window_scaling)
-    padded: bool = False  # sequences of different lengths, NaN-padded at the end: masked
+    # NaN steps masked: sequences of different lengths (padded at the end), short series
+    # (data.series: padded before their start)
+    padded: bool = False
     labels: str = "multiclass"  # classification: multiclass | binary | multilabel
     scores: tuple[str, ...] = ()  # classification: metrics of tuner.engine.metrics to measure
 
@@ -70,6 +72,7 @@ class ModelSpec:
             horizon=forecast.horizon,
             target=forecast.scale,
             relative=forecast.relative,
+            padded=dataset.padded,
         )
 
 
@@ -134,7 +137,7 @@ def build_model(hp: Any, spec: ModelSpec) -> keras.Model:
     inputs = keras.Input(shape=spec.input_shape, name="sequence")
     x = inputs
     if spec.relative:  # each window seen relative to its level; the level added back below
-        x, level = relative_to_level(inputs, *spec.input_shape)
+        x, level, scale = RelativeToLevel(name=LAYER_NAME)(inputs)
     if spec.mean is not None:
         # Scaling lives inside the model so the exported model takes raw inputs.
         x = keras.layers.Normalization(axis=-1, mean=spec.mean, variance=spec.variance)(x)
@@ -161,11 +164,10 @@ def build_model(hp: Any, spec: ModelSpec) -> keras.Model:
         model.compile(optimizer=make_optimizer(hp), loss=loss, metrics=metrics)
         return model
     outputs, loss = _regression_head(x, head, spec.horizon, spec.target)
-    if spec.relative:  # forecasts of the change from the level, in target units: add it back
+    if spec.relative:  # forecasts of the change from the level in steps: back to the target
+        outputs = keras.layers.Multiply(name="in_target_steps")([outputs, scale])
         outputs = keras.layers.Add(name="forecast")([outputs, level])
     model = keras.Model(inputs, outputs, name=f"{read(hp, 'cell')}_forecaster")
-    if spec.relative:
-        fix_selections(model, spec.input_shape[1])
     model.compile(optimizer=make_optimizer(hp), loss=loss, metrics=regression_metrics())
     return model
 

@@ -16,7 +16,7 @@ import keras_tuner as kt
 import numpy as np
 
 from tuner.config.schema import Config
-from tuner.data import folds
+from tuner.data import folds, series
 from tuner.data.datasets import Dataset
 from tuner.data.folds import Fold, ValidationPlan
 from tuner.engine.factory import Build, load_factory
@@ -51,7 +51,11 @@ def validation_plan(config: Config, dataset: Dataset) -> ValidationPlan:
     """search.cv on this data: the validation split or the folds (seeded: the same on every
     resume, worker, repeat and refit)."""
     return folds.plan(
-        config.search.cv, dataset, config.seed, executions=config.search.executions_per_trial
+        config.search.cv,
+        dataset,
+        config.seed,
+        executions=config.search.executions_per_trial,
+        backtest=config.data.backtest,
     )
 
 
@@ -145,12 +149,43 @@ def fit_arguments(
         "x": x,
         "y": y,
         "class_weight": class_weights(config, dataset, y),
+        "sample_weight": window_weights(config, dataset, x),
         "callbacks": [],
     }
     if validate:
-        arguments["validation_data"] = (x_val, y_val)
+        arguments["validation_data"] = validation_data(config, dataset, x_val, y_val)
         arguments["callbacks"] = early_stopping(config)
     return arguments
+
+
+def window_weights(config: Config, dataset: Dataset, x: np.ndarray) -> np.ndarray | None:
+    """data.scaling: window: each window's loss weighed by 1 / its scale squared, so the loss
+    is the squared error in the window's own step units (tuner.engine.window_scaling), as the
+    model sees it: a series ten times as large counts as much, not a hundred times as much
+    (MASE, the score, weighs every series alike). None for any other model."""
+    forecast = dataset.forecast
+    if forecast is None or not forecast.relative or config.model.factory is not None:
+        return None
+    _, scale = series.window_levels(x)
+    return (1.0 / np.square(scale[:, 0])).astype("float32")
+
+
+def validation_data(
+    config: Config, dataset: Dataset, x: np.ndarray, y: np.ndarray
+) -> tuple[Any, ...]:
+    """(x, y), with the windows' weights where training has them: val_loss is then the
+    training loss's measure on the validation windows."""
+    weights = window_weights(config, dataset, x)
+    return (x, y) if weights is None else (x, y, weights)
+
+
+def evaluate(
+    config: Config, dataset: Dataset, model: keras.Model, x: np.ndarray, y: np.ndarray
+) -> dict[str, float]:
+    """The model's loss and metrics on (x, y), the loss weighed as training weighed it."""
+    weights = window_weights(config, dataset, x)
+    measured = model.evaluate(x, y, sample_weight=weights, verbose=0, return_dict=True)
+    return {name: float(value) for name, value in measured.items()}
 
 
 def train_again(
@@ -179,8 +214,9 @@ def train_again(
     if data is not None:
         arguments["x"], arguments["y"] = data
         arguments["class_weight"] = class_weights(config, dataset, data[1])
+        arguments["sample_weight"] = window_weights(config, dataset, data[0])
     if validation is not None:
-        arguments["validation_data"] = validation
+        arguments["validation_data"] = validation_data(config, dataset, *validation)
     arguments["callbacks"] = [*arguments["callbacks"], *callbacks]
     size = batch_size(config, hp, dataset)
     history = model.fit(batch_size=size, epochs=epochs, verbose=0, **arguments)

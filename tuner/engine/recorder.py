@@ -82,7 +82,7 @@ class Recorder:
             if pruner is not None and pruner.reason is not None:
                 return None  # hopeless after an earlier fold: the remaining folds are skipped
             data = recipe.fit_arguments(self.config, self.dataset, validate=True, fold=fold)
-            for key in ("x", "y", "validation_data", "class_weight"):
+            for key in ("x", "y", "validation_data", "class_weight", "sample_weight"):
                 kwargs[key] = data[key]
         return super()._build_and_fit_model(trial, *args, **kwargs)  # type: ignore[misc]
 

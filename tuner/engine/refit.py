@@ -72,7 +72,7 @@ def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
     summary = results.read_test(run_dir)
     record = exported_record(run_dir, summary)  # the refit replaces that very model
     model, (epochs,), samples = refit_model(config, dataset, record)
-    metrics = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)
+    metrics = recipe.evaluate(config, dataset, model, dataset.x_test, dataset.y_test)
     keep_search_model(run_dir)
     forecasts: EvaluationSummary = {}  # a series: the refit model's forecast errors
     save_best(model, record, config, dataset, run_dir, forecasts)

@@ -146,6 +146,6 @@ def _fit_once(
     history = {k: [float(v) for v in vs] for k, vs in fitted.history.items()}
     best_epoch = records.best_epoch_of(history, config.objective, maximize)
     score = history[config.objective][best_epoch - 1] if best_epoch else math.nan
-    tested = model.evaluate(dataset.x_test, dataset.y_test, verbose=0, return_dict=True)
+    tested = recipe.evaluate(config, dataset, model, dataset.x_test, dataset.y_test)
     keras.backend.clear_session()
     return score, {name: float(value) for name, value in tested.items()}, history

@@ -99,6 +99,9 @@ class EvaluationSummary(TypedDict, total=False):
     period: int | None
     units: str
     naive_mae: float  # MASE's denominator: the training part's in-sample seasonal-naive MAE
+    # data.series: each series' id, MASE denominator and test windows (ids, naive_mae,
+    # test_windows); predictions.npz's series gives each test window's index in them
+    series: dict[str, list[Any]]
     errors: dict[str, float]  # the exported model's mae, rmse, smape and mase
     # split conformal prediction intervals ("80", "95"): each step's margin (margins), the
     # test span's coverage and mean width

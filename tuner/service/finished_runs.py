@@ -154,8 +154,8 @@ def forecast(
     """The best model's forecasts after the last step of the run's series, or of ``data`` (a
     CSV in the run's format with newer observations): tuner.engine.forecast_ahead's table,
     written to ``out`` as CSV when given."""
-    from tuner.data.datasets import series_table
-    from tuner.data.series import read_csv
+    from tuner.data.forecasting import series_table
+    from tuner.data.series_csv import read_csv
 
     config, why = saved_config_or_none(check_run_dir(run_dir))
     if config is None or config.data.dataset not in ("sine", "csv"):
@@ -170,7 +170,7 @@ def forecast(
         )
     table, _, _ = series_table(config.data, config.seed)
     if data is not None:
-        newer = read_csv(str(data), table.columns[0])
+        newer = read_csv(str(data), table.columns[0], config.data.series)
         if newer.columns != table.columns:
             raise UserInputError(
                 f"its columns are {', '.join(newer.columns)}, the run's "

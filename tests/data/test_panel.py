@@ -1,0 +1,128 @@
+"""Many series in one long CSV (data.series): reading, splitting by steps, short series padded,
+per-series baselines and MASE. No Keras."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tuner.analysis.forecast import errors
+from tuner.data import panel, series
+from tuner.data.series_csv import read_csv
+from tuner.errors import DataError
+
+LONG = """series,date,value,price
+a,2020-01,1,10
+a,2020-02,2,11
+a,2020-03,3,12
+a,2020-04,4,13
+a,2020-05,5,14
+a,2020-06,6,15
+a,2020-07,7,16
+a,2020-08,8,17
+a,2020-09,9,18
+a,2020-10,10,19
+b,2020-06,100,5
+b,2020-07,300,5
+b,2020-08,200,5
+b,2020-09,500,5
+b,2020-10,400,5
+"""
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "long.csv"
+    path.write_text(text)
+    return str(path)
+
+
+def test_a_long_csv_reads_each_rows_series_and_checks_time_within_each(tmp_path: Path) -> None:
+    table = read_csv(write(tmp_path, LONG), "value", "series")
+    assert table.columns == ("value", "price")  # the series and time columns are not inputs
+    assert [name for name, _ in table.by_series()] == ["a", "b"]
+    b = dict(table.by_series())["b"]
+    assert b.values[:, 0].tolist() == [100, 300, 200, 500, 400]
+    assert b.time.tolist() == ["2020-06", "2020-07", "2020-08", "2020-09", "2020-10"]
+    # Each series' time starts again: only a step back inside one series is refused.
+    backwards = LONG.replace("b,2020-09,500", "b,2020-07,500")
+    with pytest.raises(DataError) as caught:
+        read_csv(write(tmp_path, backwards), "value", "series")
+    assert str(caught.value) == (
+        f"{tmp_path / 'long.csv'}:15: date: the time goes from 2020-08 back to 2020-07, or "
+        "repeats; sort the rows by time and drop duplicates"
+    )
+    with pytest.raises(DataError) as caught:
+        read_csv(write(tmp_path, LONG.replace("b,2020-07", ",2020-07")), "value", "series")
+    assert str(caught.value) == (
+        f"{tmp_path / 'long.csv'}:13: series: a row names no series; give every row its series"
+    )
+    with pytest.raises(DataError) as caught:
+        read_csv(write(tmp_path, LONG), "value", "store")
+    assert "no column 'store'; the header has series, date, value, price; set data.series" in str(
+        caught.value
+    )
+
+
+def test_each_series_is_split_by_steps_and_a_short_one_is_padded_before_its_start(
+    tmp_path: Path,
+) -> None:
+    table = read_csv(write(tmp_path, LONG), "value", "series")
+    made = panel.split_panel(table, window=3, horizon=1, validation_split=0.2, test_steps=2,
+                             period=2)  # fmt: skip
+    train, val, test = made.parts
+    # a: 10 steps = 6 training + 2 validation + 2 test; b: 5 = 2 + 1 (at least the horizon) + 2,
+    # its 2 training steps too few for window + horizon = 4: 2 NaN steps before its start.
+    assert panel.spans(10, 1, 0.2, 2) == (6, 2) and panel.spans(5, 1, 0.2, 2) == (2, 1)
+    assert made.padded
+    assert len(train.y) == (6 - 3) + 1  # a: 3 windows; b: 1, from 2 NaN steps and its first
+    assert np.isnan(train.x[-1, :2]).all() and train.x[-1, 2, 0] == 100 and train.y[-1, 0] == 300
+    # Walk-forward: every test step of every series is an origin, in series order.
+    assert test.y[:, 0].tolist() == [9, 10, 500, 400]
+    assert made.test_series.tolist() == [0, 0, 1, 1]
+    assert test.x[2, :, 0].tolist() == [100, 300, 200]  # b's test windows look back
+    assert val.y[:, 0].tolist() == [7, 8, 200]
+    assert made.time_test[:, 0].tolist() == ["2020-09", "2020-10", "2020-09", "2020-10"]
+    a, b = made.histories
+    assert (a.id, a.train_steps, b.id, b.train_steps) == ("a", 6, "b", 2)
+    assert a.naive_mae == pytest.approx(2.0)  # one season (2 steps) back, over a's training part
+    assert b.naive_mae == pytest.approx(200.0)  # b's 2 training steps: one step back
+    # The naive baselines on each series' own origins; b reaches a season back from both.
+    assert made.baselines["last_value"][:, 0].tolist() == [8, 9, 200, 500]
+    assert made.baselines["seasonal_naive"][:, 0].tolist() == [7, 8, 300, 200]
+
+
+def test_a_series_with_no_usable_history_is_refused_by_its_id(tmp_path: Path) -> None:
+    table = read_csv(write(tmp_path, LONG), "value", "series")
+    with pytest.raises(DataError) as caught:
+        panel.split_panel(table, window=3, horizon=1, validation_split=0.2, test_steps=3,
+                          period=None)  # fmt: skip
+    assert str(caught.value) == (
+        "data.series: series 'b' has 5 steps: with 3 to test and 1 to validate, 1 are left to "
+        "train on, and a window needs at least horizon + 1 = 2; drop the series or lower "
+        "data.test_steps"
+    )
+
+
+def test_mase_over_many_series_is_the_mean_of_each_series_own_ratio() -> None:
+    actual = np.array([[10.0], [20.0], [1000.0], [3000.0]])
+    predicted = np.array([[12.0], [20.0], [1100.0], [3100.0]])
+    which = np.array([0, 0, 1, 1])
+    # a: MAE 1 over its naive 2 = 0.5; b: MAE 100 over its naive 50 = 2.
+    got = errors(actual, predicted, np.array([2.0, 50.0]), which)
+    assert got["mase"] == pytest.approx((0.5 + 2.0) / 2)
+    assert got["mase_median"] == pytest.approx(1.25)
+    assert got["mae"] == pytest.approx(50.5)  # pooled, in target units
+    # A series constant in training has no MASE: left out, not infinite.
+    assert errors(actual, predicted, np.array([0.0, 50.0]), which)["mase"] == pytest.approx(2.0)
+
+
+def test_window_levels_scale_by_the_mean_absolute_step_skipping_padding() -> None:
+    x = np.array([[[np.nan], [2.0], [4.0], [8.0]], [[5.0], [5.0], [5.0], [5.0]]], "float32")
+    level, scale = series.window_levels(x)
+    assert level[:, 0].tolist() == [8.0, 5.0]
+    assert scale[:, 0].tolist() == pytest.approx([3.0, 5.0])  # |2|, |4| ; constant: mean |x|
+    relative = series.relative_windows(x)
+    assert relative[0, 1:, 0].tolist() == pytest.approx([-2.0, -4 / 3, 0.0])
+    assert np.isnan(relative[0, 0, 0])

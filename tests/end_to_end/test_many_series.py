@@ -1,0 +1,82 @@
+"""Many series, one model, through the real CLI: a long CSV of generated series of different
+sizes and lengths (one shorter than a window) searched with data.series, its test results
+per series, `tuner forecast` for every series, and the report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from tests.end_to_end.test_regression_search import tuner
+from tuner.data.synthetic_series import write_many_monthly
+
+pytestmark = pytest.mark.slow
+
+CONFIG = {
+    "name": "many",
+    "seed": 1,
+    "data": {
+        "dataset": "csv", "path": "many.csv", "target": "value", "series": "series",
+        "window": 12, "horizon": 2, "period": 12, "test_steps": 4,
+    },
+    "space": {"units": [4]},
+    "search": {"algorithm": "random", "max_trials": 1, "epochs": 2, "cv": None},
+}  # fmt: skip
+
+
+def test_many_series_search_forecast_and_report(tmp_path: Path) -> None:
+    write_many_monthly(2, tmp_path / "many.csv", count=4, shortest=16, longest=40)
+    table = pd.read_csv(tmp_path / "many.csv")
+    lengths = table.groupby("series", sort=False).size()
+    (tmp_path / "many.yaml").write_text(yaml.safe_dump(CONFIG))
+    done = tuner("search", "many.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "csv from many.csv (4 series)" in done.stderr
+
+    test = json.loads((tmp_path / "runs/many/best/test.json").read_text())
+    ids = test["series"]["ids"]
+    assert ids == list(lengths.index)
+    # Walk-forward: every series' last 4 steps, 2 ahead: 3 origins each.
+    assert test["series"]["test_windows"] == [3, 3, 3, 3]
+    with np.load(tmp_path / "runs/many/best/predictions.npz") as npz:
+        which, actual, predicted = npz["series"], npz["actual"], npz["predicted"]
+        low, high = npz["lower_80"], npz["upper_80"]
+    for index, name in enumerate(ids):  # each window's actual values are its own series'
+        values = table.loc[table["series"] == name, "value"].to_numpy()
+        assert np.allclose(actual[which == index, 0], values[-4:-1], rtol=1e-5)
+    # MASE: the mean over series of each one's MAE over its own in-sample seasonal-naive MAE.
+    ratios = [
+        np.abs(predicted[which == i] - actual[which == i]).mean() / test["series"]["naive_mae"][i]
+        for i in range(len(ids))
+    ]
+    assert test["errors"]["mase"] == pytest.approx(np.mean(ratios), rel=1e-4)
+    assert test["errors"]["mase_median"] == pytest.approx(np.median(ratios), rel=1e-4)
+    # Intervals in each window's own step units: the largest series gets the widest.
+    widths = [(high - low)[which == i].mean() for i in range(len(ids))]
+    levels = [np.abs(actual[which == i]).mean() for i in range(len(ids))]
+    assert int(np.argmax(widths)) == int(np.argmax(levels))
+
+    ahead = tuner("forecast", "runs/many", "--out", "ahead.csv", cwd=tmp_path)
+    assert ahead.returncode == 0, ahead.stderr
+    frame = pd.read_csv(tmp_path / "ahead.csv")
+    assert frame["series"].tolist() == [name for name in ids for _ in (1, 2)]
+    assert frame["step"].tolist() == [1, 2] * len(ids)
+    import tuner as api
+
+    model = api.best_model(tmp_path / "runs/many")
+    for name in ids:  # each series' forecast is the model's on its own last window
+        rows = table[table["series"] == name]
+        x = rows[["value", "promotion"]].to_numpy("float32")[None, -12:]
+        if x.shape[1] < 12:  # the short series: NaN before its start, masked
+            x = np.concatenate([np.full((1, 12 - x.shape[1], 2), np.nan, "float32"), x], axis=1)
+        mine = frame[frame["series"] == name]
+        assert np.allclose(mine["forecast"], model.predict(x, verbose=0)[0], rtol=1e-4)
+        assert mine["time"].tolist() == ["2003-05-01", "2003-06-01"]  # after the last month
+
+    reported = tuner("report", cwd=tmp_path)
+    assert reported.returncode == 0, reported.stderr

@@ -36,8 +36,8 @@ def backtest_folds(offsets: np.ndarray, horizon: int, backtest: Backtest) -> lis
                 f"{-start - backtest.step + 1} before the test span) has "
                 f"{plural(len(train), 'window')} to train on and {len(validation)} to "
                 f"validate on; the {plural(reach, 'step')} of {backtest.windows} x "
-                f"{backtest.step} reach too far back (the earliest validation window is "
-                f"{plural(-int(offsets.min()), 'step')} before it): lower windows or step",
+                f"{backtest.step} reach too far back (the earliest window to learn from forecasts "
+                f"from {plural(-int(offsets.min()), 'step')} before it): lower windows or step",
                 key="data.backtest",
             )
         folds.append(Fold(k, train, validation))

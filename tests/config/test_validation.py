@@ -330,6 +330,7 @@ def test_series_keys_round_trip_and_stay_out_of_classification_configs(
         "horizon": 3,
         "period": 7,
         "test_steps": None,
+        "backtest": None,
         "validation_split": 0.1,
         "test_split": 0.2,
         "normalize": True,

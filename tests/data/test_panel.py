@@ -126,3 +126,31 @@ def test_window_levels_scale_by_the_mean_absolute_step_skipping_padding() -> Non
     relative = series.relative_windows(x)
     assert relative[0, 1:, 0].tolist() == pytest.approx([-2.0, -4 / 3, 0.0])
     assert np.isnan(relative[0, 0, 0])
+
+
+def test_backtest_windows_validate_on_rolling_origins_and_train_only_on_the_past(
+    tmp_path: Path,
+) -> None:
+    from tuner.config.sections import Backtest
+    from tuner.data.backtest import backtest_folds
+
+    table = read_csv(write(tmp_path, LONG), "value", "series")
+    made = panel.split_panel(table, window=3, horizon=1, validation_split=0.2, test_steps=2,
+                             period=None)  # fmt: skip
+    train, val, _ = made.parts
+    pool_y = np.concatenate([train.y, val.y])[:, 0]
+    # a's pool targets 4..8 (offsets -5..-1 before its test span at 9), b's 300, 200.
+    assert dict(zip(pool_y.tolist(), made.pool_offsets.tolist(), strict=True)) == {
+        4: -5, 5: -4, 6: -3, 7: -2, 8: -1, 300: -2, 200: -1,
+    }  # fmt: skip
+    folds = backtest_folds(made.pool_offsets, 1, Backtest(windows=2, step=1))
+    assert [sorted(pool_y[f.validation].tolist()) for f in folds] == [[7, 300], [8, 200]]
+    # Each window trains on every window whose targets end before its span, in every series.
+    assert [sorted(pool_y[f.train].tolist()) for f in folds] == [[4, 5, 6], [4, 5, 6, 7, 300]]
+    with pytest.raises(DataError) as caught:
+        backtest_folds(made.pool_offsets, 1, Backtest(windows=5, step=1))
+    assert str(caught.value) == (
+        "data.backtest: backtest window 1 of 5 (step 5 before the test span) has 0 "
+        "windows to train on and 1 to validate on; the 5 steps of 5 x 1 reach too far back (the "
+        "earliest window to learn from forecasts from 5 steps before it): lower windows or step"
+    )

@@ -1,6 +1,6 @@
 """Many series, one model, through the real CLI: a long CSV of generated series of different
-sizes and lengths (one shorter than a window) searched with data.series, its test results
-per series, `tuner forecast` for every series, and the report."""
+sizes and lengths (one shorter than a window) searched with data.series on backtest
+windows, its test results per series, `tuner forecast` for every series, and the report."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ CONFIG = {
     "data": {
         "dataset": "csv", "path": "many.csv", "target": "value", "series": "series",
         "window": 12, "horizon": 2, "period": 12, "test_steps": 4,
+        "backtest": {"windows": 2, "step": 2},
     },
     "space": {"units": [4]},
     "search": {"algorithm": "random", "max_trials": 1, "epochs": 2, "cv": None},
@@ -37,6 +38,9 @@ def test_many_series_search_forecast_and_report(tmp_path: Path) -> None:
     done = tuner("search", "many.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "csv from many.csv (4 series)" in done.stderr
+    assert "validated on 2 backtest windows of 2 steps before the test span" in done.stderr
+    record = json.loads((tmp_path / "runs/many/trials/0.json").read_text())
+    assert [fold["fold"] for fold in record["folds"]] == [0, 1]  # each window's score kept
 
     test = json.loads((tmp_path / "runs/many/best/test.json").read_text())
     ids = test["series"]["ids"]

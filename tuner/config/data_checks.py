@@ -65,12 +65,20 @@ def check_validation(src: yaml_lines.Source, doc: Document) -> None:
             f"refit: true and final_model: {final} both choose the exported model; keep "
             "final_model (refit: true is final_model: refit)",
         )
-    if "ensemble" in recipes and (doc.search.cv is None or doc.data.dataset in REGRESSION_DATASETS):
+    series = doc.data.dataset in REGRESSION_DATASETS
+    backtest = series and doc.data.backtest is not None
+    if "ensemble" in recipes and not backtest and (doc.search.cv is None or series):
         raise src.error(
             ("search", "final_model"),
             "the ensemble averages the fold models, and this search has no folds "
-            f"({'a series' if doc.search.cv is not None else 'search.cv: null'}); choose "
+            f"({'a series without data.backtest' if series else 'search.cv: null'}); choose "
             "checkpoint, refit or refit_stopped",
+        )
+    if backtest and doc.search.executions_per_trial > 1:
+        raise src.error(
+            ("data", "backtest"),
+            "each trial trains once per backtest window, so executions_per_trial "
+            f"({doc.search.executions_per_trial}) cannot apply; keep one of them",
         )
     if doc.search.cv is None or doc.search.cv == "auto":
         return
@@ -78,7 +86,8 @@ def check_validation(src: yaml_lines.Source, doc: Document) -> None:
         raise src.error(
             ("search", "cv"),
             f"cross-validation shuffles samples across folds, which a series ({doc.data.dataset}) "
-            "must not (it would train on its future); remove search.cv",
+            "must not (it would train on its future); remove search.cv (data.backtest: "
+            "{windows: K, step: S} validates a series on rolling origins)",
         )
     if doc.search.executions_per_trial > 1:
         raise src.error(

@@ -32,8 +32,8 @@ def backtest_folds(offsets: np.ndarray, horizon: int, backtest: Backtest) -> lis
         train = np.flatnonzero(offsets + horizon - 1 < start)
         if not len(validation) or not len(train):
             raise DataError(
-                f"backtest window {k + 1} of {backtest.windows} (steps {-start} to "
-                f"{-start - backtest.step + 1} before the test span) has "
+                f"backtest window {k + 1} of {backtest.windows} ({_span(-start, backtest.step)} "
+                "before the test span) has "
                 f"{plural(len(train), 'window')} to train on and {len(validation)} to "
                 f"validate on; the {plural(reach, 'step')} of {backtest.windows} x "
                 f"{backtest.step} reach too far back (the earliest window to learn from forecasts "
@@ -42,3 +42,7 @@ def backtest_folds(offsets: np.ndarray, horizon: int, backtest: Backtest) -> lis
             )
         folds.append(Fold(k, train, validation))
     return folds
+
+
+def _span(first: int, step: int) -> str:
+    return f"step {first}" if step == 1 else f"steps {first} to {first - step + 1}"

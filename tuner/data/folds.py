@@ -142,7 +142,18 @@ def plan(
     """search.cv resolved on the loaded data: ``auto`` cross-validates a classification set
     whose validation split holds fewer than MIN_VALIDATION samples (and whose smallest class
     can fill two folds) unless executions_per_trial asks for repeated runs on the split;
-    {folds: K} always (classification only); None never."""
+    {folds: K} always (classification only); None never. A series with data.backtest is
+    validated on its backtest windows (tuner.data.backtest), whatever search.cv says."""
+    forecast = dataset.forecast
+    if backtest is not None and forecast is not None and forecast.pool_offsets is not None:
+        from tuner.data.backtest import backtest_folds
+
+        made = backtest_folds(forecast.pool_offsets, forecast.horizon, backtest)
+        why = (
+            f"{backtest.windows} backtest windows of {plural(backtest.step, 'step')} before the "
+            f"test span, each trained on everything before it (data.backtest)"
+        )
+        return ValidationPlan(tuple(made), why)
     n_val = len(dataset.x_val)
     if cv == "auto" and executions > 1:
         return ValidationPlan(
@@ -154,16 +165,6 @@ def plan(
     if cv is None:
         why = f"the validation split ({plural(n_val, 'sample')}), as search.cv: null asks"
         return ValidationPlan((), why, _small_split_warning(dataset))
-    forecast = dataset.forecast
-    if backtest is not None and forecast is not None and forecast.pool_offsets is not None:
-        from tuner.data.backtest import backtest_folds
-
-        made = backtest_folds(forecast.pool_offsets, forecast.horizon, backtest)
-        why = (
-            f"{backtest.windows} backtest windows of {plural(backtest.step, 'step')} before the "
-            f"test span, each trained on everything before it (data.backtest)"
-        )
-        return ValidationPlan(tuple(made), why)
     if dataset.task != "classification":  # the config refuses folds for a series
         return ValidationPlan(
             (),

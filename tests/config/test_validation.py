@@ -342,3 +342,14 @@ def test_series_keys_round_trip_and_stay_out_of_classification_configs(
         "dataset", "source", "path", "validation_split", "test_split", "limit", "normalize",
         "class_weight",
     ]  # fmt: skip
+
+
+def test_data_window_follows_the_longest_space_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = "data:\n  dataset: sine\nspace:\n  window: {min: 8, max: 20, step: 4}\n"
+    assert _load(tmp_path, monkeypatch, text).data.window == 20
+    longer = "data:\n  dataset: sine\n  window: 40\nspace:\n  window: [8, 16]\n"
+    assert _load(tmp_path, monkeypatch, longer).data.window == 40
+    plain = _load(tmp_path, monkeypatch, "data:\n  dataset: sine\nspace:\n  units: 8\n")
+    assert plain.data.window == 32 and "window" not in [p.name for p in plain.space.params]

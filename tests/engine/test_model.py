@@ -86,7 +86,7 @@ TOGETHER: dict[str, dict[str, Any]] = {
 # Read by the tuner, not the model: batch_size (tests/end_to_end/test_search.py checks the steps
 # per epoch); momentum and nesterov only matter with SGD (checked below).
 NOT_MODEL_PROPERTIES = {"batch_size", "momentum", "nesterov"}
-PER_TASK = {"head"}  # classification has one head: checked on regression models below
+PER_TASK = {"head", "window"}  # head: classification has one; window: forecasting only (below)
 
 
 def test_every_tunable_has_a_check() -> None:
@@ -238,3 +238,19 @@ def test_a_regression_model_learns_and_saves(tmp_path: Any) -> None:
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras")
     assert np.allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5)
+
+
+def test_space_window_reads_only_the_last_steps_of_each_window() -> None:
+    """space.window: 3 of the data's 6 steps; what comes before them changes nothing, while
+    a change inside them does (the model without space.window reads all 6)."""
+    relative = ModelSpec(input_shape=(6, 2), num_classes=0, horizon=3, target=TARGET, relative=True)
+    cropped = build(relative, head="linear", units=4, window=3)
+    whole = build(relative, head="linear", units=4)
+    x = np.random.default_rng(1).normal(size=(4, 6, 2)).astype("float32") + 5.0
+    early, late = x.copy(), x.copy()
+    early[:, :3] += 7.0
+    late[:, 4] += 7.0
+    out = cropped.predict(x, verbose=0)
+    assert np.allclose(cropped.predict(early, verbose=0), out, atol=1e-5)
+    assert not np.allclose(cropped.predict(late, verbose=0), out, atol=1e-3)
+    assert not np.allclose(whole.predict(early, verbose=0), whole.predict(x, verbose=0), atol=1e-3)

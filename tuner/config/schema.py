@@ -128,6 +128,7 @@ def from_source(src: yaml_lines.Source) -> Config:
         head = _default_head(src, doc)
         space = parse_space(src, doc.space, {"cell": doc.model.cell, "head": head})
         _check_space_heads(src, space, doc.data)
+        doc = doc.model_copy(update={"data": _windows_for(src, space, doc.data)})
         objective = _objective(src, doc, space)
         if doc.search.early_stopping is not None:
             monitor = doc.search.early_stopping.monitor
@@ -248,6 +249,29 @@ def _check_many_series(src: yaml_lines.Source, data: DataSection) -> None:
             "scaling: series standardizes by one series' training statistics, and data.series "
             "names many; use scaling: window (each window scaled by its own level and steps)",
         )
+
+
+def _windows_for(src: yaml_lines.Source, space: Space, data: DataSection) -> DataSection:
+    """space.window: each trial reads the last `window` steps of windows of data.window
+    steps, which is set to the space's longest (a longer data.window as written is kept)."""
+    param = next((p for p in space.params if p.name == "window"), None)
+    if param is None:
+        return data
+    if task_of(data.dataset) != "regression":
+        raise src.error(
+            ("space", "window"),
+            f"window is for forecasting (sine, csv), not {data.dataset}; remove it",
+        )
+    longest = int(max(param.values) if param.kind in ("fixed", "choice") else param.max)
+    if "window" in data.model_fields_set and data.window < longest:
+        raise src.error(
+            ("data", "window"),
+            f"{data.window} is shorter than space.window's longest ({longest}), which it must "
+            "hold; remove data.window (it follows the space) or raise it",
+        )
+    return data.model_copy(
+        update={"window": max(longest, data.window if "window" in data.model_fields_set else 0)}
+    )
 
 
 def _default_head(src: yaml_lines.Source, doc: Document) -> str:

@@ -204,6 +204,11 @@ def short_space_note(space: Space, max_trials: int, algorithm: str) -> str | Non
     return f"{holds}, so the search {stops} to make {max_trials}"
 
 
+# Tunables that a space holds only where it names them: a forecaster's window means nothing to
+# a classifier, whose trials' records should not list it.
+ONLY_WHEN_WRITTEN = ("window",)
+
+
 def parse_space(source: Source, raw: Any, defaults: Mapping[str, Any], free: bool = False) -> Space:
     """The ``space`` mapping -> Space; ``defaults`` override TUNABLES' defaults (model.cell,
     model.head). ``free``: the space of a user's model factory, whose names are its own (each
@@ -221,7 +226,7 @@ def parse_space(source: Source, raw: Any, defaults: Mapping[str, Any], free: boo
     for name, tunable in TUNABLES.items():
         if free and name != "batch_size":
             continue
-        if name not in params:
+        if name not in params and name not in ONLY_WHEN_WRITTEN:
             default = defaults.get(name, tunable.default)
             params[name] = Param(name, "fixed", (default,), given=False)
     _check_conditions(source, params)

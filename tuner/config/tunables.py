@@ -24,6 +24,7 @@ GRID_POINTS_PER_FLOAT = 10  # keras-tuner's GridSearch samples a stepless Float 
 # float32, 2 GB with Adam's state): past that one layer no longer fits a GPU, and these
 # datasets are far too small to train it.
 MAX_UNITS = 4096
+MAX_WINDOW = 100_000  # space.window: steps a forecast reads (data.window holds the windows)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,9 @@ TUNABLES: dict[str, Tunable] = {
     "conv_kernel": Tunable("int", 3, low=1, high=1024),
     "conv_stride": Tunable("int", 1, low=1, high=1024),
     "pooling": Tunable("str", "last", names=POOLINGS),
+    # Forecasting: the steps each forecast reads, the last `window` of data.window (which the
+    # config sets to the space's longest); 0: all of data.window.
+    "window": Tunable("int", 0, low=1, high=MAX_WINDOW),
 }
 
 

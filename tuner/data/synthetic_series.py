@@ -46,7 +46,7 @@ def write_monthly(seed: int, path: Path, months: int = 180) -> Path:
     labels, values, promotion = monthly(seed, months)
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = ["date,value,promotion"]
-    rows = zip(labels, values.round(3).tolist(), promotion.astype(int).tolist(), strict=True)
+    rows = zip(labels, _rounded(values), promotion.astype(int).tolist(), strict=True)
     lines += [f"{m},{v},{p}" for m, v, p in rows]
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -65,7 +65,7 @@ def write_many_monthly(
         labels, values, promotion = monthly([seed, i], months, level, (-0.005, 0.015))
         offset = longest - months  # the same last month for every series
         dates = [_month(m + offset) for m in range(months)]
-        rows = zip(dates, values.round(3).tolist(), promotion.astype(int).tolist(), strict=True)
+        rows = zip(dates, _rounded(values), promotion.astype(int).tolist(), strict=True)
         lines += [f"s{i},{m},{v},{p}" for m, v, p in rows]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
@@ -75,3 +75,8 @@ def write_many_monthly(
 def _month(index: int) -> str:
     start = dt.date(2000, 1, 1)
     return f"{start.year + index // 12}-{index % 12 + 1:02d}-01"
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    """3 decimals as written (in float64: a float32's own digits would show, 598.1380004)."""
+    return [float(v) for v in np.asarray(values, "float64").round(3)]

@@ -136,8 +136,11 @@ def read(hp: Any, name: str) -> Any:
 def build_model(hp: Any, spec: ModelSpec) -> keras.Model:
     inputs = keras.Input(shape=spec.input_shape, name="sequence")
     x = inputs
+    steps, window = spec.input_shape[0], read(hp, "window")
+    if window and window < steps:  # space.window: the last `window` steps of the data's
+        x = keras.layers.Cropping1D((steps - window, 0), name="window")(x)
     if spec.relative:  # each window seen relative to its level; the level added back below
-        x, level, scale = RelativeToLevel(name=LAYER_NAME)(inputs)
+        x, level, scale = RelativeToLevel(name=LAYER_NAME)(x)
     if spec.mean is not None:
         # Scaling lives inside the model so the exported model takes raw inputs.
         x = keras.layers.Normalization(axis=-1, mean=spec.mean, variance=spec.variance)(x)

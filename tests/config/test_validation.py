@@ -329,6 +329,7 @@ def test_series_keys_round_trip_and_stay_out_of_classification_configs(
         "window": 32,
         "horizon": 3,
         "period": 7,
+        "transform": [],
         "test_steps": None,
         "backtest": None,
         "validation_split": 0.1,

@@ -154,3 +154,26 @@ def test_backtest_windows_validate_on_rolling_origins_and_train_only_on_the_past
         "windows to train on and 1 to validate on; the 5 steps of 5 x 1 reach too far back (the "
         "earliest window to learn from forecasts from 5 steps before it): lower windows or step"
     )
+
+
+def test_a_log_needs_a_positive_target_and_a_seasonal_difference_a_season_of_window(
+    tmp_path: Path,
+) -> None:
+    from tuner.config.sections import DataSection
+    from tuner.data.forecasting import windows_of
+
+    path = write(tmp_path, LONG.replace("b,2020-08,200", "b,2020-08,-2"))
+    many = {"dataset": "csv", "path": path, "target": "value", "series": "series",
+            "window": 3, "test_steps": 2}  # fmt: skip
+    with pytest.raises(DataError) as caught:
+        windows_of(DataSection(**many, transform=["log"]), 0)
+    assert str(caught.value) == (
+        f"{path}: data.transform: series 'b' has -2 at its step 3, and log takes positive "
+        "values only; remove log from data.transform"
+    )
+    seasonal = {**many, "period": 4, "transform": ["seasonal_difference"]}
+    with pytest.raises(DataError) as caught:
+        windows_of(DataSection(**seasonal), 0)
+    assert "seasonal_difference looks 4 steps back (data.period), more than the window's 3" in (
+        str(caught.value)
+    )

@@ -227,6 +227,12 @@ def _check_data(src: yaml_lines.Source, data: DataSection) -> None:
         )
     if data.series is not None:
         _check_many_series(src, data)
+    if "seasonal_difference" in data.transform and data.dataset == "csv" and data.period is None:
+        raise src.error(
+            ("data", "transform"),
+            "seasonal_difference takes each value's change from one season before; set "
+            "data.period to the season's length in steps",
+        )
     if task_of(data.dataset) == "regression" and data.validation_split + data.test_split >= 1:
         raise src.error(
             ("data", "test_split"),

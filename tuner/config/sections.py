@@ -44,6 +44,7 @@ DATA_KEYS = {
         "window",
         "horizon",
         "period",
+        "transform",
         "test_steps",
         "backtest",
         "length",
@@ -59,6 +60,7 @@ DATA_KEYS = {
         "window",
         "horizon",
         "period",
+        "transform",
         "test_steps",
         "backtest",
     ),
@@ -110,6 +112,11 @@ class DataSection(_Section):
     window: int = Field(default=32, ge=1)  # sine/csv: time steps per sample
     horizon: int = Field(default=1, ge=1)  # sine/csv: predict steps 1..horizon ahead
     period: int | None = Field(default=None, ge=2)  # seasonal naive; sine: 40 (series)
+    # sine/csv: the target as the model sees it, in order (tuner.data.transforms): log,
+    # difference, seasonal_difference (data.period steps back); forecasts are undone in-model
+    transform: list[Literal["log", "difference", "seasonal_difference"]] = Field(
+        default_factory=list
+    )
     # sine/csv: the last N steps are the test span, each of its origins forecast from the
     # steps before it (walk-forward); null: the test_split share, holding whole windows
     test_steps: int | None = Field(default=None, ge=1)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tuner.config.sections import DataSection
-from tuner.data import limits, panel, series, series_csv
+from tuner.data import limits, panel, series, series_csv, transforms
 from tuner.errors import DataError
 from tuner.text import significant
 
@@ -35,6 +35,7 @@ class Forecast:
     scaling: str = "series"  # data.scaling, as the report's advice needs it
     # data.series: (test samples,) each test window's index in ``histories``; None: one series
     test_series: np.ndarray | None = None
+    transform: tuple[str, ...] = ()  # data.transform, in order (tuner.data.transforms)
     # (training + validation windows,) each one's first target in steps after the test span's
     # start (negative): where data.backtest cuts its rolling origins (tuner.data.backtest)
     pool_offsets: np.ndarray | None = None
@@ -125,10 +126,16 @@ def windows_of(cfg: DataSection, seed: int) -> Windows:
         which = None
     standardize = cfg.normalize and cfg.scaling != "none"
     relative = cfg.scaling == "window"
-    train = parts[0]
+    chain = tuple(cfg.transform)
+    _check_transform(chain, histories, cfg)
+    seen_x, seen_y = transforms.transform_windows(parts[0].x, parts[0].y, chain, period)
+    assert seen_y is not None
     if relative:  # statistics of what the model sees: windows and targets relative to a level
-        mean, variance = statistics(series.relative_windows(train.x))
-        scale = series.target_scale(series.relative_targets(train.x, train.y), standardize)
+        mean, variance = statistics(series.relative_windows(seen_x))
+        scale = series.target_scale(series.relative_targets(seen_x, seen_y), standardize)
+    elif chain:  # the transformed windows and targets
+        mean, variance = statistics(seen_x)
+        scale = series.target_scale(seen_y.ravel(), standardize)
     else:
         mean, variance = statistics(rows[:, None])
         scale = series.target_scale(rows[:, 0], standardize)
@@ -145,11 +152,37 @@ def windows_of(cfg: DataSection, seed: int) -> Windows:
         baselines=baselines,
         test_series=which,
         pool_offsets=offsets,
+        transform=chain,
     )
-    padded = bool(np.isnan(train.x).any())
+    padded = bool(np.isnan(parts[0].x).any())
     if not standardize:
         return Windows(parts, None, None, forecast, origin, padded)
     return Windows(parts, mean, variance, forecast, origin, padded)
+
+
+def _check_transform(
+    chain: tuple[str, ...], histories: tuple[series.SeriesHistory, ...], cfg: DataSection
+) -> None:
+    """log needs a positive target; seasonal_difference a window of at least one season."""
+    if "log" in chain:
+        for history in histories:
+            at = transforms.non_positive(history.target)
+            if at is not None:
+                where = f"series '{history.id}' has" if len(histories) > 1 else "the target has"
+                raise DataError(
+                    f"{where} {significant(float(history.target[at]), 6)} at its step {at + 1}, "
+                    "and log takes positive values only; remove log from data.transform",
+                    file=cfg.path,
+                    key="data.transform",
+                )
+    period = cfg.period or (series.SINE_PERIOD if cfg.dataset == "sine" else None)
+    if "seasonal_difference" in chain and period and cfg.window < period:
+        raise DataError(
+            f"seasonal_difference looks {period} steps back (data.period), more than the "
+            f"window's {cfg.window}; raise data.window to at least {period}",
+            file=cfg.path,
+            key="data.window",
+        )
 
 
 def statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

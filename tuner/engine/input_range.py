@@ -13,6 +13,8 @@ import keras
 import numpy as np
 
 from tuner.data.series import relative_windows
+from tuner.data.transforms import transform_windows
+from tuner.engine.target_transform import TargetTransform
 from tuner.engine.window_scaling import LAYER_NAME
 from tuner.text import significant
 
@@ -27,8 +29,12 @@ def input_range_warning(model: keras.Model, x: np.ndarray) -> str | None:
     layer = next((k for k in layers if isinstance(k, keras.layers.Normalization)), None)
     if layer is None or layer.mean is None:
         return None
-    if any(k.name == LAYER_NAME for k in layers):  # its statistics are of these
-        x = relative_windows(np.asarray(x, dtype="float32"))
+    x = np.asarray(x, dtype="float32")
+    transform = next((k for k in layers if isinstance(k, TargetTransform)), None)
+    if transform is not None:  # the statistics are of the transformed windows
+        x, _ = transform_windows(x, None, tuple(transform.chain), transform.period)
+    if any(k.name == LAYER_NAME for k in layers):  # and relative to each one's level
+        x = relative_windows(x)
     mean = np.asarray(keras.ops.convert_to_numpy(layer.mean), dtype="float64").reshape(-1)
     variance = np.asarray(keras.ops.convert_to_numpy(layer.variance), dtype="float64").reshape(-1)
     values = np.asarray(x, dtype="float64").reshape(-1, mean.size)

@@ -28,6 +28,7 @@ from tuner.data.datasets import Dataset
 from tuner.data.series import TargetScale
 from tuner.engine.long_sequences import MaskedConv1D, pooling_layer
 from tuner.engine.metrics import score_metrics
+from tuner.engine.target_transform import FORWARD, INVERSE, InverseTargetTransform, TargetTransform
 from tuner.engine.window_scaling import LAYER_NAME, RelativeToLevel
 
 
@@ -42,6 +43,8 @@ class ModelSpec:
     horizon: int = 1  # regression: outputs, one per step ahead
     target: TargetScale | None = None  # regression: the target's training statistics
     relative: bool = False  # regression: data.scaling: window (tuner.engine.window_scaling)
+    transform: tuple[str, ...] = ()  # regression: data.transform (tuner.engine.target_transform)
+    period: int | None = None  # regression: data.period, for seasonal_difference
     # NaN steps masked: sequences of different lengths (padded at the end), short series
     # (data.series: padded before their start)
     padded: bool = False
@@ -72,6 +75,8 @@ class ModelSpec:
             horizon=forecast.horizon,
             target=forecast.scale,
             relative=forecast.relative,
+            transform=forecast.transform,
+            period=forecast.period,
             padded=dataset.padded,
         )
 
@@ -139,6 +144,9 @@ def build_model(hp: Any, spec: ModelSpec) -> keras.Model:
     steps, window = spec.input_shape[0], read(hp, "window")
     if window and window < steps:  # space.window: the last `window` steps of the data's
         x = keras.layers.Cropping1D((steps - window, 0), name="window")(x)
+    if spec.transform:  # data.transform: the target's log or changes; undone at the end
+        chain = list(spec.transform)
+        x, stages = TargetTransform(chain, spec.period, name=FORWARD)(x)
     if spec.relative:  # each window seen relative to its level; the level added back below
         x, level, scale = RelativeToLevel(name=LAYER_NAME)(x)
     if spec.mean is not None:
@@ -170,6 +178,8 @@ def build_model(hp: Any, spec: ModelSpec) -> keras.Model:
     if spec.relative:  # forecasts of the change from the level in steps: back to the target
         outputs = keras.layers.Multiply(name="in_target_steps")([outputs, scale])
         outputs = keras.layers.Add(name="forecast")([outputs, level])
+    if spec.transform:
+        outputs = InverseTargetTransform(chain, spec.period, name=INVERSE)([outputs, stages])
     model = keras.Model(inputs, outputs, name=f"{read(hp, 'cell')}_forecaster")
     model.compile(optimizer=make_optimizer(hp), loss=loss, metrics=regression_metrics())
     return model

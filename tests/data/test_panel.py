@@ -169,7 +169,7 @@ def test_a_log_needs_a_positive_target_and_a_seasonal_difference_a_season_of_win
         windows_of(DataSection(**many, transform=["log"]), 0)
     assert str(caught.value) == (
         f"{path}: data.transform: series 'b' has -2 at its step 3, and log takes positive "
-        "values only; remove log from data.transform"
+        "values only; remove log from the transforms (data.transform, space.transform)"
     )
     seasonal = {**many, "period": 4, "transform": ["seasonal_difference"]}
     with pytest.raises(DataError) as caught:

@@ -86,7 +86,9 @@ TOGETHER: dict[str, dict[str, Any]] = {
 # Read by the tuner, not the model: batch_size (tests/end_to_end/test_search.py checks the steps
 # per epoch); momentum and nesterov only matter with SGD (checked below).
 NOT_MODEL_PROPERTIES = {"batch_size", "momentum", "nesterov"}
-PER_TASK = {"head", "window"}  # head: classification has one; window: forecasting only (below)
+# head: classification has one; window and transform: forecasting only (below; transform in
+# tests/engine/test_target_transform.py)
+PER_TASK = {"head", "window", "transform"}
 
 
 def test_every_tunable_has_a_check() -> None:

@@ -129,6 +129,7 @@ def from_source(src: yaml_lines.Source) -> Config:
         space = parse_space(src, doc.space, {"cell": doc.model.cell, "head": head})
         _check_space_heads(src, space, doc.data)
         doc = doc.model_copy(update={"data": _windows_for(src, space, doc.data)})
+        _check_space_transforms(src, space, doc.data)
         objective = _objective(src, doc, space)
         if doc.search.early_stopping is not None:
             monitor = doc.search.early_stopping.monitor
@@ -278,6 +279,30 @@ def _windows_for(src: yaml_lines.Source, space: Space, data: DataSection) -> Dat
     return data.model_copy(
         update={"window": max(longest, data.window if "window" in data.model_fields_set else 0)}
     )
+
+
+def _check_space_transforms(src: yaml_lines.Source, space: Space, data: DataSection) -> None:
+    """space.transform: a forecaster's, not beside data.transform, a period for a season."""
+    param = next((p for p in space.params if p.name == "transform"), None)
+    if param is None:
+        return
+    if task_of(data.dataset) != "regression":
+        raise src.error(
+            ("space", "transform"),
+            f"transform is for forecasting (sine, csv), not {data.dataset}; remove it",
+        )
+    if data.transform:
+        raise src.error(
+            ("space", "transform"),
+            "transform is set in data.transform and in space.transform; keep one",
+        )
+    seasonal = any("seasonal_difference" in str(v) for v in param.values)
+    if seasonal and data.dataset == "csv" and data.period is None:
+        raise src.error(
+            ("space", "transform"),
+            "seasonal_difference takes each value's change from one season before; set "
+            "data.period to the season's length in steps",
+        )
 
 
 def _default_head(src: yaml_lines.Source, doc: Document) -> str:

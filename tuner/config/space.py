@@ -204,9 +204,9 @@ def short_space_note(space: Space, max_trials: int, algorithm: str) -> str | Non
     return f"{holds}, so the search {stops} to make {max_trials}"
 
 
-# Tunables that a space holds only where it names them: a forecaster's window means nothing to
-# a classifier, whose trials' records should not list it.
-ONLY_WHEN_WRITTEN = ("window",)
+# Tunables that a space holds only where it names them: a forecaster's window and transform
+# mean nothing to a classifier, whose trials' records should not list them.
+ONLY_WHEN_WRITTEN = ("window", "transform")
 
 
 def parse_space(source: Source, raw: Any, defaults: Mapping[str, Any], free: bool = False) -> Space:

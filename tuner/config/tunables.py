@@ -18,6 +18,12 @@ ACTIVATIONS = (
     "gelu", "swish", "softplus", "linear",
 )  # fmt: skip
 POOLINGS = ("last", "mean", "max", "attention")  # over time: tuner.engine.long_sequences
+# space.transform: data.transform's lists as names, "+" between the steps (tuner.data.transforms)
+TRANSFORM_CHAINS = (
+    "none", "log", "difference", "seasonal_difference", "log+difference",
+    "log+seasonal_difference", "difference+seasonal_difference",
+    "log+difference+seasonal_difference",
+)  # fmt: skip
 SAMPLINGS = ("linear", "log", "reverse_log")
 GRID_POINTS_PER_FLOAT = 10  # keras-tuner's GridSearch samples a stepless Float range at 10 points
 # An LSTM layer of 4096 units holds 4 * 4096 * (2 * 4096 + 1), about 134M weights (0.5 GB in
@@ -98,6 +104,8 @@ TUNABLES: dict[str, Tunable] = {
     # Forecasting: the steps each forecast reads, the last `window` of data.window (which the
     # config sets to the space's longest); 0: all of data.window.
     "window": Tunable("int", 0, low=1, high=MAX_WINDOW),
+    # Forecasting: data.transform as one name (log+seasonal_difference); none: no transform.
+    "transform": Tunable("str", "none", names=TRANSFORM_CHAINS),
 }
 
 

@@ -36,6 +36,7 @@ class Forecast:
     # data.series: (test samples,) each test window's index in ``histories``; None: one series
     test_series: np.ndarray | None = None
     transform: tuple[str, ...] = ()  # data.transform, in order (tuner.data.transforms)
+    standardize: bool = True  # data.normalize, and data.scaling is not none
     # (training + validation windows,) each one's first target in steps after the test span's
     # start (negative): where data.backtest cuts its rolling origins (tuner.data.backtest)
     pool_offsets: np.ndarray | None = None
@@ -127,16 +128,10 @@ def windows_of(cfg: DataSection, seed: int) -> Windows:
     standardize = cfg.normalize and cfg.scaling != "none"
     relative = cfg.scaling == "window"
     chain = tuple(cfg.transform)
-    _check_transform(chain, histories, cfg)
-    seen_x, seen_y = transforms.transform_windows(parts[0].x, parts[0].y, chain, period)
-    assert seen_y is not None
-    if relative:  # statistics of what the model sees: windows and targets relative to a level
-        mean, variance = statistics(series.relative_windows(seen_x))
-        scale = series.target_scale(series.relative_targets(seen_x, seen_y), standardize)
-    elif chain:  # the transformed windows and targets
-        mean, variance = statistics(seen_x)
-        scale = series.target_scale(seen_y.ravel(), standardize)
-    else:
+    check_transform(chain, histories, cfg)
+    if chain or relative:
+        mean, variance, scale = seen_statistics(parts[0], chain, period, relative, standardize)
+    else:  # the training part's own rows (a window-free mean and deviation)
         mean, variance = statistics(rows[:, None])
         scale = series.target_scale(rows[:, 0], standardize)
     forecast = Forecast(
@@ -153,6 +148,7 @@ def windows_of(cfg: DataSection, seed: int) -> Windows:
         test_series=which,
         pool_offsets=offsets,
         transform=chain,
+        standardize=standardize,
     )
     padded = bool(np.isnan(parts[0].x).any())
     if not standardize:
@@ -160,10 +156,29 @@ def windows_of(cfg: DataSection, seed: int) -> Windows:
     return Windows(parts, mean, variance, forecast, origin, padded)
 
 
-def _check_transform(
+def seen_statistics(
+    train: series.Part,
+    chain: tuple[str, ...],
+    period: int | None,
+    relative: bool,
+    standardize: bool,
+) -> tuple[np.ndarray, np.ndarray, series.TargetScale]:
+    """The input statistics and target scale of what the model sees of the training windows:
+    transformed (data.transform) and, under data.scaling: window, relative to each window's
+    level. A trial that tunes space.transform gets its own (tuner.engine.model)."""
+    seen_x, seen_y = transforms.transform_windows(train.x, train.y, chain, period)
+    assert seen_y is not None
+    if relative:
+        seen_x, seen_y = series.relative_windows(seen_x), series.relative_targets(seen_x, seen_y)
+    mean, variance = statistics(seen_x)
+    return mean, variance, series.target_scale(seen_y.ravel(), standardize)
+
+
+def check_transform(
     chain: tuple[str, ...], histories: tuple[series.SeriesHistory, ...], cfg: DataSection
 ) -> None:
-    """log needs a positive target; seasonal_difference a window of at least one season."""
+    """log needs a positive target; seasonal_difference a window of at least one season (the
+    chain of data.transform, or every chain space.transform may choose)."""
     if "log" in chain:
         for history in histories:
             at = transforms.non_positive(history.target)
@@ -171,7 +186,8 @@ def _check_transform(
                 where = f"series '{history.id}' has" if len(histories) > 1 else "the target has"
                 raise DataError(
                     f"{where} {significant(float(history.target[at]), 6)} at its step {at + 1}, "
-                    "and log takes positive values only; remove log from data.transform",
+                    "and log takes positive values only; remove log from the transforms "
+                    "(data.transform, space.transform)",
                     file=cfg.path,
                     key="data.transform",
                 )

@@ -15,7 +15,7 @@ to [0, 1], so training is exactly training on normalized targets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 from typing import Any
 
 import keras
@@ -25,14 +25,15 @@ from keras import ops
 from tuner.config.sections import SCORES
 from tuner.config.tunables import TUNABLES
 from tuner.data.datasets import Dataset
-from tuner.data.series import TargetScale
+from tuner.data.forecasting import seen_statistics
+from tuner.data.series import Part, TargetScale
 from tuner.engine.long_sequences import MaskedConv1D, pooling_layer
 from tuner.engine.metrics import score_metrics
 from tuner.engine.target_transform import FORWARD, INVERSE, InverseTargetTransform, TargetTransform
 from tuner.engine.window_scaling import LAYER_NAME, RelativeToLevel
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class ModelSpec:
     """What the factory needs to know about the data, fixed for a whole run."""
 
@@ -45,6 +46,31 @@ class ModelSpec:
     relative: bool = False  # regression: data.scaling: window (tuner.engine.window_scaling)
     transform: tuple[str, ...] = ()  # regression: data.transform (tuner.engine.target_transform)
     period: int | None = None  # regression: data.period, for seasonal_difference
+    # regression: the training windows and whether they are standardized, for the statistics
+    # of a trial whose space.transform differs from data.transform
+    train: Part | None = None
+    standardize: bool = True
+    # the scale of the loss, where a trial's own target scale differs (space.transform): one
+    # for the run, so that every trial's val_loss is on one scale and ranks them
+    loss_target: TargetScale | None = None
+
+    def for_transform(self, chain: tuple[str, ...]) -> ModelSpec:
+        """The spec of a trial that sees the target through ``chain``: its own statistics."""
+        if chain == self.transform or self.train is None:
+            return self
+        mean, variance, target = seen_statistics(
+            self.train, chain, self.period, self.relative, self.standardize
+        )
+        scaled = self.standardize  # without: no input scaling, as the dataset has none
+        return dataclasses.replace(
+            self,
+            transform=chain,
+            mean=mean if scaled else None,
+            variance=variance if scaled else None,
+            target=target,
+            loss_target=self.target,
+        )
+
     # NaN steps masked: sequences of different lengths (padded at the end), short series
     # (data.series: padded before their start)
     padded: bool = False
@@ -78,6 +104,8 @@ class ModelSpec:
             transform=forecast.transform,
             period=forecast.period,
             padded=dataset.padded,
+            train=Part(dataset.x_train, dataset.y_train, np.zeros(0)),
+            standardize=forecast.standardize,
         )
 
 
@@ -139,6 +167,8 @@ def read(hp: Any, name: str) -> Any:
 
 
 def build_model(hp: Any, spec: ModelSpec) -> keras.Model:
+    if "transform" in hp:  # space.transform: this trial's own chain, and its statistics
+        spec = spec.for_transform(tuple(t for t in hp.get("transform").split("+") if t != "none"))
     inputs = keras.Input(shape=spec.input_shape, name="sequence")
     x = inputs
     steps, window = spec.input_shape[0], read(hp, "window")
@@ -174,7 +204,7 @@ def build_model(hp: Any, spec: ModelSpec) -> keras.Model:
         metrics = [accuracy, *score_metrics(spec.scores, spec.labels, spec.num_classes)]
         model.compile(optimizer=make_optimizer(hp), loss=loss, metrics=metrics)
         return model
-    outputs, loss = _regression_head(x, head, spec.horizon, spec.target)
+    outputs, loss = _regression_head(x, head, spec.horizon, spec.target, spec.loss_target)
     if spec.relative:  # forecasts of the change from the level in steps: back to the target
         outputs = keras.layers.Multiply(name="in_target_steps")([outputs, scale])
         outputs = keras.layers.Add(name="forecast")([outputs, level])
@@ -205,7 +235,7 @@ def _classification_head(x: Any, spec: ModelSpec) -> tuple[Any, str, Any]:
 
 
 def _regression_head(
-    x: Any, head: str, horizon: int, target: TargetScale
+    x: Any, head: str, horizon: int, target: TargetScale, loss_target: TargetScale | None = None
 ) -> tuple[Any, NormalizedLoss]:
     """A linear head over the standardized target, or a sigmoid over the training range
     mapped to [0, 1]; then Rescaling into target units."""
@@ -218,6 +248,8 @@ def _regression_head(
         raise ValueError(f"head {head!r} cannot forecast; use linear or sigmoid")
     z = keras.layers.Dense(horizon, activation=activation, name="head")(x)
     outputs = keras.layers.Rescaling(scale, offset, name="target_units")(z)
+    if kind == "mse" and loss_target is not None:  # the run's scale (ModelSpec.loss_target)
+        offset, scale = loss_target.mean, loss_target.std
     return outputs, NormalizedLoss(kind, offset, scale)
 
 

@@ -19,6 +19,7 @@ from tuner.config.schema import Config
 from tuner.data import folds, series
 from tuner.data.datasets import Dataset
 from tuner.data.folds import Fold, ValidationPlan
+from tuner.data.forecasting import check_transform
 from tuner.engine.factory import Build, load_factory
 from tuner.engine.hyperparameters import to_hyperparameters
 from tuner.engine.model import ModelSpec, build_model
@@ -37,7 +38,17 @@ def hypermodel(config: Config, dataset: Dataset) -> Build:
     spec = ModelSpec.of(dataset, config.metrics)
     if config.model.factory is not None:
         return load_factory(config, spec)
+    if dataset.forecast is not None:  # every chain space.transform may choose fits the data
+        for chain in transform_chains(config):
+            check_transform(chain, dataset.forecast.histories, config.data)
     return lambda hp: build_model(hp, spec)
+
+
+def transform_chains(config: Config) -> list[tuple[str, ...]]:
+    """The transform chains space.transform may choose (none where it is not tuned)."""
+    param = next((p for p in config.space.params if p.name == "transform"), None)
+    names = [] if param is None else [str(v) for v in param.values]
+    return [tuple(t for t in name.split("+") if t != "none") for name in names]
 
 
 def restored(config: Config, record: TrialRecord) -> kt.HyperParameters:

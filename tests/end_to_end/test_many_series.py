@@ -84,3 +84,10 @@ def test_many_series_search_forecast_and_report(tmp_path: Path) -> None:
 
     reported = tuner("report", cwd=tmp_path)
     assert reported.returncode == 0, reported.stderr
+    markdown = (tmp_path / "reports/many/report.md").read_text()
+    assert "4 series, one model: MASE is each series' MAE over its own" in markdown
+    header = next(line for line in markdown.splitlines() if line.startswith("| forecast |"))
+    assert "| MASE | MASE, median over series |" in header
+    model_row = next(line for line in markdown.splitlines() if line.startswith("| model (trial"))
+    assert f"| {test['errors']['mase']:.3f} | {test['errors']['mase_median']:.3f} |" in model_row
+    assert "series 's0', the first of 4" in markdown

@@ -40,12 +40,15 @@ def rmse(actual: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.sqrt(np.square(diff).mean()))
 
 
-def baseline_data(predictions: Predictions, naive_mae: float | None = None) -> pd.DataFrame:
+def baseline_data(
+    predictions: Predictions, naive_mae: float | np.ndarray | None = None
+) -> pd.DataFrame:
     """One row per forecast (the model, then each baseline): test MAE, RMSE, sMAPE and, with
-    ``naive_mae``, MASE; and MAE as a multiple of the model's (above 1: the model is better)."""
+    ``naive_mae``, MASE (with many series, ``naive_mae`` each one's: the mean over series, and
+    mase_median); and MAE as a multiple of the model's (above 1: the model is better)."""
     forecasts = {MODEL: predictions.predicted, **predictions.baselines}
     rows = [
-        {"forecast": name, **errors(predictions.actual, values, naive_mae)}
+        {"forecast": name, **errors(predictions.actual, values, naive_mae, predictions.series)}
         for name, values in forecasts.items()
     ]
     data = pd.DataFrame(rows)
@@ -101,8 +104,8 @@ def errors(
         "rmse": rmse(actual, predicted),
         "smape": smape(actual, predicted),
     }
-    if series is not None and naive_mae is not None:
-        ratios = per_series_mase(actual, predicted, np.asarray(naive_mae, "float64"), series)
+    if series is not None and isinstance(naive_mae, np.ndarray):
+        ratios = per_series_mase(actual, predicted, naive_mae, series)
         if ratios.size:
             out["mase"], out["mase_median"] = float(ratios.mean()), float(np.median(ratios))
     elif is_finite_number(naive_mae) and naive_mae > 0:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tuner.analysis.forecast import (
@@ -48,27 +49,28 @@ def regression_blocks(run_dir: Path) -> list[Block]:
         ]
     test = read_test(run_dir)
     target = str(test.get("target", "target"))
-    naive = test.get("naive_mae")
-    table = baseline_data(predictions, float(naive) if is_finite_number(naive) else None)
+    table = baseline_data(predictions, _naive(test, predictions))
     compared = _comparisons(predictions, test)
     blocks: list[Block] = [_intro(test, predictions), _table_text(table, test)]
     blocks.append(_verdict(table, compared))
     if compared:
         blocks.append(Bullets(tuple(_against(name, steps) for name, steps in compared.values())))
         blocks.append(_noise_text(*predictions.actual.shape))
-    blocks += _extrapolation_blocks(test, predictions)
+    if predictions.series is None:  # many series: one range of all sizes says nothing
+        blocks += _extrapolation_blocks(test, predictions)
     if isinstance(test.get("intervals"), dict):
         blocks.append(_intervals_text(test["intervals"], predictions.actual.size))
+    shown, which = predictions.of_series(0), _first_series(test)
     blocks.append(
         Image(
             "forecast_series",
-            "Predicted vs actual over time (test split)",
-            to_png(draw_series(series_data(predictions), target)),
+            f"Predicted vs actual over time (test split{which})",
+            to_png(draw_series(series_data(shown), target)),
         )
     )
     if predictions.horizon > 1:
         last = predictions.horizon
-        figure = draw_series(series_data(predictions, last), target, last)
+        figure = draw_series(series_data(shown, last), target, last)
         blocks.append(Image(f"forecast_series_{last}", f"{last} steps ahead", to_png(figure)))
     scatter = draw_scatter(scatter_data(predictions), target)
     blocks.append(Image("forecast_scatter", "Predicted against actual", to_png(scatter)))
@@ -76,6 +78,27 @@ def regression_blocks(run_dir: Path) -> list[Block]:
         figure = draw_horizon(horizon_data(predictions), target)
         blocks.append(Image("forecast_horizon", "Error by horizon", to_png(figure)))
     return blocks
+
+
+def _naive(test: Mapping[str, Any], predictions: Predictions) -> float | np.ndarray | None:
+    """MASE's denominators: the series' own, or with many series each one's (test.json)."""
+    many = test.get("series")
+    if predictions.series is not None and isinstance(many, dict):
+        values = many.get("naive_mae")
+        if isinstance(values, list) and len(values) > int(predictions.series.max(initial=0)):
+            return np.array([v if is_finite_number(v) else np.nan for v in values], "float64")
+        return None
+    naive = test.get("naive_mae")
+    return float(naive) if is_finite_number(naive) else None
+
+
+def _first_series(test: Mapping[str, Any]) -> str:
+    """With many series, which one the figures over time show."""
+    many = test.get("series")
+    ids = many.get("ids") if isinstance(many, dict) else None
+    if not isinstance(ids, list) or not ids:
+        return ""
+    return f", series {ids[0]!r}, the first of {len(ids)}"
 
 
 STATISTICAL_TEXT = (
@@ -173,6 +196,15 @@ def _intro(test: Mapping[str, Any], predictions: Predictions) -> str:
         if is_finite_number(test.get("naive_mae"))
         else ""
     )
+    many = test.get("series")
+    if isinstance(many, dict) and isinstance(many.get("ids"), list):
+        scaled = (
+            f" {plural(len(many['ids']), 'series', 'series')}, one model: MASE is each series' "
+            f"MAE over its own training part's naive error (each value forecast by the one {lag} "
+            "before), then the mean over series (M4's), with the median beside it; below 1 "
+            "beats that naive forecast on the data it was fitted to. MAE, RMSE and sMAPE pool "
+            "every series' windows, so the largest series weigh most in MAE and RMSE."
+        )
     return (
         f"The best trial's model reads {window} and forecasts {target} {steps}; "
         f"{plural(samples, 'test window')}. MAE and RMSE are in the target's units, sMAPE in "
@@ -195,6 +227,11 @@ def _table_text(table: pd.DataFrame, test: Mapping[str, Any]) -> pd.DataFrame:
             "test RMSE": [significant(v, 4) for v in table["rmse"]],
             "sMAPE": [f"{decimals(v, 2)}%" for v in table["smape"]],
             **({"MASE": [decimals(v, 3) for v in table["mase"]]} if "mase" in table else {}),
+            **(
+                {"MASE, median over series": [decimals(v, 3) for v in table["mase_median"]]}
+                if "mase_median" in table
+                else {}
+            ),
             "MAE / model's": [decimals(v, 2) for v in table["mae_ratio"]],
         }
     )

@@ -204,10 +204,19 @@ class Predictions:
     actual: np.ndarray
     predicted: np.ndarray
     baselines: dict[str, np.ndarray]
+    series: np.ndarray | None = None  # data.series: (samples,) each window's series index
 
     @property
     def horizon(self) -> int:
         return int(self.actual.shape[1])
+
+    def of_series(self, index: int) -> Predictions:
+        """The windows of one series (all of them where there is one series)."""
+        if self.series is None:
+            return self
+        mine = self.series == index
+        baselines = {name: values[mine] for name, values in self.baselines.items()}
+        return Predictions(self.time[mine], self.actual[mine], self.predicted[mine], baselines)
 
 
 def load_predictions(run_dir: Path) -> Predictions | None:
@@ -220,7 +229,9 @@ def load_predictions(run_dir: Path) -> Predictions | None:
             for name, values in arrays.items()
             if name.startswith("baseline_")
         }
-        return Predictions(arrays["time"], arrays["actual"], arrays["predicted"], baselines)
+        return Predictions(
+            arrays["time"], arrays["actual"], arrays["predicted"], baselines, arrays.get("series")
+        )
     except (OSError, ValueError, KeyError):
         return None
 

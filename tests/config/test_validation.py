@@ -324,6 +324,7 @@ def test_series_keys_round_trip_and_stay_out_of_classification_configs(
         "dataset": "csv",
         "path": "a.csv",
         "target": "y",
+        "covariates": None,
         "series": None,
         "scaling": "window",
         "window": 32,

@@ -177,3 +177,43 @@ def test_a_log_needs_a_positive_target_and_a_seasonal_difference_a_season_of_win
     assert "seasonal_difference looks 4 steps back (data.period), more than the window's 3" in (
         str(caught.value)
     )
+
+
+def test_future_known_columns_are_read_a_horizon_ahead_and_static_ones_stay_constant(
+    tmp_path: Path,
+) -> None:
+    from tuner.config.sections import Covariates, DataSection
+    from tuner.data.covariates import with_roles
+    from tuner.data.forecasting import windows_of
+
+    prices = LONG.replace("b,2020-06,100,5\nb,2020-07,300,5\nb,2020-08,200,5\nb,2020-09,500,5\n"
+                          "b,2020-10,400,5", "b,2020-06,100,5\nb,2020-07,300,6\nb,2020-08,200,7\n"
+                          "b,2020-09,500,8\nb,2020-10,400,9")  # fmt: skip
+    ahead = prices + "b,2020-11,,10\nb,2020-12,,11\n"  # b's prices planned for 2 more months
+    path = write(tmp_path, ahead)
+    table = read_csv(path, "value", "series", future=("price",))
+    led = dict(with_roles(table, Covariates(future=["price"]), 2, path).by_series())
+    # b's price at each step is the one 2 steps later; the last 2 steps lent theirs.
+    assert led["b"].values[:5, 1].tolist() == [7, 8, 9, 10, 11]
+    assert np.isnan(led["a"].values[-2:, 1]).all()  # a has no planned prices: past its end
+    cfg = DataSection(dataset="csv", path=path, target="value", series="series", window=3,
+                      test_steps=2, covariates=Covariates(future=["price"]))  # fmt: skip
+    made = windows_of(cfg, 0)
+    test = made.parts[2]
+    # b's last test window reads 300, 200, 500 with the prices of 1 step (the horizon) later.
+    assert test.x[-1, :, 0].tolist() == [300, 200, 500]
+    assert test.x[-1, :, 1].tolist() == [7, 8, 9]
+    assert made.forecast.histories[1].target.tolist() == [100, 300, 200, 500, 400]
+    with pytest.raises(DataError) as caught:
+        with_roles(table, Covariates(static=["price"]), 2, path)
+    assert str(caught.value) == (
+        f"{path}: data.covariates.static: 'price' changes inside series 'a', but a static "
+        "column holds one value per series; list it under past or future covariates instead"
+    )
+    with pytest.raises(DataError) as caught:
+        read_csv(write(tmp_path, LONG.replace("a,2020-05,5", "a,2020-05,")), "value",
+                 "series", future=("price",))  # fmt: skip
+    assert str(caught.value).endswith(
+        "long.csv:6: value: a row with no value before the series' last value; only the steps "
+        "to forecast, after it, may leave the target empty"
+    )

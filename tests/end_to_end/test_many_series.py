@@ -1,6 +1,8 @@
 """Many series, one model, through the real CLI: a long CSV of generated series of different
 sizes and lengths (one shorter than a window) searched with data.series on backtest
-windows, its test results per series, `tuner forecast` for every series, and the report."""
+windows, a promotion column known ahead (data.covariates.future, its planned values for the
+steps to forecast in rows with no target yet), its test results per series, `tuner
+forecast` for every series, and the report."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ CONFIG = {
     "data": {
         "dataset": "csv", "path": "many.csv", "target": "value", "series": "series",
         "window": 12, "horizon": 2, "period": 12, "test_steps": 4,
-        "backtest": {"windows": 2, "step": 2},
+        "backtest": {"windows": 2, "step": 2}, "covariates": {"future": ["promotion"]},
     },
     "space": {"units": [4]},
     "search": {"algorithm": "random", "max_trials": 1, "epochs": 2, "cv": None},
@@ -32,6 +34,10 @@ CONFIG = {
 
 def test_many_series_search_forecast_and_report(tmp_path: Path) -> None:
     write_many_monthly(2, tmp_path / "many.csv", count=4, shortest=16, longest=40)
+    # The promotions planned for the 2 months after the data: rows with no value yet.
+    with open(tmp_path / "many.csv", "a") as handle:
+        for i in range(4):
+            handle.write(f"s{i},2003-05-01,,{i % 2}\ns{i},2003-06-01,,1\n")
     table = pd.read_csv(tmp_path / "many.csv")
     lengths = table.groupby("series", sort=False).size()
     (tmp_path / "many.yaml").write_text(yaml.safe_dump(CONFIG))
@@ -51,7 +57,7 @@ def test_many_series_search_forecast_and_report(tmp_path: Path) -> None:
         which, actual, predicted = npz["series"], npz["actual"], npz["predicted"]
         low, high = npz["lower_80"], npz["upper_80"]
     for index, name in enumerate(ids):  # each window's actual values are its own series'
-        values = table.loc[table["series"] == name, "value"].to_numpy()
+        values = table.loc[table["series"] == name, "value"].dropna().to_numpy()
         assert np.allclose(actual[which == index, 0], values[-4:-1], rtol=1e-5)
     # MASE: the mean over series of each one's MAE over its own in-sample seasonal-naive MAE.
     ratios = [
@@ -75,7 +81,10 @@ def test_many_series_search_forecast_and_report(tmp_path: Path) -> None:
     model = api.best_model(tmp_path / "runs/many")
     for name in ids:  # each series' forecast is the model's on its own last window
         rows = table[table["series"] == name]
-        x = rows[["value", "promotion"]].to_numpy("float32")[None, -12:]
+        known = rows["value"].notna().to_numpy()
+        # promotion is known ahead: each step reads the value 2 months (the horizon) later
+        led = rows["promotion"].to_numpy("float32")[2:][: known.sum()]
+        x = np.stack([rows["value"].to_numpy("float32")[known], led], axis=1)[None, -12:]
         if x.shape[1] < 12:  # the short series: NaN before its start, masked
             x = np.concatenate([np.full((1, 12 - x.shape[1], 2), np.nan, "float32"), x], axis=1)
         mine = frame[frame["series"] == name]

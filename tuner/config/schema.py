@@ -228,6 +228,23 @@ def _check_data(src: yaml_lines.Source, data: DataSection) -> None:
         )
     if data.series is not None:
         _check_many_series(src, data)
+    if data.covariates is not None:
+        both = set(data.covariates.future) & set(data.covariates.static)
+        named = [data.target, data.series]
+        for key, names in (("future", data.covariates.future), ("static", data.covariates.static)):
+            clash = next((n for n in names if n in both or n in named), None)
+            if clash is not None:
+                what = (
+                    "the target"
+                    if clash == data.target
+                    else "the series column"
+                    if clash == data.series
+                    else "both future and static"
+                )
+                raise src.error(
+                    ("data", "covariates", key),
+                    f"'{clash}' is {what}; list each input column under one role at most",
+                )
     if "seasonal_difference" in data.transform and data.dataset == "csv" and data.period is None:
         raise src.error(
             ("data", "transform"),

@@ -55,6 +55,7 @@ DATA_KEYS = {
         *_COMMON_KEYS,
         "path",
         "target",
+        "covariates",
         "series",
         "scaling",
         "window",
@@ -88,11 +89,22 @@ class Backtest(_Section):
     step: int = Field(ge=1)
 
 
+class Covariates(_Section):
+    """data.covariates: the roles of a csv's other columns. Every column not named here is
+    past-only: known up to each forecast's origin."""
+
+    future: list[str] = Field(default_factory=list)  # known ahead: calendar, planned promotions
+    static: list[str] = Field(default_factory=list)  # one value per series (data.series)
+
+
 class DataSection(_Section):
     dataset: Literal["mnist", "fashion_mnist", "digits", "sequences", "sine", "csv"] = "mnist"
     source: Literal["auto", "keras", "bundled"] = "auto"
     path: str | None = None
     target: str | None = None  # csv: the column to forecast
+    # csv: columns known ahead of the origin (future) or constant per series (static); the
+    # others are known only up to it (tuner.data.covariates)
+    covariates: Covariates | None = None
     # csv: the column naming each row's series in a long file of many series; one model is
     # trained on the windows of every series (tuner.data.panel); needs data.test_steps
     series: str | None = None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tuner.config.sections import DataSection
-from tuner.data import limits, panel, series, series_csv, transforms
+from tuner.data import covariates, limits, panel, series, series_csv, transforms
 from tuner.errors import DataError
 from tuner.text import significant
 
@@ -91,13 +91,16 @@ def series_table(cfg: DataSection, seed: int) -> tuple[series.Table, str, int | 
         table = series.Table(("value",), wave[:, None], np.arange(len(wave)).astype(str))
         return table, f"a seeded sine of {cfg.length} steps, period {period}", period
     assert cfg.path is not None and cfg.target is not None  # tuner.config checks both
-    return series_csv.read_csv(cfg.path, cfg.target, cfg.series), cfg.path, period
+    ahead = tuple(cfg.covariates.future) if cfg.covariates and cfg.covariates.future else None
+    return series_csv.read_csv(cfg.path, cfg.target, cfg.series, ahead), cfg.path, period
 
 
 def windows_of(cfg: DataSection, seed: int) -> Windows:
     """The windows of a sine or a CSV: one series split by shares or a test span
     (tuner.data.series.split), or many, each split by steps (tuner.data.panel)."""
     table, origin, period = series_table(cfg, seed)
+    table = covariates.with_roles(table, cfg.covariates, cfg.horizon, cfg.path)
+    table = table.rows(~np.isnan(table.values[:, 0]))  # rows ahead only lent their covariates
     if table.ids is not None:
         assert cfg.test_steps is not None  # tuner.config requires it with data.series
         made = panel.split_panel(

@@ -22,11 +22,15 @@ MISSING = ("", "na", "n/a", "nan", "null", "none", "-")
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def read_csv(path: str, target: str, series: str | None = None) -> Table:
+def read_csv(
+    path: str, target: str, series: str | None = None, future: tuple[str, ...] | None = None
+) -> Table:
     """A CSV with a header line: an optional time column (named time, date, datetime,
     timestamp or index), the target and other numeric columns, one row per time step; with
     ``series`` (data.series) also that column, naming each row's series (text), the time then
-    increasing within each series."""
+    increasing within each series. With ``future`` (tuner forecast of a run with future-known
+    covariates) a row with no target is a step to forecast: only those columns are read (the
+    others NaN), and such rows must follow every row of their series that has a target."""
     rows = _rows(path)
     header = [name.strip() for name in rows[0][1]]
     _check_header(path, header, target, series)
@@ -43,7 +47,11 @@ def read_csv(path: str, target: str, series: str | None = None) -> Table:
                 file=path,
                 line=line,
             )
+        ahead = future is not None and row[numeric[0]].strip().lower() in MISSING
         for c, i in enumerate(numeric):
+            if ahead and header[i] not in (future or ()):
+                values[r, c] = math.nan  # a step to forecast: only future-known columns
+                continue
             values[r, c] = _number(path, line, header[i], row[i])
     lines = np.array([line for line, _ in rows[1:]])
     ids = None
@@ -57,7 +65,26 @@ def read_csv(path: str, target: str, series: str | None = None) -> Table:
         each = [ids == name for name in dict.fromkeys(ids.tolist())] if ids is not None else None
         for keep in each or [np.ones(len(labels), bool)]:
             _check_time(path, header[time_at], labels[keep].tolist(), lines[keep].tolist())
-    return Table(tuple(header[i] for i in numeric), values, labels, ids)
+    table = Table(tuple(header[i] for i in numeric), values, labels, ids)
+    if future is not None:
+        _check_steps_ahead(path, table, lines)
+    return table
+
+
+def _check_steps_ahead(path: str, table: Table, lines: np.ndarray) -> None:
+    """Rows without a target (steps to forecast) only after a series' last target."""
+    for name, _ in table.by_series():
+        mine = np.flatnonzero(table.ids == name) if table.ids is not None else np.arange(len(lines))
+        known = ~np.isnan(table.values[mine, 0])
+        if known.any() and not known[: int(np.flatnonzero(known).max()) + 1].all():
+            gap = int(mine[np.flatnonzero(~known)[0]])
+            raise DataError(
+                f"a row with no {table.columns[0]} before the series' last value; only the steps "
+                "to forecast, after it, may leave the target empty",
+                file=path,
+                line=int(lines[gap]),
+                key=table.columns[0],
+            )
 
 
 def _check_ids(path: str, column: str, ids: np.ndarray, lines: np.ndarray) -> None:

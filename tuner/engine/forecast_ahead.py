@@ -42,7 +42,8 @@ def forecast_ahead(run_dir: Path, table: Table, steps: int | None) -> pd.DataFra
     model = load_best_model(run_dir)
     masks = any(layer.name == "padding_mask" for layer in all_layers(model))
     frames = []
-    for name, one in table.by_series():
+    for name, whole in table.by_series():
+        one = whole.rows(~np.isnan(whole.values[:, 0]))  # the steps ahead hold no target
         if len(one.values) < window and not masks:
             raise UserInputError(
                 f"{_which(name, table)}has {len(one.values)} steps, fewer than the model's "
@@ -52,6 +53,13 @@ def forecast_ahead(run_dir: Path, table: Table, steps: int | None) -> pd.DataFra
         x = np.full((1, window, one.values.shape[1]), np.nan, "float32")
         history = one.values[-window:]
         x[0, window - len(history) :] = history  # a short series: NaN before its start, masked
+        if np.isnan(history[:, 1:]).any():  # future-known columns read a horizon ahead
+            raise UserInputError(
+                f"{_which(name, table)}lacks the known-ahead values of the {horizon} steps after "
+                "its last value; add those rows with the target left empty and the "
+                "data.covariates.future columns filled in",
+                key="--data",
+            )
         forecast = np.asarray(model.predict(x, verbose=0), "float64")[0][:steps]
         frame = pd.DataFrame(
             {

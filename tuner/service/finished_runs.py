@@ -154,6 +154,7 @@ def forecast(
     """The best model's forecasts after the last step of the run's series, or of ``data`` (a
     CSV in the run's format with newer observations): tuner.engine.forecast_ahead's table,
     written to ``out`` as CSV when given."""
+    from tuner.data.covariates import with_roles
     from tuner.data.forecasting import series_table
     from tuner.data.series_csv import read_csv
 
@@ -169,8 +170,10 @@ def forecast(
             f"forecasts are written as CSV; name a .csv, not {out.name}", key="--out"
         )
     table, _, _ = series_table(config.data, config.seed)
+    roles = config.data.covariates
     if data is not None:
-        newer = read_csv(str(data), table.columns[0], config.data.series)
+        ahead = tuple(roles.future) if roles and roles.future else None
+        newer = read_csv(str(data), table.columns[0], config.data.series, ahead)
         if newer.columns != table.columns:
             raise UserInputError(
                 f"its columns are {', '.join(newer.columns)}, the run's "
@@ -178,6 +181,8 @@ def forecast(
                 file=str(data),
             )
         table = newer
+    # future-known columns read a horizon ahead, as the search read them
+    table = with_roles(table, roles, config.data.horizon, str(data or config.data.path))
     activate_keras(read_backend(run_dir))
     from tuner.engine.forecast_ahead import forecast_ahead
 

@@ -8,7 +8,8 @@ same file); the project's own, under the project's license (Apache-2.0). Columns
                between 4 and 12 years before
     value      the target: a level from 10 to 10,000 growing -0.5% to 1.5% a month, a yearly
                season that grows with it, 8% more in a promotion month, 3% noise
-    promotion  1 in about one month in six, known in advance
+    promotion  1 in about one month in six, known in advance: each series' last 3 rows are
+               January to March 2012, the promotions planned, the value still empty
 
 Run it from the repository root: python configs/data/make_many_series.py
 """
@@ -23,5 +24,5 @@ SEED = 2011
 OUT = Path(__file__).with_name("many_series.csv")
 
 if __name__ == "__main__":
-    write_many_monthly(SEED, OUT, count=20, shortest=48, longest=144)
+    write_many_monthly(SEED, OUT, count=20, shortest=48, longest=144, ahead=3)
     print(f"wrote {OUT}")

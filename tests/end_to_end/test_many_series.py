@@ -73,6 +73,10 @@ def test_many_series_search_forecast_and_report(tmp_path: Path) -> None:
 
     ahead = tuner("forecast", "runs/many", "--out", "ahead.csv", cwd=tmp_path)
     assert ahead.returncode == 0, ahead.stderr
+    assert ahead.stderr.strip() == ("wrote 8 forecasts to ahead.csv and their figure to ahead.png")
+    from matplotlib.image import imread
+
+    assert imread(tmp_path / "ahead.png").shape[0] > 4 * 100  # one panel per series, read back
     frame = pd.read_csv(tmp_path / "ahead.csv")
     assert frame["series"].tolist() == [name for name in ids for _ in (1, 2)]
     assert frame["step"].tolist() == [1, 2] * len(ids)

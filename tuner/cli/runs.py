@@ -85,7 +85,10 @@ def add_forecast(commands: Any) -> None:
         "--steps", type=int, metavar="H", help="steps ahead, 1 to data.horizon (default: all)"
     )
     forecast.add_argument(
-        "--out", type=Path, metavar="FILE.csv", help="write the forecasts here (default: print)"
+        "--out",
+        type=Path,
+        metavar="FILE.csv",
+        help="write the forecasts here, and their figure beside it as FILE.png (default: print)",
     )
     forecast.set_defaults(command=cmd_forecast)
 
@@ -228,7 +231,11 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     if args.out is None:
         result.frame.to_csv(sys.stdout, index=False)
     else:
-        print(f"wrote {len(result.frame)} forecasts to {args.out}", file=sys.stderr)
+        print(
+            f"wrote {len(result.frame)} forecasts to {args.out} and their figure to "
+            f"{result.figure}",
+            file=sys.stderr,
+        )
     return 0
 
 

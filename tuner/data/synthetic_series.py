@@ -53,19 +53,23 @@ def write_monthly(seed: int, path: Path, months: int = 180) -> Path:
 
 
 def write_many_monthly(
-    seed: int, path: Path, count: int = 20, shortest: int = 48, longest: int = 144
-) -> Path:
+    seed: int, path: Path, count: int = 20, shortest: int = 48, longest: int = 144,
+    ahead: int = 0,
+) -> Path:  # fmt: skip
     """``count`` monthly series as one long CSV: series, date, value, promotion; series
-    ``s<i>``'s rows in time order, every series ending in the same month."""
+    ``s<i>``'s rows in time order, every series ending in the same month. With ``ahead``,
+    each series also gets that many months after its end with the promotions planned for
+    them and no value yet (data.covariates.future, for `tuner forecast`)."""
     rng = np.random.default_rng([seed, 1])
     lines = ["series,date,value,promotion"]
     for i in range(count):
         months = int(rng.integers(shortest, longest + 1))
         level = float(10 ** rng.uniform(1, 4))
-        labels, values, promotion = monthly([seed, i], months, level, (-0.005, 0.015))
+        labels, values, promotion = monthly([seed, i], months + ahead, level, (-0.005, 0.015))
         offset = longest - months  # the same last month for every series
-        dates = [_month(m + offset) for m in range(months)]
-        rows = zip(dates, _rounded(values), promotion.astype(int).tolist(), strict=True)
+        dates = [_month(m + offset) for m in range(months + ahead)]
+        known = [*_rounded(values[:months]), *[""] * ahead]
+        rows = zip(dates, known, promotion.astype(int).tolist(), strict=True)
         lines += [f"s{i},{m},{v},{p}" for m, v, p in rows]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")

@@ -185,11 +185,15 @@ def forecast(
     table = with_roles(table, roles, config.data.horizon, str(data or config.data.path))
     activate_keras(read_backend(run_dir))
     from tuner.engine.forecast_ahead import forecast_ahead
+    from tuner.reporting.figures.ahead import ahead_figure
 
     frame = forecast_ahead(run_dir, table, steps)
+    figure = None
     if out is not None:
         atomic.write_bytes(out, frame.to_csv(index=False).encode())
-    return ForecastResult(run_dir, data, frame, out)
+        figure = out.with_suffix(".png")
+        atomic.write_bytes(figure, ahead_figure(table, frame))
+    return ForecastResult(run_dir, data, frame, out, figure)
 
 
 def _import_factory(

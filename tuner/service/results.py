@@ -95,9 +95,10 @@ class ExportResult:
 @dataclass(frozen=True)
 class ForecastResult:
     """tuner forecast: the forecasts after the series' last step, one row per step ahead
-    (series, time, step, forecast and the intervals' bounds), and the CSV written."""
+    (series, time, step, forecast and the intervals' bounds), the CSV written and its figure."""
 
     run_dir: Path
     data: Path | None
     frame: pd.DataFrame
     out: Path | None
+    figure: Path | None = None  # beside out: each series' history and forecasts (PNG)

@@ -73,7 +73,7 @@ def _checked(path: Path) -> tuple[Config, Dataset | None]:
 def _validation_text(config: Config, dataset: Dataset | None) -> str:
     """How the search will validate (search.cv on the loaded data) and, for a split too small
     to rank trials, the warning the search gives too."""
-    from tuner.data import folds
+    from tuner.data import backtest, folds
 
     if dataset is None:
         if config.search.cv == "auto":
@@ -85,13 +85,7 @@ def _validation_text(config: Config, dataset: Dataset | None) -> str:
         if config.search.cv is None:
             return "the validation split (search.cv: null)"
         return f"{config.search.cv.folds}-fold cross-validation, as search.cv asks"
-    plan = folds.plan(
-        config.search.cv,
-        dataset,
-        config.seed,
-        config.search.executions_per_trial,
-        config.data.backtest,
-    )
+    plan = backtest.validation_plan(config, dataset)
     return plan.why + (f"\n  warning: {plan.warning}" if plan.warning else "")
 
 

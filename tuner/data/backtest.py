@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from tuner.config.schema import Config
 from tuner.config.sections import Backtest
-from tuner.data.folds import Fold
+from tuner.data import folds
+from tuner.data.datasets import Dataset
+from tuner.data.folds import Fold, ValidationPlan
 from tuner.errors import DataError
 from tuner.text import plural
 
@@ -46,3 +49,18 @@ def backtest_folds(offsets: np.ndarray, horizon: int, backtest: Backtest) -> lis
 
 def _span(first: int, step: int) -> str:
     return f"step {first}" if step == 1 else f"steps {first} to {first - step + 1}"
+
+
+def validation_plan(config: Config, dataset: Dataset) -> ValidationPlan:
+    """How the search validates: a series with data.backtest on its backtest windows, whatever
+    search.cv says; anything else as search.cv says (tuner.data.folds.plan)."""
+    backtest, forecast = config.data.backtest, dataset.forecast
+    if backtest is not None and forecast is not None and forecast.pool_offsets is not None:
+        made = backtest_folds(forecast.pool_offsets, forecast.horizon, backtest)
+        why = (
+            f"{backtest.windows} backtest windows of {plural(backtest.step, 'step')} before the "
+            "test span, each trained on everything before it (data.backtest)"
+        )
+        return ValidationPlan(tuple(made), why)
+    search = config.search
+    return folds.plan(search.cv, dataset, config.seed, search.executions_per_trial)

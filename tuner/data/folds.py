@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tuner.config.sections import Backtest, CrossValidation
+from tuner.config.sections import CrossValidation
 from tuner.data.datasets import Dataset
 from tuner.errors import DataError
 from tuner.text import decimals, plural
@@ -136,24 +136,12 @@ class ValidationPlan:
         }
 
 
-def plan(
-    cv: Any, dataset: Dataset, seed: int, executions: int = 1, backtest: Backtest | None = None
-) -> ValidationPlan:
+def plan(cv: Any, dataset: Dataset, seed: int, executions: int = 1) -> ValidationPlan:
     """search.cv resolved on the loaded data: ``auto`` cross-validates a classification set
     whose validation split holds fewer than MIN_VALIDATION samples (and whose smallest class
     can fill two folds) unless executions_per_trial asks for repeated runs on the split;
-    {folds: K} always (classification only); None never. A series with data.backtest is
-    validated on its backtest windows (tuner.data.backtest), whatever search.cv says."""
-    forecast = dataset.forecast
-    if backtest is not None and forecast is not None and forecast.pool_offsets is not None:
-        from tuner.data.backtest import backtest_folds
-
-        made = backtest_folds(forecast.pool_offsets, forecast.horizon, backtest)
-        why = (
-            f"{backtest.windows} backtest windows of {plural(backtest.step, 'step')} before the "
-            f"test span, each trained on everything before it (data.backtest)"
-        )
-        return ValidationPlan(tuple(made), why)
+    {folds: K} always (classification only); None never. (A series with data.backtest:
+    tuner.data.backtest.validation_plan.)"""
     n_val = len(dataset.x_val)
     if cv == "auto" and executions > 1:
         return ValidationPlan(

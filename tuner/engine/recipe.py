@@ -16,7 +16,7 @@ import keras_tuner as kt
 import numpy as np
 
 from tuner.config.schema import Config
-from tuner.data import folds, series
+from tuner.data import backtest, folds, series
 from tuner.data.datasets import Dataset
 from tuner.data.folds import Fold, ValidationPlan
 from tuner.data.forecasting import check_transform
@@ -61,13 +61,7 @@ def restored(config: Config, record: TrialRecord) -> kt.HyperParameters:
 def validation_plan(config: Config, dataset: Dataset) -> ValidationPlan:
     """search.cv on this data: the validation split or the folds (seeded: the same on every
     resume, worker, repeat and refit)."""
-    return folds.plan(
-        config.search.cv,
-        dataset,
-        config.seed,
-        executions=config.search.executions_per_trial,
-        backtest=config.data.backtest,
-    )
+    return backtest.validation_plan(config, dataset)
 
 
 def validation_samples(config: Config, dataset: Dataset) -> int:

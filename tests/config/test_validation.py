@@ -172,7 +172,10 @@ def test_direction_follows_the_objective(
 
 @pytest.mark.parametrize(
     ("metric", "direction"),
-    [("val_mae", "min"), ("val_mse", "min"), ("error", "min"), ("val_auc", "max")],
+    [
+        *[("val_mae", "min"), ("val_mse", "min"), ("error", "min"), ("val_auc", "max")],
+        *[("val_mase", "min"), ("val_smape", "min")],
+    ],
 )
 def test_direction_of(metric: str, direction: str) -> None:
     assert direction_of(metric) == direction
@@ -355,3 +358,20 @@ def test_data_window_follows_the_longest_space_window(
     assert _load(tmp_path, monkeypatch, longer).data.window == 40
     plain = _load(tmp_path, monkeypatch, "data:\n  dataset: sine\nspace:\n  units: 8\n")
     assert plain.data.window == 32 and "window" not in [p.name for p in plain.space.params]
+
+
+def test_space_window_in_multiples_of_the_horizon(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """window: {horizons: [k, ...]}: windows of k times data.horizon, as NeuralForecast's
+    input_size_multiplier; the run's config keeps the form and reads back the same."""
+    text = "data:\n  dataset: sine\n  horizon: 3\nspace:\n  window: {horizons: [2, 4, 8]}\n"
+    config = _load(tmp_path, monkeypatch, text)
+    window = next(p for p in config.space.params if p.name == "window")
+    assert (window.kind, window.values) == ("choice", (6, 12, 24))
+    assert config.data.window == 24  # the longest
+    Path("resolved.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
+    assert load_config("resolved.yaml").space == config.space
+    bad = "data:\n  dataset: sine\nspace:\n  window: {horizons: [0, 2]}\n"
+    with pytest.raises(ConfigError, match=r"space\.window\.horizons: expected a list of whole"):
+        _load(tmp_path, monkeypatch, bad)

@@ -1,8 +1,8 @@
 """Many series, one model, through the real CLI: a long CSV of generated series of different
-sizes and lengths (one shorter than a window) searched with data.series on backtest
-windows, a promotion column known ahead (data.covariates.future, its planned values for the
-steps to forecast in rows with no target yet), its test results per series, `tuner
-forecast` for every series, and the report."""
+sizes and lengths (one shorter than a window) searched with data.series on backtest windows
+ranked by val_mase, a promotion column known ahead (data.covariates.future, its planned
+values for the steps to forecast in rows with no target yet), its test results per series,
+`tuner forecast` for every series, and the report."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ CONFIG = {
         "backtest": {"windows": 2, "step": 2}, "covariates": {"future": ["promotion"]},
     },
     "space": {"units": [4]},
-    "search": {"algorithm": "random", "max_trials": 1, "epochs": 2, "cv": None},
+    "search": {"algorithm": "random", "max_trials": 1, "epochs": 2, "cv": None,
+               "objective": "val_mase"},
 }  # fmt: skip
 
 
@@ -47,6 +48,10 @@ def test_many_series_search_forecast_and_report(tmp_path: Path) -> None:
     assert "validated on 2 backtest windows of 2 steps before the test span" in done.stderr
     record = json.loads((tmp_path / "runs/many/trials/0.json").read_text())
     assert [fold["fold"] for fold in record["folds"]] == [0, 1]  # each window's score kept
+    # Ranked by val_mase, as forecasters score (its formula: tests/engine/test_forecast_scores)
+    assert record["objective"] == "val_mase" and record["direction"] == "min"
+    scores = [min(fold["history"]["val_mase"]) for fold in record["folds"]]
+    assert record["score"] == pytest.approx(np.mean(scores))
 
     test = json.loads((tmp_path / "runs/many/best/test.json").read_text())
     ids = test["series"]["ids"]

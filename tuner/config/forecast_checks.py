@@ -55,6 +55,34 @@ def check_many_series(src: yaml_lines.Source, data: DataSection) -> None:
         )
 
 
+def window_in_steps(src: yaml_lines.Source, raw: object, data: DataSection) -> object:
+    """The space as written, with ``window: {horizons: [k, ...]}`` (windows of k times
+    data.horizon, NeuralForecast's input_size_multiplier) made the choice of those steps."""
+    window = raw.get("window") if isinstance(raw, dict) else None
+    if not isinstance(window, dict) or "horizons" not in window:
+        return raw
+    path = ("space", "window", "horizons")
+    extra = sorted(set(window) - {"horizons", "when"})
+    if extra:
+        raise src.error(
+            ("space", "window", extra[0]),
+            "window: {horizons: [...]} takes no other key but when; give the multiples only",
+        )
+    multiples = window["horizons"]
+    if (
+        not isinstance(multiples, list)
+        or not multiples
+        or not all(isinstance(k, int) and not isinstance(k, bool) and k >= 1 for k in multiples)
+    ):
+        raise src.error(
+            path, "expected a list of whole multiples of data.horizon, each >= 1, e.g. [2, 4, 8]"
+        )
+    steps = [k * data.horizon for k in dict.fromkeys(multiples)]
+    written = {"values": steps, **({"when": window["when"]} if "when" in window else {})}
+    assert isinstance(raw, dict)
+    return {**raw, "window": written if len(steps) > 1 or "when" in window else steps[0]}
+
+
 def windows_for(src: yaml_lines.Source, space: Space, data: DataSection) -> DataSection:
     """space.window: each trial reads the last `window` steps of windows of data.window
     steps, which is set to the space's longest (a longer data.window as written is kept)."""

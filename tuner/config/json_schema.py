@@ -45,10 +45,15 @@ def schema_text() -> str:
 
 
 def _space() -> dict[str, Any]:
+    properties = {name: _forms(_scalar(t)) for name, t in TUNABLES.items()}
+    multiples = {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1}
+    horizons = _object({"horizons": multiples, "when": _when()}, ["horizons"])
+    horizons["description"] = "windows of these multiples of data.horizon"
+    properties["window"]["anyOf"].append(horizons)  # tuner.config.forecast_checks
     return {
         "type": ["object", "null"],
         "description": "The hyperparameters: each fixed, a list of choices or a range.",
-        "properties": {name: _forms(_scalar(t)) for name, t in TUNABLES.items()},
+        "properties": properties,
     }
 
 
@@ -68,12 +73,7 @@ def _scalar(tunable: Tunable) -> dict[str, Any]:
 def _forms(scalar: dict[str, Any]) -> dict[str, Any]:
     """Every form of one parameter whose single values follow ``scalar``."""
     choices = {"type": "array", "items": scalar, "minItems": 1}
-    when = {
-        "type": "object",
-        "description": "active only while another parameter takes one of these values",
-        "minProperties": 1,
-        "additionalProperties": {"anyOf": [ANY_SCALAR, {"type": "array", "items": ANY_SCALAR}]},
-    }
+    when = _when()
     forms: list[dict[str, Any]] = [
         scalar,
         choices,
@@ -86,6 +86,15 @@ def _forms(scalar: dict[str, Any]) -> dict[str, Any]:
         bounds = {"min": scalar, "max": scalar, "step": step, "sampling": sampling, "when": when}
         forms.append(_object(bounds, ["min", "max"]))
     return {"anyOf": forms}
+
+
+def _when() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "active only while another parameter takes one of these values",
+        "minProperties": 1,
+        "additionalProperties": {"anyOf": [ANY_SCALAR, {"type": "array", "items": ANY_SCALAR}]},
+    }
 
 
 def _object(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from tuner.config.forecast_checks import (
     check_many_series,
     check_space_transforms,
     check_transform,
+    window_in_steps,
     windows_for,
 )
 from tuner.config.sections import (
@@ -133,7 +134,8 @@ def from_source(src: yaml_lines.Source) -> Config:
         objective = doc.search.objective or _default_objective(doc.data.dataset, tuned_head=False)
     else:
         head = _default_head(src, doc)
-        space = parse_space(src, doc.space, {"cell": doc.model.cell, "head": head})
+        raw = window_in_steps(src, doc.space, doc.data)
+        space = parse_space(src, raw, {"cell": doc.model.cell, "head": head})
         _check_space_heads(src, space, doc.data)
         doc = doc.model_copy(update={"data": windows_for(src, space, doc.data)})
         check_space_transforms(src, space, doc.data)

@@ -16,13 +16,19 @@ from tuner.text import unknown_keys
 REGRESSION_DATASETS = ("sine", "csv")
 # Classification scores beyond accuracy (tuner.engine.metrics): macro over classes.
 SCORES = ("auc", "precision", "recall", "f1")
+FORECAST_SCORES = ("val_mase", "val_smape")
 METRICS = {
     "classification": (
         *("loss", "accuracy", "val_loss", "val_accuracy"),
         *SCORES,
         *(f"val_{score}" for score in SCORES),
     ),
-    "regression": ("loss", "val_loss", "mae", "val_mae", "rmse", "val_rmse"),
+    # val_mase and val_smape: the forecasters' scores, of the validation windows only
+    # (tuner.engine.forecast_scores)
+    "regression": (
+        *("loss", "val_loss", "mae", "val_mae", "rmse", "val_rmse"),
+        *FORECAST_SCORES,
+    ),
 }
 TASK_HEADS = {"classification": ("softmax",), "regression": ("linear", "sigmoid")}
 # The data keys each dataset reads; any other written key is an error, and to_dict leaves
@@ -375,9 +381,10 @@ def _model_at(path: tuple[Any, ...]) -> type[BaseModel]:
     return model
 
 
-_MINIMIZED = ("loss", "error", "mae", "mse", "rmse")
+_MINIMIZED = ("loss", "error", "mae", "mse", "rmse", "mase", "smape")
 
 
 def direction_of(metric: str) -> str:
-    """loss/error/mae/mse are minimized, everything else (accuracy, auc) maximized."""
+    """loss/error/mae/mse/mase/smape are minimized, everything else (accuracy, auc)
+    maximized."""
     return "min" if any(word in metric for word in _MINIMIZED) else "max"

@@ -40,6 +40,8 @@ class Forecast:
     # (training + validation windows,) each one's first target in steps after the test span's
     # start (negative): where data.backtest cuts its rolling origins (tuner.data.backtest)
     pool_offsets: np.ndarray | None = None
+    # data.series: (training + validation windows,) each one's index in ``histories``
+    pool_series: np.ndarray | None = None
 
     @property
     def naive_mae(self) -> float:
@@ -52,6 +54,15 @@ class Forecast:
         if self.test_series is None:
             return self.naive_mae, None
         return np.array([h.naive_mae for h in self.histories]), self.test_series
+
+    def pool_mase_scales(
+        self, positions: np.ndarray
+    ) -> tuple[np.ndarray | float, np.ndarray | None]:
+        """mase_scales for the pool windows (training + validation) at ``positions``: what
+        val_mase needs of the windows a fit validates on."""
+        if self.pool_series is None:
+            return self.naive_mae, None
+        return np.array([h.naive_mae for h in self.histories]), self.pool_series[positions]
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,8 @@ def windows_of(cfg: DataSection, seed: int) -> Windows:
     table, origin, period = series_table(cfg, seed)
     table = covariates.with_roles(table, cfg.covariates, cfg.horizon, cfg.path)
     table = table.rows(~np.isnan(table.values[:, 0]))  # rows ahead only lent their covariates
+    which: np.ndarray | None = None  # many series: each test window's, each pool window's
+    owners: np.ndarray | None = None
     if table.ids is not None:
         assert cfg.test_steps is not None  # tuner.config requires it with data.series
         made = panel.split_panel(
@@ -111,7 +124,7 @@ def windows_of(cfg: DataSection, seed: int) -> Windows:
         origin = f"{origin} ({count} series)"
         parts, rows, histories = made.parts, made.train_rows, made.histories
         times, baselines, which = made.time_test, made.baselines, made.test_series
-        offsets = made.pool_offsets
+        offsets, owners = made.pool_offsets, made.pool_series
     else:
         target = table.values[:, 0]
         fractions = (cfg.validation_split, cfg.test_split)
@@ -127,7 +140,6 @@ def windows_of(cfg: DataSection, seed: int) -> Windows:
         histories = (series.SeriesHistory(table.columns[0], target, len(rows), origins, naive),)
         times = series.target_times(table.time, test.starts, cfg.window, cfg.horizon)
         baselines = series.baselines(target, test.starts, cfg.window, cfg.horizon, period)
-        which = None
     standardize = cfg.normalize and cfg.scaling != "none"
     relative = cfg.scaling == "window"
     chain = tuple(cfg.transform)
@@ -150,6 +162,7 @@ def windows_of(cfg: DataSection, seed: int) -> Windows:
         baselines=baselines,
         test_series=which,
         pool_offsets=offsets,
+        pool_series=owners,
         transform=chain,
         standardize=standardize,
     )

@@ -35,6 +35,7 @@ class Panel:
     # (training + validation windows,) each one's first target, in steps after the test span's
     # start (negative), in the pool's order (tuner.data.backtest)
     pool_offsets: np.ndarray
+    pool_series: np.ndarray  # (training + validation windows,) each one's index in histories
     padded: bool  # some series is shorter than window + horizon in its training part
 
 
@@ -62,6 +63,7 @@ def split_panel(
     baselines: dict[str, list[np.ndarray]] = {}
     rows = []
     offsets: list[list[np.ndarray]] = [[], []]
+    owners: list[list[np.ndarray]] = [[], []]  # each training and validation window's series
     for index, (name, one) in enumerate(table.by_series()):
         train, validation = spans(len(one.values), horizon, validation_split, test_steps)
         if train <= horizon:
@@ -84,6 +86,7 @@ def split_panel(
             )
         for i in range(2):
             offsets[i].append(parts[i][-1].starts + window - cuts[2])
+            owners[i].append(np.full(len(parts[i][-1].starts), index))
         test = parts[2][-1]
         origins = test.starts + window - 1 - pad  # the last input step, in the series' rows
         history = one.values[:, 0]
@@ -105,6 +108,7 @@ def split_panel(
         train_rows=np.concatenate(rows),
         padded=padded,
         pool_offsets=np.concatenate([np.concatenate(o) for o in offsets]),
+        pool_series=np.concatenate([np.concatenate(o) for o in owners]),
     )
 
 

@@ -102,15 +102,15 @@ def _train(
 def _refit_stopped(config: Config, dataset: Dataset, record: TrialRecord) -> Trained:
     """Trained on the pool less a held-back slice, stopped early on the slice at its best
     epoch by the search's rule (objective, then validation loss)."""
-    x, y = folds.pool(dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
+    _, y = folds.pool(dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
     learn, held = held_back(y, config.data.validation_split, config.seed, dataset)
     model, history = recipe.train_again(
         config,
         dataset,
         record,
         epochs=config.search.epochs,
-        data=(x[learn], y[learn]),
-        validation=(x[held], y[held]),
+        data=learn,
+        validation=held,
         callbacks=[KeepBestWeights(config.objective, config.direction == "max")],
     )
     return model, [len(history.epoch)], len(learn)

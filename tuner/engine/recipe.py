@@ -16,11 +16,13 @@ import keras_tuner as kt
 import numpy as np
 
 from tuner.config.schema import Config
+from tuner.config.sections import direction_of
 from tuner.data import backtest, folds, series
 from tuner.data.datasets import Dataset
 from tuner.data.folds import Fold, ValidationPlan
 from tuner.data.forecasting import check_transform
 from tuner.engine.factory import Build, load_factory
+from tuner.engine.forecast_scores import forecast_scores
 from tuner.engine.hyperparameters import to_hyperparameters
 from tuner.engine.model import ModelSpec, build_model
 from tuner.run.records import TrialRecord
@@ -112,7 +114,10 @@ def early_stopping(config: Config) -> list[keras.callbacks.Callback]:
         return []
     return [
         keras.callbacks.EarlyStopping(
-            monitor=stop.monitor, patience=patience(config), min_delta=stop.min_delta
+            monitor=stop.monitor,
+            patience=patience(config),
+            min_delta=stop.min_delta,
+            mode=direction_of(stop.monitor),  # Keras cannot infer it for val_mase, say
         )
     ]
 
@@ -145,11 +150,13 @@ def fit_arguments(
 ) -> dict[str, Any]:
     """model.fit's arguments that make a fit one like the search's: x and y (the training
     split, or a ``fold``'s training part), the class weights and, when it ``validate``s, the
-    validation data (the split or the fold's) and early stopping on it."""
+    validation data (the split or the fold's) and the callbacks that read it."""
     if fold is None:
         x, y, x_val, y_val = dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val
+        positions = np.arange(len(x), len(x) + len(x_val))  # the split's, in the pool
     else:
         x, y, x_val, y_val = folds.fold_arrays(dataset, fold)
+        positions = fold.validation
     arguments: dict[str, Any] = {
         "x": x,
         "y": y,
@@ -158,9 +165,21 @@ def fit_arguments(
         "callbacks": [],
     }
     if validate:
-        arguments["validation_data"] = validation_data(config, dataset, x_val, y_val)
-        arguments["callbacks"] = early_stopping(config)
+        arguments.update(validating(config, dataset, x_val, y_val, positions))
     return arguments
+
+
+def validating(
+    config: Config, dataset: Dataset, x: np.ndarray, y: np.ndarray, positions: np.ndarray
+) -> dict[str, Any]:
+    """fit's validation_data (x, y: the pool's windows at ``positions``) and the callbacks
+    that read it: val_mase and val_smape where the search reads them, first, as every later
+    callback may read them too, then early stopping."""
+    scores = forecast_scores(config.metrics, dataset.forecast, x, y, positions)
+    return {
+        "validation_data": validation_data(config, dataset, x, y),
+        "callbacks": [*scores, *early_stopping(config)],
+    }
 
 
 def window_weights(config: Config, dataset: Dataset, x: np.ndarray) -> np.ndarray | None:
@@ -199,29 +218,29 @@ def train_again(
     record: TrialRecord,
     *,
     epochs: int,
-    data: tuple[np.ndarray, np.ndarray] | None = None,
+    data: np.ndarray | None = None,
     validate: bool = False,
-    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    validation: np.ndarray | None = None,
     repeat: int = 0,
     fold: Fold | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> tuple[keras.Model, keras.callbacks.History]:
     """A recorded trial trained from scratch as the search trained it: its values, its seed
-    (``repeat`` r > 0: another one), the search's fit arguments; on ``data`` (default: the
-    training split, or a ``fold``'s training part) for ``epochs``, stopped early on the
-    validation split or fold when it ``validate``s, or on ``validation`` when given."""
+    (``repeat`` r > 0: another one), the search's fit arguments; for ``epochs`` on the pool's
+    windows at the positions ``data`` (default: the training split, or a ``fold``'s training
+    part), stopped early on the validation split or fold when it ``validate``s, or on the
+    pool's windows at the positions ``validation`` when given."""
     hp = restored(config, record)
     keras.utils.set_random_seed(trial_seed(config, record["trial_id"], repeat))
     model = hypermodel(config, dataset)(hp)
-    arguments = fit_arguments(
-        config, dataset, validate=validate or validation is not None, fold=fold
-    )
+    arguments = fit_arguments(config, dataset, validate=validate and validation is None, fold=fold)
+    x, y = folds.pool(dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
     if data is not None:
-        arguments["x"], arguments["y"] = data
-        arguments["class_weight"] = class_weights(config, dataset, data[1])
-        arguments["sample_weight"] = window_weights(config, dataset, data[0])
+        arguments["x"], arguments["y"] = x[data], y[data]
+        arguments["class_weight"] = class_weights(config, dataset, y[data])
+        arguments["sample_weight"] = window_weights(config, dataset, x[data])
     if validation is not None:
-        arguments["validation_data"] = validation_data(config, dataset, *validation)
+        arguments.update(validating(config, dataset, x[validation], y[validation], validation))
     arguments["callbacks"] = [*arguments["callbacks"], *callbacks]
     size = batch_size(config, hp, dataset)
     history = model.fit(batch_size=size, epochs=epochs, verbose=0, **arguments)

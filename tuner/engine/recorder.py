@@ -25,6 +25,7 @@ from tuner.data.datasets import Dataset
 from tuner.data.folds import ValidationPlan
 from tuner.engine import kt_compat, recipe, resume, signals
 from tuner.engine.callbacks import EpochProgress, EpochTimer, StopOnNonFinite, StopOnSignal
+from tuner.engine.forecast_scores import ForecastScores
 from tuner.engine.progress import Progress
 from tuner.engine.pruning import PruneHopeless
 from tuner.export import tensorboard
@@ -84,6 +85,10 @@ class Recorder:
             data = recipe.fit_arguments(self.config, self.dataset, validate=True, fold=fold)
             for key in ("x", "y", "validation_data", "class_weight", "sample_weight"):
                 kwargs[key] = data[key]
+            # the fold's val_mase/val_smape in place of the split's, still first
+            rest = [c for c in kwargs["callbacks"] if not isinstance(c, ForecastScores)]
+            scores = [c for c in data["callbacks"] if isinstance(c, ForecastScores)]
+            kwargs["callbacks"] = [*scores, *rest]
         return super()._build_and_fit_model(trial, *args, **kwargs)  # type: ignore[misc]
 
     def on_trial_begin(self, trial: kt.engine.trial.Trial) -> None:

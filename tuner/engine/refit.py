@@ -21,9 +21,9 @@ import sys
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from tuner.config.schema import Config
-from tuner.data import folds
 from tuner.data.datasets import Dataset
 from tuner.engine import recipe
 from tuner.engine.best_model import save_best
@@ -62,7 +62,7 @@ def refit_model(
         dataset,
         record,
         epochs=epochs,  # no validation data is left to stop on: the update count is the rule
-        data=folds.pool(dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val),
+        data=np.arange(samples),  # the whole pool: training + validation
     )
     return model, [epochs], samples
 

@@ -15,6 +15,8 @@ _UNITS = {  # what a metric's number means, for axis labels; matched on the name
     "mae": "target units",
     "rmse": "target units",
     "mse": "target units²",
+    "mase": "MAE over the seasonal-naive MAE",
+    "smape": "percent",
     "loss": "per sample; lower is better",
 }
 

@@ -138,6 +138,8 @@ def test_search_then_report_then_evaluate(
         assert record["history"]["val_accuracy"][record["best_epoch"] - 1] == record["score"]
         assert record["steps_per_epoch"] == math.ceil(270 / 32)  # batch_size reaches fit()
         assert record["parameters"] > 0 and record["seconds"] > 0
+        # a TensorFlow process training a model holds well over 100 MB, and less than 20 GB
+        assert 100 < record["peak_memory_mb"] < 20_000
 
     test = json.loads((run / "best" / "test.json").read_text())
     assert [t["rank"] for t in test["trials"]] == [1, 2]
@@ -154,6 +156,10 @@ def test_search_then_report_then_evaluate(
         assert (out / "tiny" / name).stat().st_size > 0
     figures = list((out / "tiny" / "figures").glob("*.png"))
     assert len(figures) >= 3
+    assert (out / "tiny" / "figures" / "memory.png").exists()  # the peaks against trial number
+    assert "Peak resident memory of the search process during each trial" in (
+        out / "tiny" / "report.md"
+    ).read_text()
     assert all(f.read_bytes().startswith(b"\x89PNG") for f in figures)
     assert (out / "index.html").exists()
     # The top two on the same 1000 test samples: a paired test, from the per-sample outcomes.

@@ -23,7 +23,7 @@ import numpy as np
 from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
 from tuner.data.folds import ValidationPlan
-from tuner.engine import kt_compat, recipe, resume, signals
+from tuner.engine import kt_compat, memory, recipe, resume, signals
 from tuner.engine.callbacks import EpochProgress, EpochTimer, StopOnNonFinite, StopOnSignal
 from tuner.engine.forecast_scores import ForecastScores
 from tuner.engine.progress import Progress
@@ -93,6 +93,7 @@ class Recorder:
 
     def on_trial_begin(self, trial: kt.engine.trial.Trial) -> None:
         self._started[trial.trial_id] = time.monotonic()
+        memory.reset_peak()  # the record's peak_memory_mb is this trial's own
         kept = records.read_record(self.run_dir, trial.trial_id)
         if kept is not None:
             self._kept[trial.trial_id] = kept
@@ -203,6 +204,7 @@ class Recorder:
             "error": _first_error_line(trial.message) if failed else None,
             "attempts": self._attempts.pop(trial.trial_id, 1),  # > 1: interrupted, run again
             "finished_at": round(time.time(), 3),
+            "peak_memory_mb": memory.peak_mb(),
         }
         if pruned:
             record["pruned"] = pruned

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
+from tuner.analysis.memory import growth
 from tuner.analysis.review import Review
 from tuner.reporting.figures import parallel_coordinates
 from tuner.reporting.figures.canvas import to_png
 from tuner.reporting.figures.curves import MAX_CURVES, curves_data, draw_curves, mixed_losses
 from tuner.reporting.figures.history import draw_history, history_data
 from tuner.reporting.figures.importance import draw as draw_importance
+from tuner.reporting.figures.memory import draw_memory, growth_text
 from tuner.reporting.figures.params import axis_for, draw_param, param_data
 from tuner.reporting.html import Block, Image, Note, Section
 from tuner.run.run import Run
@@ -50,6 +52,10 @@ def figures(run: Run, review: Review) -> Section:
         axis = axis_for(name, run.param(name), list(data["value"]))
         figure = draw_param(data, axis, run.objective, best)
         images.append(_image(f"param_{name}", f"{run.objective} against {name}", figure))
+    grown = growth(run.records)
+    if grown is not None:
+        images += [_image("memory", "Peak memory per trial", draw_memory(run.records))]
+        images.append(Note(growth_text(grown)))
     return Section("Figures", tuple(images))
 
 

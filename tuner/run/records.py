@@ -68,6 +68,8 @@ class TrialRecord(TypedDict):
     epoch_seconds: NotRequired[list[float]]
     attempts: NotRequired[int]  # > 1: a kill or Ctrl-C interrupted it and it ran again
     finished_at: NotRequired[float]  # Unix time
+    # the process's peak resident memory during the trial, MB (tuner.engine.memory)
+    peak_memory_mb: NotRequired[float | None]
     pruned: NotRequired[str]  # why search.pruning stopped it, in words
     # executions_per_trial > 1: each execution's history, in order ("history" is the first)
     executions: NotRequired[list[dict[str, list[float]]]]

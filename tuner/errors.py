@@ -40,3 +40,12 @@ class DataError(UserInputError):
 
 class InputRangeWarning(UserWarning):
     """Inputs given to a trained model lie far from the range it was trained on."""
+
+
+class AlreadySaid(TunerError):
+    """A process this one started (search.isolate's trial process) stopped and has said why on
+    stderr: the command line exits with its code and says nothing more."""
+
+    def __init__(self, problem: str, exit_code: int) -> None:
+        self.exit_code = exit_code
+        super().__init__(problem)

@@ -9,6 +9,7 @@ from helpers.cli import run_tuner
 
 from tuner.config.schema import load_config
 from tuner.run import folder as run_folder
+from tuner.run import run_lock
 
 CSV_CONFIG = (
     "name: sales\ndata:\n  dataset: csv\n  path: {path}\n  target: demand\n"
@@ -55,7 +56,7 @@ def test_a_run_that_failed_before_its_first_trial_takes_the_corrected_config(
     assert not (tmp_path / "runs" / "sales").exists()  # no empty run left for reports to list
     # A folder left with no trial (by a kill, or an earlier version) takes a corrected config.
     run_folder.prepare(load_config(tmp_path / "sales.yaml"), fresh=False, root=tmp_path / "runs")
-    run_folder.release(tmp_path / "runs" / "sales")
+    run_lock.release(tmp_path / "runs" / "sales")
     (tmp_path / "sales.yaml").write_text(CSV_CONFIG.format(path="sales.csv") + "seed: 7\n")
     second = run_tuner("search", "sales.yaml", cwd=tmp_path)  # no --fresh needed
     assert second.returncode == 2, second.stderr

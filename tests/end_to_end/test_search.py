@@ -157,9 +157,10 @@ def test_search_then_report_then_evaluate(
     figures = list((out / "tiny" / "figures").glob("*.png"))
     assert len(figures) >= 3
     assert (out / "tiny" / "figures" / "memory.png").exists()  # the peaks against trial number
-    assert "Peak resident memory of the search process during each trial" in (
-        out / "tiny" / "report.md"
-    ).read_text()
+    assert (
+        "Peak resident memory of the search process during each trial"
+        in (out / "tiny" / "report.md").read_text()
+    )
     assert all(f.read_bytes().startswith(b"\x89PNG") for f in figures)
     assert (out / "index.html").exists()
     # The top two on the same 1000 test samples: a paired test, from the per-sample outcomes.

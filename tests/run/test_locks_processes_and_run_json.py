@@ -36,6 +36,7 @@ from tuner.data import datasets, series_csv
 from tuner.engine import workers
 from tuner.errors import ConfigError, DataError, TunerError
 from tuner.run import folder as run_folder
+from tuner.run import run_lock
 
 CREW_CONFIG = {**TINY_SEARCH, "name": "crew", "search": {**TINY_SEARCH["search"], "max_trials": 2}}
 INTACT = "and run the same command to resume (the files written before are intact)"
@@ -117,7 +118,7 @@ def killed_crew(tmp_path_factory: pytest.TempPathFactory) -> Crew:
         roles = {role_of(pid) or "?": pid for pid in crew()}
         holding = {role: holds(pid, lock) for role, pid in roles.items()}
         with pytest.raises(TunerError) as refused:  # what a second launcher would be told
-            run_folder.claim(run)
+            run_lock.claim(run)
         launcher.send_signal(signal.SIGKILL)
         launcher.wait(timeout=30)
         deadline = time.monotonic() + 30
@@ -168,7 +169,7 @@ def test_a_run_locked_by_a_crew_names_all_its_processes(tmp_path: Path) -> None:
         other.flush()
         fcntl.flock(other, fcntl.LOCK_EX)
         with pytest.raises(TunerError) as caught:
-            run_folder.claim(run)
+            run_lock.claim(run)
     assert str(caught.value) == (
         f"{run} is in use by another search (pids 100, 101, 102, 103); "
         "wait for it to end or stop it"
@@ -197,7 +198,7 @@ def busy_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     run = Path("runs") / "busy"
     run.mkdir(parents=True)
     yield run
-    run_folder.release(run)
+    run_lock.release(run)
 
 
 def search(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -223,7 +224,7 @@ def test_an_unreadable_lock_file_stops_the_search(
     def refused(path: Any, *args: Any, **kwargs: Any) -> Any:  # root reads any file: simulate
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
 
-    monkeypatch.setattr(run_folder, "open", refused, raising=False)
+    monkeypatch.setattr(run_lock, "open", refused, raising=False)
     code, err = search(capsys, "busy.yaml")
     assert code == 1
     assert err == (
@@ -249,7 +250,7 @@ class _FullDisk:
 def test_a_full_disk_at_the_lock_files_first_write_names_the_file(
     busy_config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(run_folder, "open", _FullDisk, raising=False)
+    monkeypatch.setattr(run_lock, "open", _FullDisk, raising=False)
     code, err = search(capsys, "busy.yaml")
     assert code == 1
     assert err == (
@@ -270,7 +271,7 @@ def test_fresh_moves_aside_a_run_whose_config_is_damaged(
     config = load_config(Path("busy.yaml"))
     with pytest.raises(ConfigError, match="cannot be read, so the run cannot be compared"):
         run_folder.prepare(config, fresh=False)
-    run_folder.release(busy_config)
+    run_lock.release(busy_config)
     assert run_folder.prepare(config, fresh=True) == busy_config
     out = capsys.readouterr().out
     (aside,) = Path("runs").glob("busy.old-*")

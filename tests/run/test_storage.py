@@ -17,7 +17,7 @@ from helpers.records import make_record
 from tuner.analysis.frame import frame
 from tuner.data import checks
 from tuner.errors import DataError
-from tuner.run import atomic, records
+from tuner.run import atomic, records, run_lock
 from tuner.run import folder as run_folder
 
 
@@ -275,7 +275,7 @@ def test_a_second_search_of_the_same_run_is_refused(
     )
     assert run_folder.prepare(load_config("busy.yaml"), fresh=False, root=tmp_path / "runs") == run
     assert (run / run_folder.LOCK_FILE).read_text() == f"{os.getpid()}\n"
-    run_folder.release(run)
+    run_lock.release(run)
 
 
 def test_without_fcntl_the_run_lock_is_filelocks_and_still_names_the_holder(
@@ -286,17 +286,17 @@ def test_without_fcntl_the_run_lock_is_filelocks_and_still_names_the_holder(
     import subprocess
     import sys
 
-    monkeypatch.setattr(run_folder, "fcntl", None)
+    monkeypatch.setattr(run_lock, "fcntl", None)
     run = tmp_path / "runs" / "busy"
     run.mkdir(parents=True)
-    run_folder.claim(run)
+    run_lock.claim(run)
     try:
         assert (run / run_folder.LOCK_FILE).read_text() == f"{os.getpid()}\n"
         second = subprocess.run(
             [
                 sys.executable,
                 "-c",
-                "import sys; from pathlib import Path; import tuner.run.folder as f\n"
+                "import sys; from pathlib import Path; import tuner.run.run_lock as f\n"
                 "f.fcntl = None\n"
                 "try:\n    f.claim(Path(sys.argv[1]))\n"
                 "except Exception as e:\n    print(e)\n",
@@ -311,6 +311,6 @@ def test_without_fcntl_the_run_lock_is_filelocks_and_still_names_the_holder(
             "stop it\n"
         ), second.stderr
     finally:
-        run_folder.release(run)
-    run_folder.claim(run)  # released: free again
-    run_folder.release(run)
+        run_lock.release(run)
+    run_lock.claim(run)  # released: free again
+    run_lock.release(run)

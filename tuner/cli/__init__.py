@@ -18,7 +18,7 @@ import sys
 from typing import NoReturn
 
 from tuner.cli import configs, runs, search
-from tuner.errors import TunerError, UserInputError
+from tuner.errors import AlreadySaid, TunerError, UserInputError
 
 __all__ = ["build_parser", "exit_now", "main", "run"]
 
@@ -54,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         # status a shell reports for a program killed by SIGPIPE, 128 + 13, as `cat` gives.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
         return 141
+    except AlreadySaid as exc:
+        return exc.exit_code
     except UserInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

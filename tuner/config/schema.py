@@ -103,6 +103,7 @@ SEARCH_DEFINING = ("seed", "data", "model", "space", "search")
 # Keys under those sections that change how fast a search runs, not what it finds.
 RUN_ONLY = (
     "search.workers",
+    "search.isolate",
     "search.time_budget",
     "search.max_trials",
     "search.refit",

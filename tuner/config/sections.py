@@ -292,6 +292,9 @@ class SearchSection(_Section):
     # Numbers, .inf included, are rejected with the duration message.
     time_budget: str | int | Annotated[float, AllowInfNan(True)] | None = None
     workers: int = Field(default=1, ge=1, le=MAX_WORKERS)  # --workers overrides it
+    # Train each trial in a fresh `tuner search` process (tuner.service.isolated): memory
+    # cannot grow across trials, at the cost of a process start per trial.
+    isolate: bool = False
     # Write TensorBoard logs to runs/<name>/tensorboard/ as trials finish (tuner.export).
     tensorboard: bool = False
 

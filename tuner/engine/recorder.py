@@ -30,7 +30,7 @@ from tuner.engine.progress import Progress
 from tuner.engine.pruning import PruneHopeless
 from tuner.export import tensorboard
 from tuner.numbers import is_finite_number
-from tuner.run import layout, records
+from tuner.run import layout, records, role
 from tuner.run.records import FoldResult, TrialRecord
 from tuner.run.run import load_run
 
@@ -60,14 +60,18 @@ class Recorder:
         self._kept: dict[str, TrialRecord] = {}  # recorded before a kill, see on_trial_end
         self._attempts: dict[str, int] = {}
         self._epoch_seconds: dict[str, list[float]] = {}
+        self._trained = 0  # trials this process trained (not replayed from their records)
         self._pruners: dict[str, PruneHopeless] = {}
         super().__init__(**kwargs)
 
     def pre_create_trial(self) -> None:
         signals.check()
         budget = self.config.time_budget_s
-        if budget is not None and time.monotonic() - self.search_started > budget:
-            # No new trial after the budget: keras-tuner stops once max_trials are created.
+        over_budget = budget is not None and time.monotonic() - self.search_started > budget
+        # search.isolate: this process trains one trial (its launcher starts the next) or none
+        limit = role.current().trials_here
+        if over_budget or (limit is not None and self._trained >= limit):
+            # No new trial: keras-tuner stops once max_trials are created.
             self.oracle.max_trials = len(self.oracle.trials)  # type: ignore[attr-defined]
 
     def _build_and_fit_model(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> Any:
@@ -139,6 +143,7 @@ class Recorder:
             extra.append(pruner)
         kwargs["callbacks"] = [*kwargs.get("callbacks", []), *extra]
         self._next_fold[trial.trial_id] = 0
+        self._trained += 1
         histories = super().run_trial(trial, *args, **kwargs)  # type: ignore[misc]
         histories = [h for h in histories if h is not None]  # folds skipped after pruning
         signals.check()  # a signal stopped fit early: this attempt is not a result

@@ -106,8 +106,10 @@ def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = 
             lambda: make_tuner(config, dataset, run_dir, progress), run_dir, layout.kt_dir(run_dir)
         )
         short = short_space_note(config.space, config.search.max_trials, config.search.algorithm)
-        for note in [*notes, *([f"note: {short}"] if short and not role.current().worker else [])]:
-            print(note, file=sys.stderr, flush=True)
+        me = role.current()
+        for note in [*notes, *([f"note: {short}"] if short and not me.worker else [])]:
+            if not me.quiet_start:
+                print(note, file=sys.stderr, flush=True)
         # Counted again: mending may have moved damaged or foreign records aside.
         progress.done = progress.done_before = len(records.read_records(run_dir)[0])
         tuner.search(

@@ -29,6 +29,7 @@ _training: list[Any] = []  # the model being trained now, if any
 class Interrupted(KeyboardInterrupt):
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
+        self.signum = signum
         self.exit_code = EXIT_CODES.get(signal.Signals(signum), 130)
 
 
@@ -75,6 +76,11 @@ def from_user(exc: KeyboardInterrupt) -> bool:
     without them (an import outside a search) every KeyboardInterrupt is taken as real."""
     ours = signal.getsignal(signal.SIGINT) is _handle
     return isinstance(exc, Interrupted) or bool(_received) or not ours
+
+
+def received() -> tuple[int, ...]:
+    """The signals that came while the handlers were installed, in order."""
+    return tuple(_received)
 
 
 def check() -> None:

@@ -30,7 +30,7 @@ from tuner.config.schema import Config
 from tuner.engine import signals
 from tuner.engine.progress import Progress
 from tuner.errors import TunerError
-from tuner.run import folder, layout, records, role
+from tuner.run import layout, records, role, run_lock
 
 LOOPBACK = "127.0.0.1"
 MAX_RESTARTS = 3  # a worker that keeps dying is a bug, not bad luck: stop retrying
@@ -108,7 +108,7 @@ class _Participant:
 
     def _start(self) -> subprocess.Popen[bytes]:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        lock = folder.lock_fd(self.run_dir)
+        lock = run_lock.lock_fd(self.run_dir)
         with open(self.log_path, "ab") as log:  # the child keeps its own copy
             process = subprocess.Popen(
                 self.command,
@@ -121,7 +121,7 @@ class _Participant:
                 # signal to the group reaches the whole crew
                 start_new_session=False,
             )
-        folder.add_holder(self.run_dir, process.pid)
+        run_lock.add_holder(self.run_dir, process.pid)
         return process
 
     def restart(self) -> None:

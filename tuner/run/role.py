@@ -15,11 +15,28 @@ TUNER_ID = "KERASTUNER_TUNER_ID"
 ORACLE_IP = "KERASTUNER_ORACLE_IP"
 ORACLE_PORT = "KERASTUNER_ORACLE_PORT"
 CHIEF = "chief"
+# search.isolate (tuner.service.isolated): a `tuner search` its launcher started holds the
+# launcher's run lock through the inherited descriptor named here, and trains at most as many
+# new trials as the other variable says: 1 (then leaves best/ to the launcher), or 0 (then
+# exports best/)
+INHERITED_LOCK_FD = "TUNER_INHERITED_LOCK_FD"
+TRIALS_HERE = "TUNER_TRIALS_HERE"
+QUIET_START = "TUNER_QUIET_START"  # set: leave out what the launcher's first process said
 
 
 @dataclass(frozen=True)
 class Role:
     tuner_id: str | None  # None: not part of a distributed search
+    # search.isolate's trial process: the descriptor of the launcher's run lock it inherited,
+    # and how many new trials it may train (None: a plain search, as many as it takes)
+    inherited_lock: int | None = None
+    trials_here: int | None = None
+    quiet_start: bool = False  # search.isolate: not the first process, which said it all
+
+    @property
+    def leaves_export(self) -> bool:
+        """Trains a trial for a search.isolate launcher, which exports best/ at the end."""
+        return bool(self.trials_here)
 
     @property
     def alone(self) -> bool:
@@ -46,5 +63,11 @@ class Role:
 
 
 def current() -> Role:
-    """This process's role, from KERASTUNER_TUNER_ID."""
-    return Role(os.environ.get(TUNER_ID))
+    """This process's role, from KERASTUNER_TUNER_ID and search.isolate's variables."""
+    fd, trials = os.environ.get(INHERITED_LOCK_FD, ""), os.environ.get(TRIALS_HERE, "")
+    return Role(
+        os.environ.get(TUNER_ID),
+        int(fd) if fd.isdigit() else None,
+        int(trials) if trials.isdigit() else None,
+        bool(os.environ.get(QUIET_START)),
+    )

@@ -13,7 +13,7 @@ from tuner.config.schema import Config
 from tuner.config.sections import MAX_WORKERS
 from tuner.errors import UserInputError
 from tuner.run import folder as run_folder
-from tuner.run import layout, results, role
+from tuner.run import layout, results, role, run_lock
 from tuner.run.results import EvaluationSummary
 from tuner.service.results import SearchResult
 from tuner.service.session import Session, open_session
@@ -43,7 +43,7 @@ def search(
         try:
             return _search(config, Path(runs), fresh, workers, verbose)
         finally:  # an in-process caller (tuner.search) may search the run again
-            run_folder.release(run_folder.run_dir_for(config, Path(runs)))
+            run_lock.release(run_folder.run_dir_for(config, Path(runs)))
 
 
 def _search(
@@ -53,10 +53,21 @@ def _search(
     crew = workers if workers is not None else config.search.workers
     if me.alone and not fresh and run_folder.is_finished(config, root=runs):
         return _already_done(config, run_folder.run_dir_for(config, runs))
+    if me.alone and crew > 1 and config.search.isolate:
+        raise UserInputError(
+            f"search.isolate trains each trial in its own process, one at a time; it cannot "
+            f"run with {crew} workers: remove search.isolate or the workers",
+            file=config.file,
+            key="search.isolate",
+        )
     created = not run_folder.run_dir_for(config, runs).exists()
     run_dir = run_folder.prepare(config, fresh and me.alone, root=runs)
     if me.alone and crew > 1:
         return _search_with_crew(config, run_dir, runs, crew, verbose)
+    if me.alone and me.trials_here is None and config.search.isolate:
+        from tuner.service.isolated import search_isolated
+
+        return search_isolated(config, run_dir, runs, verbose)
     try:
         if not me.alone:
             _check_distributed_env(me)
@@ -73,15 +84,16 @@ def _search(
         **_validation_summary(plan),
         "keras_backend": session.keras_backend,
     }
-    print(
-        f"{config.name}: {summary['dataset']} from {summary['origin']}; "
-        f"{_splits_text(summary, plan)}, test {summary['test']}; "
-        f"{config.search.algorithm} search over {', '.join(config.space.varying) or 'one point'}",
-        file=sys.stderr,
-    )
-    print(f"{config.name}: validated on {plan.why}", file=sys.stderr)
-    if plan.warning:
-        print(f"warning: {plan.warning}", file=sys.stderr)
+    if not me.quiet_start:
+        print(
+            f"{config.name}: {summary['dataset']} from {summary['origin']}; "
+            f"{_splits_text(summary, plan)}, test {summary['test']}; {config.search.algorithm} "
+            f"search over {', '.join(config.space.varying) or 'one point'}",
+            file=sys.stderr,
+        )
+        print(f"{config.name}: validated on {plan.why}", file=sys.stderr)
+        if plan.warning:
+            print(f"warning: {plan.warning}", file=sys.stderr)
     from tuner.engine.search import run_search
 
     started = run_folder.start_session(run_dir, summary) if me.leads else time.time()
@@ -92,12 +104,14 @@ def _search(
     finally:
         if me.leads:
             run_folder.record_session(run_dir, summary, started, status)
-    if not me.leads:  # workers leave sessions and best/ to the chief
+    if not me.leads or me.leaves_export:  # best/ is the chief's, or the isolating launcher's
         return SearchResult(config, run_dir, None, leads=False)
     from tuner.engine.best_model import export_best
 
     best = export_best(tuner, config, session.dataset, run_dir)
-    return SearchResult(config, run_dir, _after_search(config, session, run_dir, best))
+    after = _after_search(config, session, run_dir, best)
+    # search.isolate's export process leaves the word on how it ended to its launcher
+    return SearchResult(config, run_dir, after, leads=me.trials_here is None)
 
 
 def _splits_text(summary: dict[str, Any], plan: ValidationPlan) -> str:

@@ -24,6 +24,7 @@ CPU_BENCHMARKS = (
     "small_data.py",
     "final_models.py",
     "forecasting.py",
+    "memory.py",
 )
 
 

@@ -24,6 +24,7 @@ SCRIPTS = {
     "small_data.py": ("9-small-data.md", "beats 1-NN"),
     "final_models.py": ("10-final-models.md", "best of its seed"),
     "forecasting.py": ("11-forecasting.md", "beats seasonal naive"),
+    "memory.py": ("12-memory.md", "end / trial 20"),
 }
 
 

@@ -138,6 +138,31 @@ def test_workers_on_the_command_line_has_the_yaml_bound(
     assert not Path("runs").exists()
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--gpus", "a,1"], "--gpus takes distinct GPU numbers separated by commas, e.g. 0,1; "
+         "got 'a,1'"),
+        (["--gpus", "0,0"], "--gpus takes distinct GPU numbers separated by commas, e.g. 0,1; "
+         "got '0,0'"),
+        (["--gpus", "0,1", "--workers", "3"], "--workers 3 and 2 GPUs: each GPU gets one "
+         "worker; leave out --workers"),
+    ],
+)  # fmt: skip
+def test_gpus_on_the_command_line_are_checked_before_anything_runs(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    arguments: list[str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("good.yaml").write_text(SPACE)
+    assert cli.main(["search", "good.yaml", *arguments]) == 2
+    assert capsys.readouterr() == ("", f"error: {message}\n")
+    assert not Path("runs").exists()
+
+
 # --- 3. YAML errors in --set values and unknown tags --------------------------------------
 
 SET_VALUES = load_table("hostile_input", "set_values", ("id", "override", "message"))

@@ -54,18 +54,29 @@ def pid_of(tuner_id: str, cwd: Path) -> int | None:
     return None
 
 
+def environment(pid: int) -> dict[str, str]:
+    pairs = (
+        item.split(b"=", 1)
+        for item in (Path("/proc") / str(pid) / "environ").read_bytes().split(b"\0")
+        if b"=" in item
+    )
+    return {k.decode(): v.decode() for k, v in pairs}
+
+
 def test_a_crew_outlives_a_dead_worker_and_resumes_after_a_whole_kill(tmp_path: Path) -> None:
     """worker0 is killed mid-trial and restarted, each trial still recorded once; then the
     launcher, chief and workers are killed at once (a lost machine), and the same command
     resumes to exactly max_trials with no finished record changed. TPE with median pruning:
-    the sampler and the pruning reference are rebuilt from the records on disk."""
+    the sampler and the pruning reference are rebuilt from the records on disk. The crew is
+    started by --gpus 0,1 (one worker per GPU; on a machine without one they train on the
+    CPU): each worker sees its own GPU alone, with memory growth on, the chief none."""
     search = {
         **CONFIG["search"],
         "algorithm": "tpe",
         "pruning": {"rule": "median", "warmup_epochs": 0, "min_trials": 1},
     }
     (tmp_path / "par.yaml").write_text(yaml.safe_dump({**CONFIG, "search": search}))
-    command = [sys.executable, "-m", "tuner", "search", "par.yaml", "--workers", "2"]
+    command = [sys.executable, "-m", "tuner", "search", "par.yaml", "--gpus", "0,1"]
     run, log = tmp_path / "runs" / "par", tmp_path / "first.log"
     with open(log, "w") as out:
         process = subprocess.Popen(
@@ -86,6 +97,14 @@ def test_a_crew_outlives_a_dead_worker_and_resumes_after_a_whole_kill(tmp_path: 
     )
     victim = pid_of("worker0", tmp_path)
     assert victim is not None
+    wait_for(lambda: pid_of("worker1", tmp_path) is not None, "worker1")
+    for tuner_id, seen in (("worker0", "0"), ("worker1", "1"), ("chief", "")):
+        pid = pid_of(tuner_id, tmp_path)
+        assert pid is not None
+        got = environment(pid)
+        assert got["CUDA_VISIBLE_DEVICES"] == seen, tuner_id
+        assert got["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
+        assert got["XLA_PYTHON_CLIENT_PREALLOCATE"] == "false"
     os.kill(victim, signal.SIGKILL)
     wait_for(lambda: "worker0 died" in log.read_text() and len(finished(run)) >= 2, "restart")
     os.killpg(process.pid, signal.SIGKILL)
@@ -97,6 +116,7 @@ def test_a_crew_outlives_a_dead_worker_and_resumes_after_a_whole_kill(tmp_path: 
         command, cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=300
     )
     assert resumed.returncode == 0, resumed.stderr
+    assert "2 workers on GPUs 0, 1" in resumed.stderr
     assert "[4/4]" in resumed.stderr and "best: trial" in resumed.stdout
     check_kept(before, finished(run))
     check_complete(run, CONFIG["search"]["max_trials"])

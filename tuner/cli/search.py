@@ -9,6 +9,8 @@ from typing import Any
 
 from tuner.cli.outcome import Report
 from tuner.config.overrides import load_config_with
+from tuner.config.sections import parse_gpus
+from tuner.errors import UserInputError
 
 
 def add_search(commands: Any) -> None:
@@ -43,6 +45,12 @@ def add_search(commands: Any) -> None:
         metavar="N",
         help="run a keras-tuner chief and N worker processes here (default: search.workers)",
     )
+    search.add_argument(
+        "--gpus",
+        metavar="0,1,...",
+        help="one worker per GPU, each seeing only its own, memory growth on (default: "
+        "search.gpus)",
+    )
     speech = search.add_mutually_exclusive_group()
     speech.add_argument(
         "--json",
@@ -62,10 +70,20 @@ def add_search(commands: Any) -> None:
 def cmd_search(args: argparse.Namespace) -> int:
     from tuner import service
 
+    gpus = None if args.gpus is None else parse_gpus(args.gpus)
+    if isinstance(gpus, str) or (gpus is not None and len(set(gpus)) < len(gpus)):
+        raise UserInputError(
+            f"--gpus takes distinct GPU numbers separated by commas, e.g. 0,1; got {args.gpus!r}"
+        )
     config = load_config_with(args.config, args.overrides)
     report = Report(as_json=args.json, quiet=args.quiet)
     with report.streams():
         result = service.search(
-            config, runs=args.runs, fresh=args.fresh, workers=args.workers, verbose=args.verbose
+            config,
+            runs=args.runs,
+            fresh=args.fresh,
+            workers=args.workers,
+            verbose=args.verbose,
+            gpus=gpus,
         )
         return report.outcome(result)

@@ -37,9 +37,9 @@ from tuner.config.sections import (
     ReportSection,
     SearchSection,
     direction_of,
-    translate,
 )
 from tuner.config.space import Space, parse_space, points_text
+from tuner.config.validation_errors import translate
 from tuner.text import did_you_mean, join_words
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)\s*$")
@@ -104,6 +104,7 @@ SEARCH_DEFINING = ("seed", "data", "model", "space", "search")
 RUN_ONLY = (
     "search.workers",
     "search.isolate",
+    "search.gpus",
     "search.time_budget",
     "search.max_trials",
     "search.refit",

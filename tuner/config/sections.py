@@ -6,12 +6,8 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
-
-from tuner.config import yaml_lines
-from tuner.errors import ConfigError
-from tuner.text import unknown_keys
 
 REGRESSION_DATASETS = ("sine", "csv")
 # Classification scores beyond accuracy (tuner.engine.metrics): macro over classes.
@@ -254,6 +250,18 @@ class SearchSection(_Section):
         },
     )
 
+    @field_validator("gpus", mode="before")
+    @classmethod
+    def _gpus(cls, value: Any) -> Any:
+        """A list of distinct GPU numbers, or "0,1" as --gpus takes them."""
+        if isinstance(value, str):
+            value = parse_gpus(value)
+        if isinstance(value, list) and (not value or len(set(map(str, value))) < len(value)):
+            raise PydanticCustomError(
+                TOOLKIT_ERROR, f"expected distinct GPU numbers, e.g. [0, 1], got {value!r}"
+            )
+        return value
+
     @field_validator("final_model", mode="before")
     @classmethod
     def _final_model(cls, value: Any) -> str | list[str]:
@@ -292,6 +300,9 @@ class SearchSection(_Section):
     # Numbers, .inf included, are rejected with the duration message.
     time_budget: str | int | Annotated[float, AllowInfNan(True)] | None = None
     workers: int = Field(default=1, ge=1, le=MAX_WORKERS)  # --workers overrides it
+    # One worker per GPU, each seeing only its own (CUDA_VISIBLE_DEVICES) with memory growth
+    # on; --gpus overrides it. The workers are keras-tuner's crew (tuner.engine.workers).
+    gpus: list[Annotated[int, Field(ge=0)]] | None = None
     # Train each trial in a fresh `tuner search` process (tuner.service.isolated): memory
     # cannot grow across trials, at the cost of a process start per trial.
     isolate: bool = False
@@ -317,73 +328,6 @@ class Document(_Section):
     report: ReportSection = ReportSection()
 
 
-_KINDS = {
-    "int_type": "a whole number",
-    "float_type": "a number",
-    "bool_type": "true or false",
-    "string_type": "text",
-    "model_type": "a mapping of keys",
-    "dict_type": "a mapping of keys",
-}
-
-
-def translate(src: yaml_lines.Source, exc: ValidationError) -> ConfigError:
-    """The first pydantic error as one line; all unknown keys at once, with suggestions."""
-    errors = exc.errors()
-    extras = [e for e in errors if e["type"] == "extra_forbidden"]
-    if extras:
-        return _unknown_keys(src, extras)
-    err = errors[0]
-    path = tuple(p for p in err["loc"] if isinstance(p, str | int))
-    got = err.get("input")
-    kind = err["type"]
-    if kind in _KINDS:
-        problem = f"expected {_KINDS[kind]}, got {got!r}"
-    elif kind == "literal_error":
-        problem = f"{got!r} is not allowed; use {err['ctx']['expected']}"
-    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        problem = _out_of_bounds(path, err["ctx"], got)
-    elif kind == TOOLKIT_ERROR:  # a validator's own whole message
-        problem = err["msg"]
-    elif kind == "finite_number":  # YAML's .nan, .inf
-        problem = f"must be a finite number, got {got!r}"
-    else:
-        problem = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got!r}"
-    if not path:
-        problem = f"the file is not a mapping of config keys: {problem}"
-    return src.error(path, problem)
-
-
-def _unknown_keys(src: yaml_lines.Source, extras: list[Any]) -> ConfigError:
-    loc = tuple(extras[0]["loc"])
-    parent_path, sections = loc[:-1], list(_model_at(loc[:-1]).model_fields)
-    same_parent = [str(e["loc"][-1]) for e in extras if tuple(e["loc"][:-1]) == parent_path]
-    file, line = src.where(loc)
-    problem = unknown_keys(same_parent, sections)
-    return ConfigError(problem, file=file, line=line, key=yaml_lines.dotted(parent_path))
-
-
-def _out_of_bounds(path: tuple[Any, ...], ctx: dict[str, Any], got: Any) -> str:
-    """``must be >= 1, got 0``; both ends where the field has two: ``must be from 0 to 9``."""
-    field = _model_at(path[:-1]).model_fields.get(str(path[-1]))
-    marks = field.metadata if field else []
-    ends = {name: getattr(m, name) for m in marks for name in ("ge", "le") if hasattr(m, name)}
-    if len(ends) == 2:
-        return f"must be from {ends['ge']} to {ends['le']}, got {got!r}"
-    bound = next(iter(ctx.items()))
-    sign = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}[bound[0]]
-    return f"must be {sign} {bound[1]}, got {got!r}"
-
-
-def _model_at(path: tuple[Any, ...]) -> type[BaseModel]:
-    model: type[BaseModel] = Document
-    for part in path:
-        annotation = model.model_fields[str(part)].annotation
-        inner = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type)]
-        model = next(a for a in inner if issubclass(a, BaseModel))
-    return model
-
-
 _MINIMIZED = ("loss", "error", "mae", "mse", "rmse", "mase", "smape")
 
 
@@ -391,3 +335,9 @@ def direction_of(metric: str) -> str:
     """loss/error/mae/mse/mase/smape are minimized, everything else (accuracy, auc)
     maximized."""
     return "min" if any(word in metric for word in _MINIMIZED) else "max"
+
+
+def parse_gpus(text: str) -> list[int] | str:
+    """--gpus 0,1,2 -> [0, 1, 2]; the text itself where it is not that, for the message."""
+    parts = [p.strip() for p in text.split(",")]
+    return [int(p) for p in parts] if all(p.isdigit() for p in parts) else text

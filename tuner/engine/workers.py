@@ -74,6 +74,17 @@ def role_env(tuner_id: str, port: int, threads: int, host: str = LOOPBACK) -> di
     return env
 
 
+def gpu_env(gpu: int | None) -> dict[str, str]:
+    """What one process sees of the GPUs: only ``gpu``, or none (None: the chief, which trains
+    nothing), with memory taken as needed rather than all at once (TensorFlow's and JAX's
+    variables), so nothing else on the card is starved."""
+    return {
+        "CUDA_VISIBLE_DEVICES": "" if gpu is None else str(gpu),
+        "TF_FORCE_GPU_ALLOW_GROWTH": "true",
+        "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
+    }
+
+
 def dies_with_launcher() -> Callable[[], None] | None:
     """A preexec_fn that has the kernel SIGKILL the child when the launcher dies (Linux), or
     None where prctl is not available. SIGKILL, not SIGTERM: a worker waiting on a dead chief
@@ -140,26 +151,33 @@ class _Participant:
             self.process.wait()
 
 
-def run_parallel(command: list[str], config: Config, run_dir: Path, workers: int) -> None:
-    """Run the search with a local chief and ``workers`` workers; returns when it is done."""
+def run_parallel(
+    command: list[str], config: Config, run_dir: Path, workers: int, gpus: list[int] | None = None
+) -> None:
+    """Run the search with a local chief and ``workers`` workers (with ``gpus``, worker i on
+    GPU gpus[i] alone); returns when it is done."""
     port = free_port()
     threads = threads_per_worker(workers)
     logs = layout.logs_dir(run_dir)
+    on = f" on GPUs {', '.join(map(str, gpus))}" if gpus else ""
     print(
-        f"{workers} workers x {threads} thread(s), chief on {oracle_host(LOOPBACK)}:{port}; "
+        f"{workers} workers{on} x {threads} thread(s), chief on {oracle_host(LOOPBACK)}:{port}; "
         f"logs in {logs}/",
         file=sys.stderr,
     )
     done = {r["trial_id"] for r in records.read_records(run_dir)[0]}
     progress = Progress(config.search.max_trials, config.space.varying, done=len(done))
-    chief = _Participant(
-        "chief", command, role_env("chief", port, 1), layout.log_file(run_dir, "chief"), run_dir
-    )
+
+    def env_of(tuner_id: str, threads: int, gpu: int | None) -> dict[str, str]:
+        return {**role_env(tuner_id, port, threads), **(gpu_env(gpu) if gpus else {})}
+
+    chief_env = env_of("chief", 1, None)
+    chief = _Participant("chief", command, chief_env, layout.log_file(run_dir, "chief"), run_dir)
     crew = [
         _Participant(
             f"worker{i}",
             command,
-            role_env(f"worker{i}", port, threads),
+            env_of(f"worker{i}", threads, gpus[i] if gpus else None),
             layout.log_file(run_dir, f"worker{i}"),
             run_dir,
         )

@@ -29,6 +29,7 @@ def search(
     fresh: bool = False,
     workers: int | None = None,
     verbose: bool = False,
+    gpus: list[int] | None = None,
 ) -> SearchResult:
     """Run (or resume) ``config``'s search into ``runs``/<name>/; export, repeat and refit as
     the config asks. Ctrl-C and SIGTERM stop it after the current batch (KeyboardInterrupt),
@@ -37,23 +38,34 @@ def search(
         raise UserInputError(
             f"--workers must be from 1 to {MAX_WORKERS} (as search.workers), got {workers}"
         )
+    gpus = gpus if gpus is not None else config.search.gpus
+    if gpus and workers is not None and workers != len(gpus):
+        raise UserInputError(
+            f"--workers {workers} and {len(gpus)} GPUs: each GPU gets one worker; leave out "
+            "--workers"
+        )
     from tuner.engine import signals
 
     with signals.installed():
         try:
-            return _search(config, Path(runs), fresh, workers, verbose)
+            return _search(config, Path(runs), fresh, len(gpus) if gpus else workers, verbose, gpus)
         finally:  # an in-process caller (tuner.search) may search the run again
             run_lock.release(run_folder.run_dir_for(config, Path(runs)))
 
 
 def _search(
-    config: Config, runs: Path, fresh: bool, workers: int | None, verbose: bool
+    config: Config,
+    runs: Path,
+    fresh: bool,
+    workers: int | None,
+    verbose: bool,
+    gpus: list[int] | None = None,
 ) -> SearchResult:
     me = role.current()
     crew = workers if workers is not None else config.search.workers
     if me.alone and not fresh and run_folder.is_finished(config, root=runs):
         return _already_done(config, run_folder.run_dir_for(config, runs))
-    if me.alone and crew > 1 and config.search.isolate:
+    if me.alone and (crew > 1 or gpus) and config.search.isolate:
         raise UserInputError(
             f"search.isolate trains each trial in its own process, one at a time; it cannot "
             f"run with {crew} workers: remove search.isolate or the workers",
@@ -62,8 +74,8 @@ def _search(
         )
     created = not run_folder.run_dir_for(config, runs).exists()
     run_dir = run_folder.prepare(config, fresh and me.alone, root=runs)
-    if me.alone and crew > 1:
-        return _search_with_crew(config, run_dir, runs, crew, verbose)
+    if me.alone and (crew > 1 or gpus):
+        return _search_with_crew(config, run_dir, runs, crew, verbose, gpus)
     if me.alone and me.trials_here is None and config.search.isolate:
         from tuner.service.isolated import search_isolated
 
@@ -162,9 +174,15 @@ def _already_done(config: Config, run_dir: Path) -> SearchResult:
 
 
 def _search_with_crew(
-    config: Config, run_dir: Path, runs: Path, workers: int, verbose: bool
+    config: Config,
+    run_dir: Path,
+    runs: Path,
+    workers: int,
+    verbose: bool,
+    gpus: list[int] | None = None,
 ) -> SearchResult:
-    """A local chief and ``workers`` workers, each a `tuner search` of the config as run."""
+    """A local chief and ``workers`` workers, each a `tuner search` of the config as run (with
+    ``gpus``, worker i on GPU gpus[i] alone)."""
     from tuner.engine.workers import run_parallel
 
     # The config as run (overrides applied, defaults resolved) is the one every member reads.
@@ -175,7 +193,7 @@ def _search_with_crew(
         f"{', '.join(config.space.varying) or 'one point'} with {workers} workers",
         file=sys.stderr,
     )
-    run_parallel(command, config, run_dir, workers)
+    run_parallel(command, config, run_dir, workers, gpus)
     return SearchResult(config, run_dir, results.read_test(run_dir) or None)
 
 

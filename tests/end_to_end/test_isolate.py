@@ -43,7 +43,7 @@ def test_each_trial_in_its_own_process_stopped_by_a_signal_and_resumed(tmp_path:
     # ended), then on resume trial 1's and the export's
     assert "interrupted" in statuses and statuses[-2:] == ["finished", "finished"]
     assert len(statuses) in (3, 4)
-    assert resumed.stderr.count("each trial in its own process (search.isolate)") == 1
+    assert resumed.stderr.count("each trial in a fresh process (search.isolate)") == 1
     assert resumed.stderr.count("\nbest: trial") + resumed.stdout.count("best: trial") == 1
     assert (run / "best" / "model.keras").exists()
 

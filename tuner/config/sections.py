@@ -262,6 +262,17 @@ class SearchSection(_Section):
             )
         return value
 
+    @field_validator("isolate", mode="before")
+    @classmethod
+    def _isolate(cls, value: Any) -> bool | int:
+        if isinstance(value, bool) or (isinstance(value, int) and value >= 1):
+            return value
+        raise PydanticCustomError(
+            TOOLKIT_ERROR,
+            f"expected true (each trial in a fresh process), false, or the trials per "
+            f"process (a whole number >= 1), got {value!r}",
+        )
+
     @field_validator("final_model", mode="before")
     @classmethod
     def _final_model(cls, value: Any) -> str | list[str]:
@@ -303,9 +314,19 @@ class SearchSection(_Section):
     # One worker per GPU, each seeing only its own (CUDA_VISIBLE_DEVICES) with memory growth
     # on; --gpus overrides it. The workers are keras-tuner's crew (tuner.engine.workers).
     gpus: list[Annotated[int, Field(ge=0)]] | None = None
-    # Train each trial in a fresh `tuner search` process (tuner.service.isolated): memory
-    # cannot grow across trials, at the cost of a process start per trial.
-    isolate: bool = False
+    # Train trials in fresh `tuner search` processes (tuner.service.isolated), one at a time:
+    # true, one trial each; N, N trials each. TensorFlow keeps every traced graph (about 12 MB
+    # a trial of a small LSTM), so memory grows across trials in one process; a fresh process
+    # bounds it, at the cost of a process start per process.
+    isolate: bool | int = False
+
+    @property
+    def trials_per_process(self) -> int | None:
+        """search.isolate as a count: None when trials share the search's process."""
+        if self.isolate is False:
+            return None
+        return 1 if self.isolate is True else int(self.isolate)
+
     # Write TensorBoard logs to runs/<name>/tensorboard/ as trials finish (tuner.export).
     tensorboard: bool = False
 

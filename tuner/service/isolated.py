@@ -1,9 +1,13 @@
-"""search.isolate: each trial trained by a fresh `tuner search` process, so that nothing a
-trial leaves in memory (Keras, TensorFlow or allocator state) outlives it.
+"""search.isolate: trials trained by fresh `tuner search` processes (one each, or N each),
+so that nothing a trial leaves in memory outlives its process. What does stay behind in one
+process is TensorFlow's: every traced graph (a trial traces new training and evaluation
+steps) is held from C++ where Python's collector cannot reach it, about 12 MB a trial of a
+small LSTM on TensorFlow 2.21 with or without keras-tuner (tensorflow/tensorflow#61791), and
+keras.backend.clear_session does not free it.
 
 The launcher holds the run's lock and starts one child at a time on the config as run; each
 child inherits the lock, resumes the search as any resumed search does (keras-tuner's state,
-the records, a trial killed mid-way trained again), trains one new trial, records it and
+the records, a trial killed mid-way trained again), trains its trials, records them and
 ends. When max_trials are recorded (or the oracle has nothing left, or the time budget is
 spent) one last child exports best/ and runs the final model, repeats and TensorBoard, as a
 plain search would. The cost is a process start per trial (Python, TensorFlow, the data):
@@ -39,7 +43,9 @@ def search_isolated(config: Config, run_dir: Path, runs: Path, verbose: bool) ->
     command = [sys.executable, "-m", "tuner", "search", str(layout.config_file(run_dir))]
     command += ["--runs", str(runs), *(["--verbose"] if verbose else [])]
     env = {**os.environ, role.INHERITED_LOCK_FD: str(lock)}
-    print(f"{config.name}: each trial in its own process (search.isolate)", file=sys.stderr)
+    each = config.search.trials_per_process or 1
+    trials = "each trial" if each == 1 else f"every {each} trials"
+    print(f"{config.name}: {trials} in a fresh process (search.isolate)", file=sys.stderr)
     started = time.monotonic()
     budget = config.time_budget_s
     while True:
@@ -49,7 +55,9 @@ def search_isolated(config: Config, run_dir: Path, runs: Path, verbose: bool) ->
             break
         if budget is not None and time.monotonic() - started > budget:
             break
-        _run(command, {**env, role.TRIALS_HERE: "1"}, lock, f"the process of trial {done + 1}")
+        _run(
+            command, {**env, role.TRIALS_HERE: str(each)}, lock, f"the process of trial {done + 1}"
+        )
         env[role.QUIET_START] = "1"  # the first process has said what the search is
         if len(records.read_records(run_dir)[0]) == done:
             break  # the oracle created no trial: a grid or a small space is exhausted

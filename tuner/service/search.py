@@ -65,9 +65,9 @@ def _search(
     crew = workers if workers is not None else config.search.workers
     if me.alone and not fresh and run_folder.is_finished(config, root=runs):
         return _already_done(config, run_folder.run_dir_for(config, runs))
-    if me.alone and (crew > 1 or gpus) and config.search.isolate:
+    if me.alone and (crew > 1 or gpus) and config.search.trials_per_process:
         raise UserInputError(
-            f"search.isolate trains each trial in its own process, one at a time; it cannot "
+            f"search.isolate trains trials in fresh processes, one at a time; it cannot "
             f"run with {crew} workers: remove search.isolate or the workers",
             file=config.file,
             key="search.isolate",
@@ -76,7 +76,7 @@ def _search(
     run_dir = run_folder.prepare(config, fresh and me.alone, root=runs)
     if me.alone and (crew > 1 or gpus):
         return _search_with_crew(config, run_dir, runs, crew, verbose, gpus)
-    if me.alone and me.trials_here is None and config.search.isolate:
+    if me.alone and me.trials_here is None and config.search.trials_per_process:
         from tuner.service.isolated import search_isolated
 
         return search_isolated(config, run_dir, runs, verbose)

@@ -17,8 +17,8 @@ ORACLE_PORT = "KERASTUNER_ORACLE_PORT"
 CHIEF = "chief"
 # search.isolate (tuner.service.isolated): a `tuner search` its launcher started holds the
 # launcher's run lock through the inherited descriptor named here, and trains at most as many
-# new trials as the other variable says: 1 (then leaves best/ to the launcher), or 0 (then
-# exports best/)
+# new trials as the other variable says: N >= 1 (then leaves best/ to the launcher), or 0
+# (then exports best/)
 INHERITED_LOCK_FD = "TUNER_INHERITED_LOCK_FD"
 TRIALS_HERE = "TUNER_TRIALS_HERE"
 QUIET_START = "TUNER_QUIET_START"  # set: leave out what the launcher's first process said
@@ -35,7 +35,7 @@ class Role:
 
     @property
     def leaves_export(self) -> bool:
-        """Trains a trial for a search.isolate launcher, which exports best/ at the end."""
+        """Trains trials for a search.isolate launcher, which has best/ exported at the end."""
         return bool(self.trials_here)
 
     @property

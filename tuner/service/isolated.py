@@ -69,8 +69,17 @@ def search_isolated(config: Config, run_dir: Path, runs: Path, verbose: bool) ->
 def _run(command: list[str], env: dict[str, str], lock: int, what: str) -> None:
     """One trial process, to its end. It runs in its own process group, so a Ctrl-C at the
     terminal reaches this launcher alone, which hands every signal on: the child stops as a
-    plain search stops (after the batch; a second signal at once), and so does this loop."""
-    process = subprocess.Popen(command, env=env, pass_fds=(lock,), process_group=0)
+    plain search stops (after the batch; a second signal at once), and so does this loop. It
+    dies with the launcher (Linux), as the --workers crew does."""
+    from tuner.engine.workers import dies_with_launcher  # no Keras there
+
+    process = subprocess.Popen(
+        command,
+        env=env,
+        pass_fds=(lock,),
+        process_group=0,
+        preexec_fn=dies_with_launcher(),  # a launcher killed outright takes its child along
+    )
     handed = 0
     while True:
         try:

@@ -29,7 +29,7 @@ test: $(STAMP)  ## the suite but the benchmarks' smoke runs (CI runs this); two 
 test-fast: $(STAMP)  ## everything but the end-to-end training tests
 	$(BIN)/python -m pytest -m "not slow and not bench"
 
-bench: $(STAMP)  ## benchmarks (about 2 hours on 2 cores with section 9, small data): their smoke runs, then benchmarks/RESULTS.md
+bench: $(STAMP)  ## benchmarks (about 5 hours on 2 cores: sections 9 to 12 take most): their smoke runs, then benchmarks/RESULTS.md
 	$(BIN)/python -m pytest -n 2 -m bench
 	$(BIN)/python benchmarks/run_all.py
 

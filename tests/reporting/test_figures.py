@@ -389,3 +389,22 @@ def test_no_legend_covers_a_plotted_point_or_an_axes() -> None:
             assert not inside, f"{kind}: the legend covers {len(inside)} points, e.g. {inside[0]}"
             for ax in fig.axes:
                 assert not box.overlaps(ax.bbox), f"{kind}: the legend lies on {ax.get_title()!r}"
+
+
+def test_a_users_text_with_dollar_signs_is_drawn_as_written() -> None:
+    """A choice value (or class label, or series id) like '$^$' is the user's text: matplotlib
+    would read it as math markup and fail to draw the figure at all."""
+    markup = "$^$"
+    records = [
+        make_record(str(i), i + 1, 0.5 + i / 10, hyperparameters={"kind": value})
+        for i, value in enumerate([markup, "plain", markup])
+    ]
+    data = params.param_data(records, "kind")  # type: ignore[arg-type]
+    choice = Param("kind", "choice", (markup, "plain"))
+    figure = params.draw_param(data, params.axis_for("kind", choice, list(data["value"])),
+                               "val_accuracy", "2")  # fmt: skip
+    figure.axes[0].set_title(markup)
+    figure.axes[0].legend([markup])
+    assert to_png(figure).startswith(b"\x89PNG")
+    labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+    assert markup in labels

@@ -7,7 +7,9 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from matplotlib import rc_context
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 _UNITS = {  # what a metric's number means, for axis labels; matched on the name without val_
     "accuracy": "fraction correct",
@@ -30,9 +32,14 @@ def new_figure(
 
 
 def to_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes (no date or software stamp, so equal figures give equal bytes)."""
+    """The figure as PNG bytes (no date or software stamp, so equal figures give equal bytes).
+    Every text is drawn as written: a class label, choice value or series id with $ in it
+    is the user's text, not matplotlib's math markup (which fails on '$^$')."""
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
+    with rc_context({"text.parse_math": False}):  # tick labels made while it draws
+        fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
     return buffer.getvalue()
 
 

@@ -66,6 +66,7 @@ def search(
     text) or an (n, labels) 0/1 matrix. They are saved under runs/.arrays/ by fingerprint, and
     a resume with other arrays is refused like a changed config."""
     saved = None
+    _check_config_kind(config)
     if any(a is not None for a in (x, y, validation_data, test_data)):
         config, saved = _with_arrays(config, Path(runs), fresh, (x, y, validation_data, test_data))
     try:
@@ -86,6 +87,7 @@ def search(
 
 def _config(config: PathLike | Mapping[str, Any], overrides: tuple[str, ...]) -> Config:
     """A YAML file or a dict as a validated Config; a dict's errors name it, with no line."""
+    _check_config_kind(config)
     if not isinstance(config, Mapping):
         return config_from(yaml_lines.load_file(Path(config)), list(overrides))
     document = {"name": DEFAULT_NAME, **config}
@@ -94,6 +96,20 @@ def _config(config: PathLike | Mapping[str, Any], overrides: tuple[str, ...]) ->
         return config_from(yaml_lines.load_text(text, file=DICT), list(overrides))
     except ConfigError as exc:  # its lines are those of a text the caller never saw
         raise ConfigError(exc.problem, file=DICT, key=exc.key) from None
+
+
+def _check_config_kind(config: object) -> None:
+    """A path or a dict: YAML text or any other object is a ConfigError saying so."""
+    if isinstance(config, str) and "\n" in config:
+        raise ConfigError(
+            "config is a string of several lines: give a YAML file's path, or the YAML as a "
+            "dict (yaml.safe_load(text))"
+        )
+    if not isinstance(config, Mapping | str | os.PathLike):
+        raise ConfigError(
+            f"config must be a YAML file's path or a dict of config keys, got "
+            f"{type(config).__name__}"
+        )
 
 
 def _with_arrays(

@@ -168,10 +168,11 @@ def _split(arrays: dict[str, np.ndarray], split: str, path: str) -> Labelled:
     x = _kind(arrays[xk], xk, path, "biuf", "numbers")
     y = _kind(arrays[yk], yk, path, "biuU", "integers or text (dtype str)")
     x = x[:, :, None] if x.ndim == 2 else x
-    if x.ndim != 3 or y.ndim not in (1, 2) or len(x) != len(y) or not len(x):
+    shapes_ok = x.ndim == 3 and y.ndim in (1, 2) and len(x) == len(y)
+    if not shapes_ok or not len(x) or not x.shape[1] or not x.shape[2]:
         raise DataError(
             f"{xk} must be (n, steps, features) or (n, steps) and {yk} (n,) labels or "
-            f"(n, labels) 0/1, n > 0; got {x.shape} and {y.shape}",
+            f"(n, labels) 0/1, n, steps and features > 0; got {x.shape} and {y.shape}",
             file=path,
             key=xk,
         )

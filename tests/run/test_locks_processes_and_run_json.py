@@ -218,6 +218,18 @@ def test_a_directory_in_place_of_the_lock_file_stops_the_search(
     )
 
 
+def test_a_directory_in_place_of_the_records_lock_stops_the_search_before_it_trains(
+    busy_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (busy_config / "trials" / ".lock").mkdir(parents=True)
+    code, err = search(capsys, "busy.yaml")
+    assert code == 1
+    assert err == (
+        "error: runs/busy/trials/.lock is not a file; remove it (the search makes its own lock "
+        "file), then run the same command\n"
+    )
+
+
 def test_an_unreadable_lock_file_stops_the_search(
     busy_config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

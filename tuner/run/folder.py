@@ -54,6 +54,7 @@ def prepare(config: Config, fresh: bool, root: Path = RUNS) -> Path:
         _write_config(saved, config)
     if alone:  # with several processes, a temporary file may be another's write in progress
         run_lock.claim(run_dir)
+        records.check_lock(run_dir)
         atomic.remove_leftovers(run_dir)
         set_aside_damaged_run_info(run_dir)
     return run_dir

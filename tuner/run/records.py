@@ -24,6 +24,7 @@ from typing import Any, Literal, NotRequired, cast
 import filelock
 from typing_extensions import TypedDict  # pydantic needs this one on Python 3.11
 
+from tuner.errors import TunerError
 from tuner.numbers import is_finite_number, is_real_number
 from tuner.run import atomic, layout
 
@@ -248,10 +249,22 @@ def _type_problem(record: dict[str, Any]) -> str:
 def _locked(run_dir: Path) -> Iterator[None]:
     """An exclusive lock on the trials folder, held while a record is numbered and written."""
     folder = trials_dir(run_dir)
+    check_lock(run_dir)
     with atomic.writing(folder / _LOCK):
         folder.mkdir(parents=True, exist_ok=True)
     with filelock.FileLock(folder / _LOCK):  # flock on POSIX, msvcrt on Windows
         yield
+
+
+def check_lock(run_dir: Path) -> None:
+    """A TunerError naming trials/.lock where something not a file holds its place (checked
+    as a search opens the run, before a trial is trained for nothing)."""
+    lock = trials_dir(run_dir) / _LOCK
+    if lock.exists() and not lock.is_file():
+        raise TunerError(
+            f"{lock} is not a file; remove it (the search makes its own lock file), then run "
+            "the same command"
+        )
 
 
 def note_attempt(run_dir: Path, trial_id: str) -> int:

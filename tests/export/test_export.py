@@ -179,3 +179,26 @@ def test_an_existing_study_is_refused_and_a_missing_target_named(
     bare = run_tuner("export", str(exported["run"]), cwd=exported["root"])
     assert bare.returncode == 2
     assert bare.stderr == "error: export needs --tensorboard DIR, --optuna URL or both\n"
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        (["--optuna", "sqlite:////no/such/folder/x.db"],
+         "cannot open it ((sqlite3.OperationalError) unable to open database file)"),
+        (["--optuna", "bogus://x"],
+         "cannot open it (Can't load plugin: sqlalchemy.dialects:bogus)"),
+        (["--optuna", "study.db"],
+         "cannot open it (Could not parse SQLAlchemy URL from given URL string)"),
+        (["--tensorboard", "exported.yaml/tb"], "cannot write there (Not a directory)"),
+    ],
+    ids=["folder-missing", "unknown-dialect", "a-path", "tensorboard-under-a-file"],
+)  # fmt: skip
+def test_a_storage_or_folder_that_cannot_be_written_is_one_line_and_exit_2(
+    exported: dict[str, Any], where: list[str], reason: str
+) -> None:
+    refused = run_tuner("export", str(exported["run"]), *where, cwd=exported["root"])
+    assert refused.returncode == 2
+    hint = ("give a storage URL such as sqlite:///study.db" if where[0] == "--optuna"
+            else "give a folder you can write to")  # fmt: skip
+    assert refused.stderr == f"error: {where[0]} {where[1]}: {reason}; {hint}\n"

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import optuna
+from sqlalchemy.exc import SQLAlchemyError
 
 from tuner.config.optuna_space import distribution, quiet
 from tuner.config.space import Param
@@ -46,8 +47,13 @@ def write_study(run: Run, storage: str, study_name: str | None = None) -> optuna
                 f"{storage} already holds a study named {name!r}; give another with --study, "
                 "or delete that one (optuna delete-study)"
             ) from None
-        except (ValueError, ImportError) as exc:  # a URL SQLAlchemy cannot open
-            raise UserInputError(f"--optuna {storage}: {exc}; e.g. sqlite:///study.db") from None
+        except (ValueError, ImportError, SQLAlchemyError) as exc:  # a URL it cannot open
+            lines = str(exc).strip().splitlines()
+            reason = lines[0] if lines else exc.__class__.__name__
+            raise UserInputError(
+                f"--optuna {storage}: cannot open it ({reason}); give a storage URL such as "
+                "sqlite:///study.db"
+            ) from None
         study.set_metric_names([run.objective])  # the dashboard's axis: val_accuracy, say
         study.set_user_attr("objective", run.objective)
         study.set_user_attr("run", str(run.path))

@@ -244,7 +244,14 @@ def export(
         sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("notf"))
         from tuner.export.tensorboard import write_tensorboard
 
-        board = (tensorboard, write_tensorboard(run, tensorboard))
+        try:
+            board = (tensorboard, write_tensorboard(run, tensorboard))
+        except OSError as exc:  # a folder not there to make, not writable, a file
+            reason = exc.strerror or exc.__class__.__name__
+            raise UserInputError(
+                f"--tensorboard {tensorboard}: cannot write there ({reason}); give a folder "
+                "you can write to"
+            ) from None
     if optuna is not None:
         from tuner.export.optuna_study import write_study
 

@@ -36,6 +36,7 @@ from tuner.errors import ConfigError, DataError, InputRangeWarning, TunerError, 
 from tuner.run import saved_arrays
 from tuner.run.run import load_run
 from tuner.run.saved_config import check_run_dir, saved_config_or_none
+from tuner.text import thousands
 
 PathLike = str | os.PathLike[str]
 DICT = "the config dict"  # how errors name a config given as a dict
@@ -90,6 +91,7 @@ def _config(config: PathLike | Mapping[str, Any], overrides: tuple[str, ...]) ->
     _check_config_kind(config)
     if not isinstance(config, Mapping):
         return config_from(yaml_lines.load_file(Path(config)), list(overrides))
+    _check_lists(config, ())
     document = {"name": DEFAULT_NAME, **config}
     text = yaml.safe_dump(document, sort_keys=False)
     try:
@@ -110,6 +112,27 @@ def _check_config_kind(config: object) -> None:
             f"config must be a YAML file's path or a dict of config keys, got "
             f"{type(config).__name__}"
         )
+
+
+MAX_LIST = 10_000  # values in one list of a config dict; a choice needs a handful
+
+
+def _check_lists(value: object, path: tuple[str, ...]) -> None:
+    """A ConfigError for a list too long to be a config's, before the dict is written out and
+    read back as YAML (6,000,000 values took minutes)."""
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            _check_lists(inner, (*path, str(key)))
+    elif isinstance(value, list | tuple):
+        if len(value) > MAX_LIST:
+            raise ConfigError(
+                f"holds {thousands(len(value))} values, over the {thousands(MAX_LIST)} a "
+                "config list may hold; give a range ({min: ..., max: ...}) or fewer values",
+                file=DICT,
+                key=".".join(path),
+            )
+        for inner in value:
+            _check_lists(inner, path)
 
 
 def _with_arrays(

@@ -57,3 +57,15 @@ def test_a_config_that_is_neither_a_path_nor_a_dict_is_a_config_error(
     with pytest.raises(ConfigError, match=message):
         tuner.search(config, runs=tmp_path / "runs", **given)
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_list_too_long_for_a_config_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """6,000,000 choices took minutes to write out and read back, and the message quoted
+    them all; the length is checked first, and quoted."""
+    config = {"name": "big", "space": {"units": list(range(1, 6_000_001))}}
+    with pytest.raises(ConfigError) as raised:
+        tuner.search(config, runs=tmp_path / "runs")
+    assert str(raised.value) == (
+        "the config dict: space.units: holds 6,000,000 values, over the 10,000 a config list "
+        "may hold; give a range ({min: ..., max: ...}) or fewer values"
+    )

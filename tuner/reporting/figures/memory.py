@@ -21,7 +21,8 @@ def draw_memory(records: list[TrialRecord]) -> Figure:
         xlabel="trials in finishing order (#)",
         ylabel="peak resident memory (MB)",
     )
-    ax.set_ylim(bottom=0)  # growth read against the whole, not a zoomed band
+    # growth read against the whole, not a zoomed band; room above the highest point
+    ax.set_ylim(0, 1.15 * max((p for _, p in points), default=1.0))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -29,13 +30,24 @@ def draw_memory(records: list[TrialRecord]) -> Figure:
 
 
 def growth_text(growth: Growth) -> str:
-    ends = min(ENDS, growth.trials // 2)
+    head = (
+        "Peak resident memory of the search process during each trial, from the trial "
+        "records (peak_memory_mb): "
+    )
+    tail = " With several workers each point is the peak of the process that ran the trial."
+    if growth.trials < 2 * ENDS:
+        half = max(1, growth.trials // 2)
+        ends = "trial" if half == 1 else plural(half, "trial")
+        return (
+            f"{head}{thousands(growth.first)} MB in the first {ends} and "
+            f"{thousands(growth.last)} MB in the last (medians); "
+            f"{plural(growth.trials, 'trial')} are too few to tell a trend (the report fits "
+            f"one from {2 * ENDS}).{tail}"
+        )
     sign = "-" if growth.slope < 0 and decimals(abs(growth.slope), 1) != "0.0" else ""
     return (
-        f"Peak resident memory of the search process during each trial, from the trial "
-        f"records (peak_memory_mb): median {thousands(growth.first)} MB over the first "
-        f"{plural(ends, 'trial')}, {thousands(growth.last)} MB over the last {ends}; a "
-        f"least-squares slope of {sign}{decimals(abs(growth.slope), 1)} MB per trial over "
-        f"{plural(growth.trials, 'trial')}. With several workers each point is the peak of "
-        "the process that ran the trial."
+        f"{head}median {thousands(growth.first)} MB over the first {ENDS} trials, "
+        f"{thousands(growth.last)} MB over the last {ENDS}; a least-squares slope of "
+        f"{sign}{decimals(abs(growth.slope), 1)} MB per trial over "
+        f"{plural(growth.trials, 'trial')}.{tail}"
     )

@@ -4,6 +4,7 @@ before anything trains or is written."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +70,24 @@ def test_a_list_too_long_for_a_config_is_refused_before_it_is_read(tmp_path: Pat
         "the config dict: space.units: holds 6,000,000 values, over the 10,000 a config list "
         "may hold; give a range ({min: ..., max: ...}) or fewer values"
     )
+
+
+def test_saved_arrays_changed_after_they_were_saved_are_refused(tmp_path: Path) -> None:
+    """runs/.arrays/<fingerprint>.npz is checked whenever it is used again, by tuner.search
+    with the same arrays and by any search of the run's config: a file changed since (its
+    arrays no longer give its name) is refused, so a resume never trains on other data."""
+    from tuner.config.schema import from_source
+    from tuner.config.yaml_lines import load_text
+    from tuner.run import saved_arrays
+    from tuner.service.session import open_session
+
+    splits = saved_arrays.splits_of(np.ones((10, 5, 1)), LABELS, None, None)
+    path = saved_arrays.save(tmp_path / "runs", splits)
+    assert saved_arrays.save(tmp_path / "runs", splits) == path  # unchanged: used again
+    np.savez(path, x_train=np.zeros((10, 5, 1)), y_train=LABELS)  # planted in its place
+    expected = f"{path}: does not hold the arrays its name fingerprints ({path.stem})"
+    with pytest.raises(DataError, match=re.escape(expected)):
+        saved_arrays.save(tmp_path / "runs", splits)
+    text = f"name: r\ndata: {{dataset: sequences, path: {path}}}\nspace: {{units: [4, 8]}}\n"
+    with pytest.raises(DataError, match=re.escape(expected)):
+        open_session(from_source(load_text(text, file="r.yaml")))

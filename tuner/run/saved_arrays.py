@@ -67,10 +67,33 @@ def fingerprint(splits: Mapping[str, np.ndarray]) -> str:
 
 
 def save(runs: Path, splits: Mapping[str, np.ndarray]) -> Path:
-    """runs/.arrays/<fingerprint>.npz, written once (atomically); its path."""
+    """runs/.arrays/<fingerprint>.npz, written once (atomically); its path. One already there
+    is checked, not trusted: a resume must train on the very arrays it was given."""
     path = layout.saved_arrays_file(runs, fingerprint(splits))
-    if not path.is_file():
+    if path.is_file():
+        check(path)
+    else:
         buffer = io.BytesIO()
         np.savez(buffer, **dict(splits))  # type: ignore[arg-type]
         atomic.write_bytes(path, buffer.getvalue())
     return path
+
+
+def check(path: str | Path) -> None:
+    """Where ``path`` is a saved arrays file (runs/.arrays/<fingerprint>.npz), a DataError
+    unless its arrays still give the fingerprint its name holds (a file changed or replaced
+    since tuner.search saved it); any other path passes."""
+    file = Path(path)
+    if file.parent.name != layout.ARRAYS_FOLDER or file.suffix != ".npz" or not file.is_file():
+        return
+    try:
+        with np.load(file, allow_pickle=False) as npz:
+            found = fingerprint({key: npz[key] for key in npz.files})
+    except (OSError, ValueError, EOFError):
+        found = ""
+    if found != file.stem:
+        raise DataError(
+            f"does not hold the arrays its name fingerprints ({file.stem}): it changed since "
+            "tuner.search saved it; delete it and pass the arrays to tuner.search again",
+            file=str(file),
+        )

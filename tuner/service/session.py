@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tuner.config.schema import Config
+from tuner.run import saved_arrays
 
 if TYPE_CHECKING:  # the data stage imports scikit-learn: only a job that loads data pays for it
     from tuner.data.datasets import Dataset
@@ -25,6 +26,8 @@ def open_session(config: Config, backend: str | None = None) -> Session:
     """The config's dataset and Keras on ``backend`` (default: the config's)."""
     from tuner.data.datasets import imports_keras, load_dataset
 
+    if config.data.path is not None:  # tuner.search's saved arrays: still the ones given
+        saved_arrays.check(config.data.path)
     dataset = None if imports_keras(config.data) else load_dataset(config.data, config.seed)
     keras_backend = activate_keras(backend or config.backend)
     if dataset is None:

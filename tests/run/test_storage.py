@@ -278,6 +278,58 @@ def test_a_second_search_of_the_same_run_is_refused(
     run_lock.release(run)
 
 
+@pytest.mark.parametrize("command", ["refit", "repeat"])
+def test_refit_and_repeats_take_the_run_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """Every writer of best/ holds the run's lock: a refit (or repeats) beside a running search
+    of the run is refused before it loads anything, and takes the lock when it is free."""
+    import fcntl
+
+    import yaml
+
+    from tuner import service
+    from tuner.config.schema import from_source
+    from tuner.config.yaml_lines import load_text
+    from tuner.errors import TunerError
+    from tuner.service import finished_runs
+
+    monkeypatch.delenv("KERASTUNER_TUNER_ID", raising=False)
+    text = "name: busy\nspace: {units: 8}\nreport: {repeats: 1}\n"
+    run = tmp_path / "runs" / "busy"
+    run.mkdir(parents=True)
+    config = from_source(load_text(text, file="busy.yaml")).to_dict()
+    (run / "config.yaml").write_text(yaml.safe_dump(config))
+    act = service.refit if command == "refit" else service.repeat
+    with open(run / run_folder.LOCK_FILE, "w") as other:  # a search's lock
+        other.write("4242\n")
+        other.flush()
+        fcntl.flock(other, fcntl.LOCK_EX)
+        with pytest.raises(TunerError, match="is in use by another search .pid 4242."):
+            act(run)
+    monkeypatch.setattr(finished_runs, "open_session", _lock_seen(run))
+    with pytest.raises(_Held):  # free: it holds the lock while it works
+        act(run)
+    run_lock.claim(run)  # and lets it go when it is done
+    run_lock.release(run)
+
+
+class _Held(Exception):
+    pass
+
+
+def _lock_seen(run: Path) -> Any:
+    """An open_session that checks, from a second open file, that the run is locked."""
+    import fcntl
+
+    def check(*args: Any, **kwargs: Any) -> None:
+        with open(run / run_folder.LOCK_FILE) as probe, pytest.raises(BlockingIOError):
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        raise _Held
+
+    return check
+
+
 def test_without_fcntl_the_run_lock_is_filelocks_and_still_names_the_holder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

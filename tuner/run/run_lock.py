@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -21,6 +22,19 @@ except ImportError:  # Windows: the run lock is filelock's, and workers do not i
 
 _held: dict[Path, IO[str]] = {}  # run folders this process searches, with their locked files
 _file_locks: dict[Path, filelock.BaseFileLock] = {}  # where fcntl is missing: filelock's lock
+
+
+@contextlib.contextmanager
+def held(run_dir: Path) -> Iterator[None]:
+    """The run's lock for a block that writes best/ outside a search (refit, repeats): a
+    search or another such writer of the run is refused while it runs."""
+    mine = run_dir.resolve() not in _held
+    claim(run_dir)
+    try:
+        yield
+    finally:
+        if mine:
+            release(run_dir)
 
 
 def hand_over(run_dir: Path) -> IO[str] | None:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from tuner.config.schema import Config
 from tuner.errors import InputRangeWarning, UserInputError
-from tuner.run import atomic, layout
+from tuner.run import atomic, layout, run_lock
 from tuner.run.results import RepeatEntry
 from tuner.run.saved_config import (
     check_run_dir,
@@ -41,10 +41,11 @@ def refit(run_dir: Path, factory: str | None = None) -> RefitResult:
     best/model.keras becomes that model. A run whose model comes from a factory needs
     ``factory`` named by the caller: the run folder's own word is not enough to run code."""
     config = _trusted(read_saved_config(run_dir), run_dir, factory, "tuner refit")
-    session = open_session(config, read_backend(run_dir))
-    from tuner.engine.refit import refit_best
+    with run_lock.held(run_dir):  # best/ is written by one process at a time
+        session = open_session(config, read_backend(run_dir))
+        from tuner.engine.refit import refit_best
 
-    return RefitResult(run_dir, refit_best(config, session.dataset, run_dir))
+        return RefitResult(run_dir, refit_best(config, session.dataset, run_dir))
 
 
 def repeat(run_dir: Path, factory: str | None = None) -> list[RepeatEntry]:
@@ -57,10 +58,11 @@ def repeat(run_dir: Path, factory: str | None = None) -> list[RepeatEntry]:
             file=str(layout.config_file(run_dir)),
             key="report.repeats",
         )
-    session = open_session(config, read_backend(run_dir))
-    from tuner.engine.repeats import repeat_top
+    with run_lock.held(run_dir):  # best/ is written by one process at a time
+        session = open_session(config, read_backend(run_dir))
+        from tuner.engine.repeats import repeat_top
 
-    return repeat_top(config, session.dataset, run_dir)
+        return repeat_top(config, session.dataset, run_dir)
 
 
 def _trusted(config: Config, run_dir: Path, factory: str | None, command: str) -> Config:

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from helpers.resume import check_complete, check_kept, env, finished
 
-from tuner.engine.workers import role_env, threads_per_worker
+from tuner.engine.workers import free_port, role_env, threads_per_worker
 
 pytestmark = pytest.mark.slow
 
@@ -150,3 +150,32 @@ def test_a_chief_on_a_public_address_warns_about_the_protocol(tmp_path: Path) ->
         "error: KERASTUNER_TUNER_ID=chief needs KERASTUNER_ORACLE_PORT, the chief's port "
         "(e.g. 8000); set it the same on the chief and every worker"
     )
+
+
+def test_a_chief_started_by_hand_holds_the_run_lock(tmp_path: Path) -> None:
+    """A chief started by hand (KERASTUNER_TUNER_ID=chief) locks the run as a plain search
+    does, so a plain `tuner search` of the same run is refused while it serves."""
+    (tmp_path / "par.yaml").write_text(yaml.safe_dump(CONFIG))
+    port = str(free_port())
+    chief_env = {**env(), "KERASTUNER_TUNER_ID": "chief", "KERASTUNER_ORACLE_PORT": port}
+    chief = subprocess.Popen(
+        [sys.executable, "-m", "tuner", "search", "par.yaml"], cwd=tmp_path, env=chief_env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert chief.stderr is not None
+        for line in chief.stderr:  # the chief has loaded the data: its lock is long taken
+            if "validated on" in line:
+                break
+        plain = subprocess.run(
+            [sys.executable, "-m", "tuner", "search", "par.yaml"], cwd=tmp_path, env=env(),
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert plain.returncode == 1
+        assert plain.stderr.strip() == (
+            f"error: runs/par is in use by another search (pid {chief.pid}); wait for it to "
+            "end or stop it"
+        )
+    finally:
+        chief.kill()
+        chief.wait()

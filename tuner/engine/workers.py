@@ -168,8 +168,11 @@ def run_parallel(
     done = {r["trial_id"] for r in records.read_records(run_dir)[0]}
     progress = Progress(config.search.max_trials, config.space.varying, done=len(done))
 
+    lock = run_lock.lock_fd(run_dir)
+    held = {} if lock is None else {role.INHERITED_LOCK_FD: str(lock)}  # the chief adopts it
+
     def env_of(tuner_id: str, threads: int, gpu: int | None) -> dict[str, str]:
-        return {**role_env(tuner_id, port, threads), **(gpu_env(gpu) if gpus else {})}
+        return {**role_env(tuner_id, port, threads), **(gpu_env(gpu) if gpus else {}), **held}
 
     chief_env = env_of("chief", 1, None)
     chief = _Participant("chief", command, chief_env, layout.log_file(run_dir, "chief"), run_dir)

@@ -32,9 +32,11 @@ def prepare(config: Config, fresh: bool, root: Path = RUNS) -> Path:
     """Create or reopen runs/<name>; a changed config is refused unless --fresh moves it aside."""
     run_dir = run_dir_for(config, root)
     saved = layout.config_file(run_dir)
-    # A distributed chief or worker shares the folder its launcher (or the user) claimed.
-    alone = role.current().alone
-    if alone and run_dir.exists():
+    # A worker shares the folder its chief (or launcher) claimed; a chief holds the lock, its
+    # launcher's (handed down) or, started by hand, its own, so no plain search runs beside it.
+    me = role.current()
+    alone = me.alone
+    if (alone or me.chief) and run_dir.exists():
         run_lock.claim(run_dir)
     if fresh and _holds_a_run(run_dir):
         _move_aside(run_dir)  # without reading its config: --fresh must work on a damaged one
@@ -52,6 +54,8 @@ def prepare(config: Config, fresh: bool, root: Path = RUNS) -> Path:
             )
     if alone or not saved.exists():  # a crew's members read the file their launcher wrote
         _write_config(saved, config)
+    if me.chief:
+        run_lock.claim(run_dir)
     if alone:  # with several processes, a temporary file may be another's write in progress
         run_lock.claim(run_dir)
         records.check_lock(run_dir)

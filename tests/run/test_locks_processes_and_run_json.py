@@ -418,3 +418,25 @@ def test_a_chief_binds_and_is_reached_on_ipv6_loopback() -> None:
             grpc.channel_ready_future(channel).result(timeout=20)
     finally:
         server.stop(0)
+
+
+@pytest.mark.parametrize("planted", [".search.lock", "best", "trials/0.json"])
+def test_a_link_planted_in_a_run_folder_is_refused_and_its_target_untouched(
+    busy_config: Path, capsys: pytest.CaptureFixture[str], planted: str
+) -> None:
+    """A symbolic link in the run folder would take the run's writers out of it (a lock file
+    truncated elsewhere, an export written into another folder): the search refuses it."""
+    outside = busy_config.parent.parent / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine\n")
+    target = outside if planted == "best" else outside / "keep.txt"
+    (busy_config / "trials").mkdir()
+    (busy_config / planted).symlink_to(target)
+    code, err = search(capsys, "busy.yaml")
+    assert code == 1
+    assert err == (
+        f"error: runs/busy/{planted} is a symbolic link, and a run folder holds none (its "
+        "writers would follow it out of the run); remove it, then run the same command\n"
+    )
+    assert (outside / "keep.txt").read_text() == "mine\n"
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]

@@ -37,6 +37,24 @@ def held(run_dir: Path) -> Iterator[None]:
             release(run_dir)
 
 
+def refuse_links(run_dir: Path) -> None:
+    """A TunerError naming the first symbolic link in runs/<name>, best/ or trials/: the run's
+    writers would follow it out of the run (a planted .search.lock truncated its target, a
+    best/ link took the export elsewhere). A run folder the toolkit made holds none."""
+    # runs/<name> itself may be a link (where the user keeps the run); what it holds may not
+    for folder in (run_dir, layout.best_dir(run_dir), layout.trials_dir(run_dir)):
+        try:
+            entries = sorted(folder.iterdir()) if folder.is_dir() else []
+        except OSError:
+            continue  # unreadable: the lock or the read that needs it names the problem
+        link = next((entry for entry in entries if entry.is_symlink()), None)
+        if link is not None:
+            raise TunerError(
+                f"{link} is a symbolic link, and a run folder holds none (its writers would "
+                "follow it out of the run); remove it, then run the same command"
+            )
+
+
 def hand_over(run_dir: Path) -> IO[str] | None:
     """This process's lock file of runs/<name>, no longer counted as held (the caller closes
     it when the folder has moved)."""
@@ -54,6 +72,7 @@ def claim(run_dir: Path) -> None:
     key = run_dir.resolve()
     if key in _held:
         return
+    refuse_links(run_dir)
     lock = layout.lock_file(run_dir)
     inherited = role.current().inherited_lock
     if inherited is not None:

@@ -202,3 +202,28 @@ def test_a_storage_or_folder_that_cannot_be_written_is_one_line_and_exit_2(
     hint = ("give a storage URL such as sqlite:///study.db" if where[0] == "--optuna"
             else "give a folder you can write to")  # fmt: skip
     assert refused.stderr == f"error: {where[0]} {where[1]}: {reason}; {hint}\n"
+
+
+def test_a_record_keras_tuner_never_created_is_left_out_of_report_and_export(
+    exported: dict[str, Any], tmp_path: Path
+) -> None:
+    """A trials/99.json no search of this run wrote (a copy from elsewhere, scoring 0.999) is
+    not shown as the best trial nor exported: keras-tuner's state never created trial 99."""
+    import shutil
+
+    run = tmp_path / "runs" / "exported"
+    shutil.copytree(exported["run"], run)
+    forged = {**exported["records"][0], "trial_id": "99", "score": 0.999, "number": 99}
+    (run / "trials" / "99.json").write_text(json.dumps(forged))
+    reported = run_tuner("report", str(run), "--out", str(tmp_path / "reports"), cwd=tmp_path)
+    assert reported.returncode == 0, reported.stderr
+    markdown = (tmp_path / "reports" / "exported" / "report.md").read_text()
+    assert "Left out 1 record in trials/ of trials keras-tuner's state (kt/oracle.json) " in (
+        markdown
+    )
+    assert "never created, so not trials of this search: 99" in markdown
+    assert "trial 99" not in markdown.replace("search: 99", "")
+    storage = f"sqlite:///{tmp_path / 'forged.db'}"
+    done = run_tuner("export", str(run), "--optuna", storage, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"wrote {len(exported['records'])} trials" in done.stdout

@@ -3,6 +3,7 @@ records and the test scores, each read once, with a note for whatever cannot be 
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -97,7 +98,14 @@ def load_run(path: Path) -> Run:
     Raises UserInputError when its config.yaml cannot be read as text at all."""
     text = config_text(path)
     trial_records, skipped = records.read_records(path)
+    trial_records, foreign = _of_this_search(path, trial_records)
     notes = []
+    if foreign:
+        ids = ", ".join(foreign)
+        notes.append(
+            f"Left out {plural(len(foreign), 'record')} in trials/ of trials keras-tuner's state "
+            f"(kt/{layout.ORACLE_FILE}) never created, so not trials of this search: {ids}"
+        )
     if skipped:
         listed = "; ".join(skipped)
         files = plural(len(skipped), "file")
@@ -113,6 +121,18 @@ def load_run(path: Path) -> Run:
     # and its report must not overwrite the current run's.
     info = read_run_info(path)
     return Run(path.name, path, config, text, info, trial_records, test, tuple(notes), samples)
+
+
+def _of_this_search(path: Path, found: list[TrialRecord]) -> tuple[list[TrialRecord], list[str]]:
+    """(the records of trials the run's keras-tuner state created, the ids of the others). A
+    run without readable state (an older or hand-made one) keeps every record."""
+    try:
+        state = json.loads(layout.kt_oracle_file(layout.kt_dir(path)).read_text())
+        created = {str(t) for t in state["start_order"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return found, []
+    mine = [r for r in found if r["trial_id"] in created]
+    return mine, [r["trial_id"] for r in found if r["trial_id"] not in created]
 
 
 def config_text(path: Path) -> str:

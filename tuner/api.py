@@ -104,8 +104,8 @@ def _check_config_kind(config: object) -> None:
     """A path or a dict: YAML text or any other object is a ConfigError saying so."""
     if isinstance(config, str) and "\n" in config:
         raise ConfigError(
-            "config is a string of several lines: give a YAML file's path, or the YAML as a "
-            "dict (yaml.safe_load(text))"
+            "config is a string of several lines: give a YAML file's path, or the config's "
+            "keys as a dict"
         )
     if not isinstance(config, Mapping | str | os.PathLike):
         raise ConfigError(

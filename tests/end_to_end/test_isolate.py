@@ -39,10 +39,11 @@ def test_each_trial_in_its_own_process_stopped_by_a_signal_and_resumed(tmp_path:
     check_kept(kept, finished(run))
     check_complete(run, 2)
     statuses = [s["status"] for s in json.loads((run / "run.json").read_text())["sessions"]]
-    # one per process: trial 0's, the one the signal stopped (the second, or the first as it
-    # ended), then on resume trial 1's and the export's
-    assert "interrupted" in statuses and statuses[-2:] == ["finished", "finished"]
-    assert len(statuses) in (3, 4)
+    # one per process that got as far as its search: trial 0's, the second's when the signal
+    # stopped it training (not when it came as the first was ending), then on resume trial
+    # 1's and the export's
+    assert statuses[-2:] == ["finished", "finished"] and len(statuses) in (3, 4)
+    assert statuses[:-2] in (["finished"], ["finished", "interrupted"], ["interrupted"])
     assert resumed.stderr.count("each trial in a fresh process (search.isolate)") == 1
     assert resumed.stderr.count("\nbest: trial") + resumed.stdout.count("best: trial") == 1
     assert (run / "best" / "model.keras").exists()

@@ -95,8 +95,10 @@ def _run(command: list[str], env: dict[str, str], lock: int, what: str) -> None:
             handed += 1
         if code is not None:
             break
-    if code < 0 and -code in signals.received():  # it died of a signal handed on before
-        code = 128 - code  # it could catch it (while Python started): as a shell says
+    if code < 0 and -code in signals.received():
+        # It died of a signal handed on before it could catch it (starting, or ending after
+        # its search), so it said nothing: the launcher stops as a search stops, in words.
+        raise signals.Interrupted(-code)
     if code in signals.EXIT_CODES.values():
         raise AlreadySaid(f"{what} was stopped by a signal; finished trials are kept", code)
     if code != 0:

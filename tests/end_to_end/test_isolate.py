@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_each_trial_in_its_own_process_stopped_by_a_signal_and_resumed(tmp_path: Path) -> None:
-    config = write_config(tmp_path, max_trials=2, epochs=3, isolate=True)
+    config = write_config(tmp_path, max_trials=2, isolate=True)
     run = tmp_path / "runs" / "tiny"
     launcher = start_search(tmp_path, config, stderr=subprocess.PIPE, text=True)
     assert launcher.stderr is not None

@@ -32,7 +32,7 @@ RESUMING = "resuming runs/tiny: "
 
 
 def test_sigkill_at_random_moments_loses_no_finished_trial(tmp_path: Path) -> None:
-    max_trials, kills_wanted = 5, 3
+    max_trials, kills_wanted = 4, 2
     config = write_config(tmp_path, max_trials=max_trials)
     run = tmp_path / "runs" / "tiny"
     rng = random.Random(20240611)

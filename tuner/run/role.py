@@ -15,8 +15,9 @@ TUNER_ID = "KERASTUNER_TUNER_ID"
 ORACLE_IP = "KERASTUNER_ORACLE_IP"
 ORACLE_PORT = "KERASTUNER_ORACLE_PORT"
 CHIEF = "chief"
-# search.isolate (tuner.service.isolated): a `tuner search` its launcher started holds the
-# launcher's run lock through the inherited descriptor named here, and trains at most as many
+# A `tuner search` its launcher started (a search.isolate trial process, tuner.service.isolated,
+# or a --workers chief, tuner.engine.workers) holds the launcher's run lock through the
+# inherited descriptor named here; a search.isolate trial process trains at most as many
 # new trials as the other variable says: N >= 1 (then leaves best/ to the launcher), or 0
 # (then exports best/)
 INHERITED_LOCK_FD = "TUNER_INHERITED_LOCK_FD"

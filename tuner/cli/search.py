@@ -51,6 +51,13 @@ def add_search(commands: Any) -> None:
         help="one worker per GPU, each seeing only its own, memory growth on (default: "
         "search.gpus)",
     )
+    search.add_argument(
+        "--storage",
+        metavar="URL",
+        help="join the Optuna study at URL instead of a chief: sqlite:///FILE, "
+        "postgresql://USER@HOST/DB, journal:FILE or local (default: search.storage, then the "
+        "storage the run already uses)",
+    )
     speech = search.add_mutually_exclusive_group()
     speech.add_argument(
         "--json",
@@ -85,5 +92,6 @@ def cmd_search(args: argparse.Namespace) -> int:
             workers=args.workers,
             verbose=args.verbose,
             gpus=gpus,
+            storage=args.storage,
         )
         return report.outcome(result)

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tuner.config import sweep, yaml_lines
+from tuner.config import storage, sweep, yaml_lines
 from tuner.config.data_checks import check_sequences, check_validation
 from tuner.config.forecast_checks import (
     check_covariates,
@@ -105,6 +105,7 @@ RUN_ONLY = (
     "search.workers",
     "search.isolate",
     "search.gpus",
+    "search.storage",  # the run remembers its study (tuner.run.study_file)
     "search.time_budget",
     "search.max_trials",
     "search.refit",
@@ -147,6 +148,8 @@ def from_source(src: yaml_lines.Source) -> Config:
             _check_metric(src, ("search", "early_stopping", "monitor"), monitor, doc.data.dataset)
     if doc.search.algorithm == "grid":
         _check_grid(src, space, doc.search.max_trials)
+    if doc.search.storage is not None:
+        _check_storage(src, doc.search)
     return Config(
         name=name,
         seed=doc.seed,
@@ -330,6 +333,22 @@ def _check_grid(src: yaml_lines.Source, space: Space, max_trials: int) -> None:
             ("search", "max_trials"),
             f"the grid has {points_text(points)} points but max_trials is {max_trials}; "
             f"raise max_trials to {points_text(points)} or shrink the space",
+        )
+
+
+def _check_storage(src: yaml_lines.Source, search: SearchSection) -> None:
+    if search.algorithm not in storage.ALGORITHMS:
+        raise src.error(
+            ("search", "storage"),
+            f"a shared study drives {', '.join(storage.ALGORITHMS)} searches, not "
+            f"{search.algorithm}; use one of those, or remove storage and scale {search.algorithm} "
+            "with keras-tuner's chief and workers (--workers N, README: Scale)",
+        )
+    if search.trials_per_process:
+        raise src.error(
+            ("search", "isolate"),
+            "search.isolate cannot run with search.storage (each storage process already runs "
+            "its own trials); remove one of them",
         )
 
 

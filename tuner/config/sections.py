@@ -9,6 +9,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from tuner.config.storage import STORAGE_SCHEMA, TOOLKIT_ERROR, StorageSection
+from tuner.config.storage import from_text as storage_from_text
+
 REGRESSION_DATASETS = ("sine", "csv")
 # Classification scores beyond accuracy (tuner.engine.metrics): macro over classes.
 SCORES = ("auc", "precision", "recall", "f1")
@@ -76,7 +79,6 @@ MAX_NAME = 100
 MOVED_ASIDE = re.compile(r"\.old-\d")
 SEED_MAX = 2**32 - 1  # NumPy's and keras.utils.set_random_seed's seeds are 0 .. 2**32 - 1
 MAX_WORKERS = 64  # search.workers and --workers
-TOOLKIT_ERROR = "toolkit"  # a validator's error whose message is the whole line
 
 
 class _Section(BaseModel):
@@ -319,6 +321,13 @@ class SearchSection(_Section):
     # a trial of a small LSTM), so memory grows across trials in one process; a fresh process
     # bounds it, at the cost of a process start per process.
     isolate: bool | int = False
+    # Optuna's storage that coordinates processes without a chief (tuner.config.storage)
+    storage: StorageSection | None = Field(default=None, json_schema_extra=STORAGE_SCHEMA)
+
+    @field_validator("storage", mode="before")
+    @classmethod
+    def _storage(cls, value: Any) -> Any:
+        return storage_from_text(value)
 
     @property
     def trials_per_process(self) -> int | None:

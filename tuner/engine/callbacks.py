@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -72,3 +73,19 @@ class EpochProgress(keras.callbacks.Callback):
                 metrics[name] = float(value)
         shown = f"{self.trial_id} fold {self.fold}/{self.folds}" if self.folds else self.trial_id
         self.progress.epoch_finished(shown, epoch + 1, self.epochs, metrics, self.objective)
+
+
+class ReportEpoch(keras.callbacks.Callback):
+    """search.storage: each epoch's objective to the shared study, as Optuna's intermediate
+    values (its dashboard and the exported study show the curves)."""
+
+    def __init__(self, report: Callable[[str, float | None], None], trial_id: str, objective: str):
+        super().__init__()
+        self.report, self.trial_id, self.objective = report, trial_id, objective
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ReportEpoch:
+        return self  # keras-tuner copies callbacks per execution; the study is not copied
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        value = (logs or {}).get(self.objective)
+        self.report(self.trial_id, float(value) if is_finite_number(value) else None)

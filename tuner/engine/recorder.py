@@ -12,6 +12,7 @@ again from its first fold on resume (its record is written only when every fold 
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,13 @@ from tuner.config.schema import Config
 from tuner.data.datasets import Dataset
 from tuner.data.folds import ValidationPlan
 from tuner.engine import kt_compat, memory, recipe, resume, signals
-from tuner.engine.callbacks import EpochProgress, EpochTimer, StopOnNonFinite, StopOnSignal
+from tuner.engine.callbacks import (
+    EpochProgress,
+    EpochTimer,
+    ReportEpoch,
+    StopOnNonFinite,
+    StopOnSignal,
+)
 from tuner.engine.forecast_scores import ForecastScores
 from tuner.engine.progress import Progress
 from tuner.engine.pruning import PruneHopeless
@@ -141,6 +148,9 @@ class Recorder:
             )
             self._pruners[trial.trial_id] = pruner
             extra.append(pruner)
+        report = getattr(self.oracle, "report_epoch", None)  # type: ignore[attr-defined]
+        if report is not None:
+            extra.append(ReportEpoch(report, trial.trial_id, self.config.objective))
         kwargs["callbacks"] = [*kwargs.get("callbacks", []), *extra]
         self._next_fold[trial.trial_id] = 0
         self._trained += 1
@@ -162,15 +172,33 @@ class Recorder:
         # Our record first. A kill before keras-tuner's end_trial makes it run the trial again
         # on resume; on_trial_begin then finds the record, and run_trial replays it unchanged.
         kept = self._kept.pop(trial.trial_id, None)
-        record = kept or records.add_record(self.run_dir, self._record(trial))
+        record = kept or self._keep(self._record(trial))
         super().on_trial_end(trial)  # type: ignore[misc]
-        if kept is None:
-            ranked = records.ranked(records.read_records(self.run_dir)[0])
+        if kept is None and record is not None:
+            finished = records.read_records(self.run_dir)[0]
+            if self.config.search.storage is not None:  # other processes' trials count too
+                self.progress.done = len(finished) - 1
+            ranked = records.ranked(finished)
             self.progress.trial_finished(record, ranked[0] if ranked else None)
             if self.config.search.tensorboard:
                 folder = layout.tensorboard_dir(self.run_dir)
                 tensorboard.write_trial(folder, record)
                 tensorboard.write_experiment(load_run(self.run_dir), folder)
+
+    def _keep(self, record: TrialRecord) -> TrialRecord | None:
+        """Write the record; a search.storage oracle tells its study first, and keeps nothing
+        of a trial given up meanwhile (tuner.engine.study_oracle)."""
+        keep = getattr(self.oracle, "keep_record", None)  # type: ignore[attr-defined]
+        if keep is None:
+            return records.add_record(self.run_dir, record)
+        kept: TrialRecord | None = keep(self.run_dir, record)
+        if kept is None:
+            print(
+                f"note: trial {record['trial_id']} was handed to another process while this one "
+                "went silent (search.storage's grace period); its result here is dropped",
+                file=sys.stderr,
+            )
+        return kept
 
     def _record(self, trial: kt.engine.trial.Trial) -> TrialRecord:
         histories = self._histories.pop(trial.trial_id, [])

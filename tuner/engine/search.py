@@ -16,18 +16,28 @@ from tuner.config.schema import Config
 from tuner.config.space import short_space_note
 from tuner.data.datasets import Dataset
 from tuner.engine import kt_compat, recipe, resume
+from tuner.engine import study as shared
 from tuner.engine.factory import check_factory_model
 from tuner.engine.hyperparameters import to_hyperparameters
 from tuner.engine.progress import Progress
 from tuner.engine.recorder import Recorder
-from tuner.engine.tuners import TUNER_CLASSES
+from tuner.engine.study_oracle import process_seed, sampler_for
+from tuner.engine.tuners import TUNER_CLASSES, StudySearch
 from tuner.errors import TunerError
-from tuner.run import layout, records, role
+from tuner.run import layout, records, role, study_file
 
 
-def make_tuner(config: Config, dataset: Dataset, run_dir: Path, progress: Progress) -> Any:
+def make_tuner(
+    config: Config,
+    dataset: Dataset,
+    run_dir: Path,
+    progress: Progress,
+    study: shared.Study | None = None,
+) -> Any:
+    """keras-tuner's Tuner of the config's algorithm, or with ``study`` (search.storage) one
+    whose oracle takes the trials from it."""
     search = config.search
-    base = TUNER_CLASSES[search.algorithm]
+    base = StudySearch if study is not None else TUNER_CLASSES[search.algorithm]
     tuner_class = type(f"Recording{base.__name__}", (Recorder, base), {})
     plan = recipe.validation_plan(config, dataset)
     options: dict[str, Any] = dict(
@@ -48,11 +58,13 @@ def make_tuner(config: Config, dataset: Dataset, run_dir: Path, progress: Progre
     if search.algorithm == "hyperband":
         # Unlimited brackets: the search ends at max_trials like the other algorithms.
         options.update(max_epochs=search.epochs, factor=3, hyperband_iterations=None)
+    elif study is not None:  # max_trials counts every process's trials: the oracle's total
+        options.update(study=study, algorithm=search.algorithm, total=search.max_trials)
     else:
         options["max_trials"] = search.max_trials
-    if search.algorithm in ("bayesian", "tpe"):
+    if search.algorithm in ("bayesian", "tpe") and study is None:
         options["num_initial_points"] = initial_points(config)
-    if search.algorithm == "tpe":
+    if search.algorithm == "tpe" or study is not None:
         options["space"] = config.space  # Optuna's distributions come from the declared space
     tuner = tuner_class(
         config=config, dataset=dataset, plan=plan, run_dir=run_dir, progress=progress, **options
@@ -100,11 +112,18 @@ def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = 
     with kt_compat.atomic_state(debug=bool(os.environ.get("TUNER_DEBUG"))):
         keras.utils.set_random_seed(config.seed)
         check_factory(config, dataset)
+        study = _join_study(config, run_dir)
         done = len(records.read_records(run_dir)[0])
         progress = Progress(config.search.max_trials, config.space.varying, done=done)
-        tuner, notes = resume.open_tuner(
-            lambda: make_tuner(config, dataset, run_dir, progress), run_dir, layout.kt_dir(run_dir)
-        )
+        notes: list[str] = []
+        if study is not None:  # the study is the state: nothing of keras-tuner's to resume
+            tuner = make_tuner(config, dataset, run_dir, progress, study)
+        else:
+            tuner, notes = resume.open_tuner(
+                lambda: make_tuner(config, dataset, run_dir, progress),
+                run_dir,
+                layout.kt_dir(run_dir),
+            )
         short = short_space_note(config.space, config.search.max_trials, config.search.algorithm)
         me = role.current()
         for note in [*notes, *([f"note: {short}"] if short and not me.worker else [])]:
@@ -123,4 +142,21 @@ def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = 
             # keras-tuner saves the end of a trial before taking it off the ongoing list, and a
             # distributed chief saves nothing after: without this its last trial stays ongoing.
             tuner.oracle.save()
+        if study is not None:  # a process killed between its study and its file: the file
+            tuner.oracle.write_missing_records(run_dir)
         return tuner
+
+
+def _join_study(config: Config, run_dir: Path) -> shared.Study | None:
+    """search.storage: the run's study, opened (and noted in study.json); None without one."""
+    section = config.search.storage
+    if section is None:
+        return None
+    url = shared.storage_url(section, run_dir)
+    study_file.join(run_dir, section.url, config.name)
+    sampler = sampler_for(
+        config.search.algorithm, process_seed(config.seed), initial_points(config)
+    )
+    study = shared.open_study(section, run_dir, config.name, config.direction == "max", sampler)
+    print(f"{config.name}: trials from the study {config.name!r} in {url}", file=sys.stderr)
+    return study

@@ -14,6 +14,7 @@ trials running on other workers are told as running (Optuna's constant liar).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import keras_tuner as kt
@@ -57,7 +58,7 @@ class TPEOracle(kt.Oracle):
             study = optuna.create_study(direction=direction, sampler=sampler)
             for past in self._told(space, trial_id, direction):
                 study.add_trial(past)
-            values = self._suggest(study.ask(), space)
+            values = suggest(study.ask(), space, self._distribution)
         return {"status": TrialStatus.RUNNING, "values": values}
 
     def _told(self, space: kt.HyperParameters, trial_id: str, direction: str) -> list[Any]:
@@ -96,25 +97,31 @@ class TPEOracle(kt.Oracle):
             )
         return told
 
-    def _suggest(self, trial: optuna.trial.Trial, space: kt.HyperParameters) -> dict[str, Any]:
-        """Define-by-run over the space, parents first: a conditional parameter is asked only
-        where its condition holds."""
-        values: dict[str, Any] = {}
-        for hp in space.space:
-            if not all(values.get(c.name) in c.values for c in hp.conditions):
-                continue
-            found = self._distribution(hp)
-            if found is None:
-                values[hp.name] = hp.value
-            elif isinstance(found, optuna.distributions.CategoricalDistribution):
-                values[hp.name] = trial.suggest_categorical(hp.name, found.choices)
-            elif isinstance(found, optuna.distributions.IntDistribution):
-                values[hp.name] = trial.suggest_int(
-                    hp.name, found.low, found.high, step=found.step, log=found.log
-                )
-            else:
-                assert isinstance(found, optuna.distributions.FloatDistribution)
-                values[hp.name] = trial.suggest_float(
-                    hp.name, found.low, found.high, step=found.step, log=found.log
-                )
-        return values
+
+def suggest(
+    trial: optuna.trial.Trial,
+    space: kt.HyperParameters,
+    distribution_of: Callable[[Any], Distribution | None],
+) -> dict[str, Any]:
+    """Define-by-run over the space, parents first: a conditional parameter is asked only
+    where its condition holds. ``distribution_of``: a keras-tuner hyperparameter's Optuna
+    distribution, None for a fixed one."""
+    values: dict[str, Any] = {}
+    for hp in space.space:
+        if not all(values.get(c.name) in c.values for c in hp.conditions):
+            continue
+        found = distribution_of(hp)
+        if found is None:
+            values[hp.name] = hp.value
+        elif isinstance(found, optuna.distributions.CategoricalDistribution):
+            values[hp.name] = trial.suggest_categorical(hp.name, found.choices)
+        elif isinstance(found, optuna.distributions.IntDistribution):
+            values[hp.name] = trial.suggest_int(
+                hp.name, found.low, found.high, step=found.step, log=found.log
+            )
+        else:
+            assert isinstance(found, optuna.distributions.FloatDistribution)
+            values[hp.name] = trial.suggest_float(
+                hp.name, found.low, found.high, step=found.step, log=found.log
+            )
+    return values

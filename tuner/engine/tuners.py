@@ -11,13 +11,14 @@ import keras_tuner as kt
 
 from tuner.engine.grid import ResumableGridOracle
 from tuner.engine.kt_compat import FailuresToldBayesianOracle
+from tuner.engine.study_oracle import StudyOracle
 from tuner.engine.tpe import TPEOracle
 
 # The keyword arguments keras-tuner's own tuners hand to their oracle.
 ORACLE_KEYS = (
     "objective", "max_trials", "seed", "hyperparameters", "tune_new_entries",
     "allow_new_entries", "max_retries_per_trial", "max_consecutive_failed_trials",
-    "num_initial_points", "space",
+    "num_initial_points", "space", "study", "algorithm", "total",
 )  # fmt: skip
 
 
@@ -43,6 +44,12 @@ class TPESearch(OwnOracleTuner):
 
 class BayesianSearch(OwnOracleTuner):
     ORACLE = FailuresToldBayesianOracle
+
+
+class StudySearch(OwnOracleTuner):
+    """search.storage: tpe, random or grid, its trials from the shared Optuna study."""
+
+    ORACLE = StudyOracle
 
 
 TUNER_CLASSES: dict[str, type[kt.Tuner]] = {

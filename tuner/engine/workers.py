@@ -62,16 +62,20 @@ def role_env(tuner_id: str, port: int, threads: int, host: str = LOOPBACK) -> di
     """The environment of one participant: its keras-tuner role and its share of the cores."""
     env = dict(os.environ)
     env.update({role.TUNER_ID: tuner_id, role.ORACLE_IP: oracle_host(host)})
-    env.update(
-        {role.ORACLE_PORT: str(port)},
-        # TensorFlow, oneDNN/OpenMP and XLA each read their own variable.
-        TF_NUM_INTRAOP_THREADS=str(threads),
-        TF_NUM_INTEROP_THREADS="1",
-        OMP_NUM_THREADS=str(threads),
-        XLA_FLAGS=f"--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads={threads}",
-        PYTHONUNBUFFERED="1",
-    )
+    env.update({role.ORACLE_PORT: str(port)}, **cpu_env(threads))
     return env
+
+
+def cpu_env(threads: int) -> dict[str, str]:
+    """A process's share of the cores: TensorFlow, oneDNN/OpenMP and XLA each read their own
+    variable."""
+    return {
+        "TF_NUM_INTRAOP_THREADS": str(threads),
+        "TF_NUM_INTEROP_THREADS": "1",
+        "OMP_NUM_THREADS": str(threads),
+        "XLA_FLAGS": f"--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads={threads}",
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def gpu_env(gpu: int | None) -> dict[str, str]:
@@ -107,8 +111,15 @@ def dies_with_launcher() -> Callable[[], None] | None:
 
 class _Participant:
     def __init__(
-        self, tuner_id: str, command: list[str], env: dict[str, str], log: Path, run_dir: Path
+        self,
+        tuner_id: str,
+        command: list[str],
+        env: dict[str, str],
+        log: Path,
+        run_dir: Path,
+        inherits_lock: bool = True,
     ):
+        self.inherits_lock = inherits_lock  # a storage peer takes its own share of the lock
         self.tuner_id = tuner_id
         self.command = command
         self.env = env
@@ -119,7 +130,7 @@ class _Participant:
 
     def _start(self) -> subprocess.Popen[bytes]:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        lock = run_lock.lock_fd(self.run_dir)
+        lock = run_lock.lock_fd(self.run_dir) if self.inherits_lock else None
         with open(self.log_path, "ab") as log:  # the child keeps its own copy
             process = subprocess.Popen(
                 self.command,
@@ -202,6 +213,41 @@ def run_parallel(
         raise TunerError(
             f"the chief stopped with exit code {chief.process.returncode}; see {chief.log_path}"
         )
+
+
+def run_peers(
+    command: list[str], config: Config, run_dir: Path, workers: int, gpus: list[int] | None = None
+) -> None:
+    """search.storage: ``workers`` processes of the study on this machine, no chief (with
+    ``gpus``, process i on GPU gpus[i] alone); returns when every one has ended."""
+    threads = threads_per_worker(workers)
+    logs = layout.logs_dir(run_dir)
+    on = f" on GPUs {', '.join(map(str, gpus))}" if gpus else ""
+    print(f"{workers} processes{on} x {threads} thread(s); logs in {logs}/", file=sys.stderr)
+    done = {r["trial_id"] for r in records.read_records(run_dir)[0]}
+    progress = Progress(config.search.max_trials, config.space.varying, done=len(done))
+    peers = []
+    for i in range(workers):
+        env = {**os.environ, **cpu_env(threads), **(gpu_env(gpus[i]) if gpus else {})}
+        for name in (role.TUNER_ID, role.ORACLE_IP, role.ORACLE_PORT, role.INHERITED_LOCK_FD):
+            env.pop(name, None)  # each is a plain `tuner search` of the study
+        log = layout.log_file(run_dir, f"process{i}")
+        peers.append(_Participant(f"process{i}", command, env, log, run_dir, inherits_lock=False))
+    try:
+        while any(p.process.poll() is None for p in peers):
+            signals.check()
+            _restart_dead(peers)
+            _show_new(run_dir, done, progress)
+            time.sleep(POLL_SECONDS)
+        _restart_dead(peers)  # one that died last: its trial is queued again, and run by it
+        while any(p.process.poll() is None for p in peers):
+            time.sleep(POLL_SECONDS)
+    finally:
+        for member in peers:
+            member.stop()
+        for member in peers:
+            member.wait(STOP_GRACE_SECONDS)
+    _show_new(run_dir, done, progress)
 
 
 def _restart_dead(crew: list[_Participant]) -> None:

@@ -36,8 +36,16 @@ def prepare(config: Config, fresh: bool, root: Path = RUNS) -> Path:
     # launcher's (handed down) or, started by hand, its own, so no plain search runs beside it.
     me = role.current()
     alone = me.alone
+    shared = config.search.storage is not None  # a study's processes run side by side
     if (alone or me.chief) and run_dir.exists():
-        run_lock.claim(run_dir)
+        run_lock.claim(run_dir, shared)
+    if fresh and shared and _holds_a_run(run_dir):
+        raise ConfigError(
+            "--fresh cannot start a search.storage run over: its trials are in the study "
+            f"{config.name!r} of the storage, not only in {run_dir}; give the search another "
+            "name, or delete the study (optuna delete-study) and the folder",
+            file=config.file,
+        )
     if fresh and _holds_a_run(run_dir):
         _move_aside(run_dir)  # without reading its config: --fresh must work on a damaged one
     elif saved.exists():
@@ -56,9 +64,10 @@ def prepare(config: Config, fresh: bool, root: Path = RUNS) -> Path:
         _write_config(saved, config)
     if me.chief:
         run_lock.claim(run_dir)
-    if alone:  # with several processes, a temporary file may be another's write in progress
-        run_lock.claim(run_dir)
+    if alone:
+        run_lock.claim(run_dir, shared)
         records.check_lock(run_dir)
+    if alone and not shared:  # else a temporary file may be another's write in progress
         atomic.remove_leftovers(run_dir)
         set_aside_damaged_run_info(run_dir)
     return run_dir

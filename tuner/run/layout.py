@@ -12,6 +12,9 @@ RUNS = Path("runs")  # the default root of all runs
 CONFIG_FILE = "config.yaml"  # the validated config as run
 RUN_FILE = "run.json"  # the dataset's summary and each search session
 LOCK_FILE = ".search.lock"  # held by the search that is running
+EXPORT_LOCK_FILE = ".export.lock"  # search.storage: held by the process writing best/
+STUDY_FILE = "study.json"  # search.storage: which storage and study the run's trials are in
+STUDY_JOURNAL = "study.journal"  # search.storage: local, Optuna's journal file
 KT_FOLDER = "kt"  # keras-tuner's own state
 ORACLE_FILE = "oracle.json"  # in kt/: the oracle's state
 KT_TRIAL_FILE = "trial.json"  # in kt/trial_<id>/
@@ -83,6 +86,18 @@ def saved_arrays_file(runs_root: Path, fingerprint: str) -> Path:
 
 def lock_file(run_dir: Path) -> Path:
     return Path(run_dir) / LOCK_FILE
+
+
+def export_lock_file(run_dir: Path) -> Path:
+    return Path(run_dir) / EXPORT_LOCK_FILE
+
+
+def study_file(run_dir: Path) -> Path:
+    return Path(run_dir) / STUDY_FILE
+
+
+def study_journal(run_dir: Path) -> Path:
+    return Path(run_dir) / STUDY_JOURNAL
 
 
 def logs_dir(run_dir: Path) -> Path:

@@ -105,7 +105,7 @@ def write_record(run_dir: Path, record: TrialRecord) -> Path:
 
 def add_record(run_dir: Path, record: TrialRecord) -> TrialRecord:
     """Write a new record numbered one past the highest so far (unique across processes)."""
-    with _locked(run_dir):
+    with locked(run_dir):
         numbers = [r["number"] for r in read_records(run_dir)[0]]
         record = {**record, "number": max(numbers, default=0) + 1}
         write_record(run_dir, record)
@@ -246,7 +246,7 @@ def _type_problem(record: dict[str, Any]) -> str:
 
 
 @contextlib.contextmanager
-def _locked(run_dir: Path) -> Iterator[None]:
+def locked(run_dir: Path) -> Iterator[None]:
     """An exclusive lock on the trials folder, held while a record is numbered and written."""
     folder = trials_dir(run_dir)
     check_lock(run_dir)

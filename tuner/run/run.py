@@ -15,7 +15,7 @@ from tuner.config.sections import MOVED_ASIDE  # validation refuses such names
 from tuner.config.space import Param
 from tuner.errors import UserInputError
 from tuner.numbers import is_finite_number
-from tuner.run import layout, records, results
+from tuner.run import layout, records, results, study_file
 from tuner.run.folder import read_run_info
 from tuner.run.layout import CONFIG_FILE
 from tuner.run.records import TrialRecord
@@ -104,7 +104,8 @@ def load_run(path: Path) -> Run:
         ids = ", ".join(foreign)
         notes.append(
             f"Left out {plural(len(foreign), 'record')} in trials/ of trials keras-tuner's state "
-            f"(kt/{layout.ORACLE_FILE}) never created, so not trials of this search: {ids}"
+            f"(kt/{layout.ORACLE_FILE}) or the study ({layout.STUDY_FILE}) never created, so not "
+            f"trials of this search: {ids}"
         )
     if skipped:
         listed = "; ".join(skipped)
@@ -124,13 +125,17 @@ def load_run(path: Path) -> Run:
 
 
 def _of_this_search(path: Path, found: list[TrialRecord]) -> tuple[list[TrialRecord], list[str]]:
-    """(the records of trials the run's keras-tuner state created, the ids of the others). A
-    run without readable state (an older or hand-made one) keeps every record."""
+    """(the records of trials the run's keras-tuner state created, or its study finished
+    (search.storage), the ids of the others). A run without readable state (an older or
+    hand-made one) keeps every record."""
     try:
         state = json.loads(layout.kt_oracle_file(layout.kt_dir(path)).read_text())
         created = {str(t) for t in state["start_order"]}
     except (OSError, ValueError, KeyError, TypeError):
-        return found, []
+        in_study = study_file.trial_ids(path)
+        if in_study is None:
+            return found, []
+        created = in_study
     mine = [r for r in found if r["trial_id"] in created]
     return mine, [r["trial_id"] for r in found if r["trial_id"] not in created]
 

@@ -55,14 +55,33 @@ def refuse_links(run_dir: Path) -> None:
             )
 
 
+@contextlib.contextmanager
+def exporting(run_dir: Path) -> Iterator[None]:
+    """search.storage: the processes of a study share the run's lock, so the one writing best/
+    holds this one alone as well; the others wait for it (then find best/ up to date)."""
+    path = layout.export_lock_file(run_dir)
+    try:
+        handle = open(path, "a+")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise atomic.write_error(path, exc) from None
+    try:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()
+
+
 def hand_over(run_dir: Path) -> IO[str] | None:
     """This process's lock file of runs/<name>, no longer counted as held (the caller closes
     it when the folder has moved)."""
     return _held.pop(run_dir.resolve(), None)
 
 
-def claim(run_dir: Path) -> None:
+def claim(run_dir: Path, shared: bool = False) -> None:
     """Lock runs/<name> for this process's life, so that a second search of it stops at once.
+    ``shared``: a search.storage process, which runs beside the others of its study (each
+    holds the lock shared), while a plain search, a refit or repeats (exclusive) are refused.
 
     An flock: the kernel drops it when the last process holding the open file ends, even on
     kill -9, so no stale lock survives a crash. A lock file that cannot be opened or locked
@@ -83,7 +102,7 @@ def claim(run_dir: Path) -> None:
     handle, writable = _open_lock(lock)
     try:
         if fcntl is not None:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.seek(0)
         holders = handle.read().split()
@@ -95,7 +114,8 @@ def claim(run_dir: Path) -> None:
     if writable:
         try:
             with atomic.writing(lock):
-                handle.truncate(0)
+                if not shared:  # the others sharing it are named in it too
+                    handle.truncate(0)
                 handle.write(f"{os.getpid()}\n")
                 handle.flush()
         except atomic.WriteError:

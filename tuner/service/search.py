@@ -6,14 +6,17 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tuner.config.schema import Config
 from tuner.config.sections import MAX_WORKERS
+from tuner.config.storage import ALGORITHMS as STORAGE_ALGORITHMS
+from tuner.config.storage import StorageSection, url_problem
 from tuner.errors import UserInputError
 from tuner.run import folder as run_folder
-from tuner.run import layout, results, role, run_lock
+from tuner.run import layout, results, role, run_lock, study_file
 from tuner.run.results import EvaluationSummary
 from tuner.service.results import SearchResult
 from tuner.service.session import Session, open_session
@@ -30,9 +33,11 @@ def search(
     workers: int | None = None,
     verbose: bool = False,
     gpus: list[int] | None = None,
+    storage: str | None = None,
 ) -> SearchResult:
     """Run (or resume) ``config``'s search into ``runs``/<name>/; export, repeat and refit as
-    the config asks. Ctrl-C and SIGTERM stop it after the current batch (KeyboardInterrupt),
+    the config asks. ``storage`` (--storage): search.storage's URL for this command.
+    Ctrl-C and SIGTERM stop it after the current batch (KeyboardInterrupt),
     finished trials kept; the signal handlers and the run's lock are released on return."""
     if workers is not None and not 1 <= workers <= MAX_WORKERS:
         raise UserInputError(
@@ -46,6 +51,7 @@ def search(
         )
     from tuner.engine import signals
 
+    config = with_storage(config, Path(runs), storage)
     with signals.installed():
         try:
             return _search(config, Path(runs), fresh, len(gpus) if gpus else workers, verbose, gpus)
@@ -74,6 +80,8 @@ def _search(
         )
     created = not run_folder.run_dir_for(config, runs).exists()
     run_dir = run_folder.prepare(config, fresh and me.alone, root=runs)
+    if me.alone and (crew > 1 or gpus) and config.search.storage is not None:
+        return _search_with_peers(config, run_dir, runs, crew, verbose, gpus)
     if me.alone and (crew > 1 or gpus):
         return _search_with_crew(config, run_dir, runs, crew, verbose, gpus)
     if me.alone and me.trials_here is None and config.search.trials_per_process:
@@ -108,6 +116,9 @@ def _search(
             print(f"warning: {plan.warning}", file=sys.stderr)
     from tuner.engine.search import run_search
 
+    if config.search.storage is not None:  # one of the study's processes, maybe on another host
+        tuner = run_search(config, session.dataset, run_dir, verbose=verbose)
+        return _export_study(config, session, run_dir, summary, tuner)
     started = run_folder.start_session(run_dir, summary) if me.leads else time.time()
     status = "interrupted"
     try:
@@ -124,6 +135,56 @@ def _search(
     after = _after_search(config, session, run_dir, best)
     # search.isolate's export process leaves the word on how it ended to its launcher
     return SearchResult(config, run_dir, after, leads=me.trials_here is None)
+
+
+def _export_study(
+    config: Config, session: Session, run_dir: Path, summary: dict[str, Any], tuner: Any
+) -> SearchResult:
+    """The study is done: the first of its processes here writes best/ (and the final model,
+    repeats, TensorBoard) while the others wait, then find it written. run.json gets one
+    session per export, from the first trial it covers to now: the processes' own overlap."""
+    from tuner.engine.best_model import export_best
+
+    with run_lock.exporting(run_dir):
+        if run_folder.is_finished(config, root=run_dir.parent):
+            return SearchResult(config, run_dir, results.read_test(run_dir) or None)
+        study_file.note_trials(run_dir, tuner.oracle.finished_ids())
+        sessions = run_folder.read_run_info(run_dir).get("sessions", [])
+        last = max((s.get("finished", 0.0) for s in sessions if isinstance(s, dict)), default=0.0)
+        started = tuner.oracle.first_start_after(last) or time.time()
+        run_folder.record_session(run_dir, summary, started, "finished")
+        best = export_best(tuner, config, session.dataset, run_dir)
+        after = _after_search(config, session, run_dir, best)
+    return SearchResult(config, run_dir, after)
+
+
+def with_storage(config: Config, runs: Path, url: str | None) -> Config:
+    """``config`` with the storage its search uses: --storage's, else its own, else the one
+    the run folder remembers (study.json), so a plain command resumes a storage run."""
+    url = url or (config.search.storage.url if config.search.storage else None)
+    url = url or study_file.remembered(run_folder.run_dir_for(config, runs))
+    if url is None:
+        return config
+    problem = url_problem(url)
+    if problem:
+        raise UserInputError(f"--storage: {problem}")
+    if config.search.algorithm not in STORAGE_ALGORITHMS:
+        raise UserInputError(
+            f"a shared study (storage {url}) drives {', '.join(STORAGE_ALGORITHMS)} searches, "
+            f"not {config.search.algorithm}; scale it with --workers N (keras-tuner's chief and "
+            "workers) instead",
+            file=config.file,
+            key="search.algorithm",
+        )
+    if config.search.trials_per_process:
+        raise UserInputError(
+            f"search.isolate cannot run with a storage ({url}); remove search.isolate",
+            file=config.file,
+            key="search.isolate",
+        )
+    own = config.search.storage
+    section = own.model_copy(update={"url": url}) if own else StorageSection(url=url)
+    return replace(config, search=config.search.model_copy(update={"storage": section}))
 
 
 def _splits_text(summary: dict[str, Any], plan: ValidationPlan) -> str:
@@ -194,6 +255,30 @@ def _search_with_crew(
         file=sys.stderr,
     )
     run_parallel(command, config, run_dir, workers, gpus)
+    return SearchResult(config, run_dir, results.read_test(run_dir) or None)
+
+
+def _search_with_peers(
+    config: Config,
+    run_dir: Path,
+    runs: Path,
+    workers: int,
+    verbose: bool,
+    gpus: list[int] | None = None,
+) -> SearchResult:
+    """search.storage with --workers N: N `tuner search` processes of the study here, no
+    chief; the first to find the study done writes best/."""
+    from tuner.engine.workers import run_peers
+
+    command = [sys.executable, "-m", "tuner", "search", str(layout.config_file(run_dir))]
+    command += ["--runs", str(runs), *(["--verbose"] if verbose else [])]
+    print(
+        f"{config.name}: {config.search.algorithm} search over "
+        f"{', '.join(config.space.varying) or 'one point'} with {workers} processes sharing "
+        f"search.storage {config.search.storage.url if config.search.storage else ''}",
+        file=sys.stderr,
+    )
+    run_peers(command, config, run_dir, workers, gpus)
     return SearchResult(config, run_dir, results.read_test(run_dir) or None)
 
 

@@ -1,0 +1,124 @@
+"""search.storage: `tuner search` processes with no chief, sharing one Optuna study in a real
+PostgreSQL server or a journal file. One is SIGKILLed mid-trial; the others finish max_trials,
+its trial given up by the heartbeat and trained again under a new number, nothing lost or
+counted twice, and the report is clean. Real processes, real Keras on a tiny search."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import optuna
+import pytest
+from helpers import postgres
+from helpers.resume import env, finished, tuner, write_config
+
+pytestmark = pytest.mark.slow
+
+MAX_TRIALS = 5
+EPOCHS = 4  # long enough that a kill after a trial's first epoch lands inside the trial
+FAST_BEAT = {"heartbeat_seconds": 1, "grace_seconds": 3}
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    if postgres.binaries() is None:
+        pytest.skip("PostgreSQL's pg_ctl is not installed (.ci/run installs the package)")
+    with postgres.server() as url:
+        yield url
+
+
+def _start(cwd: Path, config: Path, log: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "tuner", "search", str(config)]
+    with open(log, "wb") as out:
+        return subprocess.Popen(command, cwd=cwd, env=env(), stdout=out, stderr=out)
+
+
+def _kill_one_mid_trial(processes: list[subprocess.Popen[bytes]], logs: list[Path]) -> int:
+    """SIGKILL the first process seen finishing the first epoch of a trial; its index."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        for index, log in enumerate(logs):
+            assert processes[index].poll() is None, log.read_text()
+            if re.search(rf"trial \d+ epoch 1/{EPOCHS}", log.read_text(errors="replace")):
+                processes[index].send_signal(signal.SIGKILL)
+                return index
+        time.sleep(0.05)
+    raise AssertionError("no process started training: " + logs[0].read_text())
+
+
+def _search_killing_one(tmp_path: Path, storage: str) -> tuple[Path, optuna.Study]:
+    config = write_config(
+        tmp_path,
+        max_trials=MAX_TRIALS,
+        epochs=EPOCHS,
+        early_stopping=None,
+        storage={"url": storage, **FAST_BEAT},
+    )
+    logs = [tmp_path / f"process{i}.log" for i in range(3)]
+    processes = [_start(tmp_path, config, log) for log in logs]
+    killed = _kill_one_mid_trial(processes, logs)
+    for index, process in enumerate(processes):
+        code = process.wait(timeout=300)
+        expected = -signal.SIGKILL if index == killed else 0
+        assert code == expected, logs[index].read_text()
+    if storage.startswith("journal:"):  # read with Optuna's own reader of each storage
+        backend = optuna.storages.journal.JournalFileBackend(storage.removeprefix("journal:"))
+        opened: str | optuna.storages.BaseStorage = optuna.storages.JournalStorage(backend)
+    else:
+        opened = storage
+    return tmp_path / "runs" / "tiny", optuna.load_study(study_name="tiny", storage=opened)
+
+
+def _check(run: Path, study: optuna.Study) -> None:
+    records = [json.loads(b) for b in finished(run).values()]
+    assert len(records) == MAX_TRIALS
+    assert sorted(r["number"] for r in records) == list(range(1, MAX_TRIALS + 1))
+    trials = study.get_trials(deepcopy=False)
+    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert len(complete) == MAX_TRIALS
+    width = len(str(MAX_TRIALS))
+    assert sorted(r["trial_id"] for r in records) == sorted(
+        f"{t.number:0{width}d}" for t in complete
+    )
+    # the killed process's trial: failed by the heartbeat (no word of its process), queued
+    # again and trained by another process under a new number, with the same values
+    stale = [
+        t
+        for t in trials
+        if t.state == optuna.trial.TrialState.FAIL
+        and "tuner:surplus" not in t.system_attrs
+        and "tuner:failed" not in t.system_attrs
+    ]
+    assert len(stale) == 1, [(t.number, t.state, t.system_attrs) for t in trials]
+    retry = [t for t in complete if t.system_attrs.get("failed_trial") == stale[0].number]
+    assert len(retry) == 1
+    by_id = {r["trial_id"]: r for r in records}
+    retried = by_id[f"{retry[0].number:0{width}d}"]
+    values = stale[0].user_attrs["tuner:hyperparameters"]
+    assert {k: retried["hyperparameters"][k] for k in ("units", "learning_rate")} == {
+        k: values[k] for k in ("units", "learning_rate")
+    }
+    assert f"{stale[0].number:0{width}d}" not in by_id
+    report = tuner(run.parent.parent, "report", str(run))
+    assert report.returncode == 0, report.stderr
+    text = (run.parent.parent / "reports" / "tiny" / "report.md").read_text()
+    assert "Left out" not in text and f"{MAX_TRIALS} trials" in text
+
+
+def test_three_processes_on_postgresql_one_killed(tmp_path: Path, postgres_url: str) -> None:
+    url = postgres.new_database(postgres_url, "killed_one")
+    run, study = _search_killing_one(tmp_path, url)
+    _check(run, study)
+    assert (run / "best" / "model.keras").exists()
+
+
+def test_three_processes_on_a_journal_file_one_killed(tmp_path: Path) -> None:
+    run, study = _search_killing_one(tmp_path, f"journal:{tmp_path / 'shared' / 'study.journal'}")
+    _check(run, study)

@@ -1,0 +1,68 @@
+"""runs/<name>/study.json: a search.storage run's word on where its trials are.
+
+A run remembers its storage: a later `tuner search` of it (a resume, more trials, a plain
+command without --storage) joins the same study, and one naming another storage is refused,
+since its study would not hold the run's trials. The process that writes best/ adds the ids of
+the study's finished trials, so the report and the export leave out a record no process of
+the study wrote (as kt/oracle.json's trial list does for a plain search).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tuner.errors import UserInputError
+from tuner.run import atomic, layout, records
+
+
+def _read(run_dir: Path) -> dict[str, Any]:
+    try:
+        found = json.loads(layout.study_file(run_dir).read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def remembered(run_dir: Path) -> str | None:
+    """The storage URL the run's trials are in; None for a run without one."""
+    url = _read(run_dir).get("storage")
+    return url if isinstance(url, str) else None
+
+
+def join(run_dir: Path, url: str, study: str) -> None:
+    """Note (or check) that runs/<name> is searched on the study ``study`` at ``url``."""
+    known = remembered(run_dir)
+    if known is not None and known != url:
+        raise UserInputError(
+            f"{run_dir} holds the trials of the study at {known}, not {url}; search it with "
+            "that storage, or give this search another name"
+        )
+    if known is None and layout.kt_oracle_file(layout.kt_dir(run_dir)).exists():
+        raise UserInputError(
+            f"{run_dir} was searched without search.storage (its trials are in keras-tuner's "
+            "state); give this search another name to search it on a storage"
+        )
+    if known is None:
+        atomic.write_json(layout.study_file(run_dir), {"storage": url, "study": study})
+
+
+def note_trials(run_dir: Path, finished: list[str]) -> None:
+    """The study's finished trials, all of them (as the process writing best/ sees them)."""
+    with records.locked(run_dir):
+        atomic.write_json(layout.study_file(run_dir), {**_read(run_dir), "trials": finished})
+
+
+def add_trial(run_dir: Path, trial_id: str) -> None:
+    """One more finished trial of the study, as its record is written."""
+    with records.locked(run_dir):
+        known = _read(run_dir)
+        ids = [str(i) for i in known.get("trials", []) if str(i) != trial_id]
+        atomic.write_json(layout.study_file(run_dir), {**known, "trials": [*ids, trial_id]})
+
+
+def trial_ids(run_dir: Path) -> set[str] | None:
+    """The ids of the study's finished trials when best/ was last written; None if unknown."""
+    ids = _read(run_dir).get("trials")
+    return {str(i) for i in ids} if isinstance(ids, list) else None

@@ -17,7 +17,6 @@ from typing import Any
 import common
 import yaml
 
-
 # (label, processes, search.storage): the gRPC crew is a chief that trains nothing plus the
 # workers; the storage arm is that many `tuner search` processes and no chief.
 ARMS = (

@@ -17,8 +17,8 @@ from typing import Any
 import common
 import yaml
 
-# (label, processes, search.storage): the gRPC crew is a chief that trains nothing plus the
-# workers; the storage arm is that many `tuner search` processes and no chief.
+# (label, processes, search.storage): the gRPC crew (storage: null) is a chief that trains
+# nothing plus the workers; the storage arm is that many `tuner search` processes, no chief.
 ARMS = (
     ("1 process", 1, None),
     ("2 workers, gRPC chief", 2, None),
@@ -45,7 +45,7 @@ def search(workers: int, storage: str | None, s: dict[str, Any], folder: Path) -
             "max_trials": s["trials"],
             "epochs": s["epochs"],
             "early_stopping": None,
-            **({"storage": storage} if storage else {}),
+            "storage": storage,
         },
         "report": {"top_k": 1},
     }

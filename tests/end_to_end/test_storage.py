@@ -5,14 +5,17 @@ counted twice, and the report is clean. Real processes, real Keras on a tiny sea
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import optuna
 import pytest
@@ -40,7 +43,12 @@ def _start(cwd: Path, config: Path, log: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen(command, cwd=cwd, env=env(), stdout=out, stderr=out)
 
 
-def _kill_one_mid_trial(processes: list[subprocess.Popen[bytes]], logs: list[Path]) -> int:
+class Killable(Protocol):
+    def poll(self) -> int | None: ...
+    def send_signal(self, signum: int) -> None: ...
+
+
+def _kill_one_mid_trial(processes: Sequence[Killable], logs: list[Path]) -> int:
     """SIGKILL the first process seen finishing the first epoch of a trial; its index."""
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
@@ -53,7 +61,9 @@ def _kill_one_mid_trial(processes: list[subprocess.Popen[bytes]], logs: list[Pat
     raise AssertionError("no process started training: " + logs[0].read_text())
 
 
-def _search_killing_one(tmp_path: Path, storage: str) -> tuple[Path, optuna.Study]:
+def _search_killing_one(tmp_path: Path, storage: str) -> tuple[Path, optuna.Study, str]:
+    """Three processes on ``storage``, one SIGKILLed mid-trial: the run, the study, and what
+    the processes printed."""
     config = write_config(
         tmp_path,
         max_trials=MAX_TRIALS,
@@ -73,10 +83,11 @@ def _search_killing_one(tmp_path: Path, storage: str) -> tuple[Path, optuna.Stud
         opened: str | optuna.storages.BaseStorage = optuna.storages.JournalStorage(backend)
     else:
         opened = storage
-    return tmp_path / "runs" / "tiny", optuna.load_study(study_name="tiny", storage=opened)
+    said = "".join(log.read_text() for log in logs)
+    return tmp_path / "runs" / "tiny", optuna.load_study(study_name="tiny", storage=opened), said
 
 
-def _check(run: Path, study: optuna.Study) -> None:
+def _check(run: Path, study: optuna.Study, said: str) -> None:
     records = [json.loads(b) for b in finished(run).values()]
     assert len(records) == MAX_TRIALS
     assert sorted(r["number"] for r in records) == list(range(1, MAX_TRIALS + 1))
@@ -106,6 +117,7 @@ def _check(run: Path, study: optuna.Study) -> None:
         k: values[k] for k in ("units", "learning_rate")
     }
     assert f"{stale[0].number:0{width}d}" not in by_id
+    assert said.count(f"trains trial {stale[0].number:0{width}d}'s values again") == 1
     report = tuner(run.parent.parent, "report", str(run))
     assert report.returncode == 0, report.stderr
     text = (run.parent.parent / "reports" / "tiny" / "report.md").read_text()
@@ -114,11 +126,75 @@ def _check(run: Path, study: optuna.Study) -> None:
 
 def test_three_processes_on_postgresql_one_killed(tmp_path: Path, postgres_url: str) -> None:
     url = postgres.new_database(postgres_url, "killed_one")
-    run, study = _search_killing_one(tmp_path, url)
-    _check(run, study)
+    run, study, said = _search_killing_one(tmp_path, url)
+    _check(run, study, said)
     assert (run / "best" / "model.keras").exists()
 
 
-def test_three_processes_on_a_journal_file_one_killed(tmp_path: Path) -> None:
-    run, study = _search_killing_one(tmp_path, f"journal:{tmp_path / 'shared' / 'study.journal'}")
-    _check(run, study)
+def _children(pid: int) -> dict[str, int]:
+    """The processes ``pid`` started, by the file their output goes to (Linux's /proc)."""
+    found = {}
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        with contextlib.suppress(OSError):
+            found[os.readlink(f"/proc/{child}/fd/1")] = int(child)
+    return found
+
+
+def test_workers_on_a_local_journal_one_killed_then_a_plain_command_resumes(
+    tmp_path: Path,
+) -> None:
+    """--workers 2 with storage: local (a journal file, no server): one process SIGKILLed
+    mid-trial is restarted by the launcher, its trial trained again; then a command that names
+    no storage resumes the run on its own study, and one naming another is refused."""
+    config = write_config(
+        tmp_path,
+        max_trials=MAX_TRIALS,
+        epochs=EPOCHS,
+        early_stopping=None,
+        storage={"url": "local", **FAST_BEAT},
+    )
+    command = [sys.executable, "-m", "tuner", "search", str(config), "--workers", "2"]
+    launcher = subprocess.Popen(
+        command, cwd=tmp_path, env=env(), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
+    )
+    run = tmp_path / "runs" / "tiny"
+    logs = [run / "logs" / f"process{i}.log" for i in range(2)]
+    deadline = time.monotonic() + 240
+    while len(peers := _children(launcher.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    _kill_one_mid_trial([_Pid(peers[str(log)]) for log in logs], logs)
+    _, said = launcher.communicate(timeout=300)
+    assert launcher.returncode == 0, said
+    assert "died (exit code -9); restarting it" in said.decode()
+    journal = optuna.storages.JournalStorage(
+        optuna.storages.journal.JournalFileBackend(str(run / "study.journal"))
+    )
+    study = optuna.load_study(study_name="tiny", storage=journal)
+    _check(run, study, "".join(log.read_text() for log in logs))
+    assert (run / "best" / "model.keras").is_file()
+
+    more = write_config(tmp_path, max_trials=MAX_TRIALS + 1, epochs=EPOCHS, early_stopping=None)
+    resumed = tuner(tmp_path, "search", str(more))
+    assert resumed.returncode == 0, resumed.stderr
+    assert "trials from the study 'tiny' in journal:runs/tiny/study.journal" in resumed.stderr
+    assert len(finished(run)) == MAX_TRIALS + 1
+    assert len(json.loads((run / "study.json").read_text())["trials"]) == MAX_TRIALS + 1
+    again = tuner(tmp_path, "search", str(more), "--storage", "sqlite:///elsewhere.db")
+    assert again.returncode == 2
+    assert again.stderr.strip().endswith(
+        "holds the trials of the study at local, not sqlite:///elsewhere.db; search it with "
+        "that storage, or give this search another name"
+    )
+
+
+class _Pid:
+    """A process this test did not start, as _kill_one_mid_trial handles one."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def poll(self) -> int | None:
+        return None if Path(f"/proc/{self.pid}").exists() else 0
+
+    def send_signal(self, signum: int) -> None:
+        os.kill(self.pid, signum)

@@ -1,4 +1,5 @@
-"""--workers: keras-tuner's chief and workers as real processes, one run folder."""
+"""--workers with storage: null: keras-tuner's chief and workers as real processes, one run
+folder."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ CONFIG = {
     "name": "par",
     "data": {"dataset": "mnist", "source": "bundled", "limit": 200},
     "space": {"units": [4, 8], "learning_rate": {"min": 1.0e-3, "max": 1.0e-2, "sampling": "log"}},
-    "search": {"algorithm": "random", "max_trials": 4, "epochs": 1, "cv": None},
+    # storage: null: keras-tuner's chief and workers, not the local study --workers uses for
+    # random, tpe and grid (tests/end_to_end/test_storage.py)
+    "search": {"algorithm": "random", "max_trials": 4, "epochs": 1, "cv": None, "storage": None},
     "report": {"top_k": 1},
 }
 

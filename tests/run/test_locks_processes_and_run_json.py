@@ -38,7 +38,13 @@ from tuner.errors import ConfigError, DataError, TunerError
 from tuner.run import folder as run_folder
 from tuner.run import run_lock
 
-CREW_CONFIG = {**TINY_SEARCH, "name": "crew", "search": {**TINY_SEARCH["search"], "max_trials": 2}}
+# storage: null keeps keras-tuner's chief and workers (a random search's --workers would share a
+# local Optuna study otherwise)
+CREW_CONFIG = {
+    **TINY_SEARCH,
+    "name": "crew",
+    "search": {**TINY_SEARCH["search"], "max_trials": 2, "storage": None},
+}
 INTACT = "and run the same command to resume (the files written before are intact)"
 
 

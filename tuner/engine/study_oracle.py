@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -107,7 +108,15 @@ class StudyOracle(kt.Oracle):
         """A trial of the study for this process, or None when it came out a surplus."""
         asked = self.study.optuna.ask()
         self.study.start_beating(asked._trial_id)
-        values = shared.values_of(self.study.optuna._storage.get_trial(asked._trial_id))
+        frozen = self.study.optuna._storage.get_trial(asked._trial_id)
+        values = shared.values_of(frozen)
+        if "failed_trial" in frozen.system_attrs:  # a queued retry: say so, once
+            print(
+                f"note: trial {self.trial_id(asked.number)} trains trial "
+                f"{self.trial_id(frozen.system_attrs['failed_trial'])}'s values again: its "
+                f"process stopped beating for over {self.study.section.grace_seconds} s",
+                file=sys.stderr,
+            )
         if values is None:  # a new trial, not a queued retry
             values = self._grid_point(asked) if self.algorithm == "grid" else self._suggest(asked)
         if values is None or self._is_surplus(asked, values):

@@ -167,7 +167,7 @@ def changed_keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for key in SEARCH_DEFINING:
         _diff(old.get(key), new.get(key), key, out)
-    return [key for key in out if key not in RUN_ONLY]
+    return [key for key in out if not any(key == k or key.startswith(f"{k}.") for k in RUN_ONLY)]
 
 
 def _diff(old: Any, new: Any, path: str, out: list[str]) -> None:

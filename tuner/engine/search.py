@@ -131,13 +131,18 @@ def run_search(config: Config, dataset: Dataset, run_dir: Path, verbose: bool = 
                 print(note, file=sys.stderr, flush=True)
         # Counted again: mending may have moved damaged or foreign records aside.
         progress.done = progress.done_before = len(records.read_records(run_dir)[0])
-        tuner.search(
-            epochs=config.search.epochs,
-            verbose=keras_verbosity(verbose),
-            # passed on to every trial's fit(): the one recipe's data, class weights and early
-            # stopping (a cross-validated trial's Recorder swaps in each fold's data)
-            **recipe.fit_arguments(config, dataset, validate=True),
-        )
+        try:
+            tuner.search(
+                epochs=config.search.epochs,
+                verbose=keras_verbosity(verbose),
+                # passed on to every trial's fit(): the one recipe's data, class weights and
+                # early stopping (a cross-validated trial's Recorder swaps in each fold's data)
+                **recipe.fit_arguments(config, dataset, validate=True),
+            )
+        except BaseException:
+            if study is not None:  # another process takes the trial now, not after the grace
+                tuner.oracle.hand_back_running()
+            raise
         if not role.current().worker:
             # keras-tuner saves the end of a trial before taking it off the ongoing list, and a
             # distributed chief saves nothing after: without this its last trial stays ongoing.

@@ -149,6 +149,18 @@ class Study:
             with quiet():
                 self._retry(self.optuna, storage.get_trial(trial._trial_id))
 
+    def hand_back(self, trial_id: int) -> None:
+        """A trial this process stops before its end (Ctrl-C, SIGTERM): failed and queued again
+        at once, rather than after the grace period."""
+        self.stop_beating(trial_id)
+        storage = self.optuna._storage
+        try:
+            storage.set_trial_state_values(trial_id, TrialState.FAIL)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            return  # given up by another process already, and queued by it
+        with quiet():
+            self._retry(self.optuna, storage.get_trial(trial_id))
+
     def start_beating(self, trial_id: int) -> None:
         """Beat now (a trial with no beat is never found stale) and every heartbeat_seconds
         from a thread until stop_beating."""

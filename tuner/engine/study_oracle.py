@@ -173,6 +173,12 @@ class StudyOracle(kt.Oracle):
         storage.set_trial_state_values(asked._trial_id, TrialState.FAIL)
         self.study.stop_beating(asked._trial_id)
 
+    def hand_back_running(self) -> None:
+        """This process stops (a signal): its running trial goes back to the study's queue."""
+        for asked in self._asked.values():
+            self.study.hand_back(asked._trial_id)
+        self._asked.clear()
+
     def report_epoch(self, trial_id: str, value: float | None) -> None:
         """One epoch's objective as the trial's intermediate value (Optuna's dashboard and
         export show the curves)."""
@@ -203,6 +209,8 @@ class StudyOracle(kt.Oracle):
         state = {records.COMPLETED: TrialState.COMPLETE, records.PRUNED: TrialState.PRUNED}.get(
             status, TrialState.FAIL
         )
+        if state == TrialState.COMPLETE and score is None:  # no epoch to score: a failure
+            state = TrialState.FAIL
         try:
             storage.set_trial_user_attr(asked._trial_id, RECORD, dict(record))
             if state == TrialState.FAIL:

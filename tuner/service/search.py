@@ -81,10 +81,8 @@ def _search(
         )
     created = not run_folder.run_dir_for(config, runs).exists()
     run_dir = run_folder.prepare(config, fresh and me.alone, root=runs)
-    if me.alone and (crew > 1 or gpus) and config.search.storage is not None:
-        return _search_with_peers(config, run_dir, runs, crew, verbose, gpus)
     if me.alone and (crew > 1 or gpus):
-        return _search_with_crew(config, run_dir, runs, crew, verbose, gpus)
+        return _search_with_processes(config, run_dir, runs, crew, verbose, gpus)
     if me.alone and me.trials_here is None and config.search.trials_per_process:
         from tuner.service.isolated import search_isolated
 
@@ -254,7 +252,7 @@ def _already_done(config: Config, run_dir: Path) -> SearchResult:
     return SearchResult(config, run_dir, results.read_test(run_dir) or None, already_done=True)
 
 
-def _search_with_crew(
+def _search_with_processes(
     config: Config,
     run_dir: Path,
     runs: Path,
@@ -262,44 +260,30 @@ def _search_with_crew(
     verbose: bool,
     gpus: list[int] | None = None,
 ) -> SearchResult:
-    """A local chief and ``workers`` workers, each a `tuner search` of the config as run (with
-    ``gpus``, worker i on GPU gpus[i] alone)."""
-    from tuner.engine.workers import run_parallel
+    """``workers`` `tuner search` processes of the config as run (overrides applied, defaults
+    resolved), each training trials (with ``gpus``, process i on GPU gpus[i] alone): with a
+    storage they share its study, no chief; else a local keras-tuner chief hands them out."""
+    from tuner.engine.workers import run_parallel, run_peers
 
-    # The config as run (overrides applied, defaults resolved) is the one every member reads.
-    command = [sys.executable, "-m", "tuner", "search", str(layout.config_file(run_dir))]
-    command += ["--runs", str(runs), *(["--verbose"] if verbose else [])]
+    command = member_command(run_dir, runs, verbose)
+    storage = config.search.storage
+    how = f"{workers} workers" if storage is None else f"{workers} processes sharing {storage.url}"
     print(
         f"{config.name}: {config.search.algorithm} search over "
-        f"{', '.join(config.space.varying) or 'one point'} with {workers} workers",
+        f"{', '.join(config.space.varying) or 'one point'} with {how}",
         file=sys.stderr,
     )
-    run_parallel(command, config, run_dir, workers, gpus)
+    if storage is None:
+        run_parallel(command, config, run_dir, workers, gpus)
+    else:  # the first of them to find the study done writes best/
+        run_peers(command, config, run_dir, workers, gpus)
     return SearchResult(config, run_dir, results.read_test(run_dir) or None)
 
 
-def _search_with_peers(
-    config: Config,
-    run_dir: Path,
-    runs: Path,
-    workers: int,
-    verbose: bool,
-    gpus: list[int] | None = None,
-) -> SearchResult:
-    """search.storage with --workers N: N `tuner search` processes of the study here, no
-    chief; the first to find the study done writes best/."""
-    from tuner.engine.workers import run_peers
-
+def member_command(run_dir: Path, runs: Path, verbose: bool) -> list[str]:
+    """The `tuner search` a process started by this one runs: the config as run."""
     command = [sys.executable, "-m", "tuner", "search", str(layout.config_file(run_dir))]
-    command += ["--runs", str(runs), *(["--verbose"] if verbose else [])]
-    print(
-        f"{config.name}: {config.search.algorithm} search over "
-        f"{', '.join(config.space.varying) or 'one point'} with {workers} processes sharing "
-        f"search.storage {config.search.storage.url if config.search.storage else ''}",
-        file=sys.stderr,
-    )
-    run_peers(command, config, run_dir, workers, gpus)
-    return SearchResult(config, run_dir, results.read_test(run_dir) or None)
+    return command + ["--runs", str(runs), *(["--verbose"] if verbose else [])]
 
 
 def _check_distributed_env(me: role.Role) -> None:

@@ -28,7 +28,7 @@ import keras_tuner as kt
 import optuna
 from optuna.trial import TrialState
 
-from tuner.config.optuna_space import distribution
+from tuner.config.optuna_space import distribution, quiet
 from tuner.config.space import Param, Space
 from tuner.engine import study as shared
 from tuner.engine.grid import grid_points, same_point
@@ -50,13 +50,14 @@ def process_seed(seed: int) -> int:
 
 def sampler_for(algorithm: str, seed: int, initial_points: int) -> optuna.samplers.BaseSampler:
     if algorithm == "tpe":
-        return optuna.samplers.TPESampler(
-            seed=seed,
-            multivariate=True,
-            group=True,
-            n_startup_trials=initial_points,
-            constant_liar=True,
-        )
+        with quiet():  # multivariate and group are "experimental" to Optuna, and say so
+            return optuna.samplers.TPESampler(
+                seed=seed,
+                multivariate=True,
+                group=True,
+                n_startup_trials=initial_points,
+                constant_liar=True,
+            )
     return optuna.samplers.RandomSampler(seed=seed)  # grid's values are chosen here, not by it
 
 
@@ -106,7 +107,8 @@ class StudyOracle(kt.Oracle):
 
     def _ask(self, tuner_id: str) -> kt.engine.trial.Trial | None:
         """A trial of the study for this process, or None when it came out a surplus."""
-        asked = self.study.optuna.ask()
+        with quiet():
+            asked = self.study.optuna.ask()
         self.study.start_beating(asked._trial_id)
         frozen = self.study.optuna._storage.get_trial(asked._trial_id)
         values = shared.values_of(frozen)
@@ -141,7 +143,8 @@ class StudyOracle(kt.Oracle):
         )
 
     def _suggest(self, asked: optuna.trial.Trial) -> dict[str, Any]:
-        values = suggest(asked, self.get_space(), self._distribution)
+        with quiet():
+            values = suggest(asked, self.get_space(), self._distribution)
         asked.set_user_attr(shared.VALUES, values)
         return values
 

@@ -1,0 +1,112 @@
+"""tuner.engine.study_oracle without training: two oracles on one journal file stand for two
+processes sharing a study. Grid hands out each point once across them and stops when every
+point is taken; TPE's values lie in the declared space; a trial asked past max_trials is given
+up. Real keras-tuner oracles, a real Optuna journal, real records on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import keras_tuner as kt
+import optuna
+import pytest
+from helpers.configs import TINY_SEARCH
+from helpers.records import make_record
+
+from tuner.config.schema import Config, from_source
+from tuner.config.storage import StorageSection
+from tuner.config.yaml_lines import Source
+from tuner.engine import study as shared
+from tuner.engine.hyperparameters import to_hyperparameters
+from tuner.engine.study_oracle import StudyOracle, sampler_for
+from tuner.run import records, study_file
+
+TrialStatus = kt.engine.trial.TrialStatus
+GRID = {"units": [4, 8], "learning_rate": [1.0e-3, 1.0e-2], "batch_size": 64}
+
+
+def _config(algorithm: str, space: dict[str, Any]) -> Config:
+    search = {**TINY_SEARCH["search"], "algorithm": algorithm, "max_trials": 4}
+    document = {**TINY_SEARCH, "space": space, "search": search}
+    return from_source(Source(file="tiny.yaml", data=document))
+
+
+def _oracle(config: Config, run: Path, seed: int) -> StudyOracle:
+    section = StorageSection(url=f"journal:{run / 'study.journal'}")
+    sampler = sampler_for(config.search.algorithm, seed, initial_points=2)
+    study = shared.open_study(section, run, "tiny", maximize=True, sampler=sampler)
+    oracle = StudyOracle(
+        objective=kt.Objective("val_accuracy", "max"),
+        hyperparameters=to_hyperparameters(config.space),
+        allow_new_entries=False,
+        tune_new_entries=False,
+        space=config.space,
+        study=study,
+        algorithm=config.search.algorithm,
+        total=config.search.max_trials,
+    )
+    oracle._set_project_dir(str(run), "kt")
+    return oracle
+
+
+def _finish(oracle: StudyOracle, trial: kt.engine.trial.Trial, run: Path) -> None:
+    """What the Recorder does at a trial's end: the record to the study and to trials/."""
+    values = {k: v for k, v in trial.hyperparameters.values.items()}
+    kept = oracle.keep_record(run, make_record(trial.trial_id, hyperparameters=values))
+    assert kept is not None
+    oracle.update_trial(trial.trial_id, {"val_accuracy": 0.5})
+    trial.status = TrialStatus.COMPLETED
+    oracle.end_trial(trial)
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Path:
+    folder = tmp_path / "runs" / "tiny"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def test_two_processes_share_the_grid_each_point_once(run: Path) -> None:
+    config = _config("grid", GRID)
+    first, second = _oracle(config, run, seed=1), _oracle(config, run, seed=2)
+    trials = [first.create_trial("tuner0"), second.create_trial("tuner0")]
+    trials += [first.create_trial("tuner1"), second.create_trial("tuner1")]
+    points = {
+        (t.hyperparameters.values["units"], t.hyperparameters.values["learning_rate"])
+        for t in trials
+    }
+    assert points == {(4, 1.0e-3), (4, 1.0e-2), (8, 1.0e-3), (8, 1.0e-2)}
+    for oracle, trial in zip((first, second, first, second), trials, strict=True):
+        _finish(oracle, trial, run)
+    assert first.create_trial("tuner2").status == TrialStatus.STOPPED
+    assert sorted(r["trial_id"] for r in records.read_records(run)[0]) == ["0", "1", "2", "3"]
+    assert study_file.trial_ids(run) == {"0", "1", "2", "3"}
+
+
+def test_tpe_suggests_inside_the_space_and_a_trial_past_max_trials_is_given_up(
+    run: Path,
+) -> None:
+    space = {
+        "units": [4, 8, 16],
+        "learning_rate": {"min": 1.0e-3, "max": 1.0e-2, "sampling": "log"},
+        "batch_size": 64,
+    }
+    config = _config("tpe", space)
+    oracle = _oracle(config, run, seed=3)
+    trials = [oracle.create_trial(f"tuner{i}") for i in range(4)]
+    for trial in trials:
+        values = trial.hyperparameters.values
+        assert values["units"] in (4, 8, 16) and 1.0e-3 <= values["learning_rate"] <= 1.0e-2
+        assert values["batch_size"] == 64
+    # A second process asks while the four run: its trial is number 4, past max_trials
+    late = _oracle(config, run, seed=4)
+    asked = late.study.optuna.ask()
+    assert late._is_surplus(asked, {})
+    late._give_up(asked)
+    for trial in trials:
+        _finish(oracle, trial, run)
+    given_up = late.study.trials()[4]
+    assert given_up.state == optuna.trial.TrialState.FAIL and not shared.counts(given_up)
+    assert late.create_trial("tuner0").status == TrialStatus.STOPPED
+    assert len(records.read_records(run)[0]) == 4

@@ -26,8 +26,8 @@ TrialStatus = kt.engine.trial.TrialStatus
 GRID = {"units": [4, 8], "learning_rate": [1.0e-3, 1.0e-2], "batch_size": 64}
 
 
-def _config(algorithm: str, space: dict[str, Any]) -> Config:
-    search = {**TINY_SEARCH["search"], "algorithm": algorithm, "max_trials": 4}
+def _config(algorithm: str, space: dict[str, Any], max_trials: int = 4) -> Config:
+    search = {**TINY_SEARCH["search"], "algorithm": algorithm, "max_trials": max_trials}
     document = {**TINY_SEARCH, "space": space, "search": search}
     return from_source(Source(file="tiny.yaml", data=document))
 
@@ -67,9 +67,16 @@ def run(tmp_path: Path) -> Path:
     return folder
 
 
-def test_two_processes_share_the_grid_each_point_once(run: Path) -> None:
-    config = _config("grid", GRID)
+@pytest.mark.parametrize("queued_twice", [False, True])
+def test_two_processes_share_the_grid_each_point_once(run: Path, queued_twice: bool) -> None:
+    """The grid is queued in the study once; when two processes starting together both
+    queue it, the copies are given up and each point is still trained once (max_trials above
+    the grid's 4 points, so that the copies are asked for)."""
+    config = _config("grid", GRID, max_trials=6)
     first, second = _oracle(config, run, seed=1), _oracle(config, run, seed=2)
+    if queued_twice:
+        first._add_grid_points()
+        second._add_grid_points()
     trials = [first.create_trial("tuner0"), second.create_trial("tuner0")]
     trials += [first.create_trial("tuner1"), second.create_trial("tuner1")]
     points = {
@@ -80,8 +87,11 @@ def test_two_processes_share_the_grid_each_point_once(run: Path) -> None:
     for oracle, trial in zip((first, second, first, second), trials, strict=True):
         _finish(oracle, trial, run)
     assert first.create_trial("tuner2").status == TrialStatus.STOPPED
+    assert second.create_trial("tuner2").status == TrialStatus.STOPPED
     assert sorted(r["trial_id"] for r in records.read_records(run)[0]) == ["0", "1", "2", "3"]
     assert study_file.trial_ids(run) == {"0", "1", "2", "3"}
+    given_up = [t for t in first.study.trials() if t.system_attrs.get(shared.SURPLUS)]
+    assert len(given_up) == (4 if queued_twice else 0)
 
 
 def test_tpe_suggests_inside_the_space_and_a_trial_past_max_trials_is_given_up(
@@ -102,7 +112,7 @@ def test_tpe_suggests_inside_the_space_and_a_trial_past_max_trials_is_given_up(
     # A second process asks while the four run: its trial is number 4, past max_trials
     late = _oracle(config, run, seed=4)
     asked = late.study.optuna.ask()
-    assert late._is_surplus(asked, {})
+    assert late._is_surplus(late.study.optuna._storage.get_trial(asked._trial_id))
     late._give_up(asked)
     for trial in trials:
         _finish(oracle, trial, run)

@@ -56,7 +56,7 @@ class ResumableGridOracle(kt.oracles.GridSearchOracle):
             dict(t.hyperparameters.values) for tid, t in self.trials.items() if tid != trial_id
         ]
         for point in grid_points(self.get_space()):
-            if not any(same_point(point, values) for values in taken):
+            if not any(_same(point, values) for values in taken):
                 return {"status": kt.engine.trial.TrialStatus.RUNNING, "values": point}
         if any(tid != trial_id for tid in self.ongoing_trials.values()):
             # Another worker's trial may still fail and be retried: wait rather than stop.
@@ -64,5 +64,5 @@ class ResumableGridOracle(kt.oracles.GridSearchOracle):
         return {"status": kt.engine.trial.TrialStatus.STOPPED, "values": None}
 
 
-def same_point(point: dict[str, Any], values: dict[str, Any]) -> bool:
+def _same(point: dict[str, Any], values: dict[str, Any]) -> bool:
     return all(values.get(name) == value for name, value in point.items())

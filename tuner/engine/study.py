@@ -41,6 +41,7 @@ MAX_RETRIES = 3  # a trial whose process keeps dying is given up after this many
 SURPLUS = "tuner:surplus"  # asked when max_trials already counted: does not count
 FAILED_IN_TRAINING = "tuner:failed"  # FAIL told by its own process: it counts
 VALUES = "tuner:hyperparameters"  # the values keras-tuner trains, fixed ones included
+GRID_POINT = "tuner:grid_point"  # grid: the point's place in keras-tuner's grid order
 BEAT = "tuner:heartbeat"  # a journal's heartbeat: the time of the last beat
 OPEN_TRIES = 5  # processes that create the tables of a new database at once may collide
 

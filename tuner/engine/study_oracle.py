@@ -5,8 +5,8 @@ trains with the one recipe and writes its records as a plain search does, with n
 - tpe and random: the study's sampler (Optuna's TPESampler, multivariate and grouped, with
   the constant liar for trials running elsewhere; or RandomSampler) suggests the values over
   the space as tuner.config.optuna_space maps it, define-by-run.
-- grid: the first point of keras-tuner's grid order (tuner.engine.grid) no counting trial
-  holds; two processes that took the same point at once keep the lower-numbered trial.
+- grid: every point of keras-tuner's grid order (tuner.engine.grid) queued in the study once,
+  each handed to one process by the storage (``_queue_grid``).
 
 The record is stored in the study with the result (``tell_record``) before its file is
 written, so a process killed between the two leaves nothing lost: the next process to look
@@ -26,12 +26,12 @@ from typing import Any
 
 import keras_tuner as kt
 import optuna
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from tuner.config.optuna_space import distribution, quiet
 from tuner.config.space import Param, Space
 from tuner.engine import study as shared
-from tuner.engine.grid import grid_points, same_point
+from tuner.engine.grid import grid_points
 from tuner.engine.tpe import suggest
 from tuner.run import layout, records, study_file
 from tuner.run.records import TrialRecord
@@ -89,6 +89,9 @@ class StudyOracle(kt.Oracle):
             return self.ongoing_trials[tuner_id]
         if self.max_trials is not None and len(self.trials) >= self.max_trials:
             return self._trial(None, TrialStatus.STOPPED)  # the time budget, say
+        grid = self.algorithm == "grid"
+        if grid:
+            self._queue_grid()
         while True:
             self.study.give_up_stale()
             trials = self.study.trials()
@@ -96,14 +99,31 @@ class StudyOracle(kt.Oracle):
                 return self._trial(None, TrialStatus.STOPPED)
             waiting = any(t.state == TrialState.WAITING for t in trials)
             running = any(t.state == TrialState.RUNNING for t in trials)
-            if waiting or sum(shared.counts(t) for t in trials) < self.total:
+            room = not grid and sum(shared.counts(t) for t in trials) < self.total
+            if waiting or room:
                 trial = self._ask(tuner_id)
                 if trial is not None:
                     return trial
-                if self.algorithm == "grid" and not running and not waiting:
-                    return self._trial(None, TrialStatus.STOPPED)  # every point is taken
+            elif grid and not running:
+                return self._trial(None, TrialStatus.STOPPED)  # every point is trained
             # The last trials run elsewhere: wait, in case one's process dies and it is queued.
             time.sleep(WAIT_SECONDS)
+
+    def _queue_grid(self) -> None:
+        """Every grid point as a queued trial, once per study: the storage hands each queued
+        trial to one process alone (a row lock, or the journal's order). Two processes that
+        start together may both queue the grid; the copies are given up as surplus."""
+        if not any(shared.GRID_POINT in t.system_attrs for t in self.study.trials()):
+            self._add_grid_points()
+
+    def _add_grid_points(self) -> None:
+        for index, point in enumerate(grid_points(self.get_space())):
+            queued = optuna.trial.create_trial(
+                state=TrialState.WAITING,
+                user_attrs={shared.VALUES: point},
+                system_attrs={shared.GRID_POINT: index},
+            )
+            self.study.optuna.add_trial(queued)
 
     def _ask(self, tuner_id: str) -> kt.engine.trial.Trial | None:
         """A trial of the study for this process, or None when it came out a surplus."""
@@ -120,8 +140,8 @@ class StudyOracle(kt.Oracle):
                 file=sys.stderr,
             )
         if values is None:  # a new trial, not a queued retry
-            values = self._grid_point(asked) if self.algorithm == "grid" else self._suggest(asked)
-        if values is None or self._is_surplus(asked, values):
+            values = None if self.algorithm == "grid" else self._suggest(asked)
+        if values is None or self._is_surplus(frozen):
             self._give_up(asked)
             return None
         trial = self._trial(values, TrialStatus.RUNNING, self.trial_id(asked.number))
@@ -152,22 +172,15 @@ class StudyOracle(kt.Oracle):
         param = self.params.get(hp.name)
         return None if param is None else distribution(param)
 
-    def _grid_point(self, asked: optuna.trial.Trial) -> dict[str, Any] | None:
-        held = [v for t in self.study.trials() if shared.counts(t) and (v := shared.values_of(t))]
-        for point in grid_points(self.get_space()):
-            if not any(same_point(point, values) for values in held):
-                asked.set_user_attr(shared.VALUES, point)
-                return point
-        return None
-
-    def _is_surplus(self, asked: optuna.trial.Trial, values: dict[str, Any]) -> bool:
-        """max_trials counted below this trial's number (or, on a grid, its point held by a
-        lower-numbered trial): processes asked at once, and the lower numbers win."""
+    def _is_surplus(self, asked: FrozenTrial) -> bool:
+        """max_trials counted below this trial's number (or, on a grid, its point queued with a
+        lower number too): processes asked at once, and the lower numbers win."""
         below = [t for t in self.study.trials() if t.number < asked.number and shared.counts(t)]
         if len(below) >= self.total:
             return True
-        return self.algorithm == "grid" and any(
-            same_point(values, held) for t in below if (held := shared.values_of(t)) is not None
+        point = asked.system_attrs.get(shared.GRID_POINT)
+        return point is not None and any(
+            t.system_attrs.get(shared.GRID_POINT) == point for t in below
         )
 
     def _give_up(self, asked: optuna.trial.Trial) -> None:

@@ -39,6 +39,13 @@ STOP_GRACE_SECONDS = 20
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
+def member_command(config_file: Path, runs: Path, verbose: bool) -> list[str]:
+    """The `tuner search` each process a search starts runs: the config as run (overrides
+    applied, defaults resolved), which every member reads."""
+    command = [sys.executable, "-m", "tuner", "search", str(config_file), "--runs", str(runs)]
+    return command + (["--verbose"] if verbose else [])
+
+
 def free_port(host: str = LOOPBACK) -> int:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family) as sock:

@@ -25,7 +25,7 @@ from pathlib import Path
 from tuner.config.schema import Config
 from tuner.engine import signals
 from tuner.errors import AlreadySaid, UserInputError
-from tuner.run import records, results, role, run_lock
+from tuner.run import layout, records, results, role, run_lock
 from tuner.service.results import SearchResult
 
 POLL_SECONDS = 0.2  # how soon a signal to the launcher reaches its trial process
@@ -40,9 +40,9 @@ def search_isolated(config: Config, run_dir: Path, runs: Path, verbose: bool) ->
             file=config.file,
             key="search.isolate",
         )
-    from tuner.service.search import member_command
+    from tuner.engine.workers import member_command  # no Keras there
 
-    command = member_command(run_dir, runs, verbose)
+    command = member_command(layout.config_file(run_dir), runs, verbose)
     env = {**os.environ, role.INHERITED_LOCK_FD: str(lock)}
     each = config.search.trials_per_process or 1
     trials = "each trial" if each == 1 else f"every {each} trials"

@@ -263,9 +263,9 @@ def _search_with_processes(
     """``workers`` `tuner search` processes of the config as run (overrides applied, defaults
     resolved), each training trials (with ``gpus``, process i on GPU gpus[i] alone): with a
     storage they share its study, no chief; else a local keras-tuner chief hands them out."""
-    from tuner.engine.workers import run_parallel, run_peers
+    from tuner.engine.workers import member_command, run_parallel, run_peers
 
-    command = member_command(run_dir, runs, verbose)
+    command = member_command(layout.config_file(run_dir), runs, verbose)
     storage = config.search.storage
     how = f"{workers} workers" if storage is None else f"{workers} processes sharing {storage.url}"
     print(
@@ -278,12 +278,6 @@ def _search_with_processes(
     else:  # the first of them to find the study done writes best/
         run_peers(command, config, run_dir, workers, gpus)
     return SearchResult(config, run_dir, results.read_test(run_dir) or None)
-
-
-def member_command(run_dir: Path, runs: Path, verbose: bool) -> list[str]:
-    """The `tuner search` a process started by this one runs: the config as run."""
-    command = [sys.executable, "-m", "tuner", "search", str(layout.config_file(run_dir))]
-    return command + ["--runs", str(runs), *(["--verbose"] if verbose else [])]
 
 
 def _check_distributed_env(me: role.Role) -> None:

@@ -139,9 +139,9 @@ class StudyOracle(kt.Oracle):
                 f"process stopped beating for over {self.study.section.grace_seconds} s",
                 file=sys.stderr,
             )
-        if values is None:  # a new trial, not a queued retry
-            values = None if self.algorithm == "grid" else self._suggest(asked)
-        if values is None or self._is_surplus(frozen):
+        if values is None and self.algorithm != "grid":  # a new trial: the sampler's values
+            values = self._suggest(asked)
+        if values is None or self._is_surplus(frozen):  # grid: no queued point was left
             self._give_up(asked)
             return None
         trial = self._trial(values, TrialStatus.RUNNING, self.trial_id(asked.number))

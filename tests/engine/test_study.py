@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import optuna
+import pytest
 from optuna.trial import TrialState
 
+from tuner.config.optuna_space import quiet
 from tuner.config.storage import StorageSection
 from tuner.engine import study as shared
 
@@ -61,3 +63,23 @@ def test_what_counts_towards_max_trials(tmp_path: Path) -> None:
     trials = study.trials()
     assert [shared.counts(t) for t in trials] == [True, True, True, False, False, True]
     assert [shared.is_finished(t) for t in trials] == [True, True, True, False, False, False]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "journal"])
+def test_a_database_beats_the_optuna_way_and_a_journal_through_an_attribute(
+    tmp_path: Path, kind: str
+) -> None:
+    """Optuna's RDBStorage has a heartbeat of its own (its stale trials are found by
+    fail_stale_trials); its journal has none, so there the beat is a trial attribute."""
+    url = f"sqlite:///{tmp_path / 'study.db'}" if kind == "sqlite" else f"journal:{tmp_path / 'j'}"
+    section = StorageSection(url=url)
+    sampler = optuna.samplers.RandomSampler(seed=0)
+    study = shared.open_study(section, tmp_path, "s", maximize=True, sampler=sampler)
+    with quiet():  # as the oracle asks
+        asked = study.optuna.ask()
+    study.start_beating(asked._trial_id)
+    study.stop_beating(asked._trial_id)
+    beat = study.optuna._storage.get_trial(asked._trial_id).system_attrs.get(shared.BEAT)
+    assert (beat is None) == (kind == "sqlite")
+    if kind == "sqlite":
+        assert study.optuna._storage.get_heartbeat_interval() == section.heartbeat_seconds

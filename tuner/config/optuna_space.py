@@ -66,13 +66,16 @@ def holds(found: Distribution, value: object) -> bool:
 
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
-    """No "A new study created" line per study, no warning that an option is experimental;
-    Optuna's logging level is put back after."""
+    """No "A new study created" line per study, no warning that an option is experimental
+    (nor that a heartbeat is meant for Study.optimize); Optuna's logging level is put back
+    after."""
     level = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            # search.storage runs the heartbeat itself around ask and tell (tuner.engine.study)
+            warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be")
             yield
     finally:
         optuna.logging.set_verbosity(level)

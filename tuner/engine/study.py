@@ -122,7 +122,10 @@ class Study:
     def __init__(self, study: optuna.Study, section: StorageSection):
         self.optuna = study
         self.section = section
-        self._native_beat = isinstance(study._storage, optuna.storages.RDBStorage)
+        # Optuna's RDBStorage beats (within the cache Optuna wraps it in); its journal does not
+        storage = study._storage
+        beats = callable(getattr(storage, "record_heartbeat", None))
+        self._native_beat = beats and storage.get_heartbeat_interval() is not None  # type: ignore[attr-defined]
         self._retry = RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES)
         self._beating: dict[int, threading.Event] = {}
 
@@ -184,8 +187,8 @@ class Study:
 
     def _beat_once(self, trial_id: int) -> None:
         storage = self.optuna._storage
-        if isinstance(storage, optuna.storages.RDBStorage):
-            storage.record_heartbeat(trial_id)
+        if self._native_beat:
+            storage.record_heartbeat(trial_id)  # type: ignore[attr-defined]
         else:
             storage.set_trial_system_attr(trial_id, BEAT, time.time())
 

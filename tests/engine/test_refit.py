@@ -86,7 +86,7 @@ def test_a_refit_search_exports_the_refit_model_and_keeps_the_searchs(
 
     # More trials after the refit: best/ is rebuilt whole for the best trial then, and the
     # search's checkpoint beside the new refit is that trial's, not the old best's.
-    more = {**with_repeats, "search": {**config["search"], "max_trials": 3}}
+    more = {**config, "search": {**config["search"], "max_trials": 3}}  # repeats: done above
     tuner.search(more, runs=tmp_path / "runs")
     after = json.loads((best / "test.json").read_text())
     assert after["refit"]["trial_id"] == after["trials"][0]["trial_id"]

@@ -120,3 +120,13 @@ def test_tpe_suggests_inside_the_space_and_a_trial_past_max_trials_is_given_up(
     assert given_up.state == optuna.trial.TrialState.FAIL and not shared.counts(given_up)
     assert late.create_trial("tuner0").status == TrialStatus.STOPPED
     assert len(records.read_records(run)[0]) == 4
+
+
+def test_a_storage_that_does_not_open_leaves_no_run_behind(tmp_path: Path) -> None:
+    import tuner
+    from tuner.errors import TunerError
+
+    search = {**TINY_SEARCH["search"], "storage": "postgresql://tuner@127.0.0.1:1/nowhere"}
+    with pytest.raises(TunerError, match=r"^cannot open search.storage postgresql://tuner@"):
+        tuner.search({**TINY_SEARCH, "search": search}, runs=tmp_path / "runs")
+    assert not (tmp_path / "runs" / "tiny").exists()  # nor its study.json: not remembered

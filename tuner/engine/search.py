@@ -158,10 +158,11 @@ def _join_study(config: Config, run_dir: Path) -> shared.Study | None:
     if section is None:
         return None
     url = shared.storage_url(section, run_dir)
-    study_file.join(run_dir, section.url, config.name)
+    study_file.check_joinable(run_dir, section.url)
     sampler = sampler_for(
         config.search.algorithm, process_seed(config.seed), initial_points(config)
     )
     study = shared.open_study(section, run_dir, config.name, config.direction == "max", sampler)
+    study_file.join(run_dir, section.url, config.name)
     print(f"{config.name}: trials from the study {config.name!r} in {url}", file=sys.stderr)
     return study

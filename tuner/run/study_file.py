@@ -41,16 +41,22 @@ def check_same(run_dir: Path, url: str) -> None:
         )
 
 
-def join(run_dir: Path, url: str, study: str) -> None:
-    """Note (or check) that runs/<name> is searched on the study ``study`` at ``url``."""
+def check_joinable(run_dir: Path, url: str) -> None:
+    """A UserInputError when runs/<name> cannot be searched on the study at ``url``: it
+    remembers another storage, or a search without one kept its trials in keras-tuner's state."""
     check_same(run_dir, url)
-    known = remembered(run_dir)
-    if known is None and layout.kt_oracle_file(layout.kt_dir(run_dir)).exists():
+    if remembered(run_dir) is None and layout.kt_oracle_file(layout.kt_dir(run_dir)).exists():
         raise UserInputError(
             f"{run_dir} was searched without search.storage (its trials are in keras-tuner's "
             "state); give this search another name to search it on a storage"
         )
-    if known is None:
+
+
+def join(run_dir: Path, url: str, study: str) -> None:
+    """Note that runs/<name> is searched on the study ``study`` at ``url`` (once it opened:
+    a URL that did not work is not remembered)."""
+    check_joinable(run_dir, url)
+    if remembered(run_dir) is None:
         atomic.write_json(layout.study_file(run_dir), {"storage": url, "study": study})
 
 

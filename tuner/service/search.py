@@ -116,7 +116,12 @@ def _search(
     from tuner.engine.search import run_search
 
     if config.search.storage is not None:  # one of the study's processes, maybe on another host
-        tuner = run_search(config, session.dataset, run_dir, verbose=verbose)
+        try:
+            tuner = run_search(config, session.dataset, run_dir, verbose=verbose)
+        except BaseException:  # the storage did not open, say: no empty run left behind
+            if created and me.alone:
+                run_folder.discard_new(run_dir)
+            raise
         return _export_study(config, session, run_dir, summary, tuner)
     started = run_folder.start_session(run_dir, summary) if me.leads else time.time()
     status = "interrupted"

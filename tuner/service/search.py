@@ -169,16 +169,18 @@ def with_storage(config: Config, runs: Path, url: str | None, crew: int = 1) -> 
     says storage: null or the run already has a gRPC crew's state: bench 4 measured the
     study at 1.5x one process and the gRPC chief at 0.8x (README, Scale)."""
     run_dir = run_folder.run_dir_for(config, runs)
+    given = url
     url = url or (config.search.storage.url if config.search.storage else None)
     url = url or study_file.remembered(run_dir)
     if url is None and _local_by_default(config, run_dir, crew):
         url = LOCAL
     if url is None:
         return config
-    study_file.check_same(run_dir, url)
-    problem = url_problem(url)
+    problem = url_problem(url)  # the config's own was checked as it was read
     if problem:
-        raise UserInputError(f"--storage: {problem}")
+        where = "--storage" if given else str(layout.study_file(run_dir))
+        raise UserInputError(f"{where}: {problem}")
+    study_file.check_same(run_dir, url)
     if config.search.algorithm not in STORAGE_ALGORITHMS:
         raise UserInputError(
             f"a shared study (storage {url}) drives {', '.join(STORAGE_ALGORITHMS)} searches, "

@@ -79,16 +79,17 @@ def test_a_refit_search_exports_the_refit_model_and_keeps_the_searchs(
     assert again["model_sha256"] == hashlib.sha256((best / "model.keras").read_bytes()).hexdigest()
     assert again["refit"]["trial_id"] == again["trials"][0]["trial_id"]
     assert (best / "search_model.keras").is_file()
-    # Asked for after the search finished: report.repeats runs on the next search.
-    with_repeats = {**config, "report": {"top_k": 1, "repeats": 1}}
-    tuner.search(with_repeats, runs=tmp_path / "runs", fresh=False)
-    assert len(json.loads((best / "test.json").read_text())["repeats"][0]["runs"]) == 1
-
-    # More trials after the refit: best/ is rebuilt whole for the best trial then, and the
-    # search's checkpoint beside the new refit is that trial's, not the old best's.
-    more = {**config, "search": {**config["search"], "max_trials": 3}}  # repeats: done above
-    tuner.search(more, runs=tmp_path / "runs")
+    # Asked for after the search finished, with one more trial: report.repeats runs on the
+    # next search, and best/ is rebuilt whole for the best trial then, so the search's
+    # checkpoint beside the new refit is that trial's, not the earlier best's.
+    more = {
+        **config,
+        "search": {**config["search"], "max_trials": 3},
+        "report": {"top_k": 1, "repeats": 1},
+    }
+    tuner.search(more, runs=tmp_path / "runs", fresh=False)
     after = json.loads((best / "test.json").read_text())
+    assert len(after["repeats"][0]["runs"]) == 1
     assert after["refit"]["trial_id"] == after["trials"][0]["trial_id"]
     searched = keras.saving.load_model(best / "search_model.keras")
     scores = searched.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)

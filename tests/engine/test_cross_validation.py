@@ -49,6 +49,7 @@ def _records(run: Path) -> dict[float, records.TrialRecord]:
     return {float(r["hyperparameters"]["learning_rate"]): r for r in found}  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_each_trial_scores_the_mean_over_its_folds(searched: tuple[Path, str]) -> None:
     run, said = searched
     record = _records(run)[0.05]
@@ -69,12 +70,14 @@ def test_each_trial_scores_the_mean_over_its_folds(searched: tuple[Path, str]) -
     assert summary["cv"]["folds"] == 3 and summary["validation"] == 120
 
 
+@pytest.mark.slow
 def test_a_trial_pruned_in_its_first_fold_trains_no_other(searched: tuple[Path, str]) -> None:
     record = _records(searched[0])[1.0e-6]
     assert record["status"] == "pruned", record.get("pruned")
     assert len(record["folds"]) == 1
 
 
+@pytest.mark.slow
 def test_the_refit_trains_for_the_folds_mean_best_epoch(searched: tuple[Path, str]) -> None:
     from tuner.engine.refit import refit_epochs
 

@@ -43,6 +43,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_a_factory_search_records_exports_and_reports(example: Path) -> None:
     import keras
 
@@ -63,6 +64,7 @@ def test_a_factory_search_records_exports_and_reports(example: Path) -> None:
     assert next_config.model.factory == load_config(run / "config.yaml").model.factory
 
 
+@pytest.mark.slow
 def test_the_runs_own_config_finds_its_factory_to_resume(
     example: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

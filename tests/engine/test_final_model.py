@@ -44,6 +44,7 @@ def searched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[
     return root / "runs" / "final", done.stdout, arrays
 
 
+@pytest.mark.slow
 def test_every_recipe_is_tested_and_the_first_is_exported(
     searched: tuple[Path, str, dict[str, np.ndarray]],
 ) -> None:
@@ -76,6 +77,7 @@ def test_every_recipe_is_tested_and_the_first_is_exported(
     assert (run / "best" / "search_model.keras").is_file()
 
 
+@pytest.mark.slow
 def test_the_terminal_names_each_recipe_and_which_is_exported(
     searched: tuple[Path, str, dict[str, np.ndarray]],
 ) -> None:
@@ -92,6 +94,7 @@ def test_the_terminal_names_each_recipe_and_which_is_exported(
     assert lines[2].endswith("; tested beside it, not saved")
 
 
+@pytest.mark.slow
 def test_the_report_shows_the_recipes_side_by_side(
     searched: tuple[Path, str, dict[str, np.ndarray]], tmp_path: Path
 ) -> None:
@@ -111,6 +114,7 @@ def test_the_report_shows_the_recipes_side_by_side(
     assert table_rows(markdown, "Test evaluation")  # the top trials' table is still there
 
 
+@pytest.mark.slow
 def test_asking_for_another_recipe_redoes_the_step(
     searched: tuple[Path, str, dict[str, np.ndarray]], tmp_path: Path
 ) -> None:

@@ -67,6 +67,7 @@ def searched(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"root": root, "binary": binary, "multi": multi, "x": x, "y": labels}
 
 
+@pytest.mark.slow
 def test_a_binary_target_gets_one_sigmoid_and_keeps_its_text_labels(
     searched: dict[str, Any],
 ) -> None:
@@ -94,6 +95,7 @@ def test_a_binary_target_gets_one_sigmoid_and_keeps_its_text_labels(
     assert test["trials"][0]["test"]["f1"] == pytest.approx(f1, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_a_multilabel_target_gets_a_sigmoid_per_label_and_a_per_label_report(
     searched: dict[str, Any],
 ) -> None:

@@ -82,6 +82,7 @@ def pruned_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return runs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", ["median", "asha"])
 def test_a_hopeless_trial_is_pruned_recorded_and_reported(
     pruned_runs: dict[str, Path], rule: str

@@ -18,6 +18,7 @@ def test_the_refit_makes_as_many_updates_as_the_best_epoch_did() -> None:
     assert refit_epochs(4, 500, 500) == 2
 
 
+@pytest.mark.slow
 def test_a_refit_search_exports_the_refit_model_and_keeps_the_searchs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

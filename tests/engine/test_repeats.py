@@ -37,6 +37,7 @@ def test_the_best_epochs_weights_are_put_back_when_training_ends() -> None:
         np.testing.assert_array_equal(kept, best)
 
 
+@pytest.mark.slow
 def test_repeats_and_executions_are_recorded_and_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

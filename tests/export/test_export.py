@@ -204,6 +204,21 @@ def test_a_storage_or_folder_that_cannot_be_written_is_one_line_and_exit_2(
     assert refused.stderr == f"error: {where[0]} {where[1]}: {reason}; {hint}\n"
 
 
+def test_a_storage_password_is_never_repeated_in_the_message(exported: dict[str, Any]) -> None:
+    from tuner.errors import UserInputError
+    from tuner.export.optuna_study import write_study
+    from tuner.run.run import load_run
+
+    url = "postgresql://tuner:s3cret@127.0.0.1:1/nowhere?password=s3cret"
+    with pytest.raises(UserInputError) as refused:
+        write_study(load_run(exported["run"]), url)
+    message = str(refused.value)
+    assert message.startswith(
+        "--optuna postgresql://tuner:***@127.0.0.1:1/nowhere?password=***: cannot open it ("
+    )
+    assert "s3cret" not in message
+
+
 def test_a_record_keras_tuner_never_created_is_left_out_of_report_and_export(
     exported: dict[str, Any], tmp_path: Path
 ) -> None:

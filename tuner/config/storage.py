@@ -16,6 +16,7 @@ MySQL: a ?read_default_file= option file).
 from __future__ import annotations
 
 import re
+import urllib.parse
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -78,7 +79,9 @@ def url_problem(url: str) -> str | None:
     if match is None or match["dialect"] not in DATABASES:
         return f"expected one of {FORMS}; got {url!r}"
     user_part = match["rest"].split("/", 1)[0]
-    if "@" in user_part and ":" in user_part.rsplit("@", 1)[0]:
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    in_query = any(key.lower() in ("password", "passwd") for key in query)
+    if in_query or ("@" in user_part and ":" in user_part.rsplit("@", 1)[0]):
         return (
             "the URL holds a password, and the config is copied into the run folder and its "
             "report; leave it out and let the driver find it (PostgreSQL: PGPASSWORD or "
@@ -103,3 +106,9 @@ STORAGE_SCHEMA: dict[str, Any] = {
         },
     ]
 }
+
+
+def without_password(url: str) -> str:
+    """``url`` as a message may show it: a password (user:PASSWORD@, or ?password=) masked."""
+    shown = re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", url)
+    return re.sub(r"(?i)([?&](?:password|passwd)=)[^&]*", r"\1***", shown)

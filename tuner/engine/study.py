@@ -32,7 +32,7 @@ from optuna.storages import RetryHeartbeatStaleTrialCallback, journal
 from optuna.trial import FrozenTrial, TrialState
 
 from tuner.config.optuna_space import quiet
-from tuner.config.storage import JOURNAL, StorageSection
+from tuner.config.storage import JOURNAL, StorageSection, without_password
 from tuner.errors import TunerError, UserInputError
 from tuner.run import layout
 
@@ -98,7 +98,10 @@ def _may_pass(exc: Exception) -> bool:
 
 def _cannot_open(url: str, exc: Exception) -> TunerError:
     first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
-    return TunerError(f"cannot open search.storage {url}: {first}; check the URL and the server")
+    return TunerError(
+        f"cannot open search.storage {without_password(url)}: {without_password(first)}; "
+        "check the URL and the server"
+    )
 
 
 def _storage(section: StorageSection, url: str) -> optuna.storages.BaseStorage:

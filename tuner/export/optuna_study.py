@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tuner.config.optuna_space import distribution, quiet
 from tuner.config.space import Param
+from tuner.config.storage import without_password
 from tuner.errors import UserInputError
 from tuner.numbers import is_finite_number
 from tuner.run import records
@@ -36,6 +37,7 @@ def write_study(run: Run, storage: str, study_name: str | None = None) -> optuna
     """Create the study ``study_name`` (default: the run's name) in ``storage`` holding every
     trial of ``run``; returns it."""
     name = study_name or run.name
+    shown = without_password(storage)  # messages name the storage, never its password
     direction: Literal["maximize", "minimize"] = "maximize" if _maximize(run) else "minimize"
     space = run.config.space.params if run.config else ()
     params = {p.name: p for p in space if p.varies}
@@ -44,14 +46,14 @@ def write_study(run: Run, storage: str, study_name: str | None = None) -> optuna
             study = optuna.create_study(storage=storage, study_name=name, direction=direction)
         except optuna.exceptions.DuplicatedStudyError:
             raise UserInputError(
-                f"{storage} already holds a study named {name!r}; give another with --study, "
+                f"{shown} already holds a study named {name!r}; give another with --study, "
                 "or delete that one (optuna delete-study)"
             ) from None
         except (ValueError, ImportError, SQLAlchemyError) as exc:  # a URL it cannot open
             lines = str(exc).strip().splitlines()
-            reason = lines[0] if lines else exc.__class__.__name__
+            reason = without_password(lines[0]) if lines else exc.__class__.__name__
             raise UserInputError(
-                f"--optuna {storage}: cannot open it ({reason}); give a storage URL such as "
+                f"--optuna {shown}: cannot open it ({reason}); give a storage URL such as "
                 "sqlite:///study.db"
             ) from None
         study.set_metric_names([run.objective])  # the dashboard's axis: val_accuracy, say

@@ -8,10 +8,10 @@ keras.backend.clear_session does not free it.
 The launcher holds the run's lock and starts one child at a time on the config as run; each
 child inherits the lock, resumes the search as any resumed search does (keras-tuner's state,
 the records, a trial killed mid-way trained again), trains its trials, records them and
-ends. When max_trials are recorded (or the oracle has nothing left, or the time budget is
-spent) one last child exports best/ and runs the final model, repeats and TensorBoard, as a
-plain search would. The cost is a process start per trial (Python, TensorFlow, the data):
-measured in make bench section 12.
+ends. The child whose trials reach max_trials then exports best/ and runs the final model,
+repeats and TensorBoard, as a plain search would; when the search ends otherwise (the oracle
+has nothing left, the time budget is spent), one last child that trains nothing does. The cost
+is a process start per trial (Python, TensorFlow, the data): measured in make bench section 12.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 from tuner.config.schema import Config
 from tuner.engine import signals
 from tuner.errors import AlreadySaid, UserInputError
+from tuner.run import folder as run_folder
 from tuner.run import layout, records, results, role, run_lock
 from tuner.service.results import SearchResult
 
@@ -62,8 +63,10 @@ def search_isolated(config: Config, run_dir: Path, runs: Path, verbose: bool) ->
         env[role.QUIET_START] = "1"  # the first process has said what the search is
         if len(records.read_records(run_dir)[0]) == done:
             break  # the oracle created no trial: a grid or a small space is exhausted
-    # The last one trains nothing new: it exports best/ and runs what follows a search.
-    _run(command, {**env, role.TRIALS_HERE: "0"}, lock, "the export after the last trial")
+    # The process whose trials ended the search wrote best/; where none did (the time budget,
+    # a grid used up, a resume of a finished run), one more trains nothing and writes it.
+    if not run_folder.is_finished(config, root=runs):
+        _run(command, {**env, role.TRIALS_HERE: "0"}, lock, "the export after the last trial")
     return SearchResult(config, run_dir, results.read_test(run_dir) or None)
 
 

@@ -16,7 +16,7 @@ from tuner.config.storage import ALGORITHMS as STORAGE_ALGORITHMS
 from tuner.config.storage import LOCAL, StorageSection, url_problem
 from tuner.errors import UserInputError
 from tuner.run import folder as run_folder
-from tuner.run import layout, results, role, run_lock, study_file
+from tuner.run import layout, records, results, role, run_lock, study_file
 from tuner.run.results import EvaluationSummary
 from tuner.service.results import SearchResult
 from tuner.service.session import Session, open_session
@@ -131,7 +131,10 @@ def _search(
     finally:
         if me.leads:
             run_folder.record_session(run_dir, summary, started, status)
-    if not me.leads or me.leaves_export:  # best/ is the chief's, or the isolating launcher's
+    # best/ is the chief's; a search.isolate trial process writes it only when its trials
+    # ended the search (else the next process, or the launcher's last, does)
+    done = len(records.read_records(run_dir)[0]) >= config.search.max_trials
+    if not me.leads or (me.leaves_export and not done):
         return SearchResult(config, run_dir, None, leads=False)
     from tuner.engine.best_model import export_best
 

@@ -14,6 +14,7 @@ from tuner.engine.forecasts import window_scale
 from tuner.engine.input_range import all_layers
 from tuner.errors import UserInputError
 from tuner.run import results
+from tuner.run.results import forecast_shape
 
 COLUMNS = ("series", "time", "step", "forecast")
 
@@ -25,20 +26,7 @@ def forecast_ahead(run_dir: Path, table: Table, steps: int | None) -> pd.DataFra
     shorter than the window is forecast from the history it has where the model masks the
     NaN before a short series' start (a run whose data had such series)."""
     summary = results.read_test(run_dir)
-    window, horizon = int(summary.get("window") or 0), int(summary.get("horizon") or 0)
-    if not window or not horizon:
-        raise UserInputError(
-            "its best/test.json names no window or horizon: this is not a forecasting run, or "
-            "its search has not finished; use tuner predict for a classifier",
-            file=str(run_dir),
-        )
-    steps = horizon if steps is None else steps
-    if not 1 <= steps <= horizon:
-        raise UserInputError(
-            f"{steps} is not among the 1 to {horizon} steps ahead the model forecasts "
-            f"(data.horizon); search again with data.horizon: {steps} for more",
-            key="--steps",
-        )
+    window, horizon, steps = forecast_shape(run_dir, steps)
     model = load_best_model(run_dir)
     masks = any(layer.name == "padding_mask" for layer in all_layers(model))
     frames = []

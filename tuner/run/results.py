@@ -15,6 +15,7 @@ from typing import Any, TypedDict, cast
 
 import numpy as np
 
+from tuner.errors import UserInputError
 from tuner.run import atomic, layout
 from tuner.text import plural
 
@@ -325,3 +326,25 @@ def load_per_sample(run_dir: Path) -> PerSample | None:
     ):
         return None
     return PerSample(kind, by_trial)
+
+
+def forecast_shape(run_dir: Path, steps: int | None) -> tuple[int, int, int]:
+    """(window, horizon, steps) of a forecasting run's best model, from best/test.json, with
+    ``steps`` (default: the horizon) checked against the horizon: a UserInputError names what
+    is wrong before any model is loaded."""
+    summary = read_test(run_dir)
+    window, horizon = int(summary.get("window") or 0), int(summary.get("horizon") or 0)
+    if not window or not horizon:
+        raise UserInputError(
+            "its best/test.json names no window or horizon: this is not a forecasting run, or "
+            "its search has not finished; use tuner predict for a classifier",
+            file=str(run_dir),
+        )
+    steps = horizon if steps is None else steps
+    if not 1 <= steps <= horizon:
+        raise UserInputError(
+            f"{steps} is not among the 1 to {horizon} steps ahead the model forecasts "
+            f"(data.horizon); search again with data.horizon: {steps} for more",
+            key="--steps",
+        )
+    return window, horizon, steps

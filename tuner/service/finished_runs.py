@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from tuner.config.schema import Config
 from tuner.errors import InputRangeWarning, UserInputError
-from tuner.run import atomic, layout, run_lock
+from tuner.run import atomic, layout, results, run_lock
 from tuner.run.results import RepeatEntry
 from tuner.run.saved_config import (
     check_run_dir,
@@ -185,6 +185,7 @@ def forecast(
         table = newer
     # future-known columns read a horizon ahead, as the search read them
     table = with_roles(table, roles, config.data.horizon, str(data or config.data.path))
+    results.forecast_shape(run_dir, steps)  # a wrong --steps is said before Keras loads
     activate_keras(read_backend(run_dir))
     from tuner.engine.forecast_ahead import forecast_ahead
     from tuner.reporting.figures.ahead import ahead_figure

@@ -69,6 +69,7 @@ def _search(
     gpus: list[int] | None = None,
 ) -> SearchResult:
     me = role.current()
+    began = time.time()  # before the data and Keras load: a session's start
     crew = workers if workers is not None else config.search.workers
     if me.alone and not fresh and run_folder.is_finished(config, root=runs):
         return _already_done(config, run_folder.run_dir_for(config, runs))
@@ -122,7 +123,7 @@ def _search(
             if created and me.alone:
                 run_folder.discard_new(run_dir)
             raise
-        return _export_study(config, session, run_dir, summary, tuner)
+        return _export_study(config, session, run_dir, summary, tuner, began)
     started = run_folder.start_session(run_dir, summary) if me.leads else time.time()
     status = "interrupted"
     try:
@@ -145,11 +146,17 @@ def _search(
 
 
 def _export_study(
-    config: Config, session: Session, run_dir: Path, summary: dict[str, Any], tuner: Any
+    config: Config,
+    session: Session,
+    run_dir: Path,
+    summary: dict[str, Any],
+    tuner: Any,
+    began: float,
 ) -> SearchResult:
     """The study is done: the first of its processes here writes best/ (and the final model,
     repeats, TensorBoard) while the others wait, then find it written. run.json gets one
-    session per export, from the first trial it covers to now: the processes' own overlap."""
+    session per export (the processes' own overlap), from this process's start or the first
+    trial it covers, whichever came first, to now."""
     from tuner.engine.best_model import export_best
 
     with run_lock.exporting(run_dir):
@@ -158,7 +165,7 @@ def _export_study(
         study_file.note_trials(run_dir, tuner.oracle.finished_ids())
         sessions = run_folder.read_run_info(run_dir).get("sessions", [])
         last = max((s.get("finished", 0.0) for s in sessions if isinstance(s, dict)), default=0.0)
-        started = tuner.oracle.first_start_after(last) or time.time()
+        started = min(began, tuner.oracle.first_start_after(last) or began)
         run_folder.record_session(run_dir, summary, started, "finished")
         best = export_best(tuner, config, session.dataset, run_dir)
         after = _after_search(config, session, run_dir, best)

@@ -100,3 +100,10 @@ def test_workers_share_a_local_study_unless_told_or_already_a_grpc_crew(tmp_path
     kt.mkdir()
     layout.kt_oracle_file(kt).write_text("{}")
     assert with_storage(_config(), runs, None, crew=2).search.storage is None
+
+
+def test_a_damaged_study_file_is_refused_rather_than_forgotten(tmp_path: Path) -> None:
+    run = _run_folder(tmp_path)
+    layout.study_file(run).write_text('{"storage": "loc')  # torn mid-write
+    with pytest.raises(UserInputError, match=r"cannot be read as the run's study"):
+        with_storage(_config(), tmp_path / "runs", None)

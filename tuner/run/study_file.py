@@ -18,11 +18,22 @@ from tuner.run import atomic, layout, records
 
 
 def _read(run_dir: Path) -> dict[str, Any]:
-    try:
-        found = json.loads(layout.study_file(run_dir).read_text())
-    except (OSError, ValueError):
+    """study.json's content; {} where there is none. One that cannot be read is an error
+    naming it: without it the run would be searched as if it had no study."""
+    path = layout.study_file(run_dir)
+    if not path.exists():
         return {}
-    return found if isinstance(found, dict) else {}
+    try:
+        found = json.loads(path.read_text())
+    except (OSError, ValueError):
+        found = None
+    if not isinstance(found, dict) or not isinstance(found.get("storage", ""), str):
+        raise UserInputError(
+            "cannot be read as the run's study (the storage its trials are in); restore it, "
+            'or write {"storage": URL, "study": NAME} with the storage the run was searched on',
+            file=str(path),
+        )
+    return found
 
 
 def remembered(run_dir: Path) -> str | None:
@@ -76,5 +87,8 @@ def add_trial(run_dir: Path, trial_id: str) -> None:
 
 def trial_ids(run_dir: Path) -> set[str] | None:
     """The ids of the study's finished trials when best/ was last written; None if unknown."""
-    ids = _read(run_dir).get("trials")
+    try:
+        ids = _read(run_dir).get("trials")
+    except UserInputError:  # the report still reads the run; the search says what is wrong
+        return None
     return {str(i) for i in ids} if isinstance(ids, list) else None

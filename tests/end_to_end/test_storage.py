@@ -162,7 +162,10 @@ def test_workers_on_a_local_journal_one_killed_and_restarted(
     run = tmp_path / "runs" / "tiny"
     logs = [run / "logs" / f"process{i}.log" for i in range(2)]
     deadline = time.monotonic() + 240
-    while len(peers := _children(launcher.pid)) < 2 and time.monotonic() < deadline:
+    # both children with their output on their logs (between fork and exec a child's output
+    # is still the launcher's)
+    while not {str(log) for log in logs} <= set(peers := _children(launcher.pid)):
+        assert time.monotonic() < deadline, f"the launcher's processes did not start: {peers}"
         time.sleep(0.05)
     _kill_one_mid_trial([_Pid(peers[str(log)]) for log in logs], logs)
     _, said = launcher.communicate(timeout=300)

@@ -10,6 +10,7 @@ and nothing a user can act on, so those records are dropped; its other warnings 
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -26,10 +27,23 @@ def activate(backend: str) -> str:
         _quiet_import()
     import keras
 
+    if not gc.get_freeze_count():
+        _freeze_imported_objects()
+
     if keras.backend.backend() == "tensorflow":
         _drop_retracing_warnings(logging.getLogger("tensorflow"))
 
     return str(keras.backend.backend())
+
+
+def _freeze_imported_objects() -> None:
+    """Leave the objects the imports made (TensorFlow's alone are about half a million) out
+    of every later garbage collection. keras.backend.clear_session(), which keras-tuner calls
+    before building each trial's model and loading each exported one, runs gc.collect(): 0.2 s
+    a call over that heap on 2 cores, 60 microseconds once it is frozen. They live as long as
+    the process anyway."""
+    gc.collect()
+    gc.freeze()
 
 
 def _quiet_import() -> None:

@@ -37,29 +37,51 @@ def settings(smoke: bool) -> dict[str, Any]:
     if smoke:
         return {
             "sets": ("motions",), "sizes": {"train": 8, "test": 8, "steps": 8},
-            "seeds": (1,), "trials": 1, "epochs": 1, "units": [4],
+            "seeds": (1,), "trials": 1, "epochs": 1, "space": {"units": [4]},
         }  # fmt: skip
     return {
         "sets": tuple(KINDS), "sizes": {}, "seeds": (1, 2, 3), "trials": 10, "epochs": 30,
-        "units": [32, 64],
+        "space": "starter",
     }  # fmt: skip
+
+
+def starter_search() -> dict[str, Any]:
+    """The space and algorithm of the starter `tuner init --dataset sequences` writes: the
+    config a user of this toolkit starts from (its data, trials and epochs set here)."""
+    import yaml
+
+    from tuner.config.starter import starter_text
+
+    starter = yaml.safe_load(starter_text("sequences", "starter.yaml"))
+    return {"space": starter["space"], "algorithm": starter["search"]["algorithm"]}
 
 
 def plain_config(
     name: str, seed: int, data: Path, scheme: str, s: dict[str, Any]
 ) -> dict[str, Any]:
-    """The config a user writes first: the data, a modest space, the trials and epochs."""
+    """The config a user writes first: the data, the starter's space (or the smoke run's),
+    the trials and epochs; nothing about validation, the batch size or patience (the
+    defaults, which follow the data's size)."""
+    chosen = starter_search() if s["space"] == "starter" else {"space": s["space"]}
     return {
         "name": name,
         "seed": seed,
         "data": {"dataset": "sequences", "path": str(data)},
-        "space": {
-            "units": s["units"],
-            "learning_rate": {"min": 1.0e-3, "max": 1.0e-2, "sampling": "log"},
-        },  # batch size and patience: the defaults, which follow the data's size
-        "search": {"max_trials": s["trials"], "epochs": s["epochs"], **SCHEMES[scheme]},
+        "space": chosen["space"],
+        "search": {
+            "max_trials": s["trials"],
+            "epochs": s["epochs"],
+            **{k: v for k, v in chosen.items() if k != "space"},
+            **SCHEMES[scheme],
+        },
         "report": {"top_k": 1},  # only the exported model is tested: selection is unchanged
     }
+
+
+def space_words(space: Any) -> str:
+    if space == "starter":
+        return "the space and algorithm of `tuner init --dataset sequences`'s starter"
+    return f"space {json.dumps(space)} and the default algorithm"
 
 
 def standardized(x: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
@@ -184,9 +206,9 @@ def main() -> None:
         f"\n\nMedian [min, max] over {plural(len(s['seeds']), 'seed')} (data and search); sets "
         f"(training/test sequences): {', '.join(sizes.values())}, from "
         "tuner/data/synthetic_sets.py. Each search: "
-        f"{plural(s['trials'], 'trial')} of at most {plural(s['epochs'], 'epoch')}, the "
-        f"default algorithm and early stopping, space units {s['units']}, learning rate "
-        "1e-3..1e-2 (log), the default batch and patience; test accuracy is the exported "
+        f"{plural(s['trials'], 'trial')} of at most {plural(s['epochs'], 'epoch')}, "
+        f"{space_words(s['space'])}, the default early stopping, batch and patience; test "
+        "accuracy is the exported "
         "model's (best/test.json's final model); "
         "wall seconds of `tuner.search` in one process (TensorFlow imported before). 1-NN: "
         "scikit-learn on the flattened sequences, each feature standardized on the training "

@@ -44,7 +44,7 @@ def settings(smoke: bool) -> dict[str, Any]:
         }  # fmt: skip
     return {
         "sets": tuple(KINDS), "sizes": {}, "seeds": (1, 2, 3), "trials": 10, "epochs": 30,
-        "space": "starter",
+        "space": "starter", "starter": starter_search(),  # --resume: the same starter's
     }  # fmt: skip
 
 
@@ -122,6 +122,17 @@ def validation_scheme(run: Path) -> str:
     return plural(samples, "sample") if isinstance(samples, int) else "? samples"
 
 
+def chosen_model(run: Path) -> str:
+    """The exported model's shape, from best/hyperparameters.yaml: 'conv 32x9, 1 gru, max'."""
+    import yaml
+
+    space = yaml.safe_load((run / "best" / "hyperparameters.yaml").read_text())["space"]
+    filters, layers = space.get("conv_filters", 0), space.get("layers", 1)
+    parts = [f"conv {filters}x{space.get('conv_kernel', 3)}"] if filters else []
+    parts.append(f"{layers} {space.get('cell', 'lstm')}" if layers else "no recurrent layer")
+    return ", ".join([*parts, str(space.get("pooling", "last"))])
+
+
 def one_search(config: dict[str, Any], runs: Path) -> dict[str, Any]:
     import tuner
 
@@ -132,6 +143,7 @@ def one_search(config: dict[str, Any], runs: Path) -> dict[str, Any]:
         "accuracy": exported_accuracy(run),
         "seconds": seconds,
         "validation": validation_scheme(run),
+        "model": chosen_model(run),
     }
 
 
@@ -184,7 +196,8 @@ def saved_searches(out: Path, s: dict[str, Any]) -> dict[tuple[str, int, str], d
     if not path.exists():
         return {}
     saved = json.loads(path.read_text())
-    same = all(saved["settings"].get(k) == s[k] for k in ("trials", "epochs", "space", "sizes"))
+    keys = ("trials", "epochs", "space", "sizes", "starter")
+    same = all(saved["settings"].get(k) == s.get(k) for k in keys)
     if not same:
         raise SystemExit(f"--resume: {path} was written with other settings; remove it")
     return {

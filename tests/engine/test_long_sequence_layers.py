@@ -117,6 +117,25 @@ def test_more_padding_changes_no_output(cell: str, pooling: str, bidirectional: 
         assert np.allclose(np.asarray(other), np.asarray(outputs[0]), atol=1e-6)
 
 
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
+def test_without_recurrent_layers_more_padding_changes_no_output(pooling: str) -> None:
+    space = {"layers": 0, "pooling": pooling, "conv_filters": 5, "conv_kernel": 4}
+    outputs = [build(spec(steps), **space)(padded(steps)) for steps in (13, 14, 22)]
+    for other in outputs[1:]:
+        assert np.allclose(np.asarray(other), np.asarray(outputs[0]), atol=1e-6)
+
+
+def test_without_recurrent_layers_the_head_reads_the_pooled_front_end() -> None:
+    model = build(ModelSpec((20, FEATURES), 3), layers=0, pooling="max", conv_filters=6)
+    names, params = weights_and_names(model)
+    # conv 6 x (3 x 2 + 1) = 42; head 6 x 3 + 3 = 21: no recurrent weights.
+    assert (names, params, model.name) == (
+        ["sequence", "conv", "max_pooling", "head"],
+        63,
+        "convolutional_classifier",
+    )
+
+
 def test_the_front_end_shortens_the_sequence_and_its_mask() -> None:
     model = build(spec(13), conv_filters=5, conv_kernel=4, conv_stride=3)
     conv = model.get_layer("conv")
@@ -155,9 +174,10 @@ REAL = np.array([[True, True, False], [True, True, True]])
     [
         (TimePooling("mean"), [[2.0, -3.0], [-3.0, 19 / 3]]),
         (TimePooling("max"), [[3.0, -2.0], [-1.0, 9.0]]),
+        (TimePooling("last"), [[3.0, -2.0], [-5.0, 9.0]]),
     ],
 )
-def test_mean_and_max_pool_the_unmasked_steps(layer: keras.layers.Layer, expected: Any) -> None:
+def test_pooling_reads_the_unmasked_steps(layer: keras.layers.Layer, expected: Any) -> None:
     pooled = layer(STEPS.astype("float32"), mask=REAL)
     assert np.allclose(np.asarray(pooled), expected)
 
@@ -182,6 +202,7 @@ OPTIONS = {
     "mean_pooling": {"pooling": "mean", "cell": "gru"},
     "max_pooling": {"pooling": "max", "cell": "simple_rnn", "bidirectional": True},
     "attention_pooling": {"pooling": "attention", "conv_filters": 3, "conv_stride": 3},
+    "no_recurrent_layer": {"layers": 0, "pooling": "last", "conv_filters": 4, "conv_kernel": 5},
 }
 
 

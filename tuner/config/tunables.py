@@ -79,7 +79,8 @@ TUNABLES: dict[str, Tunable] = {
     "cell": Tunable("str", "lstm", names=CELLS),
     "head": Tunable("str", "softmax", names=HEADS),  # default: model.head resolved per task
     "units": Tunable("int", 64, low=1, high=MAX_UNITS),
-    "layers": Tunable("int", 1, low=1, high=16),
+    # 0: no recurrent layer, the pooling reads the conv front end's output (an FCN-style model)
+    "layers": Tunable("int", 1, low=0, high=16),
     "dropout": Tunable("float", 0.0, **_PROBABILITY),  # type: ignore[arg-type]
     "recurrent_dropout": Tunable("float", 0.0, **_PROBABILITY),  # type: ignore[arg-type]
     "l1": Tunable("float", 0.0, low=0.0, hint="; regularization weights cannot be negative"),

@@ -3,6 +3,8 @@
 A convolutional front end (``space.conv_filters``, ``conv_kernel``, ``conv_stride``) shortens
 the sequence ``conv_stride`` times before the recurrent layers; pooling over time
 (``space.pooling``: mean, max, attention) reads every step's output instead of the last state.
+With ``space.layers: 0`` the pooling reads the front end's output (or the scaled input) itself,
+and "last" there is the last real step's.
 A sequence's outputs do not depend on how much NaN padding follows it. Registered with Keras'
 loader under the package "tuner": `import tuner.engine.model` (which imports this module)
 before keras.saving.load_model.
@@ -53,17 +55,20 @@ class MaskedConv1D(keras.layers.Conv1D):
 
 @keras.saving.register_keras_serializable(package="tuner")
 class TimePooling(keras.layers.Layer):
-    """The mean or the max over the unmasked steps: (batch, steps, features) -> (batch,
-    features)."""
+    """The mean, the max or the last of the unmasked steps: (batch, steps, features) ->
+    (batch, features). Padding only ever follows a sequence's real steps, so its last real
+    step is the one before its first masked step."""
 
     def __init__(self, mode: str = "mean", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if mode not in ("mean", "max"):
-            raise ValueError(f"pooling mode {mode!r} is not mean or max")
+        if mode not in ("mean", "max", "last"):
+            raise ValueError(f"pooling mode {mode!r} is not mean, max or last")
         self.mode = mode
         self.supports_masking = True
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
+        if self.mode == "last":
+            return self._last(inputs, mask)
         if mask is None:
             return ops.mean(inputs, axis=1) if self.mode == "mean" else ops.max(inputs, axis=1)
         keep = ops.expand_dims(mask, -1)
@@ -74,6 +79,15 @@ class TimePooling(keras.layers.Layer):
         # Masked steps take the sequence's least value, which never beats a real step's.
         floor = ops.min(inputs, axis=1, keepdims=True)
         return ops.max(ops.where(keep, inputs, floor), axis=1)
+
+    @staticmethod
+    def _last(inputs: Any, mask: Any) -> Any:
+        if mask is None:
+            return inputs[:, -1, :]
+        # the count of real steps less one; a sequence with none reads its first (zero) step
+        last = ops.maximum(ops.sum(ops.cast(mask, "int32"), axis=1) - 1, 0)
+        picked = ops.take_along_axis(inputs, ops.reshape(last, (-1, 1, 1)), axis=1)
+        return ops.squeeze(picked, axis=1)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         return None
@@ -120,7 +134,8 @@ class AttentionPooling(keras.layers.Layer):
 
 
 def pooling_layer(mode: str) -> keras.layers.Layer:
-    """The layer that reads a recurrent layer's whole output sequence for ``mode``."""
+    """The layer that reads a whole sequence of steps (a recurrent layer's outputs, or with
+    ``layers: 0`` the front end's) for ``mode``."""
     if mode == "attention":
         return AttentionPooling(name="attention_pooling")
-    return TimePooling(mode, name=f"{mode}_pooling")
+    return TimePooling(mode, name="last_step" if mode == "last" else f"{mode}_pooling")

@@ -193,14 +193,14 @@ def build_model(hp: Any, spec: ModelSpec) -> keras.Model:
         if read(hp, "bidirectional"):
             recurrent = keras.layers.Bidirectional(recurrent, name=f"bidirectional_{index}")
         x = recurrent(x)
-    if pooling != "last":
+    if pooling != "last" or not layers:  # layers 0: "last" is the last real step's features
         x = pooling_layer(pooling)(x)
     head = read(hp, "head")
     if spec.target is None:
         if head != "softmax":
             raise ValueError(f"head {head!r} cannot classify; use softmax")
         outputs, loss, accuracy = _classification_head(x, spec)
-        model = keras.Model(inputs, outputs, name=f"{read(hp, 'cell')}_classifier")
+        model = keras.Model(inputs, outputs, name=f"{_body_name(hp)}_classifier")
         metrics = [accuracy, *score_metrics(spec.scores, spec.labels, spec.num_classes)]
         model.compile(optimizer=make_optimizer(hp), loss=loss, metrics=metrics)
         return model
@@ -210,9 +210,17 @@ def build_model(hp: Any, spec: ModelSpec) -> keras.Model:
         outputs = keras.layers.Add(name="forecast")([outputs, level])
     if spec.transform:
         outputs = InverseTargetTransform(chain, spec.period, name=INVERSE)([outputs, stages])
-    model = keras.Model(inputs, outputs, name=f"{read(hp, 'cell')}_forecaster")
+    model = keras.Model(inputs, outputs, name=f"{_body_name(hp)}_forecaster")
     model.compile(optimizer=make_optimizer(hp), loss=loss, metrics=regression_metrics())
     return model
+
+
+def _body_name(hp: Any) -> str:
+    """The model's name before _classifier or _forecaster: its cell, or with no recurrent
+    layer (layers: 0) its front end, or "pooled" for none."""
+    if read(hp, "layers"):
+        return str(read(hp, "cell"))
+    return "convolutional" if read(hp, "conv_filters") else "pooled"
 
 
 def regression_metrics() -> list[keras.metrics.Metric]:

@@ -173,7 +173,8 @@ def test_a_trial_whose_loss_stayed_at_ln_k_did_not_learn() -> None:
         "rate (widen space.learning_rate upward), more epochs (search.epochs), and for long "
         "sequences a convolutional front end that shortens them before the recurrent layers "
         "(space.conv_filters, space.conv_kernel, space.conv_stride) or pooling over time "
-        "instead of the last state (space.pooling)."
+        "instead of the last state (space.pooling), with or without the recurrent layers "
+        "(space.layers from 0)."
     )
     assert found[0].kind == "did_not_learn"
     assert "overfitting" not in kinds(found)  # its rising val loss is not overfitting
@@ -208,7 +209,7 @@ def test_when_no_trial_learned_the_report_says_so_first_and_nothing_about_effect
         "never rose above 1/2 = 0.5"
     )
     assert found[0].suggestion.endswith(
-        "(space.pooling). Until a trial learns, the report draws no conclusion about any "
+        "(space.layers from 0). Until a trial learns, the report draws no conclusion about any "
         "hyperparameter's effect."
     )
     assert found[0].edits == ()

@@ -38,7 +38,8 @@ LEARN_REMEDIES = (
     "Try a higher learning rate (widen space.learning_rate upward), more epochs "
     "(search.epochs), and for long sequences a convolutional front end that shortens them "
     "before the recurrent layers (space.conv_filters, space.conv_kernel, space.conv_stride) or "
-    "pooling over time instead of the last state (space.pooling)."
+    "pooling over time instead of the last state (space.pooling), with or without the "
+    "recurrent layers (space.layers from 0)."
 )
 LOSSES = (("val_loss", "validation loss"), ("loss", "training loss"))
 

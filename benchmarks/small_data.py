@@ -170,6 +170,7 @@ def rows_of(results: list[dict[str, Any]], sets: tuple[str, ...]) -> list[dict[s
                 row["beats 1-NN"] = f"{sum(d > 0 for d in ahead)}/{len(ahead)}"
                 row["ties"] = sum(d == 0 for d in ahead)
                 row["validated on"] = ", ".join(sorted({r["validation"] for r in runs}))
+                row["exported model, by seed"] = "; ".join(r.get("model", "?") for r in runs)
             if scheme == KFOLD:
                 ahead = [right[scheme, r["seed"]] - right[HOLDOUT, r["seed"]] for r in runs]
                 row["beats hold-out"] = f"{sum(d > 0 for d in ahead)}/{len(ahead)}"
@@ -247,7 +248,7 @@ def main() -> None:
                     results.append({**base, "scheme": scheme, **one_search(config, Path(folder))})
                     save_results(args.out, s, results)  # after each search: a stop keeps them
     columns = ["set", "validation", "test accuracy", "wall s", "beats 1-NN", "ties"]
-    columns += ["beats hold-out", "validated on"]
+    columns += ["beats hold-out", "validated on", "exported model, by seed"]
     body = common.table(rows_of(results, s["sets"]), columns)
     body += (
         f"\n\nMedian [min, max] over {plural(len(s['seeds']), 'seed')} (data and search); sets "
@@ -263,7 +264,8 @@ def main() -> None:
         "as many test sequences right), 'beats hold-out' the seeds where k-fold's model "
         f"scored higher. {RULE.capitalize()}: the rule each set's classes are drawn by "
         "(synthetic_sets.py's docstrings), applied to the noisy test sequences: about the best "
-        "accuracy the data allows."
+        "accuracy the data allows. Exported model: the shape best/hyperparameters.yaml gives "
+        "(front end filters x kernel, recurrent layers and cell, pooling)."
     )
     common.write(args.out, "9-small-data", "9. Small data", body, common.command_line())
 

@@ -279,6 +279,10 @@ def test_did_not_learn_claims_nothing_about_an_accuracy_it_was_not_given() -> No
         "0.693, the loss of a uniform guess over 2 classes (trial flat: validation loss "
         "0.692–0.702 at every one of its 6 epochs)."
     )
+    for key in ("val_loss", "loss"):
+        flat["history"][key] = flat["history"][key][:1]
+    found = only(evidence.did_not_learn(context([trial("ok"), flat], classes=2)), "did_not_learn")
+    assert found.evidence.endswith("(trial flat: validation loss 0.693 at its one epoch).")
     guess = at_chance("x")
     assert evidence.did_not_learn(context([guess], classes=2)) == []  # 0.6 > 0.5, noise unknown
     guess["history"]["val_accuracy"] = [0.5] * 6

@@ -80,7 +80,10 @@ def at_chance(record: TrialRecord, classes: int, samples: int | None) -> str:
             continue
         low, high = significant(min(values), 3), significant(max(values), 3)
         span = low if low == high else f"{low}–{high}"
-        said = f"{name} {span} at every one of its {len(values)} epochs"
+        every = (
+            "at its one epoch" if len(values) == 1 else f"at every one of its {len(values)} epochs"
+        )
+        said = f"{name} {span} {every}"
         break
     if not said:
         return ""

@@ -165,8 +165,9 @@ def test_a_trial_whose_loss_stayed_at_ln_k_did_not_learn() -> None:
     found = training.diagnose(context([learned, flat], classes=2, validation_samples=5))
     stalled = only(found, "did_not_learn")
     assert stalled.sentence == (
-        "**Did not learn.** Trial flat did not learn: its training or validation loss stayed "
-        "within 5% of ln 2 = 0.693, the loss of a uniform guess over 2 classes (trial flat: "
+        "**Did not learn.** Trial flat did not learn: its training or validation loss never "
+        "fell more than 5% below ln 2 = 0.693, the loss of a uniform guess over 2 classes "
+        "(trial flat: "
         "validation loss 0.692–0.702 at every one of its 6 epochs), and validation accuracy "
         "never rose above 1/2 = 0.5 (a guess's accuracy, at most the largest class's share) by "
         "more than the noise of 5 validation samples (±0.327 at 95%). Try a higher learning "
@@ -204,9 +205,9 @@ def test_when_no_trial_learned_the_report_says_so_first_and_nothing_about_effect
     assert kinds(found) == ["did_not_learn"]
     assert found[0].evidence.startswith(
         "No trial learned anything: in all 8 completed trials the training or validation loss "
-        "stayed within 5% of ln 2 = 0.693, the loss of a uniform guess over 2 classes (each: "
-        "validation loss 0.692–0.702 at every one of its 6 epochs), and validation accuracy "
-        "never rose above 1/2 = 0.5"
+        "never fell more than 5% below ln 2 = 0.693, the loss of a uniform guess over 2 "
+        "classes (each: validation loss 0.692–0.702 at every one of its 6 epochs), and "
+        "validation accuracy never rose above 1/2 = 0.5"
     )
     assert found[0].suggestion.endswith(
         "(space.layers from 0). Until a trial learns, the report draws no conclusion about any "
@@ -275,7 +276,8 @@ def test_did_not_learn_claims_nothing_about_an_accuracy_it_was_not_given() -> No
     del flat["history"]["val_accuracy"], flat["history"]["accuracy"]
     found = only(evidence.did_not_learn(context([trial("ok"), flat], classes=2)), "did_not_learn")
     assert found.evidence == (
-        "Trial flat did not learn: its training or validation loss stayed within 5% of ln 2 = "
+        "Trial flat did not learn: its training or validation loss never fell more than 5% below "
+        "ln 2 = "
         "0.693, the loss of a uniform guess over 2 classes (trial flat: validation loss "
         "0.692–0.702 at every one of its 6 epochs)."
     )

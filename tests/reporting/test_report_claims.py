@@ -324,7 +324,7 @@ def test_a_run_where_no_trial_learned_says_so_first_and_claims_no_effect(tmp_pat
     assert len(bullets) == 1
     assert bullets[0].startswith(
         "- **Did not learn.** No trial learned anything: in all 8 completed trials the training "
-        "or validation loss stayed within 5% of ln 2 = 0.693"
+        "or validation loss never fell more than 5% below ln 2 = 0.693"
     )
     for claim in ("Overfitting", "No measurable effect", "edge of its range", "Verdict"):
         assert claim not in diagnostics

@@ -67,7 +67,7 @@ def guess_margin(classes: int, samples: int | None) -> float:
 def at_chance(record: TrialRecord, classes: int, samples: int | None) -> str:
     """Why ``record`` did not learn, in words; '' when it did (or cannot be told).
 
-    Its training or validation loss stayed within CHANCE_BAND of ln k at every epoch, and its
+    Its training or validation loss never fell more than CHANCE_BAND below ln k, and its
     validation accuracy (where recorded) never rose above 1/k by more than the noise of one
     score: 1/k is a guess's accuracy, no more than the largest class's share, so an accuracy
     below that bound is not above the majority class's share either."""
@@ -129,8 +129,8 @@ def did_not_learn(ctx: Context) -> list[Finding]:
             "the only completed trial" if len(done) == 1 else f"all {len(done)} completed trials"
         )
         evidence = (
-            f"No trial learned anything: in {every} the training or validation loss stayed "
-            f"within {percent(CHANCE_BAND)} of {chance} ({each}){accuracy}."
+            f"No trial learned anything: in {every} the training or validation loss never fell "
+            f"more than {percent(CHANCE_BAND)} below {chance} ({each}){accuracy}."
         )
         suggestion = (
             f"{LEARN_REMEDIES} Until a trial learns, the report draws no conclusion about any "
@@ -140,7 +140,7 @@ def did_not_learn(ctx: Context) -> list[Finding]:
     them = "its" if len(ids) == 1 else "their"
     evidence = (
         f"{trial_list(ids).capitalize()} did not learn: {them} training or validation loss "
-        f"stayed within {percent(CHANCE_BAND)} of {chance} ({each}){accuracy}."
+        f"never fell more than {percent(CHANCE_BAND)} below {chance} ({each}){accuracy}."
     )
     return [Finding("did_not_learn", ids, evidence, LEARN_REMEDIES)]
 

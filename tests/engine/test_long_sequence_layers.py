@@ -182,6 +182,12 @@ def test_pooling_reads_the_unmasked_steps(layer: keras.layers.Layer, expected: A
     assert np.allclose(np.asarray(pooled), expected)
 
 
+def test_last_is_the_latest_real_step_where_padding_comes_first() -> None:
+    before = np.array([[False, True, True], [False, False, False]])  # a short series; none
+    pooled = TimePooling("last")(STEPS.astype("float32"), mask=before)
+    assert np.allclose(np.asarray(pooled), [[50.0, 60.0], [-1.0, 2.0]])
+
+
 def test_attention_with_equal_scores_is_the_mean_of_the_real_steps() -> None:
     layer = AttentionPooling()
     layer.build(STEPS.shape)

@@ -56,8 +56,8 @@ class MaskedConv1D(keras.layers.Conv1D):
 @keras.saving.register_keras_serializable(package="tuner")
 class TimePooling(keras.layers.Layer):
     """The mean, the max or the last of the unmasked steps: (batch, steps, features) ->
-    (batch, features). Padding only ever follows a sequence's real steps, so its last real
-    step is the one before its first masked step."""
+    (batch, features). "last" is the latest unmasked step, wherever the padding is (after a
+    shorter sequence's end, before a short series' start)."""
 
     def __init__(self, mode: str = "mean", **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -84,8 +84,10 @@ class TimePooling(keras.layers.Layer):
     def _last(inputs: Any, mask: Any) -> Any:
         if mask is None:
             return inputs[:, -1, :]
-        # the count of real steps less one; a sequence with none reads its first (zero) step
-        last = ops.maximum(ops.sum(ops.cast(mask, "int32"), axis=1) - 1, 0)
+        # each step's position (0, 1, ...), kept where the step is real; a sequence with no
+        # real step reads its first (zero) one
+        positions = ops.cumsum(ops.ones_like(mask, dtype="int32"), axis=1) - 1
+        last = ops.maximum(ops.max(ops.where(mask, positions, -1), axis=1), 0)
         picked = ops.take_along_axis(inputs, ops.reshape(last, (-1, 1, 1)), axis=1)
         return ops.squeeze(picked, axis=1)
 

@@ -231,7 +231,9 @@ def test_too_few_trials_flag_no_edge() -> None:
     [
         (Param("dropout", "float", min=0.0, max=0.8, step=0.1), "max", 0.999),  # below 1
         (Param("layers", "int", min=1, max=3), "max", 4),
-        (Param("layers", "int", min=1, max=3), "min", None),  # 1 is the least
+        (Param("layers", "int", min=1, max=3), "min", None),  # 0: no recurrent layer
+        (Param("conv_filters", "int", min=8, max=64), "min", 1),  # 0: no front end
+        (Param("layers", "int", min=0, max=2), "max", 3),
         (Param("units", "int", min=32, max=64, step=16), "max", 80),
         (LR, "min", 1.78e-5),
     ],

@@ -35,6 +35,9 @@ NO_EFFECT_SHARE = 0.05
 # matters, whatever the importance says: it is not called "no effect".
 NO_EFFECT_MAX_MEAN_SPREAD = 0.15
 PRACTICE = ("activation", "optimizer", "cell")  # the comparisons the practice asks for
+# Where 0 means a different model (layers: 0, no recurrent layer; conv_filters: 0, no front
+# end), a widened range stops at 1: the user opts into that model, the report does not.
+WIDEN_FLOOR = {"layers": 1, "conv_filters": 1}
 
 
 def space_findings(ctx: Context, earlier: list[Finding]) -> list[Finding]:
@@ -190,7 +193,7 @@ def _clip(name: str, value: float) -> float:
     if tunable is None:  # a model factory's own parameter: no known bounds
         return value
     if tunable.low is not None:
-        value = max(value, tunable.low)
+        value = max(value, tunable.low, WIDEN_FLOOR.get(name, tunable.low))
     if tunable.high is not None:
         value = min(value, tunable.high - 1e-3 if tunable.high_open else tunable.high)
     return value

@@ -57,6 +57,13 @@ def test_a_good_config_prints_its_space_and_size(folder: Path) -> None:
     )
 
 
+def test_one_trial_over_one_point_is_said_in_the_singular(folder: Path) -> None:
+    (folder / "one.yaml").write_text("space: {units: 8}\nsearch: {max_trials: 1}\n")
+    result = tuner("validate", "one.yaml", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert "bayesian search, 1 trial, space size 1 point\n" in result.stdout
+
+
 def test_a_continuous_space_says_so(folder: Path) -> None:
     (folder / "lr.yaml").write_text(
         "space:\n"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from tuner.config.overrides import load_config_with
 from tuner.config.schema import Config
 from tuner.config.space import Param, points_text, short_space_note
+from tuner.text import plural
 
 if TYPE_CHECKING:
     from tuner.data.datasets import Dataset
@@ -44,12 +45,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         config, dataset = _checked(path)
         size = config.space.size()
         continuous = [p.name for p in config.space.params if p.count() == float("inf")]
-        size_text = f"{points_text(size)} points"
+        size_text = f"{points_text(size)} point{'' if size == 1 else 's'}"
         if continuous:
             size_text = f"continuous ({', '.join(continuous)}: ranges without a step)"
         print(
             f"{path}: ok: run '{config.name}', {config.search.algorithm} search, "
-            f"{config.search.max_trials} trials, space size {size_text}"
+            f"{plural(config.search.max_trials, 'trial')}, space size {size_text}"
         )
         short = short_space_note(config.space, config.search.max_trials, config.search.algorithm)
         if short:

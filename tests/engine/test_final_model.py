@@ -138,6 +138,41 @@ def test_asking_for_another_recipe_redoes_the_step(
     assert len(list((copy / "trials").glob("*.json"))) == 1  # no trial trained again
 
 
+@pytest.mark.slow
+def test_a_later_tuner_refit_takes_the_exported_mark(
+    searched: tuple[Path, str, dict[str, np.ndarray]], tmp_path: Path
+) -> None:
+    """After `tuner refit`, test.json and the report describe the refit model that
+    best/model.keras now is, not the ensemble the search exported."""
+    import shutil
+
+    import keras
+
+    run, _, arrays = searched
+    copy = tmp_path / "runs" / "final"
+    shutil.copytree(run, copy)
+    done = run_tuner("refit", str(copy), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    test = json.loads((copy / "best" / "test.json").read_text())
+    finals = test["final_models"]
+    assert [f["recipe"] for f in finals] == RECIPES  # the refit's entry replaced in place
+    assert [f["exported"] for f in finals] == [False, False, True, False]
+    assert finals[2]["test"] == test["refit"]["test"]
+    model = keras.saving.load_model(copy / "best" / "model.keras")
+    assert model.name != "fold_ensemble"
+    predicted = model.predict(arrays["x_test"], verbose=0).argmax(axis=1)
+    accuracy = float(np.mean(predicted == arrays["y_test"]))
+    assert accuracy == pytest.approx(finals[2]["test"]["accuracy"], abs=1e-6)
+    markdown, _ = report(copy, tmp_path / "reports")
+    assert "Final model: best/model.keras is the refit model of trial 0 (tuner refit, after" in (
+        markdown
+    )
+    assert "search.final_model exported the ensemble; tuner refit replaced it" in markdown
+    exported = "**Exported model:** refit of trial 0 (trained again on training + validation; "
+    assert exported + "tuner refit, after the search): test accuracy " in markdown
+    assert "ensemble of trial 0" not in markdown.split("## ", 2)[1]  # not in the Summary
+
+
 def test_auto_is_the_ensemble_with_folds_and_the_checkpoint_without() -> None:
     assert SearchSection().final_recipes(cross_validates=True) == ("ensemble",)
     assert SearchSection().final_recipes(cross_validates=False) == ("checkpoint",)

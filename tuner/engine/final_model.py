@@ -38,7 +38,7 @@ from tuner.engine.repeats import KeepBestWeights
 from tuner.errors import TunerError
 from tuner.run import results
 from tuner.run.records import TrialRecord
-from tuner.run.results import EvaluationSummary, FinalModelEntry, recipe_words
+from tuner.run.results import EvaluationSummary, FinalModelEntry, final_model_entry, recipe_words
 
 Trained = tuple[keras.Model, list[int], int]  # the model, each part's epochs, samples per part
 
@@ -62,7 +62,8 @@ def make_final_models(config: Config, dataset: Dataset, run_dir: Path) -> Evalua
             continue
         if name == "refit" and exported:  # tuner refit's own step, with its test.json entry
             done = refit.refit_best(config, dataset, run_dir)
-            entries.append(_entry(name, record, [done["epochs"]], done["samples"], done["test"]))
+            made = [done["epochs"]], done["samples"], done["test"]
+            entries.append(_entry(name, record, *made, exported=True))
             continue
         model, epochs, samples = _train(name, config, dataset, record, plan)
         tested = recipe.evaluate(config, dataset, model, dataset.x_test, dataset.y_test)
@@ -192,14 +193,8 @@ def _entry(
     samples: int,
     tested: dict[str, float],
     *,
-    exported: bool = True,
+    exported: bool,
 ) -> FinalModelEntry:
-    return {
-        "recipe": name,
-        "trial_id": record["trial_id"],
-        "models": len(epochs),
-        "epochs": [int(e) for e in epochs],
-        "samples": int(samples),
-        "test": {metric: float(value) for metric, value in tested.items()},
-        "exported": exported,
-    }
+    return final_model_entry(
+        name, str(record["trial_id"]), epochs, samples, tested, exported=exported
+    )

@@ -10,7 +10,9 @@ so the update count is the stopping rule.
 
 best/model.keras becomes the refit model; the search's checkpoint moves to
 best/search_model.keras (once: a second refit keeps it), and test.json's ``refit`` holds the
-refit model's test metrics beside the search's.
+refit model's test metrics beside the search's. When the search made final models
+(search.final_model), the refit's entry there takes the ``exported`` mark from the config's
+choice: test.json describes the model.keras it names.
 """
 
 from __future__ import annotations
@@ -87,6 +89,12 @@ def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
     # Last, naming the refit model's fingerprint: a kill before it leaves test.json and
     # model.keras apart, which the next search or refit sees and mends.
     summary["refit"] = entry
+    results.export_later(
+        summary,
+        results.final_model_entry(
+            "refit", str(record["trial_id"]), [epochs], samples, entry["test"], exported=True
+        ),
+    )
     summary["model_sha256"] = results.model_fingerprint(run_dir) or ""
     results.write_test(run_dir, summary)
     return entry

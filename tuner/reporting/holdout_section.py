@@ -14,7 +14,7 @@ from tuner.analysis.stats import holdout_rows, verdict, wilson
 from tuner.numbers import is_finite_number
 from tuner.reporting.figures.curves import mixed_losses
 from tuner.reporting.html import Block, Note, Section
-from tuner.run.results import load_per_sample, read_test
+from tuner.run.results import exported_final, load_per_sample, read_test
 from tuner.run.run import Run
 from tuner.text import decimals, join_words, plural, score_text, significant
 
@@ -60,16 +60,14 @@ def holdout_section(run: Run) -> Section:
 
 def _replaced(finals: Any) -> bool:
     """best/model.keras is another recipe's model than the search's checkpoint."""
-    return isinstance(finals, list) and any(
-        isinstance(e, dict) and e.get("exported") and e.get("recipe") != "checkpoint"
-        for e in finals
-    )
+    found = exported_final(finals)
+    return found is not None and found[1].get("recipe") != "checkpoint"
 
 
 def _final_models_blocks(run: Run, finals: Any) -> list[Block]:
     """search.final_model: every recipe that made a model from the best trial, tested side
     by side; the exported one is the config's choice, not these scores'."""
-    rows, exported = [], "?"
+    rows = []
     n = run.test_samples
     for entry in finals:
         if not isinstance(entry, dict):
@@ -87,20 +85,29 @@ def _final_models_blocks(run: Run, finals: Any) -> list[Block]:
                 low, high = wilson(float(value), n)
                 cells["95% interval (Wilson)"] = f"{decimals(low, 3)} – {decimals(high, 3)}"
         cells["exported"] = "yes" if entry.get("exported") else ""
-        exported = cells["recipe"] if entry.get("exported") else exported
         rows.append(cells)
-    others = (
-        f"The recipes below made models from the same trial and were each tested once on the "
-        f"same {plural(n or 0, 'sample')}; they are shown for comparison, and the exported one "
-        "was chosen by the config before any test score was known: choosing by these scores "
-        "would fit the test split."
-        if len(rows) > 1
-        else f"It was tested once on the same {plural(n or 0, 'sample')}; the table above is "
-        "the search's own checkpoint of that trial."
-    )
+    found = exported_final(finals)
+    place, exported = found if found is not None else (0, {})
+    tested = f"tested once on the same {plural(n or 0, 'sample')}"
+    if place:  # tuner refit replaced the config's choice after the search
+        others = (
+            f"The recipes below made models from the same trial and were each {tested}. "
+            f"search.final_model exported the {finals[0].get('recipe')}; tuner refit replaced "
+            "it after the search, perhaps with these scores in view, and a model chosen by its "
+            "test score has a test score that flatters it: read each row's interval."
+        )
+    elif len(rows) > 1:
+        others = (
+            f"The recipes below made models from the same trial and were each {tested}; they "
+            "are shown for comparison, and the exported one was chosen by the config before "
+            "any test score was known: choosing by these scores would fit the test split."
+        )
+    else:
+        others = f"It was {tested}; the table above is the search's own checkpoint of that trial."
+    how = "tuner refit, after the search" if place else "search.final_model"
     return [
-        f"Final model: best/model.keras is the {exported} model of trial "
-        f'{finals[0].get("trial_id")} (search.final_model; README, "Final model"). {others}',
+        f"Final model: best/model.keras is the {exported.get('recipe', '?')} model of trial "
+        f'{exported.get("trial_id", "?")} ({how}; README, "Final model"). {others}',
         pd.DataFrame(rows),
     ]
 

@@ -28,7 +28,7 @@ from tuner.reporting.holdout_section import holdout_section
 from tuner.reporting.html import Code, Facts, Note, Section
 from tuner.run import layout
 from tuner.run.records import FAILED, PRUNED, TrialRecord
-from tuner.run.results import read_test, recipe_words
+from tuner.run.results import exported_final, read_test, recipe_words
 from tuner.run.run import Run
 from tuner.text import (
     decimals,
@@ -87,16 +87,17 @@ def exported_text(run: Run) -> str:
     """best/model.keras when search.final_model made it from another recipe than the
     search's checkpoint (whose scores the best trial's line gives): the recipe and its test
     scores."""
-    finals = read_test(run.path).get("final_models") or []
-    entry = next((e for e in finals if isinstance(e, dict) and e.get("exported")), None)
-    if entry is None or entry.get("recipe") == "checkpoint":
+    found = exported_final(read_test(run.path).get("final_models"))
+    if found is None or found[1].get("recipe") == "checkpoint":
         return ""
+    place, entry = found
     what = recipe_words(str(entry.get("recipe")), int(entry.get("models") or 0))
     tests = ", ".join(
         f"{name} {score_text(name, value)}" for name, value in dict(entry.get("test") or {}).items()
     )
     return (
-        f"{entry.get('recipe')} of trial {entry.get('trial_id')} ({what}; search.final_model): "
+        f"{entry.get('recipe')} of trial {entry.get('trial_id')} ({what}; "
+        f"{'tuner refit, after the search' if place else 'search.final_model'}): "
         f"test {tests}"
     )
 

@@ -75,6 +75,52 @@ class FinalModelEntry(TypedDict):
     exported: bool  # best/model.keras is this recipe's model
 
 
+def final_model_entry(
+    recipe: str,
+    trial_id: str,
+    epochs: list[int],
+    samples: int,
+    tested: dict[str, float],
+    *,
+    exported: bool,
+) -> FinalModelEntry:
+    return {
+        "recipe": recipe,
+        "trial_id": trial_id,
+        "models": len(epochs),
+        "epochs": [int(e) for e in epochs],
+        "samples": int(samples),
+        "test": {metric: float(value) for metric, value in tested.items()},
+        "exported": exported,
+    }
+
+
+def export_later(summary: EvaluationSummary, entry: FinalModelEntry) -> None:
+    """A final model made after the search (tuner refit) is now best/model.keras: it takes
+    the ``exported`` mark from search.final_model's, and replaces an earlier entry of its
+    recipe in place or comes last. So final_models[0] stays the config's choice, and an
+    exported entry anywhere else was made later (the report says so)."""
+    finals = [dict(e, exported=False) for e in summary.get("final_models") or []]
+    if not finals:
+        return  # the search made no final models (an older run): test.json's refit says it
+    same = [i for i, e in enumerate(finals) if e["recipe"] == entry["recipe"]]
+    if same:
+        finals[same[0]] = dict(entry)
+    else:
+        finals.append(dict(entry))
+    summary["final_models"] = cast(list[FinalModelEntry], finals)
+
+
+def exported_final(finals: Any) -> tuple[int, dict[str, Any]] | None:
+    """The exported entry of test.json's final_models and its place: 0 is search.final_model's
+    choice, a later place a model made after the search (export_later)."""
+    if not isinstance(finals, list):
+        return None
+    return next(
+        ((i, e) for i, e in enumerate(finals) if isinstance(e, dict) and e.get("exported")), None
+    )
+
+
 def recipe_words(recipe: str, models: int) -> str:
     """What a final model recipe made, in words, for the terminal and the report."""
     return {

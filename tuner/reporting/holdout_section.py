@@ -93,8 +93,8 @@ def _final_models_blocks(run: Run, finals: Any) -> list[Block]:
         others = (
             f"The recipes below made models from the same trial and were each {tested}. "
             f"search.final_model exported the {finals[0].get('recipe')}; tuner refit replaced "
-            "it after the search, perhaps with these scores in view, and a model chosen by its "
-            "test score has a test score that flatters it: read each row's interval."
+            "it, perhaps with these scores in view: a model chosen by its test score has a "
+            "score that flatters it, so read each row's interval."
         )
     elif len(rows) > 1:
         others = (

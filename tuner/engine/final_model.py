@@ -58,16 +58,22 @@ def make_final_models(config: Config, dataset: Dataset, run_dir: Path) -> Evalua
             samples = _samples_per_model(dataset, plan)
             tested = summary["trials"][0]["test"]
             epochs = [recipe.epochs_to_best(record)]
-            entries.append(_entry(name, record, epochs, samples, tested, exported=exported))
+            entries.append(
+                final_model_entry(
+                    name, record["trial_id"], epochs, samples, tested, exported=exported
+                )
+            )
             continue
         if name == "refit" and exported:  # tuner refit's own step, with its test.json entry
             done = refit.refit_best(config, dataset, run_dir)
             made = [done["epochs"]], done["samples"], done["test"]
-            entries.append(_entry(name, record, *made, exported=True))
+            entries.append(final_model_entry(name, record["trial_id"], *made, exported=True))
             continue
         model, epochs, samples = _train(name, config, dataset, record, plan)
         tested = recipe.evaluate(config, dataset, model, dataset.x_test, dataset.y_test)
-        entry = _entry(name, record, epochs, samples, tested, exported=exported)
+        entry = final_model_entry(
+            name, record["trial_id"], epochs, samples, tested, exported=exported
+        )
         if exported:
             refit.keep_search_model(run_dir)
             save_best(model, record, config, dataset, run_dir, forecasts)
@@ -184,17 +190,3 @@ def _samples_per_model(dataset: Dataset, plan: ValidationPlan) -> int:
     if plan.folds:
         return round(sum(len(f.train) for f in plan.folds) / len(plan.folds))
     return len(dataset.x_train)
-
-
-def _entry(
-    name: str,
-    record: TrialRecord,
-    epochs: list[int],
-    samples: int,
-    tested: dict[str, float],
-    *,
-    exported: bool,
-) -> FinalModelEntry:
-    return final_model_entry(
-        name, str(record["trial_id"]), epochs, samples, tested, exported=exported
-    )

@@ -92,7 +92,7 @@ def refit_best(config: Config, dataset: Dataset, run_dir: Path) -> RefitEntry:
     results.export_later(
         summary,
         results.final_model_entry(
-            "refit", str(record["trial_id"]), [epochs], samples, entry["test"], exported=True
+            "refit", record["trial_id"], [epochs], samples, entry["test"], exported=True
         ),
     )
     summary["model_sha256"] = results.model_fingerprint(run_dir) or ""
